@@ -1,1 +1,13 @@
-# Sources of core/protocol
+# Sources of core/protocol: Engine.IO v4 and Socket.IO v5 over QWebSocket.
+target_sources(eacore PRIVATE
+    protocol/DecodeResult.h
+    protocol/EnginePacket.h protocol/EnginePacket.cpp
+    protocol/SocketPacket.h protocol/SocketPacket.cpp
+    protocol/JsonArrayScanner.h protocol/JsonArrayScanner.cpp
+    protocol/BinaryPlaceholders.h protocol/BinaryPlaceholders.cpp
+    protocol/SocketEvent.h protocol/SocketEvent.cpp
+    protocol/Backoff.h protocol/Backoff.cpp
+    protocol/EngineIoSocket.h protocol/EngineIoSocket.cpp
+    protocol/SocketIoClient.h protocol/SocketIoClient.cpp
+)
+target_include_directories(eacore PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/protocol)
