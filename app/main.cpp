@@ -1,11 +1,72 @@
-#include <QApplication>
-
+#include "CommandLine.h"
+#include "HeadlessRunner.h"
 #include "PlaceholderWindow.h"
+#include "UnixSignalWatcher.h"
+
+#include <QApplication>
+#include <QCoreApplication>
+
+#include <cstdio>
+#include <memory>
+
+namespace {
+bool wantsHeadless(int argc, char* argv[])
+{
+    // Decided before any QCoreApplication exists, since that choice is the application class.
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray a(argv[i]);
+        if (a == "--headless" || a == "--replay" || a.startsWith("--replay=") || a == "--help" ||
+            a == "-h" || a == "--version" || a == "-v")
+            return true;
+        if (!a.startsWith('-'))
+            return true; // a subcommand
+    }
+    return false;
+}
+} // namespace
 
 int main(int argc, char* argv[])
 {
-    QApplication app(argc, argv);
-    PlaceholderWindow w;
-    w.show();
-    return app.exec();
+    qSetMessagePattern(
+        QStringLiteral("%{time yyyy-MM-ddThh:mm:ss.zzz} %{if-warning}warning: %{endif}"
+                       "%{if-critical}error: %{endif}%{message}"));
+    std::unique_ptr<QCoreApplication> app;
+    if (wantsHeadless(argc, argv))
+        app = std::make_unique<QCoreApplication>(argc, argv);
+    else
+        app = std::make_unique<QApplication>(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("event-aggregator"));
+    QCoreApplication::setOrganizationName(QStringLiteral("event-aggregator"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(EA_VERSION));
+
+    const CommandLine::Result cl = CommandLine::parse(QCoreApplication::arguments());
+    if (!cl.earlyOutput.isEmpty()) {
+        std::fputs(qPrintable(cl.earlyOutput), stdout);
+        return 0;
+    }
+    if (!cl.error.isEmpty()) {
+        std::fprintf(stderr, "event-aggregator: %s\n", qPrintable(cl.error));
+        return 2;
+    }
+    if (!cl.options.command.isEmpty()) {
+        std::fprintf(stderr, "event-aggregator: the \"%s\" command is not available yet\n",
+                     qPrintable(cl.options.command));
+        return 1;
+    }
+
+    UnixSignalWatcher unixSignals;
+    if (cl.options.headless) {
+        HeadlessRunner runner(cl.options);
+        QObject::connect(&unixSignals, &UnixSignalWatcher::terminationRequested, &runner,
+                         &HeadlessRunner::finish);
+        if (!runner.start())
+            return 2;
+        return app->exec();
+    }
+
+    PlaceholderWindow window;
+    QObject::connect(&unixSignals, &UnixSignalWatcher::terminationRequested, app.get(),
+                     &QCoreApplication::quit);
+    window.show();
+    return app->exec();
 }
