@@ -68,7 +68,7 @@ void EngineIoSocket::open(const QUrl& url)
     connect(m_ws, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error), this,
             [this](QAbstractSocket::SocketError) {
                 if (m_ws)
-                    m_lastError = m_ws->errorString();
+                    fail(QStringLiteral("transport error: ") + m_ws->errorString());
             });
     m_handshakeTimeout.start();
     qCDebug(lcEngine) << "opening" << url.toString();
@@ -185,8 +185,11 @@ void EngineIoSocket::onBinaryFrame(const QByteArray& frame)
 
 void EngineIoSocket::onDisconnected()
 {
+    // QWebSocket may report disconnected() before error(), so ask it for the error directly.
     QString why = m_lastError;
-    if (m_ws && m_ws->closeCode() != QWebSocketProtocol::CloseCodeNormal && why.isEmpty())
+    if (why.isEmpty() && m_ws && m_ws->error() != QAbstractSocket::UnknownSocketError)
+        why = m_ws->errorString();
+    if (why.isEmpty() && m_ws && m_ws->closeCode() != QWebSocketProtocol::CloseCodeNormal)
         why = m_ws->closeReason();
     finish(why.isEmpty() ? QStringLiteral("transport close")
                          : QStringLiteral("transport error: ") + why,
@@ -196,7 +199,8 @@ void EngineIoSocket::onDisconnected()
 void EngineIoSocket::fail(const QString& reason)
 {
     m_lastError = reason;
-    qCWarning(lcEngine) << reason;
+    // The client reports the reason with its reconnect plan; a warning here would say it twice.
+    qCDebug(lcEngine) << reason;
     finish(reason, true);
 }
 

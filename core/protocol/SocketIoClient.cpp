@@ -167,6 +167,7 @@ void SocketIoClient::onEngineClosed(const QString& engineReason)
         n.connected = false;
     m_awaitingAttachments = false;
     m_partialAttachments.clear();
+    m_receiveBuffer.clear();
     if (!m_wanted)
         return;
     scheduleReconnect(reason);
@@ -315,18 +316,44 @@ void SocketIoClient::handleConnect(const SocketPacket& packet)
                                      : missed  ? "(events may have been missed)"
                                                : "");
     Q_EMIT namespaceConnected(packet.nsp, recovered, missed);
+    deliverEarlyEvents(packet.nsp);
     updateConnectedState();
     flush(packet.nsp);
 }
 
 void SocketIoClient::handleEvent(SocketPacket packet, QList<QByteArray> attachments)
 {
-    Namespace& n = m_namespaces[packet.nsp];
+    const Namespace& n = m_namespaces[packet.nsp];
     if (!n.connected) {
-        reportMalformed(
-            QStringLiteral("event on namespace %1 before it was joined").arg(packet.nsp));
+        // A recovering Node server replays missed events before its CONNECT reply; hold them
+        // until the namespace is joined, as socket.io-client does.
+        if (m_receiveBuffer.size() >= MaxEarlyEvents) {
+            reportMalformed(
+                QStringLiteral("too many events before namespace %1 was joined").arg(packet.nsp));
+            return;
+        }
+        m_receiveBuffer.push_back(Incoming{std::move(packet), std::move(attachments)});
         return;
     }
+    deliver(std::move(packet), std::move(attachments));
+}
+
+void SocketIoClient::deliverEarlyEvents(const QString& nsp)
+{
+    std::deque<Incoming> keep;
+    std::deque<Incoming> pending = std::exchange(m_receiveBuffer, {});
+    for (Incoming& in : pending) {
+        if (in.packet.nsp == nsp)
+            deliver(std::move(in.packet), std::move(in.attachments));
+        else
+            keep.push_back(std::move(in));
+    }
+    m_receiveBuffer = std::move(keep);
+}
+
+void SocketIoClient::deliver(SocketPacket packet, QList<QByteArray> attachments)
+{
+    Namespace& n = m_namespaces[packet.nsp];
     SocketEvent ev;
     ev.nsp = packet.nsp;
     ev.ackId = packet.ackId;

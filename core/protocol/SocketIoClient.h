@@ -122,6 +122,11 @@ private:
         QByteArray text;
         QList<QByteArray> attachments;
     };
+    struct Incoming
+    {
+        SocketPacket packet;
+        QList<QByteArray> attachments;
+    };
     struct PendingAck
     {
         AckCallback callback;
@@ -136,6 +141,8 @@ private:
     void handlePacket(SocketPacket packet, QList<QByteArray> attachments);
     void handleConnect(const SocketPacket& packet);
     void handleEvent(SocketPacket packet, QList<QByteArray> attachments);
+    void deliver(SocketPacket packet, QList<QByteArray> attachments);
+    void deliverEarlyEvents(const QString& nsp);
     void handleAck(const SocketPacket& packet, const QList<QByteArray>& attachments);
     void scheduleReconnect(const QString& reason);
     void setState(State state, const QString& reason);
@@ -155,6 +162,8 @@ private:
     QHash<QString, EventHandler> m_handlers;
     QHash<qint64, PendingAck> m_pendingAcks;
     std::deque<Outgoing> m_buffer;
+    std::deque<Incoming> m_receiveBuffer; // events that arrived before their namespace's CONNECT
+    static constexpr size_t MaxEarlyEvents = 100000;
     SocketPacket m_partial; // a binary packet waiting for its attachments
     QList<QByteArray> m_partialAttachments;
     bool m_awaitingAttachments = false;
