@@ -1,1 +1,4 @@
 # Sources of the shared test helpers
+target_sources(eatestsupport PRIVATE
+    support/PeerServer.h support/PeerServer.cpp
+)
