@@ -1,64 +1,92 @@
 #include "HeadlessRunner.h"
 
-#include "SocketIoClient.h"
+#include "CaptureService.h"
+#include "ControlServer.h"
 
 #include <QCoreApplication>
 #include <QJsonDocument>
-#include <QJsonObject>
 #include <QLoggingCategory>
 
 #include <cstdio>
 
 Q_LOGGING_CATEGORY(lcHeadless, "ea.app.headless", QtInfoMsg)
 
-HeadlessRunner::HeadlessRunner(const AppOptions& options, QObject* parent)
-    : QObject(parent), m_options(options)
+HeadlessRunner::HeadlessRunner(const AppOptions& options, const CaptureSetup::Result& setup,
+                               QObject* parent)
+    : QObject(parent), m_options(options), m_setup(setup)
 {}
 
-QStringList HeadlessRunner::defaultEvents()
-{
-    return {QStringLiteral("claude_event"), QStringLiteral("mpm_event")};
-}
+HeadlessRunner::~HeadlessRunner() = default;
 
-bool HeadlessRunner::start()
+int HeadlessRunner::start()
 {
-    SocketIoClient::Options o;
-    o.host = m_options.host.isEmpty() ? QStringLiteral("127.0.0.1") : m_options.host;
-    o.port = quint16(m_options.port.value_or(8765));
-    o.allowRemote = m_options.allowRemote;
-    m_client = new SocketIoClient(o, this);
-    const QStringList events = m_options.events.isEmpty() ? defaultEvents() : m_options.events;
-    for (const QString& name : events) {
-        m_client->on(name, [this](const SocketEvent& ev) {
-            ++m_eventsReceived;
-            ++m_eventsByName[ev.name];
+    const CaptureSettings& s = m_setup.settings;
+    m_capture = new CaptureService(s, this);
+    const bool replaying = !m_options.replayFile.isEmpty();
+    if (!replaying) {
+        // One capturing instance per user: two would save the same sessions twice.
+        m_control = new ControlServer(this);
+        if (!m_control->listen()) {
+            std::fprintf(stderr, "event-aggregator: %s\n", qPrintable(m_control->errorString()));
+            return 1;
+        }
+        m_control->setStatusProvider([this] {
+            QJsonObject st = m_capture->countersJson();
+            st.insert(QStringLiteral("capturing"), m_capture->isCapturing());
+            st.insert(
+                QStringLiteral("server"),
+                QStringLiteral("%1:%2").arg(m_setup.settings.host).arg(m_setup.settings.port));
+            st.insert(QStringLiteral("activity_directory"), m_setup.settings.activityDirectory);
+            if (m_capture->client())
+                st.insert(QStringLiteral("state"),
+                          QVariant::fromValue(m_capture->client()->state()).toString());
+            return st;
         });
+        connect(m_control, &ControlServer::stopRequested, this, &HeadlessRunner::finish);
     }
-    if (!m_client->open())
-        return false; // the client has said why
-    qCInfo(lcHeadless).noquote() << "capturing" << events.join(QStringLiteral(", ")) << "from"
-                                 << o.host << o.port;
-    return true;
+    if (!m_capture->initialize()) {
+        std::fprintf(stderr, "event-aggregator: %s\n", qPrintable(m_capture->lastError()));
+        return 1;
+    }
+    if (replaying) {
+        QString error;
+        if (!m_capture->replay(m_options.replayFile, &error)) {
+            std::fprintf(stderr, "event-aggregator: %s\n", qPrintable(error));
+            return 1;
+        }
+        m_finished = true;
+        printCounters();
+        return 0;
+    }
+    if (!m_setup.config.enabled && m_options.host.isEmpty() && !m_options.port) {
+        std::fprintf(
+            stderr,
+            "event-aggregator: capture is disabled (event_aggregator.enabled: false in %s)\n",
+            qPrintable(m_setup.config.configFile));
+        return 0;
+    }
+    if (!m_capture->startCapture())
+        return 2; // the client has said why (a refused host)
+    qCInfo(lcHeadless).noquote() << "capturing" << s.events.join(QStringLiteral(", ")) << "from"
+                                 << s.host << s.port << "into" << s.activityDirectory;
+    return -1;
 }
 
 void HeadlessRunner::finish()
 {
-    if (m_client)
-        m_client->close();
-    QJsonObject counters;
-    const auto stats = m_client ? m_client->stats() : SocketIoClient::Stats();
-    counters.insert(QStringLiteral("events_received"), double(m_eventsReceived));
-    counters.insert(QStringLiteral("connects"), double(stats.connects));
-    counters.insert(QStringLiteral("reconnects"), double(stats.reconnects));
-    counters.insert(QStringLiteral("recovered"), double(stats.recovered));
-    counters.insert(QStringLiteral("malformed"), double(stats.malformed));
-    counters.insert(QStringLiteral("missed_possible"), double(stats.missedPossible));
-    QJsonObject byName;
-    for (auto it = m_eventsByName.cbegin(); it != m_eventsByName.cend(); ++it)
-        byName.insert(it.key(), double(it.value()));
-    counters.insert(QStringLiteral("events_by_name"), byName);
+    if (m_finished)
+        return;
+    m_finished = true;
+    if (m_capture)
+        m_capture->shutdown();
+    printCounters();
+    QCoreApplication::quit();
+}
+
+void HeadlessRunner::printCounters()
+{
+    QJsonObject counters = m_capture ? m_capture->countersJson() : QJsonObject();
     const QByteArray line = QJsonDocument(counters).toJson(QJsonDocument::Compact);
     std::fprintf(stdout, "%s\n", line.constData());
     std::fflush(stdout);
-    QCoreApplication::quit();
 }

@@ -1,29 +1,34 @@
 #pragma once
 
+#include "CaptureSetup.h"
 #include "CommandLine.h"
 
-#include <QHash>
 #include <QObject>
 
-class SocketIoClient;
+class CaptureService;
+class ControlServer;
 
-// Runs capture with no GUI: connects, counts, and prints one JSON line of counters when signalled.
+// Runs capture with no GUI: connects, aggregates, saves, and prints one JSON line of counters when
+// signalled.
 class HeadlessRunner : public QObject
 {
     Q_OBJECT
 public:
-    explicit HeadlessRunner(const AppOptions& options, QObject* parent = nullptr);
+    HeadlessRunner(const AppOptions& options, const CaptureSetup::Result& setup,
+                   QObject* parent = nullptr);
+    ~HeadlessRunner() override;
 
-    // Returns false (with the reason on stderr) when capture cannot start at all.
-    bool start();
-    // Stops capture, prints the counters line on stdout, then asks the event loop to quit.
+    // Returns an exit code to end with now, or -1 to enter the event loop.
+    int start();
+    // Saves live sessions as interrupted, prints the counters line on stdout, quits the event loop.
     void finish();
 
-    static QStringList defaultEvents();
-
 private:
+    void printCounters();
+
     AppOptions m_options;
-    SocketIoClient* m_client = nullptr;
-    QHash<QString, quint64> m_eventsByName;
-    quint64 m_eventsReceived = 0;
+    CaptureSetup::Result m_setup;
+    CaptureService* m_capture = nullptr;
+    ControlServer* m_control = nullptr;
+    bool m_finished = false;
 };

@@ -1,10 +1,13 @@
+#include "CaptureSetup.h"
 #include "CommandLine.h"
+#include "Commands.h"
 #include "HeadlessRunner.h"
 #include "PlaceholderWindow.h"
 #include "UnixSignalWatcher.h"
 
 #include <QApplication>
 #include <QCoreApplication>
+#include <QLoggingCategory>
 
 #include <cstdio>
 #include <memory>
@@ -30,6 +33,8 @@ int main(int argc, char* argv[])
     qSetMessagePattern(
         QStringLiteral("%{time yyyy-MM-ddThh:mm:ss.zzz} %{if-warning}warning: %{endif}"
                        "%{if-critical}error: %{endif}%{message}"));
+    // Debug lines only on request (QT_LOGGING_RULES, which takes precedence over this).
+    QLoggingCategory::setFilterRules(QStringLiteral("*.debug=false"));
     std::unique_ptr<QCoreApplication> app;
     if (wantsHeadless(argc, argv))
         app = std::make_unique<QCoreApplication>(argc, argv);
@@ -49,18 +54,26 @@ int main(int argc, char* argv[])
         return 2;
     }
     if (!cl.options.command.isEmpty()) {
-        std::fprintf(stderr, "event-aggregator: the \"%s\" command is not available yet\n",
-                     qPrintable(cl.options.command));
-        return 1;
+        // Commands print results for scripts; progress chatter would only clutter stderr.
+        QLoggingCategory::setFilterRules(QStringLiteral("*.debug=false\n*.info=false"));
+        return Commands::run(cl.options);
+    }
+
+    QString error;
+    const auto setup = CaptureSetup::resolve(cl.options, &error);
+    if (!setup) {
+        std::fprintf(stderr, "event-aggregator: %s\n", qPrintable(error));
+        return 2;
     }
 
     UnixSignalWatcher unixSignals;
     if (cl.options.headless) {
-        HeadlessRunner runner(cl.options);
+        HeadlessRunner runner(cl.options, *setup);
         QObject::connect(&unixSignals, &UnixSignalWatcher::terminationRequested, &runner,
                          &HeadlessRunner::finish);
-        if (!runner.start())
-            return 2;
+        const int code = runner.start();
+        if (code >= 0)
+            return code;
         return app->exec();
     }
 

@@ -1,1 +1,14 @@
-# Sources of core/aggregation
+# Sources of core/aggregation: pure values and rules that turn dashboard events into sessions.
+target_sources(eacore PRIVATE
+    aggregation/EventCategory.h aggregation/EventCategory.cpp
+    aggregation/CaptureFilter.h aggregation/CaptureFilter.cpp
+    aggregation/ClaudeEvent.h aggregation/ClaudeEvent.cpp
+    aggregation/NormalizeResult.h aggregation/NormalizeResult.cpp
+    aggregation/EventNormalizer.h aggregation/EventNormalizer.cpp
+    aggregation/IsoTime.h aggregation/IsoTime.cpp
+    aggregation/ToolOperation.h aggregation/ToolOperation.cpp
+    aggregation/Delegation.h aggregation/Delegation.cpp
+    aggregation/AgentSession.h aggregation/AgentSession.cpp
+    aggregation/Deduplicator.h aggregation/Deduplicator.cpp
+)
+target_include_directories(eacore PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/aggregation)

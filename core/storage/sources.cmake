@@ -1,1 +1,9 @@
 # Sources of core/storage
+target_sources(eacore PRIVATE
+    storage/GzipCodec.h storage/GzipCodec.cpp
+    storage/SessionFileName.h storage/SessionFileName.cpp
+    storage/SessionSummary.h storage/SessionSummary.cpp
+    storage/PrivateDirectory.h storage/PrivateDirectory.cpp
+    storage/SessionStore.h storage/SessionStore.cpp
+    storage/Journal.h storage/Journal.cpp
+)

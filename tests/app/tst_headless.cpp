@@ -3,6 +3,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QProcess>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <csignal>
@@ -11,6 +12,18 @@
 class TestHeadless : public QObject
 {
     Q_OBJECT
+
+    QTemporaryDir m_tmp;
+
+    // Each run gets its own control socket and activity directory, away from the user's.
+    void isolate(QProcess& app)
+    {
+        QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
+        e.insert(QStringLiteral("EA_RUNTIME_DIR"), m_tmp.path());
+        e.insert(QStringLiteral("HOME"), m_tmp.path());
+        app.setProcessEnvironment(e);
+        app.setWorkingDirectory(m_tmp.path());
+    }
 
     static QJsonObject lastJsonLine(const QByteArray& out)
     {
@@ -38,6 +51,7 @@ private Q_SLOTS:
         PeerServer peer;
         QVERIFY(peer.start(kind));
         QProcess app;
+        isolate(app);
         app.start(QStringLiteral(EA_APP_BINARY),
                   {QStringLiteral("--headless"), QStringLiteral("--host"),
                    QStringLiteral("127.0.0.1"), QStringLiteral("--port"),
@@ -69,6 +83,7 @@ private Q_SLOTS:
     void refusesRemoteHostWithUsageError()
     {
         QProcess app;
+        isolate(app);
         app.start(
             QStringLiteral(EA_APP_BINARY),
             {QStringLiteral("--headless"), QStringLiteral("--host"), QStringLiteral("192.0.2.1")});
@@ -80,6 +95,7 @@ private Q_SLOTS:
     void rejectsBadPort()
     {
         QProcess app;
+        isolate(app);
         app.start(
             QStringLiteral(EA_APP_BINARY),
             {QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("70000")});

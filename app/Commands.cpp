@@ -1,0 +1,447 @@
+#include "Commands.h"
+
+#include "CaptureSetup.h"
+#include "ControlClient.h"
+#include "SessionStore.h"
+#include "SessionSummary.h"
+
+#include <QCommandLineParser>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTextStream>
+
+#include <algorithm>
+#include <cstdio>
+
+namespace {
+void err(const QString& text)
+{
+    std::fprintf(stderr, "event-aggregator: %s\n", qPrintable(text));
+}
+
+void out(const QByteArray& bytes)
+{
+    std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stdout);
+}
+
+// Subcommands accept the global storage flags after their name too.
+struct SubParser
+{
+    QCommandLineParser parser;
+    QCommandLineOption activity{QStringLiteral("activity-dir"), QString(), QStringLiteral("dir")};
+    QCommandLineOption config{QStringLiteral("config"), QString(), QStringLiteral("file")};
+
+    SubParser()
+    {
+        parser.addOption(activity);
+        parser.addOption(config);
+    }
+    // Parses args; on error prints it and returns false.
+    bool parse(const QString& command, const QStringList& args)
+    {
+        if (!parser.parse(QStringList{command} + args)) {
+            err(parser.errorText());
+            return false;
+        }
+        return true;
+    }
+    // The store for the activity directory the flags and the configuration name.
+    std::unique_ptr<SessionStore> store(const AppOptions& global, int* exitCode)
+    {
+        AppOptions o = global;
+        if (parser.isSet(activity))
+            o.activityDir = parser.value(activity);
+        if (parser.isSet(config))
+            o.configFile = parser.value(config);
+        QString error;
+        const auto setup = CaptureSetup::resolve(o, &error);
+        if (!setup) {
+            err(error);
+            *exitCode = 2;
+            return nullptr;
+        }
+        return std::make_unique<SessionStore>(setup->settings.activityDirectory);
+    }
+};
+
+QList<SessionSummary> newestFirst(SessionStore& store, bool reportDamaged)
+{
+    QList<SessionSummary> all = store.list();
+    QList<SessionSummary> good;
+    for (const SessionSummary& s : all) {
+        if (s.damaged) {
+            if (reportDamaged)
+                err(QStringLiteral("damaged session file skipped: %1 (%2)")
+                        .arg(s.filePath, s.error));
+            continue;
+        }
+        good.append(s);
+    }
+    std::sort(good.begin(), good.end(), [](const SessionSummary& a, const SessionSummary& b) {
+        return a.startTime > b.startTime;
+    });
+    return good;
+}
+
+QString duration(const SessionSummary& s)
+{
+    if (!s.startTime.isValid() || !s.endTime.isValid())
+        return QStringLiteral("-");
+    const qint64 secs = s.startTime.secsTo(s.endTime);
+    return QStringLiteral("%1:%2:%3")
+        .arg(secs / 3600)
+        .arg((secs / 60) % 60, 2, 10, QLatin1Char('0'))
+        .arg(secs % 60, 2, 10, QLatin1Char('0'));
+}
+
+// Resolves ids or unique prefixes; prints why for each that fails.
+bool resolveIds(const QList<SessionSummary>& all, const QStringList& wanted,
+                QList<SessionSummary>* found)
+{
+    bool ok = true;
+    for (const QString& w : wanted) {
+        QList<SessionSummary> matches;
+        for (const SessionSummary& s : all) {
+            if (s.sessionId == w) {
+                matches = {s};
+                break;
+            }
+            if (s.sessionId.startsWith(w))
+                matches.append(s);
+        }
+        if (matches.size() == 1) {
+            found->append(matches.first());
+        } else {
+            err(matches.isEmpty()
+                    ? QStringLiteral("no saved session matches \"%1\"").arg(w)
+                    : QStringLiteral("\"%1\" matches %2 sessions; give more of the id")
+                          .arg(w)
+                          .arg(matches.size()));
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+QString csvField(QString v)
+{
+    if (v.contains(QLatin1Char(',')) || v.contains(QLatin1Char('"')) ||
+        v.contains(QLatin1Char('\n')) || v.contains(QLatin1Char('\r'))) {
+        v.replace(QLatin1Char('"'), QStringLiteral("\"\""));
+        return QLatin1Char('"') + v + QLatin1Char('"');
+    }
+    return v;
+}
+
+QString firstString(const QJsonObject& data, std::initializer_list<const char*> keys)
+{
+    for (const char* k : keys) {
+        const QJsonValue v = data.value(QLatin1String(k));
+        if (v.isString() && !v.toString().isEmpty())
+            return v.toString();
+    }
+    return {};
+}
+} // namespace
+
+int Commands::run(const AppOptions& o)
+{
+    if (o.command == QLatin1String("sessions"))
+        return sessions(o.commandArgs, o);
+    if (o.command == QLatin1String("show"))
+        return show(o.commandArgs, o);
+    if (o.command == QLatin1String("export"))
+        return exportSessions(o.commandArgs, o);
+    if (o.command == QLatin1String("cleanup"))
+        return cleanup(o.commandArgs, o);
+    if (o.command == QLatin1String("status") || o.command == QLatin1String("stop"))
+        return control(o.command);
+    err(QStringLiteral("unknown command \"%1\"").arg(o.command));
+    return 2;
+}
+
+int Commands::sessions(const QStringList& args, const AppOptions& global)
+{
+    SubParser p;
+    const QCommandLineOption json(QStringLiteral("json"));
+    const QCommandLineOption limit(QStringLiteral("limit"), QString(), QStringLiteral("n"));
+    p.parser.addOption(json);
+    p.parser.addOption(limit);
+    if (!p.parse(QStringLiteral("sessions"), args))
+        return 2;
+    int n = -1;
+    if (p.parser.isSet(limit)) {
+        bool ok = false;
+        n = p.parser.value(limit).toInt(&ok);
+        if (!ok || n < 0) {
+            err(QStringLiteral("--limit must be a non-negative number"));
+            return 2;
+        }
+    }
+    int code = 0;
+    auto store = p.store(global, &code);
+    if (!store)
+        return code;
+    QList<SessionSummary> list = newestFirst(*store, true);
+    if (n >= 0)
+        list = list.mid(0, n);
+    if (p.parser.isSet(json)) {
+        QJsonArray a;
+        for (const SessionSummary& s : list)
+            a.append(s.toJson());
+        out(QJsonDocument(a).toJson(QJsonDocument::Indented));
+        return 0;
+    }
+    QString text;
+    QTextStream ts(&text);
+    ts << QStringLiteral("%1  %2  %3  %4  %5  %6  %7\n")
+              .arg(QStringLiteral("SESSION"), -36)
+              .arg(QStringLiteral("START (UTC)"), -19)
+              .arg(QStringLiteral("DURATION"), 9)
+              .arg(QStringLiteral("EVENTS"), 6)
+              .arg(QStringLiteral("TOOLS"), 5)
+              .arg(QStringLiteral("DELEG"), 5)
+              .arg(QStringLiteral("STATUS"));
+    for (const SessionSummary& s : list) {
+        ts << QStringLiteral("%1  %2  %3  %4  %5  %6  %7\n")
+                  .arg(s.sessionId.left(36), -36)
+                  .arg(s.startTime.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")), -19)
+                  .arg(duration(s), 9)
+                  .arg(s.totalEvents, 6)
+                  .arg(s.toolCalls, 5)
+                  .arg(s.delegations, 5)
+                  .arg(s.status);
+    }
+    ts.flush();
+    out(text.toUtf8());
+    return 0;
+}
+
+int Commands::show(const QStringList& args, const AppOptions& global)
+{
+    SubParser p;
+    const QCommandLineOption json(QStringLiteral("json"));
+    p.parser.addOption(json);
+    if (!p.parse(QStringLiteral("show"), args))
+        return 2;
+    if (p.parser.positionalArguments().size() != 1) {
+        err(QStringLiteral("usage: event-aggregator show ID [--json]"));
+        return 2;
+    }
+    int code = 0;
+    auto store = p.store(global, &code);
+    if (!store)
+        return code;
+    QList<SessionSummary> found;
+    if (!resolveIds(newestFirst(*store, false), p.parser.positionalArguments(), &found))
+        return 1;
+    QString error;
+    const auto doc = store->load(found.first().filePath, &error);
+    if (!doc) {
+        err(error);
+        return 1;
+    }
+    if (p.parser.isSet(json)) {
+        out(QJsonDocument(*doc).toJson(QJsonDocument::Indented));
+        return 0;
+    }
+    const SessionSummary& s = found.first();
+    const QJsonObject metrics = doc->value(QLatin1String("metrics")).toObject();
+    QString text;
+    QTextStream ts(&text);
+    ts << "Session:     " << s.sessionId << "\n"
+       << "Status:      " << s.status << " ("
+       << doc->value(QLatin1String("completion_reason")).toString() << ")\n"
+       << "Project:     " << s.workingDirectory << "\n"
+       << "Branch:      " << s.gitBranch << "\n"
+       << "Start:       " << s.startTime.toString(Qt::ISODate) << "\n"
+       << "Duration:    " << duration(s) << "\n"
+       << "Events:      " << s.totalEvents << "\n"
+       << "Tool calls:  " << s.toolCalls << " (" << s.failures << " failed)\n"
+       << "Delegations: " << s.delegations << "\n"
+       << "Agents:      "
+       << metrics.value(QLatin1String("agents_used"))
+              .toVariant()
+              .toStringList()
+              .join(QStringLiteral(", "))
+       << "\n"
+       << "Prompt:      " << doc->value(QLatin1String("initial_prompt")).toString().left(200)
+       << "\n"
+       << "File:        " << s.filePath << "\n";
+    ts.flush();
+    out(text.toUtf8());
+    return 0;
+}
+
+int Commands::exportSessions(const QStringList& args, const AppOptions& global)
+{
+    SubParser p;
+    const QCommandLineOption all(QStringLiteral("all"));
+    const QCommandLineOption format(QStringLiteral("format"), QString(), QStringLiteral("format"));
+    const QCommandLineOption output(QStringList{QStringLiteral("o"), QStringLiteral("output")},
+                                    QString(), QStringLiteral("file"));
+    p.parser.addOption(all);
+    p.parser.addOption(format);
+    p.parser.addOption(output);
+    if (!p.parse(QStringLiteral("export"), args))
+        return 2;
+    const QString fmt = p.parser.value(format);
+    if (fmt != QLatin1String("json") && fmt != QLatin1String("jsonl") &&
+        fmt != QLatin1String("csv")) {
+        err(QStringLiteral("--format must be json, jsonl or csv"));
+        return 2;
+    }
+    const QStringList ids = p.parser.positionalArguments();
+    if (ids.isEmpty() == !p.parser.isSet(all)) {
+        err(QStringLiteral(
+            "usage: event-aggregator export (ID... | --all) --format json|jsonl|csv [-o FILE]"));
+        return 2;
+    }
+    int code = 0;
+    auto store = p.store(global, &code);
+    if (!store)
+        return code;
+    const QList<SessionSummary> everything = newestFirst(*store, false);
+    QList<SessionSummary> chosen;
+    if (p.parser.isSet(all))
+        chosen = everything;
+    else if (!resolveIds(everything, ids, &chosen))
+        return 1;
+
+    QFile file;
+    if (p.parser.isSet(output)) {
+        file.setFileName(p.parser.value(output));
+        if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+            err(QStringLiteral("cannot write %1: %2").arg(file.fileName(), file.errorString()));
+            return 1;
+        }
+    } else if (!file.open(stdout, QIODevice::WriteOnly)) {
+        return 1;
+    }
+    // Sessions are streamed one at a time so an export of thousands never holds them all.
+    if (fmt == QLatin1String("json"))
+        file.write("[\n");
+    else if (fmt == QLatin1String("csv"))
+        file.write("session_id,timestamp,event_type,category,agent_context,correlation_id,tool_"
+                   "name,file_path,text\n");
+    bool first = true;
+    for (const SessionSummary& s : chosen) {
+        QString error;
+        const auto doc = store->load(s.filePath, &error);
+        if (!doc) {
+            err(error);
+            continue;
+        }
+        if (fmt == QLatin1String("json")) {
+            if (!first)
+                file.write(",\n");
+            file.write(QJsonDocument(*doc).toJson(QJsonDocument::Compact));
+            first = false;
+            continue;
+        }
+        const QString sid = doc->value(QLatin1String("session_id")).toString();
+        for (const QJsonValue& v : doc->value(QLatin1String("events")).toArray()) {
+            const QJsonObject e = v.toObject();
+            if (fmt == QLatin1String("jsonl")) {
+                QJsonObject line = e;
+                line.insert(QStringLiteral("session_id"), sid);
+                file.write(QJsonDocument(line).toJson(QJsonDocument::Compact) + '\n');
+                continue;
+            }
+            const QJsonObject data = e.value(QLatin1String("data")).toObject();
+            const QJsonObject inner = data.value(QLatin1String("data")).isObject()
+                                          ? data.value(QLatin1String("data")).toObject()
+                                          : data;
+            const QJsonObject params = inner.value(QLatin1String("tool_parameters")).toObject();
+            const QStringList row{
+                sid,
+                e.value(QLatin1String("timestamp")).toString(),
+                e.value(QLatin1String("event_type")).toString(),
+                e.value(QLatin1String("category")).toString(),
+                e.value(QLatin1String("agent_context")).toString(),
+                e.value(QLatin1String("correlation_id")).toString(),
+                firstString(inner, {"tool_name"}),
+                firstString(params, {"file_path"}),
+                firstString(inner, {"prompt_text", "prompt", "response_text", "message"})
+                    .left(500)};
+            QStringList cells;
+            for (const QString& c : row)
+                cells.append(csvField(c));
+            file.write(cells.join(QLatin1Char(',')).toUtf8() + '\n');
+        }
+    }
+    if (fmt == QLatin1String("json"))
+        file.write("\n]\n");
+    file.flush();
+    return 0;
+}
+
+int Commands::cleanup(const QStringList& args, const AppOptions& global)
+{
+    SubParser p;
+    const QCommandLineOption days(QStringLiteral("days"), QString(), QStringLiteral("n"));
+    const QCommandLineOption dryRun(QStringLiteral("dry-run"));
+    p.parser.addOption(days);
+    p.parser.addOption(dryRun);
+    if (!p.parse(QStringLiteral("cleanup"), args))
+        return 2;
+    AppOptions o = global;
+    if (p.parser.isSet(p.activity))
+        o.activityDir = p.parser.value(p.activity);
+    if (p.parser.isSet(p.config))
+        o.configFile = p.parser.value(p.config);
+    QString error;
+    const auto setup = CaptureSetup::resolve(o, &error);
+    if (!setup) {
+        err(error);
+        return 2;
+    }
+    int n = setup->settings.autoCleanupDays;
+    if (p.parser.isSet(days)) {
+        bool ok = false;
+        n = p.parser.value(days).toInt(&ok);
+        if (!ok || n < 0) {
+            err(QStringLiteral("--days must be a non-negative number"));
+            return 2;
+        }
+    }
+    SessionStore store(setup->settings.activityDirectory);
+    QStringList removed;
+    const int count = store.cleanup(n, p.parser.isSet(dryRun), &removed);
+    if (count < 0) {
+        err(store.lastError());
+        return 1;
+    }
+    QString text;
+    for (const QString& r : removed)
+        text += (p.parser.isSet(dryRun) ? QStringLiteral("would remove ")
+                                        : QStringLiteral("removed ")) +
+                r + QLatin1Char('\n');
+    text += QStringLiteral("%1 session(s) %2\n")
+                .arg(count)
+                .arg(p.parser.isSet(dryRun) ? QStringLiteral("would be removed")
+                                            : QStringLiteral("removed"));
+    out(text.toUtf8());
+    return 0;
+}
+
+int Commands::control(const QString& command)
+{
+    QString error;
+    const auto reply = ControlClient::request(command, &error);
+    if (!reply) {
+        err(error);
+        return 3;
+    }
+    if (!reply->value(QLatin1String("ok")).toBool()) {
+        err(reply->value(QLatin1String("error")).toString());
+        return 1;
+    }
+    if (command == QLatin1String("status"))
+        out(QJsonDocument(reply->value(QLatin1String("status")).toObject())
+                .toJson(QJsonDocument::Indented));
+    else
+        out("stopping\n");
+    return 0;
+}

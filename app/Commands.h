@@ -1,0 +1,18 @@
+#pragma once
+
+#include "CommandLine.h"
+
+// The script-facing subcommands: sessions, show, export, cleanup, status, stop.
+class Commands
+{
+public:
+    // Exit codes: 0 ok, 1 failure, 2 usage or configuration error, 3 no running instance.
+    static int run(const AppOptions& options);
+
+private:
+    static int sessions(const QStringList& args, const AppOptions& global);
+    static int show(const QStringList& args, const AppOptions& global);
+    static int exportSessions(const QStringList& args, const AppOptions& global);
+    static int cleanup(const QStringList& args, const AppOptions& global);
+    static int control(const QString& command);
+};

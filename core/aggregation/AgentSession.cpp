@@ -1,0 +1,1063 @@
+#include "AgentSession.h"
+
+#include "EventNormalizer.h"
+#include "IsoTime.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLoggingCategory>
+
+#include <algorithm>
+#include <numeric>
+#include <utility>
+
+Q_LOGGING_CATEGORY(lcSession, "ea.aggregation.session")
+
+namespace {
+
+// Caller-recorded gaps and unmatched stops are capped: a flapping connection must not grow
+// a session without bound.
+constexpr qsizetype kMaxRecordedGaps = 1000;
+constexpr qsizetype kMaxUnmatchedStops = 100;
+
+QString mainAgent()
+{
+    return QStringLiteral("main");
+}
+
+QJsonObject objectAt(const QJsonObject& object, const char* key)
+{
+    const QJsonValue v = object.value(QLatin1String(key));
+    return v.isObject() ? v.toObject() : QJsonObject();
+}
+
+QString stringAt(const QJsonObject& object, const char* key)
+{
+    const QJsonValue v = object.value(QLatin1String(key));
+    return v.isString() ? v.toString() : QString();
+}
+
+QString firstString(std::initializer_list<std::pair<const QJsonObject*, const char*>> sources)
+{
+    for (const auto& [object, key] : sources) {
+        QString value = stringAt(*object, key);
+        if (!value.isEmpty())
+            return value;
+    }
+    return {};
+}
+
+QJsonObject parseObject(const QByteArray& raw)
+{
+    return QJsonDocument::fromJson(raw).object();
+}
+
+// The hook's own fields: the wrapper's "data", or the whole payload of a raw hook.
+QJsonObject dataOf(const QJsonObject& payload)
+{
+    const QJsonValue inner = payload.value(QLatin1String("data"));
+    return inner.isObject() ? inner.toObject() : payload;
+}
+
+QJsonValue stringOrNull(const QString& s)
+{
+    return s.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(s);
+}
+
+QStringList sorted(QSet<QString> set)
+{
+    QStringList list(set.begin(), set.end());
+    std::sort(list.begin(), list.end());
+    return list;
+}
+
+QJsonObject countsJson(const QMap<QString, int>& counts)
+{
+    QJsonObject o;
+    for (auto it = counts.cbegin(); it != counts.cend(); ++it)
+        o.insert(it.key(), it.value());
+    return o;
+}
+
+struct Outcome
+{
+    bool success = true;
+    std::optional<int> exitCode;
+    QString error;
+    qint64 durationMs = -1;
+};
+
+// What a post_tool says about the call. Current servers send success/status/exit_code; raw
+// Claude Code hooks only a tool_response, which may carry success or is_error.
+Outcome outcomeOf(const QJsonObject& data)
+{
+    Outcome out;
+    const QJsonObject summary = objectAt(data, "result_summary");
+    const QJsonObject response = objectAt(data, "tool_response");
+    const QJsonValue exit = data.contains(QLatin1String("exit_code"))
+                                ? data.value(QLatin1String("exit_code"))
+                                : summary.value(QLatin1String("exit_code"));
+    if (exit.isDouble())
+        out.exitCode = exit.toInt();
+    const QString status = stringAt(data, "status");
+    if (data.value(QLatin1String("success")).isBool())
+        out.success = data.value(QLatin1String("success")).toBool();
+    else if (!status.isEmpty())
+        out.success = status == u"success";
+    else if (response.value(QLatin1String("success")).isBool())
+        out.success = response.value(QLatin1String("success")).toBool();
+    else if (response.value(QLatin1String("is_error")).isBool())
+        out.success = !response.value(QLatin1String("is_error")).toBool();
+    else if (out.exitCode)
+        out.success = *out.exitCode == 0;
+    if (!out.success) {
+        out.error = firstString({{&data, "error"},
+                                 {&data, "error_message"},
+                                 {&summary, "error"},
+                                 {&summary, "error_preview"},
+                                 {&response, "error"}});
+        if (out.error.isEmpty())
+            out.error =
+                !status.isEmpty() && status != u"success" ? status : QStringLiteral("failed");
+    }
+    const QJsonValue duration = data.value(QLatin1String("duration_ms"));
+    if (duration.isDouble() && duration.toDouble() >= 0)
+        out.durationMs = qint64(duration.toDouble());
+    return out;
+}
+
+// Text a subagent or Task result hands back, if the payload carries any.
+QString resultText(const QJsonObject& data)
+{
+    const QJsonObject structured = objectAt(data, "structured_response");
+    QString text = firstString({{&structured, "results"},
+                                {&data, "response"},
+                                {&data, "result"},
+                                {&data, "output"},
+                                {&data, "response_text"}});
+    if (!text.isEmpty())
+        return text;
+    // Claude Code's Task tool_response: {"content":[{"type":"text","text":"..."}]}
+    const QJsonArray content =
+        objectAt(data, "tool_response").value(QLatin1String("content")).toArray();
+    for (const QJsonValue& part : content) {
+        const QString t = part.toObject().value(QLatin1String("text")).toString();
+        if (!t.isEmpty())
+            return t;
+    }
+    return {};
+}
+
+} // namespace
+
+AgentSession::AgentSession(QString sessionId, CaptureFilter filter)
+    : m_sessionId(std::move(sessionId)), m_filter(filter)
+{}
+
+quint16 AgentSession::nameIndex(const QString& name)
+{
+    const qsizetype found = m_names.indexOf(name);
+    if (found >= 0)
+        return quint16(found);
+    // Names come from a small vocabulary; a hostile stream inventing thousands shares the last
+    // slot.
+    if (m_names.size() >= 0xFFFF) {
+        qCWarning(lcSession) << "too many distinct event names in session" << m_sessionId;
+        return 0xFFFE;
+    }
+    m_names.append(name);
+    return quint16(m_names.size() - 1);
+}
+
+QString AgentSession::intern(const QString& value)
+{
+    const auto it = m_strings.constFind(value);
+    if (it != m_strings.cend())
+        return *it;
+    m_strings.insert(value);
+    return value;
+}
+
+int AgentSession::currentDelegation() const
+{
+    return m_openDelegations.isEmpty() ? -1 : m_openDelegations.last();
+}
+
+QString AgentSession::agentTypeOf(int delegation) const
+{
+    if (delegation < 0 || delegation >= m_delegations.size())
+        return mainAgent();
+    return m_delegations.at(delegation).agentType;
+}
+
+AgentSession::AddResult AgentSession::addEvent(const ClaudeEvent& event)
+{
+    if (m_status != Status::Active) {
+        qCInfo(lcSession) << "session" << m_sessionId << "reopened by a later" << event.subtype
+                          << "event";
+        setStatus(Status::Active);
+    }
+
+    // An event without any usable time sorts with the one before it.
+    const QDateTime at = event.timestamp.isValid()
+                             ? event.timestamp.toUTC()
+                             : (m_lastEventTime.isValid() ? m_lastEventTime : QDateTime());
+    if (at.isValid()) {
+        if (!m_startTime.isValid() || at < m_startTime)
+            m_startTime = at;
+        if (!m_lastEventTime.isValid() || at > m_lastEventTime)
+            m_lastEventTime = at;
+    }
+    if (m_workingDirectory.isEmpty() && !event.workingDirectory.isEmpty())
+        m_workingDirectory = event.workingDirectory;
+    if (!event.gitBranch.isEmpty())
+        m_gitBranch = event.gitBranch; // branches change; the latest is the useful one
+
+    if (!m_filter.accepts(event.category)) {
+        ++m_filteredCounts[event.category];
+        return AddResult::Filtered;
+    }
+
+    const QJsonObject payload = parseObject(event.raw);
+    const QJsonObject data = dataOf(payload);
+    const qsizetype eventIndex = m_events.size();
+
+    // The closing event of a delegation belongs to it; a Task result belongs to the caller.
+    int context = currentDelegation();
+    int target = -1;
+    if (event.subtype == u"subagent_stop") {
+        target = delegationForStop(event);
+        if (target >= 0)
+            context = target;
+    } else if (event.isPreTool() && event.isDelegationTool()) {
+        context = delegationCaller(context);
+    } else if (event.isPostTool() && event.isDelegationTool()) {
+        target = delegationForResult(event);
+        if (target >= 0)
+            context = m_delegations.at(target).parent;
+    }
+
+    static_assert(sizeof(HeldEvent) <= 56, "held events are the bulk of a session's memory");
+    HeldEvent held;
+    held.raw = event.raw;
+    held.timestampMs = at.isValid() ? at.toMSecsSinceEpoch() : 0;
+    held.identity = event.identity;
+    held.delegation = context;
+    held.eventName = nameIndex(event.eventName);
+    held.subtype = nameIndex(event.subtype);
+    held.category = event.category;
+    held.timestampFromReceipt = event.timestampFromReceipt;
+    m_events.append(std::move(held));
+
+    ++m_categoryCounts[event.category];
+    ++m_eventCounts[m_names.at(m_events.last().subtype)];
+
+    const QString& subtype = event.subtype;
+    if (subtype == u"pre_tool") {
+        if (event.isDelegationTool())
+            openDelegation(event, data, at, context);
+        else
+            addToolPre(event, data, at, eventIndex, context);
+    } else if (subtype == u"post_tool") {
+        if (event.isDelegationTool()) {
+            if (target >= 0)
+                applyDelegationResult(target, event, data, at);
+            else
+                qCDebug(lcSession) << "Task result without its delegation in" << m_sessionId;
+        } else {
+            addToolPost(event, data, at, eventIndex, context);
+        }
+    } else if (subtype == u"user_prompt") {
+        if (m_initialPrompt.isEmpty())
+            m_initialPrompt = firstString({{&data, "prompt_text"}, {&data, "prompt"}});
+    } else if (subtype == u"assistant_response") {
+        const QString text = firstString({{&data, "response_text"}, {&data, "response"}});
+        if (!text.isEmpty())
+            m_finalResponse = text;
+    } else if (subtype == u"subagent_start") {
+        if (context >= 0) {
+            Delegation& d = m_delegations[context];
+            d.subagentStarted = true;
+            if (d.agentId.isEmpty())
+                d.agentId = stringAt(data, "agent_id");
+        }
+    } else if (subtype == u"subagent_stop") {
+        if (target >= 0) {
+            applySubagentStop(target, event, data, at);
+        } else {
+            if (m_unmatchedStops.size() < kMaxUnmatchedStops)
+                m_unmatchedStops.append(at);
+            qCDebug(lcSession) << "SubagentStop without an open delegation in" << m_sessionId;
+        }
+    } else if (subtype == u"todo_updated") {
+        noteTodos(context, data.value(QLatin1String("todos")));
+    } else if (event.category == EventCategory::Memory) {
+        if (context >= 0)
+            m_delegations[context].memoryUpdates.append(data);
+    } else if (subtype == u"session_start") {
+        const QString launch = stringAt(data, "launch_method");
+        if (!launch.isEmpty())
+            m_launchMethod = launch;
+        else if (!payload.value(QLatin1String("data")).isObject() && m_launchMethod.isEmpty())
+            m_launchMethod = stringAt(payload, "source"); // raw SessionStart: startup, resume...
+        const QJsonValue pid = data.contains(QLatin1String("claude_pid"))
+                                   ? data.value(QLatin1String("claude_pid"))
+                                   : data.value(QLatin1String("pid"));
+        if (pid.isDouble())
+            m_claudePid = qint64(pid.toDouble());
+        const QJsonObject instance = objectAt(data, "instance_info");
+        const QString root = firstString({{&data, "project_root"}, {&instance, "working_dir"}});
+        if (!root.isEmpty())
+            m_projectRoot = root;
+    } else if (subtype == u"session_end") {
+        m_sessionEndSeen = true;
+    } else if (subtype == u"file_read") {
+        if (!event.filePath.isEmpty())
+            m_fileEventReads.insert(event.filePath);
+    } else if (subtype == u"file_write" || subtype == u"file_edit") {
+        if (!event.filePath.isEmpty())
+            m_fileEventWrites.insert(event.filePath);
+    }
+    return AddResult::Stored;
+}
+
+int AgentSession::delegationCaller(int current) const
+{
+    // Hooks do not say which agent called Task. Parallel Task calls of one agent arrive back
+    // to back, before the first subagent has done anything; a nested call comes from a
+    // subagent that is already at work.
+    if (current >= 0 && m_delegations.at(current).toolOperations.isEmpty() &&
+        std::none_of(m_delegations.cbegin(), m_delegations.cend(),
+                     [current](const Delegation& other) { return other.parent == current; }))
+        return m_delegations.at(current).parent;
+    return current;
+}
+
+int AgentSession::delegationForStop(const ClaudeEvent& event) const
+{
+    if (m_openDelegations.isEmpty())
+        return -1;
+    // Parallel subagents are told apart by type; otherwise the innermost one is stopping.
+    if (!event.agentType.isEmpty()) {
+        for (qsizetype i = m_openDelegations.size() - 1; i >= 0; --i) {
+            const int d = m_openDelegations.at(i);
+            if (m_delegations.at(d).agentType.compare(event.agentType, Qt::CaseInsensitive) == 0)
+                return d;
+        }
+    }
+    return m_openDelegations.last();
+}
+
+int AgentSession::delegationForResult(const ClaudeEvent& event) const
+{
+    if (!event.correlationId.isEmpty()) {
+        for (int d = 0; d < m_delegations.size(); ++d) {
+            const Delegation& del = m_delegations.at(d);
+            if (del.correlationId == event.correlationId)
+                return del.resultReceived ? -1 : d;
+        }
+    }
+    const auto compatible = [&](const Delegation& del) {
+        return !del.resultReceived &&
+               (del.correlationId.isEmpty() || event.correlationId.isEmpty());
+    };
+    // A result usually follows the SubagentStop, so the delegation is a closed child of the
+    // current context; failing that, the current delegation itself has not stopped yet.
+    const int current = currentDelegation();
+    for (int d = 0; d < m_delegations.size(); ++d) {
+        const Delegation& del = m_delegations.at(d);
+        if (compatible(del) && !del.isOpen() && del.parent == current)
+            return d;
+    }
+    if (current >= 0 && compatible(m_delegations.at(current)))
+        return current;
+    return -1;
+}
+
+void AgentSession::openDelegation(const ClaudeEvent& event, const QJsonObject& data,
+                                  const QDateTime& at, int parent)
+{
+    const QJsonObject details = objectAt(data, "delegation_details");
+    const QJsonObject params = objectAt(data, "tool_parameters");
+    const QJsonObject input = objectAt(data, "tool_input");
+    Delegation d;
+    d.agentType = intern(event.agentType.isEmpty() ? QStringLiteral("unknown") : event.agentType);
+    d.taskDescription =
+        firstString({{&details, "description"}, {&params, "description"}, {&input, "description"}});
+    d.prompt = firstString({{&details, "prompt"}, {&params, "prompt"}, {&input, "prompt"}});
+    d.correlationId = event.correlationId;
+    d.startTime = at;
+    d.parent = parent;
+    d.depth = parent >= 0 ? m_delegations.at(parent).depth + 1 : 0;
+    m_delegations.append(std::move(d));
+    m_openDelegations.append(int(m_delegations.size() - 1));
+}
+
+void AgentSession::closeDelegation(int index, const QDateTime& at)
+{
+    Delegation& d = m_delegations[index];
+    if (!d.isOpen())
+        return;
+    d.endTime = at.isValid() ? at : m_lastEventTime;
+    d.completed = true;
+    m_openDelegations.removeAll(index);
+    // Nested delegations cannot outlive their parent; siblings running in parallel can.
+    for (qsizetype i = m_openDelegations.size() - 1; i >= 0; --i) {
+        const int child = m_openDelegations.at(i);
+        int up = m_delegations.at(child).parent;
+        while (up >= 0 && up != index)
+            up = m_delegations.at(up).parent;
+        if (up != index)
+            continue;
+        Delegation& c = m_delegations[child];
+        c.endTime = d.endTime;
+        c.completed = false;
+        c.success = false;
+        c.error = QStringLiteral("Delegation ended with its parent");
+        m_openDelegations.removeAt(i);
+    }
+}
+
+void AgentSession::applyDelegationResult(int index, const ClaudeEvent& event,
+                                         const QJsonObject& data, const QDateTime& at)
+{
+    Q_UNUSED(event)
+    const Outcome outcome = outcomeOf(data);
+    Delegation& d = m_delegations[index];
+    d.resultReceived = true;
+    if (!outcome.success) {
+        d.success = false;
+        if (d.error.isEmpty())
+            d.error = outcome.error;
+    }
+    if (d.response.isEmpty())
+        d.response = resultText(data);
+    closeDelegation(index, at);
+}
+
+void AgentSession::applySubagentStop(int index, const ClaudeEvent& event, const QJsonObject& data,
+                                     const QDateTime& at)
+{
+    Q_UNUSED(event)
+    Delegation& d = m_delegations[index];
+    d.subagentStopped = true;
+    if (d.agentId.isEmpty())
+        d.agentId = stringAt(data, "agent_id");
+    const bool errored = data.value(QLatin1String("is_error_termination")).toBool(false);
+    const bool successful = data.value(QLatin1String("is_successful_completion")).toBool(true);
+    if (errored || !successful) {
+        d.success = false;
+        if (d.error.isEmpty()) {
+            d.error = stringAt(data, "reason");
+            if (d.error.isEmpty())
+                d.error = QStringLiteral("subagent stopped with an error");
+        }
+    }
+    const QString text = resultText(data);
+    if (!text.isEmpty())
+        d.response = text;
+    const QJsonArray files =
+        objectAt(data, "structured_response").value(QLatin1String("files_modified")).toArray();
+    for (const QJsonValue& f : files) {
+        const QString path = f.toString();
+        if (!path.isEmpty() && !d.fileChanges.contains(path))
+            d.fileChanges.append(path);
+    }
+    closeDelegation(index, at);
+}
+
+void AgentSession::noteTodos(int context, const QJsonValue& todos)
+{
+    if (context >= 0 && todos.isArray())
+        m_delegations[context].todosModified.append(todos);
+}
+
+void AgentSession::addToolPre(const ClaudeEvent& event, const QJsonObject& data,
+                              const QDateTime& at, qsizetype eventIndex, int context)
+{
+    const QString toolName =
+        intern(event.toolName.isEmpty() ? QStringLiteral("unknown") : event.toolName);
+    if (toolName == u"TodoWrite") {
+        const QJsonObject params = objectAt(data, "tool_parameters");
+        const QJsonObject input = objectAt(data, "tool_input");
+        noteTodos(context, params.contains(QLatin1String("todos"))
+                               ? params.value(QLatin1String("todos"))
+                               : input.value(QLatin1String("todos")));
+    }
+
+    // A result that overtook its call (out-of-order delivery) is completed, not duplicated.
+    for (qsizetype i = 0; i < m_orphanOperations.size(); ++i) {
+        ToolOperation& op = m_toolOperations[m_orphanOperations.at(i)];
+        const bool byId = !event.correlationId.isEmpty() && op.correlationId == event.correlationId;
+        const bool byName = (event.correlationId.isEmpty() || op.correlationId.isEmpty()) &&
+                            op.toolName == toolName && op.delegation == context &&
+                            (!at.isValid() || op.endTime >= at);
+        if (!byId && !byName)
+            continue;
+        op.orphan = false;
+        op.startTime = at;
+        op.preEvent = eventIndex;
+        if (op.correlationId.isEmpty())
+            op.correlationId = event.correlationId;
+        if (op.filePath.isEmpty())
+            op.filePath = event.filePath;
+        if (op.durationMs < 0 && at.isValid() && op.endTime.isValid())
+            op.durationMs = qMax<qint64>(0, at.msecsTo(op.endTime));
+        m_orphanOperations.removeAt(i);
+        return;
+    }
+
+    ToolOperation op;
+    op.toolName = toolName;
+    op.agentType = agentTypeOf(context);
+    op.correlationId = event.correlationId;
+    op.filePath = event.filePath;
+    op.startTime = at;
+    op.preEvent = eventIndex;
+    op.delegation = context;
+    m_toolOperations.append(std::move(op));
+    const int index = int(m_toolOperations.size() - 1);
+    m_pendingOperations.append(index);
+    if (context >= 0)
+        m_delegations[context].toolOperations.append(index);
+    ++m_toolCounts[toolName];
+}
+
+void AgentSession::addToolPost(const ClaudeEvent& event, const QJsonObject& data,
+                               const QDateTime& at, qsizetype eventIndex, int context)
+{
+    const QString toolName =
+        intern(event.toolName.isEmpty() ? QStringLiteral("unknown") : event.toolName);
+    const Outcome outcome = outcomeOf(data);
+
+    // By correlation id when there is one, else the oldest unmatched call of the same tool by
+    // the same agent: parallel calls of one tool are only told apart by their ids.
+    qsizetype match = -1;
+    if (!event.correlationId.isEmpty()) {
+        for (qsizetype i = 0; i < m_pendingOperations.size() && match < 0; ++i) {
+            if (m_toolOperations.at(m_pendingOperations.at(i)).correlationId == event.correlationId)
+                match = i;
+        }
+    }
+    for (qsizetype i = 0; i < m_pendingOperations.size() && match < 0; ++i) {
+        const ToolOperation& op = m_toolOperations.at(m_pendingOperations.at(i));
+        if (op.toolName == toolName && op.delegation == context &&
+            (op.correlationId.isEmpty() || event.correlationId.isEmpty()))
+            match = i;
+    }
+
+    int index = -1;
+    if (match >= 0) {
+        index = m_pendingOperations.takeAt(match);
+    } else {
+        ToolOperation orphan;
+        orphan.toolName = toolName;
+        orphan.agentType = agentTypeOf(context);
+        orphan.correlationId = event.correlationId;
+        orphan.delegation = context;
+        orphan.orphan = true;
+        m_toolOperations.append(std::move(orphan));
+        index = int(m_toolOperations.size() - 1);
+        m_orphanOperations.append(index);
+        if (context >= 0)
+            m_delegations[context].toolOperations.append(index);
+        ++m_toolCounts[toolName];
+        qCDebug(lcSession) << "result of" << toolName << "without its call in" << m_sessionId;
+    }
+
+    ToolOperation& op = m_toolOperations[index];
+    op.endTime = at;
+    op.postEvent = eventIndex;
+    op.success = outcome.success;
+    op.exitCode = outcome.exitCode;
+    op.error = outcome.error;
+    if (op.correlationId.isEmpty())
+        op.correlationId = event.correlationId;
+    if (op.filePath.isEmpty())
+        op.filePath = event.filePath;
+    if (outcome.durationMs >= 0)
+        op.durationMs = outcome.durationMs;
+    else if (op.startTime.isValid() && at.isValid())
+        op.durationMs = qMax<qint64>(0, op.startTime.msecsTo(at));
+    if (op.delegation >= 0 && !op.filePath.isEmpty() && op.success &&
+        EventCategory::isFileModifyTool(op.toolName)) {
+        QStringList& changes = m_delegations[op.delegation].fileChanges;
+        if (!changes.contains(op.filePath))
+            changes.append(op.filePath);
+    }
+}
+
+ClaudeEvent AgentSession::eventAt(qsizetype index) const
+{
+    if (index < 0 || index >= m_events.size())
+        return {};
+    const HeldEvent& held = m_events.at(index);
+    const QDateTime at = QDateTime::fromMSecsSinceEpoch(held.timestampMs, Qt::UTC);
+    ClaudeEvent event =
+        EventNormalizer::normalizeObject(m_names.value(held.eventName), parseObject(held.raw), at);
+    event.raw = held.raw; // share the held bytes rather than a re-serialized copy
+    event.identity = held.identity;
+    event.timestamp = at;
+    event.timestampFromReceipt = held.timestampFromReceipt;
+    return event;
+}
+
+QString AgentSession::eventAgentContext(qsizetype index) const
+{
+    if (index < 0 || index >= m_events.size())
+        return {};
+    const int d = m_events.at(index).delegation;
+    return d >= 0 ? agentTypeOf(d) : QString();
+}
+
+QList<quint64> AgentSession::eventIdentities() const
+{
+    QList<quint64> ids;
+    ids.reserve(m_events.size());
+    for (const HeldEvent& held : m_events)
+        ids.append(held.identity);
+    return ids;
+}
+
+ToolOperation AgentSession::materialize(const ToolOperation& source) const
+{
+    ToolOperation op = source;
+    if (op.preEvent >= 0 && op.preEvent < m_events.size()) {
+        const QJsonObject payload = parseObject(m_events.at(op.preEvent).raw);
+        const QJsonObject data = dataOf(payload);
+        for (const QJsonObject& candidate :
+             {objectAt(data, "tool_parameters"), objectAt(data, "tool_input"),
+              objectAt(payload, "tool_input")}) {
+            if (!candidate.isEmpty()) {
+                op.inputData = candidate;
+                break;
+            }
+        }
+    }
+    if (op.postEvent >= 0 && op.postEvent < m_events.size()) {
+        const QJsonObject payload = parseObject(m_events.at(op.postEvent).raw);
+        const QJsonObject data = dataOf(payload);
+        for (const QJsonObject& candidate :
+             {objectAt(data, "result_summary"), objectAt(data, "tool_response"),
+              objectAt(data, "tool_output"), objectAt(payload, "tool_response")}) {
+            if (!candidate.isEmpty()) {
+                op.outputData = candidate;
+                break;
+            }
+        }
+    }
+    if (!isActive() && !op.isFinished() && !op.orphan) {
+        op.endTime = m_endTime;
+        op.success = false;
+        op.error = QStringLiteral("Tool did not complete");
+    }
+    return op;
+}
+
+QList<ToolOperation> AgentSession::toolOperations() const
+{
+    QList<ToolOperation> list;
+    list.reserve(m_toolOperations.size());
+    for (const ToolOperation& op : m_toolOperations)
+        list.append(materialize(op));
+    return list;
+}
+
+QList<Delegation> AgentSession::delegations() const
+{
+    QList<Delegation> list = m_delegations;
+    if (!isActive()) {
+        for (Delegation& d : list) {
+            if (!d.isOpen())
+                continue;
+            d.endTime = m_endTime;
+            d.completed = false;
+            d.success = false;
+            d.error = QStringLiteral("Delegation did not complete");
+        }
+    }
+    return list;
+}
+
+QStringList AgentSession::filesRead() const
+{
+    QSet<QString> files = m_fileEventReads;
+    for (const ToolOperation& op : m_toolOperations) {
+        if (!op.filePath.isEmpty() && EventCategory::isFileReadTool(op.toolName) &&
+            !(op.isFinished() && !op.success))
+            files.insert(op.filePath);
+    }
+    return sorted(std::move(files));
+}
+
+QStringList AgentSession::filesModified() const
+{
+    QSet<QString> files = m_fileEventWrites;
+    for (const ToolOperation& op : m_toolOperations) {
+        if (!op.filePath.isEmpty() && EventCategory::isFileModifyTool(op.toolName) &&
+            !(op.isFinished() && !op.success))
+            files.insert(op.filePath);
+    }
+    return sorted(std::move(files));
+}
+
+QStringList AgentSession::agentsUsed() const
+{
+    QSet<QString> agents;
+    for (const Delegation& d : m_delegations)
+        agents.insert(d.agentType);
+    return sorted(std::move(agents));
+}
+
+int AgentSession::toolFailures() const
+{
+    return int(
+        std::count_if(m_toolOperations.cbegin(), m_toolOperations.cend(),
+                      [](const ToolOperation& op) { return op.isFinished() && !op.success; }));
+}
+
+int AgentSession::orphanResults() const
+{
+    return int(m_orphanOperations.size());
+}
+
+qint64 AgentSession::sessionDurationMs() const
+{
+    const QDateTime end = m_endTime.isValid() ? m_endTime : m_lastEventTime;
+    if (!m_startTime.isValid() || !end.isValid())
+        return -1;
+    return qMax<qint64>(0, m_startTime.msecsTo(end));
+}
+
+std::optional<qint64> AgentSession::toolDurationP50Ms() const
+{
+    QList<qint64> durations;
+    for (const ToolOperation& op : m_toolOperations) {
+        if (op.durationMs >= 0 && !op.orphan)
+            durations.append(op.durationMs);
+    }
+    if (durations.isEmpty())
+        return std::nullopt;
+    // Nearest-rank median: always a duration that really occurred.
+    const qsizetype middle = (durations.size() - 1) / 2;
+    std::nth_element(durations.begin(), durations.begin() + middle, durations.end());
+    return durations.at(middle);
+}
+
+std::optional<qint64> AgentSession::toolDurationMaxMs() const
+{
+    std::optional<qint64> longest;
+    for (const ToolOperation& op : m_toolOperations) {
+        if (op.durationMs >= 0 && !op.orphan && (!longest || op.durationMs > *longest))
+            longest = op.durationMs;
+    }
+    return longest;
+}
+
+int AgentSession::filteredTotal() const
+{
+    return std::accumulate(m_filteredCounts.cbegin(), m_filteredCounts.cend(), 0);
+}
+
+void AgentSession::addPossibleGap(const QDateTime& from, const QDateTime& to, const QString& reason)
+{
+    if (m_gaps.size() >= kMaxRecordedGaps) {
+        qCWarning(lcSession) << "gap list of" << m_sessionId << "is full; dropped:" << reason;
+        return;
+    }
+    m_gaps.append({from.toUTC(), to.toUTC(), reason, false});
+}
+
+QList<AgentSession::PossibleGap> AgentSession::possibleGaps() const
+{
+    QList<PossibleGap> gaps = m_gaps;
+    for (const int index : m_orphanOperations) {
+        const ToolOperation& op = m_toolOperations.at(index);
+        gaps.append({QDateTime(), op.endTime,
+                     QStringLiteral("%1 result arrived without its call").arg(op.toolName), true});
+    }
+    for (const QDateTime& at : m_unmatchedStops)
+        gaps.append(
+            {QDateTime(), at, QStringLiteral("subagent stop without its delegation"), true});
+    return gaps;
+}
+
+void AgentSession::setStatus(Status status, const QString& reason, const QDateTime& endTime)
+{
+    m_status = status;
+    if (status == Status::Active) {
+        m_completionReason.clear();
+        m_endTime = QDateTime();
+        return;
+    }
+    m_completionReason = reason;
+    m_endTime = endTime.isValid() ? endTime.toUTC()
+                                  : (m_lastEventTime.isValid() ? m_lastEventTime : m_startTime);
+}
+
+QString AgentSession::statusName(Status status)
+{
+    switch (status) {
+    case Status::Active:
+        return QStringLiteral("active");
+    case Status::Completed:
+        return QStringLiteral("completed");
+    case Status::TimedOut:
+        return QStringLiteral("timed_out");
+    case Status::Stopped:
+        return QStringLiteral("stopped");
+    case Status::Interrupted:
+        return QStringLiteral("interrupted");
+    }
+    return QStringLiteral("active");
+}
+
+std::optional<AgentSession::Status> AgentSession::statusFromName(QStringView name)
+{
+    for (const Status s : {Status::Active, Status::Completed, Status::TimedOut, Status::Stopped,
+                           Status::Interrupted}) {
+        if (name == statusName(s))
+            return s;
+    }
+    return std::nullopt;
+}
+
+QJsonObject AgentSession::eventJson(const HeldEvent& held) const
+{
+    const QJsonObject payload = parseObject(held.raw);
+    QJsonObject o;
+    o.insert(QLatin1String("timestamp"),
+             IsoTime::toJson(QDateTime::fromMSecsSinceEpoch(held.timestampMs, Qt::UTC)));
+    o.insert(QLatin1String("event_type"), m_names.value(held.subtype));
+    o.insert(QLatin1String("category"), EventCategory(EventCategory::Value(held.category)).name());
+    o.insert(QLatin1String("data"), dataOf(payload));
+    o.insert(QLatin1String("session_id"), m_sessionId);
+    o.insert(QLatin1String("agent_context"), held.delegation >= 0
+                                                 ? QJsonValue(agentTypeOf(held.delegation))
+                                                 : QJsonValue(QJsonValue::Null));
+    o.insert(QLatin1String("correlation_id"),
+             stringOrNull(EventNormalizer::correlationIdOf(payload)));
+    o.insert(QLatin1String("event_name"), m_names.value(held.eventName));
+    o.insert(QLatin1String("id"),
+             QStringLiteral("%1").arg(held.identity, 16, 16, QLatin1Char('0')));
+    if (held.timestampFromReceipt)
+        o.insert(QLatin1String("timestamp_from_receipt"), true);
+    return o;
+}
+
+QJsonObject AgentSession::metricsJson(const QList<ToolOperation>& operations) const
+{
+    int fileOperations = 0;
+    for (const ToolOperation& op : operations) {
+        if (EventCategory::classify(u"pre_tool", op.toolName, !op.filePath.isEmpty()) ==
+            EventCategory::File)
+            ++fileOperations;
+    }
+    QJsonObject byCategory;
+    for (const EventCategory::Value c : EventCategory::all())
+        byCategory.insert(EventCategory(c).name(), m_categoryCounts[c]);
+    const qint64 duration = sessionDurationMs();
+    const std::optional<qint64> p50 = toolDurationP50Ms();
+    const std::optional<qint64> longest = toolDurationMaxMs();
+
+    QJsonObject m;
+    m.insert(QLatin1String("total_events"), totalEvents());
+    m.insert(QLatin1String("event_counts"), countsJson(m_eventCounts));
+    m.insert(QLatin1String("agents_used"), QJsonArray::fromStringList(agentsUsed()));
+    m.insert(QLatin1String("tools_used"), QJsonArray::fromStringList(m_toolCounts.keys()));
+    m.insert(QLatin1String("files_modified"), QJsonArray::fromStringList(filesModified()));
+    m.insert(QLatin1String("total_delegations"), int(m_delegations.size()));
+    m.insert(QLatin1String("total_tool_calls"), int(operations.size()));
+    m.insert(QLatin1String("total_file_operations"), fileOperations);
+    m.insert(QLatin1String("session_duration_ms"),
+             duration >= 0 ? QJsonValue(duration) : QJsonValue(QJsonValue::Null));
+    m.insert(QLatin1String("files_read"), QJsonArray::fromStringList(filesRead()));
+    m.insert(QLatin1String("tool_failures"), toolFailures());
+    m.insert(QLatin1String("orphan_tool_results"), orphanResults());
+    m.insert(QLatin1String("tool_counts"), countsJson(m_toolCounts));
+    m.insert(QLatin1String("events_by_category"), byCategory);
+    m.insert(QLatin1String("tool_duration_p50_ms"),
+             p50 ? QJsonValue(*p50) : QJsonValue(QJsonValue::Null));
+    m.insert(QLatin1String("tool_duration_max_ms"),
+             longest ? QJsonValue(*longest) : QJsonValue(QJsonValue::Null));
+    return m;
+}
+
+QJsonObject AgentSession::toJson() const
+{
+    // Arrival order can differ from event time (history replays, recovery); readers want time.
+    QList<qsizetype> order(m_events.size());
+    std::iota(order.begin(), order.end(), qsizetype(0));
+    std::stable_sort(order.begin(), order.end(), [this](qsizetype a, qsizetype b) {
+        return m_events.at(a).timestampMs < m_events.at(b).timestampMs;
+    });
+    QJsonArray events;
+    for (const qsizetype i : order)
+        events.append(eventJson(m_events.at(i)));
+
+    const QList<ToolOperation> operations = toolOperations();
+    QJsonArray operationsJson;
+    for (const ToolOperation& op : operations)
+        operationsJson.append(op.toJson());
+    QJsonArray delegationsJson;
+    for (const Delegation& d : delegations())
+        delegationsJson.append(d.toJson(operations));
+
+    QJsonArray gaps;
+    for (const PossibleGap& gap : possibleGaps()) {
+        QJsonObject g;
+        g.insert(QLatin1String("from"), IsoTime::toJson(gap.from));
+        g.insert(QLatin1String("to"), IsoTime::toJson(gap.to));
+        g.insert(QLatin1String("reason"), gap.reason);
+        g.insert(QLatin1String("derived"), gap.derived);
+        gaps.append(g);
+    }
+    QJsonObject filtered;
+    for (const EventCategory::Value c : EventCategory::all())
+        filtered.insert(EventCategory(c).name(), m_filteredCounts[c]);
+    QJsonObject capture;
+    capture.insert(QLatin1String("switches"), m_filter.toJson());
+    capture.insert(QLatin1String("filtered"), filtered);
+    capture.insert(QLatin1String("filtered_total"), filteredTotal());
+    capture.insert(QLatin1String("possible_gaps"), gaps);
+
+    QJsonObject metadata;
+    metadata.insert(QLatin1String("claude_pid"),
+                    m_claudePid ? QJsonValue(*m_claudePid) : QJsonValue(QJsonValue::Null));
+    metadata.insert(QLatin1String("git_branch"), stringOrNull(m_gitBranch));
+    metadata.insert(QLatin1String("project_root"), stringOrNull(m_projectRoot));
+
+    QJsonObject o;
+    o.insert(QLatin1String("schema_version"), SchemaVersion);
+    o.insert(QLatin1String("session_id"), m_sessionId);
+    o.insert(QLatin1String("status"), statusName(m_status));
+    o.insert(QLatin1String("completion_reason"), stringOrNull(m_completionReason));
+    o.insert(QLatin1String("start_time"), IsoTime::toJson(m_startTime));
+    o.insert(QLatin1String("end_time"), IsoTime::toJson(m_endTime));
+    o.insert(QLatin1String("last_event_time"), IsoTime::toJson(m_lastEventTime));
+    o.insert(QLatin1String("working_directory"), m_workingDirectory);
+    o.insert(QLatin1String("launch_method"), m_launchMethod);
+    o.insert(QLatin1String("initial_prompt"), stringOrNull(m_initialPrompt));
+    o.insert(QLatin1String("final_response"), stringOrNull(m_finalResponse));
+    o.insert(QLatin1String("session_ended"), m_sessionEndSeen);
+    o.insert(QLatin1String("events"), events);
+    o.insert(QLatin1String("delegations"), delegationsJson);
+    o.insert(QLatin1String("tool_operations"), operationsJson);
+    o.insert(QLatin1String("metrics"), metricsJson(operations));
+    o.insert(QLatin1String("metadata"), metadata);
+    o.insert(QLatin1String("capture"), capture);
+    return o;
+}
+
+std::optional<AgentSession> AgentSession::fromJson(const QJsonObject& object, QString* error)
+{
+    const auto fail = [error](const QString& why) -> std::optional<AgentSession> {
+        if (error)
+            *error = why;
+        qCWarning(lcSession) << "cannot reopen session:" << why;
+        return std::nullopt;
+    };
+    const QString sessionId = stringAt(object, "session_id");
+    if (sessionId.isEmpty())
+        return fail(QStringLiteral("no session_id"));
+    const QJsonValue version = object.value(QLatin1String("schema_version"));
+    const bool ours = !version.isUndefined();
+    if (ours && (!version.isDouble() || version.toInt() < 1 || version.toInt() > SchemaVersion))
+        return fail(QStringLiteral("unsupported schema_version %1")
+                        .arg(QString::fromUtf8(
+                            QJsonDocument(QJsonArray{version}).toJson(QJsonDocument::Compact))));
+    const QJsonValue eventsValue = object.value(QLatin1String("events"));
+    if (!eventsValue.isUndefined() && !eventsValue.isArray())
+        return fail(QStringLiteral("events is not an array"));
+
+    AgentSession session(sessionId);
+    int skipped = 0;
+    for (const QJsonValue& value : eventsValue.toArray()) {
+        const QJsonObject saved = value.toObject();
+        const QDateTime at = IsoTime::fromJson(saved.value(QLatin1String("timestamp")));
+        if (saved.isEmpty() || !at.isValid()) {
+            ++skipped;
+            continue;
+        }
+        // Rebuild an event in the current server's shape around the saved data, so the one
+        // code path that aggregates live events also rebuilds tool calls and delegations.
+        const QString eventType = stringAt(saved, "event_type");
+        QJsonObject envelope;
+        envelope.insert(QLatin1String("type"), eventType);
+        if (ours)
+            envelope.insert(QLatin1String("subtype"), eventType);
+        envelope.insert(QLatin1String("timestamp"), IsoTime::toString(at));
+        envelope.insert(QLatin1String("session_id"), sessionId);
+        const QString correlation = stringAt(saved, "correlation_id");
+        if (!correlation.isEmpty())
+            envelope.insert(QLatin1String("correlation_id"), correlation);
+        const QJsonValue data = saved.value(QLatin1String("data"));
+        envelope.insert(QLatin1String("data"), data.isObject() ? data : QJsonValue(QJsonObject()));
+        QString eventName = stringAt(saved, "event_name");
+        if (eventName.isEmpty())
+            eventName = QStringLiteral("claude_event");
+        ClaudeEvent event = EventNormalizer::normalizeObject(eventName, envelope, at);
+        event.timestamp = at;
+        event.timestampFromReceipt = saved.value(QLatin1String("timestamp_from_receipt")).toBool();
+        bool ok = false;
+        const quint64 id = stringAt(saved, "id").toULongLong(&ok, 16);
+        if (ok)
+            event.identity = id;
+        session.addEvent(event);
+    }
+    if (skipped)
+        qCWarning(lcSession) << "reopened" << sessionId << "without" << skipped
+                             << "unreadable events";
+
+    const QDateTime start = IsoTime::fromJson(object.value(QLatin1String("start_time")));
+    if (start.isValid() && (!session.m_startTime.isValid() || start < session.m_startTime))
+        session.m_startTime = start;
+    const QDateTime last = IsoTime::fromJson(object.value(QLatin1String("last_event_time")));
+    if (last.isValid() && (!session.m_lastEventTime.isValid() || last > session.m_lastEventTime))
+        session.m_lastEventTime = last;
+    for (const auto& [key, member] :
+         {std::pair{"working_directory", &AgentSession::m_workingDirectory},
+          std::pair{"launch_method", &AgentSession::m_launchMethod},
+          std::pair{"initial_prompt", &AgentSession::m_initialPrompt},
+          std::pair{"final_response", &AgentSession::m_finalResponse}}) {
+        const QString saved = stringAt(object, key);
+        if (!saved.isEmpty())
+            session.*member = saved;
+    }
+    if (object.value(QLatin1String("session_ended")).toBool())
+        session.m_sessionEndSeen = true;
+
+    const QJsonObject metadata = objectAt(object, "metadata");
+    const QJsonValue pid = metadata.value(QLatin1String("claude_pid"));
+    if (pid.isDouble())
+        session.m_claudePid = qint64(pid.toDouble());
+    if (!stringAt(metadata, "git_branch").isEmpty())
+        session.m_gitBranch = stringAt(metadata, "git_branch");
+    if (!stringAt(metadata, "project_root").isEmpty())
+        session.m_projectRoot = stringAt(metadata, "project_root");
+
+    const QJsonObject capture = objectAt(object, "capture");
+    session.m_filter = CaptureFilter::fromJson(objectAt(capture, "switches"));
+    const QJsonObject filtered = objectAt(capture, "filtered");
+    for (const EventCategory::Value c : EventCategory::all())
+        session.m_filteredCounts[c] = qMax(0, filtered.value(EventCategory(c).name()).toInt());
+    for (const QJsonValue& value : capture.value(QLatin1String("possible_gaps")).toArray()) {
+        const QJsonObject gap = value.toObject();
+        if (gap.value(QLatin1String("derived")).toBool())
+            continue; // recomputed from the replayed events
+        session.addPossibleGap(IsoTime::fromJson(gap.value(QLatin1String("from"))),
+                               IsoTime::fromJson(gap.value(QLatin1String("to"))),
+                               stringAt(gap, "reason"));
+    }
+
+    const QString statusText = stringAt(object, "status");
+    const std::optional<Status> status = statusFromName(statusText);
+    const QDateTime end = IsoTime::fromJson(object.value(QLatin1String("end_time")));
+    if (status && *status != Status::Active) {
+        session.setStatus(*status, stringAt(object, "completion_reason"), end);
+    } else if (!status && end.isValid()) {
+        // A Python aggregator file is written when its session is finalized.
+        session.setStatus(Status::Completed, QStringLiteral("imported"), end);
+    }
+    return session;
+}

@@ -1,0 +1,191 @@
+// Everything one Claude session did: its events, tool calls, delegation tree and metrics.
+#pragma once
+
+#include "CaptureFilter.h"
+#include "ClaudeEvent.h"
+#include "Delegation.h"
+#include "EventCategory.h"
+#include "ToolOperation.h"
+
+#include <QDateTime>
+#include <QJsonObject>
+#include <QList>
+#include <QMap>
+#include <QSet>
+#include <QString>
+#include <QStringList>
+
+#include <array>
+#include <optional>
+
+class AgentSession
+{
+public:
+    enum class Status
+    {
+        Active,
+        Completed,
+        TimedOut,
+        Stopped,
+        Interrupted
+    };
+    enum class AddResult
+    {
+        Stored,
+        Filtered
+    };
+    static constexpr int SchemaVersion = 1;
+
+    // A stretch of time in which events may have been lost (reconnect, orphan results, ...).
+    struct PossibleGap
+    {
+        QDateTime from; // invalid: unknown
+        QDateTime to;   // invalid: unknown
+        QString reason;
+        bool derived = false; // recomputed from the events, not recorded by the caller
+    };
+
+    explicit AgentSession(QString sessionId, CaptureFilter filter = {});
+
+    // Adds one event, whatever its session id says: the caller routes (events without a
+    // session id are attributed by working directory). An event reopens a session that was
+    // no longer active. Events the capture filter rejects are counted, not stored.
+    AddResult addEvent(const ClaudeEvent& event);
+
+    const QString& sessionId() const { return m_sessionId; }
+
+    Status status() const { return m_status; }
+    bool isActive() const { return m_status == Status::Active; }
+    QString completionReason() const { return m_completionReason; }
+    // Active reopens. Otherwise the end time defaults to the last event's time; delegations
+    // and tool calls still open then read as not completed until the session reopens.
+    void setStatus(Status status, const QString& reason = {}, const QDateTime& endTime = {});
+    static QString statusName(Status status);
+    static std::optional<Status> statusFromName(QStringView name);
+
+    QDateTime startTime() const { return m_startTime; }
+    QDateTime endTime() const { return m_endTime; } // invalid while active
+    QDateTime lastEventTime() const { return m_lastEventTime; }
+    QString workingDirectory() const { return m_workingDirectory; }
+    QString gitBranch() const { return m_gitBranch; }
+    QString launchMethod() const { return m_launchMethod; }
+    QString initialPrompt() const { return m_initialPrompt; }
+    QString finalResponse() const { return m_finalResponse; }
+    bool sessionEndSeen() const { return m_sessionEndSeen; }
+
+    // Stored events in arrival order; eventAt() rebuilds the full value from the held bytes.
+    qsizetype eventCount() const { return m_events.size(); }
+    ClaudeEvent eventAt(qsizetype index) const;
+    QString eventAgentContext(qsizetype index) const; // empty: the main agent
+    QList<quint64> eventIdentities() const;           // to seed a Deduplicator after reopening
+
+    // Copies with input/output data filled in and, once the session is over, open calls and
+    // delegations closed as not completed.
+    QList<ToolOperation> toolOperations() const;
+    QList<Delegation> delegations() const;
+    qsizetype openDelegationCount() const { return m_openDelegations.size(); }
+
+    int totalEvents() const { return int(m_events.size()); }
+    QMap<QString, int> eventCounts() const { return m_eventCounts; } // by normalized subtype
+    int categoryCount(EventCategory category) const { return m_categoryCounts[category]; }
+    QMap<QString, int> toolCounts() const { return m_toolCounts; } // Task/Agent excluded
+    QStringList filesRead() const;     // sorted; reads that failed do not count
+    QStringList filesModified() const; // sorted; failed writes and edits do not count
+    QStringList agentsUsed() const;    // sorted agent types of delegations
+    int toolFailures() const;          // results that reported failure
+    int orphanResults() const;
+    qint64 sessionDurationMs() const; // -1 without events
+    std::optional<qint64> toolDurationP50Ms() const;
+    std::optional<qint64> toolDurationMaxMs() const;
+
+    const CaptureFilter& captureFilter() const { return m_filter; }
+    void setCaptureFilter(const CaptureFilter& filter) { m_filter = filter; }
+    int filteredCount(EventCategory category) const { return m_filteredCounts[category]; }
+    int filteredTotal() const;
+    void addPossibleGap(const QDateTime& from, const QDateTime& to, const QString& reason);
+    QList<PossibleGap> possibleGaps() const; // recorded ones, then derived ones
+
+    void setClaudePid(qint64 pid) { m_claudePid = pid; }
+    void setProjectRoot(const QString& root) { m_projectRoot = root; }
+
+    // claude-mpm's AgentSession.to_dict layout plus schema_version, status, completion_reason,
+    // last_event_time, tool_operations, capture and extra metrics. Events sorted by time.
+    QJsonObject toJson() const;
+    // Rebuilds the session by replaying the saved events, then restores what events cannot
+    // tell (status, capture counts, recorded gaps, metadata). Files of the Python aggregator
+    // load too, as far as their content allows.
+    static std::optional<AgentSession> fromJson(const QJsonObject& object, QString* error);
+
+private:
+    // What is kept per event: the bytes plus what sorting and output need without re-parsing.
+    // 56 bytes next to the payload bytes, where a whole ClaudeEvent would take 264.
+    struct HeldEvent
+    {
+        QByteArray raw;
+        qint64 timestampMs = 0;
+        quint64 identity = 0;
+        qint32 delegation = -1; // agent context: index into m_delegations, -1 main
+        quint16 eventName = 0;  // index into m_names
+        quint16 subtype = 0;    // index into m_names
+        quint8 category = EventCategory::Meta;
+        bool timestampFromReceipt = false;
+    };
+
+    quint16 nameIndex(const QString& name);
+    QString intern(const QString& value);
+    int currentDelegation() const;
+    QString agentTypeOf(int delegation) const;
+    int delegationCaller(int current) const;
+    int delegationForStop(const ClaudeEvent& event) const;
+    int delegationForResult(const ClaudeEvent& event) const;
+    void openDelegation(const ClaudeEvent& event, const QJsonObject& data, const QDateTime& at,
+                        int parent);
+    void closeDelegation(int index, const QDateTime& at);
+    void applyDelegationResult(int index, const ClaudeEvent& event, const QJsonObject& data,
+                               const QDateTime& at);
+    void applySubagentStop(int index, const ClaudeEvent& event, const QJsonObject& data,
+                           const QDateTime& at);
+    void addToolPre(const ClaudeEvent& event, const QJsonObject& data, const QDateTime& at,
+                    qsizetype eventIndex, int context);
+    void addToolPost(const ClaudeEvent& event, const QJsonObject& data, const QDateTime& at,
+                     qsizetype eventIndex, int context);
+    void noteTodos(int context, const QJsonValue& todos);
+    ToolOperation materialize(const ToolOperation& op) const;
+    QJsonObject eventJson(const HeldEvent& held) const;
+    QJsonObject metricsJson(const QList<ToolOperation>& operations) const;
+
+    QString m_sessionId;
+    CaptureFilter m_filter;
+    Status m_status = Status::Active;
+    QString m_completionReason;
+    QDateTime m_startTime;
+    QDateTime m_lastEventTime;
+    QDateTime m_endTime;
+    QString m_workingDirectory;
+    QString m_gitBranch;
+    QString m_launchMethod;
+    QString m_initialPrompt;
+    QString m_finalResponse;
+    std::optional<qint64> m_claudePid;
+    QString m_projectRoot;
+    bool m_sessionEndSeen = false;
+
+    QList<HeldEvent> m_events;
+    QList<QString> m_names;  // event names and subtypes, shared by all held events
+    QSet<QString> m_strings; // one copy of each agent type and tool name
+
+    QList<ToolOperation> m_toolOperations;
+    QList<int> m_pendingOperations; // pre seen, post not yet; oldest first
+    QList<int> m_orphanOperations;  // post seen, pre not (yet)
+    QList<Delegation> m_delegations;
+    QList<int> m_openDelegations; // innermost (most recently opened) last
+
+    std::array<int, EventCategory::Count> m_categoryCounts{};
+    std::array<int, EventCategory::Count> m_filteredCounts{};
+    QMap<QString, int> m_eventCounts;
+    QMap<QString, int> m_toolCounts;
+    QSet<QString> m_fileEventReads; // from file_event, which names no tool
+    QSet<QString> m_fileEventWrites;
+    QList<PossibleGap> m_gaps;
+    QList<QDateTime> m_unmatchedStops; // SubagentStop with no open delegation
+};

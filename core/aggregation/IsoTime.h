@@ -1,0 +1,14 @@
+// Reads and writes the UTC timestamps of session files: ISO 8601, milliseconds, "Z".
+#pragma once
+
+#include <QDateTime>
+#include <QJsonValue>
+#include <QString>
+
+class IsoTime
+{
+public:
+    static QString toString(const QDateTime& time);     // empty when invalid
+    static QJsonValue toJson(const QDateTime& time);    // null when invalid
+    static QDateTime fromJson(const QJsonValue& value); // invalid when unreadable
+};

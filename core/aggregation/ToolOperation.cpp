@@ -1,0 +1,41 @@
+#include "ToolOperation.h"
+
+#include "IsoTime.h"
+
+namespace {
+
+QJsonValue stringOrNull(const QString& s)
+{
+    return s.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(s);
+}
+
+QJsonValue objectOrNull(const QJsonObject& o)
+{
+    return o.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(o);
+}
+
+} // namespace
+
+QJsonObject ToolOperation::toJson() const
+{
+    QJsonObject o;
+    o.insert(QLatin1String("tool_name"), toolName);
+    o.insert(QLatin1String("agent_type"), agentType);
+    o.insert(QLatin1String("start_time"), IsoTime::toJson(startTime));
+    o.insert(QLatin1String("end_time"), IsoTime::toJson(endTime));
+    o.insert(QLatin1String("input_data"), objectOrNull(inputData));
+    o.insert(QLatin1String("output_data"), objectOrNull(outputData));
+    o.insert(QLatin1String("duration_ms"),
+             durationMs >= 0 ? QJsonValue(durationMs) : QJsonValue(QJsonValue::Null));
+    o.insert(QLatin1String("success"), success);
+    o.insert(QLatin1String("error"), stringOrNull(error));
+    o.insert(QLatin1String("correlation_id"), stringOrNull(correlationId));
+    o.insert(QLatin1String("file_path"), stringOrNull(filePath));
+    o.insert(QLatin1String("exit_code"),
+             exitCode ? QJsonValue(*exitCode) : QJsonValue(QJsonValue::Null));
+    o.insert(QLatin1String("orphan"), orphan);
+    o.insert(QLatin1String("finished"), isFinished());
+    o.insert(QLatin1String("delegation"),
+             delegation >= 0 ? QJsonValue(delegation) : QJsonValue(QJsonValue::Null));
+    return o;
+}

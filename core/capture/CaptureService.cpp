@@ -1,0 +1,396 @@
+#include "CaptureService.h"
+
+#include "EventNormalizer.h"
+#include "EventRecorder.h"
+#include "Journal.h"
+#include "PrivateDirectory.h"
+#include "RecordingReader.h"
+#include "SessionStore.h"
+#include "SessionSummary.h"
+
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcCapture, "ea.capture.service", QtInfoMsg)
+
+namespace {
+Aggregator::Settings aggregatorSettings(const CaptureSettings& s)
+{
+    Aggregator::Settings a;
+    a.sessionTimeoutMs = s.sessionTimeoutMs;
+    a.proximityWindowMs = s.proximityWindowMs;
+    a.filter = s.filter;
+    return a;
+}
+} // namespace
+
+CaptureService::CaptureService(CaptureSettings settings, QObject* parent)
+    : QObject(parent), m_settings(std::move(settings)), m_aggregator(aggregatorSettings(m_settings))
+{
+    for (const QString& name : std::as_const(m_settings.events))
+        m_eventNames.insert(name);
+    m_store = std::make_unique<SessionStore>(m_settings.activityDirectory);
+    if (m_settings.compressAll)
+        m_store->setCompressionThreshold(0);
+    connect(m_store.get(), &SessionStore::saved, this,
+            [this](const QString& id, const QString& path) {
+                ++m_counters.sessionsSaved;
+                releaseSeqs(m_unsavedSeqs.take(id));
+                Q_EMIT sessionSaved(id, path);
+            });
+    connect(m_store.get(), &SessionStore::saveFailed, this,
+            [this](const QString& path, const QString& reason) {
+                ++m_counters.saveFailures;
+                Q_EMIT storageError(path, reason);
+                if (!m_retryTimer.isActive())
+                    m_retryTimer.start();
+            });
+    m_retryTimer.setInterval(m_settings.saveRetryIntervalMs);
+    connect(&m_retryTimer, &QTimer::timeout, this, [this] {
+        if (m_store->retryPending() > 0 || m_store->pendingCount() == 0)
+            qCInfo(lcCapture) << "saving works again;" << m_store->pendingCount()
+                              << "session(s) still pending";
+        if (m_store->pendingCount() == 0)
+            m_retryTimer.stop();
+    });
+    m_cleanupTimer.setInterval(24 * 60 * 60 * 1000);
+    connect(&m_cleanupTimer, &QTimer::timeout, this, &CaptureService::runCleanup);
+
+    m_aggregator.setSessionLoader([this](const QString& id) -> std::optional<AgentSession> {
+        QString error;
+        const auto doc = m_store->loadSession(id, &error);
+        if (!doc)
+            return std::nullopt;
+        auto session = AgentSession::fromJson(*doc, &error);
+        if (!session)
+            qCWarning(lcCapture).noquote()
+                << "cannot reopen session" << id.left(64) << ":" << error;
+        return session;
+    });
+    connect(&m_aggregator, &Aggregator::sessionCompleted, this,
+            &CaptureService::onSessionCompleted);
+}
+
+CaptureService::~CaptureService() = default;
+
+bool CaptureService::initialize()
+{
+    // Before the journal makes it as a plain parent of .journal: session data is private.
+    QString dirError;
+    if (!PrivateDirectory::ensure(m_settings.activityDirectory, &dirError))
+        qCWarning(lcCapture).noquote()
+            << dirError << "- events are kept in memory until it can be created";
+    if (m_settings.useJournal) {
+        m_journal = std::make_unique<Journal>(Journal::directoryFor(m_settings.activityDirectory));
+        connect(m_journal.get(), &Journal::writeFailed, this,
+                [this](const QString& path, const QString& reason) {
+                    Q_EMIT storageError(path, reason);
+                });
+        if (!m_journal->open()) {
+            m_lastError = m_journal->lastError();
+            qCWarning(lcCapture).noquote()
+                << "journal unavailable:" << m_lastError << "- capturing without crash protection";
+            m_journal.reset();
+        }
+    }
+    if (!m_settings.recordFile.isEmpty()) {
+        m_recorder = std::make_unique<EventRecorder>(m_settings.recordFile);
+        QString error;
+        if (!m_recorder->open(&error)) {
+            m_lastError = error;
+            return false;
+        }
+    }
+    resumeInterrupted();
+    restoreFromJournal();
+    runCleanup();
+    if (m_settings.autoCleanupDays > 0)
+        m_cleanupTimer.start();
+    return true;
+}
+
+void CaptureService::restoreFromJournal()
+{
+    if (!m_journal)
+        return;
+    const auto stats = m_journal->replay([this](qint64 seq, const QDateTime& received,
+                                                const QString& name, const QByteArray& payload) {
+        ++m_counters.journalReplayed;
+        process(name, payload, received, seq, Clock::Journal);
+    });
+    if (stats.records || stats.garbage || stats.torn) {
+        qCInfo(lcCapture) << "journal: restored" << stats.records << "event(s) not yet saved;"
+                          << stats.garbage << "garbage and" << stats.torn << "torn line(s) skipped";
+    }
+}
+
+void CaptureService::resumeInterrupted()
+{
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    for (const SessionSummary& s : m_store->list()) {
+        if (s.damaged || s.status != QLatin1String("interrupted"))
+            continue;
+        QString error;
+        const auto doc = m_store->load(s.filePath, &error);
+        auto session = doc ? AgentSession::fromJson(*doc, &error) : std::nullopt;
+        if (!session) {
+            qCWarning(lcCapture).noquote() << "cannot resume" << s.filePath << ":" << error;
+            continue;
+        }
+        const QDateTime last =
+            session->lastEventTime().isValid() ? session->lastEventTime() : s.startTime;
+        const qint64 idle = last.isValid() ? std::max<qint64>(0, last.msecsTo(now)) : 0;
+        m_aggregator.resume(std::move(*session), Aggregator::monotonicNowMs(), idle);
+        ++m_counters.resumed;
+    }
+}
+
+void CaptureService::runCleanup()
+{
+    if (m_settings.autoCleanupDays <= 0)
+        return;
+    QStringList removed;
+    const int n = m_store->cleanup(m_settings.autoCleanupDays, false, &removed);
+    m_counters.cleanedUp += quint64(std::max(0, n));
+    if (n > 0)
+        qCInfo(lcCapture) << "removed" << n << "session(s) older than" << m_settings.autoCleanupDays
+                          << "days";
+}
+
+bool CaptureService::startCapture()
+{
+    if (m_client)
+        return true;
+    SocketIoOptions o;
+    o.host = m_settings.host;
+    o.port = m_settings.port;
+    o.allowRemote = m_settings.allowRemote;
+    m_client = new SocketIoClient(o, this);
+    connect(m_client, &SocketIoClient::eventReceived, this, &CaptureService::onSocketEvent);
+    connect(m_client, &SocketIoClient::namespaceConnected, this,
+            &CaptureService::onNamespaceConnected);
+    connect(m_client, &SocketIoClient::stateChanged, this,
+            [this](SocketIoClient::State state, const QString& reason) {
+                if (state != SocketIoClient::State::Connected && !m_disconnectedAt.isValid())
+                    m_disconnectedAt = QDateTime::currentDateTimeUtc();
+                Q_EMIT connectionStateChanged(state, reason);
+            });
+    if (!m_client->open()) {
+        m_lastError = m_client->lastError();
+        delete m_client;
+        m_client = nullptr;
+        return false;
+    }
+    Q_EMIT capturingChanged(true);
+    return true;
+}
+
+void CaptureService::closeClient()
+{
+    if (!m_client)
+        return;
+    m_client->close();
+    const SocketIoClient::Stats& s = m_client->stats();
+    m_pastClientStats.connects += s.connects;
+    m_pastClientStats.reconnects += s.reconnects;
+    m_pastClientStats.recovered += s.recovered;
+    m_pastClientStats.missedPossible += s.missedPossible;
+    m_pastClientStats.eventsReceived += s.eventsReceived;
+    m_pastClientStats.malformed += s.malformed;
+    m_pastClientStats.bufferDropped += s.bufferDropped;
+    m_client->deleteLater();
+    m_client = nullptr;
+}
+
+void CaptureService::stopCapture()
+{
+    closeClient();
+    m_aggregator.stopAll(AgentSession::Status::Stopped, QStringLiteral("capture stopped"));
+    if (m_journal)
+        m_journal->sync();
+    Q_EMIT capturingChanged(false);
+}
+
+void CaptureService::shutdown()
+{
+    closeClient();
+    m_aggregator.stopAll(AgentSession::Status::Interrupted, QStringLiteral("application quit"));
+    if (m_recorder)
+        m_recorder->flush();
+    if (m_journal)
+        m_journal->sync();
+}
+
+void CaptureService::onNamespaceConnected(const QString&, bool recovered, bool missedPossible)
+{
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    if (missedPossible) {
+        // Say so in every live session: what the dashboard sent meanwhile may be missing.
+        for (const QString& id : m_aggregator.liveSessionIds()) {
+            if (auto* s = const_cast<AgentSession*>(m_aggregator.liveSession(id)))
+                s->addPossibleGap(
+                    m_disconnectedAt, now,
+                    QStringLiteral(
+                        "dashboard connection lost; reconnected without state recovery"));
+        }
+    }
+    m_disconnectedAt = QDateTime();
+    Q_UNUSED(recovered);
+    // The legacy dashboard answers with its recent events; de-duplication drops what we have.
+    m_client->send(QStringLiteral("get_history"), {QVariantMap{{QStringLiteral("limit"), 100}}});
+}
+
+void CaptureService::onSocketEvent(const SocketEvent& event)
+{
+    if (!m_eventNames.contains(event.name)) {
+        if (EventNormalizer::isChatter(event.name))
+            ++m_counters.chatter;
+        else
+            ++m_counters.ignored;
+        return;
+    }
+    ingest(event.name, event.args.value(0), QDateTime::currentDateTimeUtc());
+}
+
+void CaptureService::ingest(const QString& name, const QByteArray& payload,
+                            const QDateTime& receivedAt)
+{
+    qint64 seq = -1;
+    if (m_journal) {
+        seq = m_journal->append(name, payload, receivedAt.toMSecsSinceEpoch());
+        if (seq < 0)
+            ++m_counters.journalFailures;
+    }
+    if (m_recorder)
+        m_recorder->write(name, payload);
+    process(name, payload, receivedAt, seq, Clock::Live);
+}
+
+void CaptureService::process(const QString& name, const QByteArray& payload,
+                             const QDateTime& receivedAt, qint64 seq, Clock clock)
+{
+    ++m_counters.eventsReceived;
+    const NormalizeResult result = EventNormalizer::normalize(name, payload, receivedAt);
+    if (result.isChatter()) {
+        ++m_counters.chatter;
+        releaseSeqs({seq});
+        return;
+    }
+    if (result.isError()) {
+        ++m_counters.malformed;
+        qCWarning(lcCapture).noquote() << "rejected" << name << "payload:" << result.message;
+        releaseSeqs({seq});
+        return;
+    }
+    int held = 0;
+    for (const ClaudeEvent& event : result.events) {
+        qint64 now = 0;
+        switch (clock) {
+        case Clock::Live:
+            now = Aggregator::monotonicNowMs();
+            break;
+        case Clock::EventTime:
+            now = event.timestamp.toMSecsSinceEpoch();
+            break;
+        case Clock::Journal:
+            // Place the original receive time on the monotonic clock, so restored sessions keep
+            // the inactivity they really had.
+            now = Aggregator::monotonicNowMs() -
+                  std::max<qint64>(0, receivedAt.msecsTo(QDateTime::currentDateTimeUtc()));
+            break;
+        }
+        held += m_aggregator.addEvent(event, seq, now);
+    }
+    if (held == 0)
+        releaseSeqs({seq});
+    else if (held > 1)
+        m_sharedSeqs.insert(seq, held);
+}
+
+void CaptureService::onSessionCompleted(const AgentSession& session, const QList<qint64>& seqs)
+{
+    // Seqs are released once the file is really on disk, which may be much later.
+    m_unsavedSeqs[session.sessionId()].append(seqs);
+    m_store->save(session.toJson());
+}
+
+void CaptureService::releaseSeqs(const QList<qint64>& seqs)
+{
+    if (!m_journal || seqs.isEmpty())
+        return;
+    QList<qint64> done;
+    done.reserve(seqs.size());
+    for (qint64 seq : seqs) {
+        if (seq < 0)
+            continue;
+        const auto shared = m_sharedSeqs.find(seq);
+        if (shared != m_sharedSeqs.end() && --shared.value() > 0)
+            continue;
+        if (shared != m_sharedSeqs.end())
+            m_sharedSeqs.erase(shared);
+        done.append(seq);
+    }
+    m_journal->release(done);
+}
+
+bool CaptureService::replay(const QString& path, QString* error)
+{
+    RecordingReader reader(path);
+    if (!reader.open(error))
+        return false;
+    m_aggregator.setTimerDriven(false);
+    const QDateTime start = QDateTime::currentDateTimeUtc();
+    while (auto entry = reader.next()) {
+        if (!m_eventNames.contains(entry->name) && !EventNormalizer::isChatter(entry->name)) {
+            ++m_counters.ignored;
+            continue;
+        }
+        if (m_recorder)
+            m_recorder->write(entry->name, entry->payload);
+        process(entry->name, entry->payload, start, -1, Clock::EventTime);
+    }
+    m_counters.malformed += quint64(reader.skipped());
+    m_aggregator.stopAll(AgentSession::Status::Stopped, QStringLiteral("end of replay"));
+    m_aggregator.setTimerDriven(true);
+    return true;
+}
+
+QJsonObject CaptureService::countersJson() const
+{
+    const Aggregator::Stats& a = m_aggregator.stats();
+    QJsonObject o;
+    const auto put = [&o](const char* key, quint64 v) { o.insert(QLatin1String(key), double(v)); };
+    put("events_received", m_counters.eventsReceived);
+    put("events_aggregated", a.aggregated);
+    put("duplicates", a.duplicates);
+    put("filtered", a.filtered);
+    put("chatter", m_counters.chatter);
+    put("ignored", m_counters.ignored);
+    put("malformed", m_counters.malformed);
+    put("attributed_by_directory", a.attributed);
+    put("unattributed", a.unattributed);
+    put("sessions_live", quint64(m_aggregator.liveCount()));
+    put("sessions_completed", a.completed);
+    put("sessions_timed_out", a.timedOut);
+    put("sessions_reopened", a.reopened);
+    put("sessions_saved", m_counters.sessionsSaved);
+    put("sessions_resumed", m_counters.resumed);
+    put("save_failures", m_counters.saveFailures);
+    put("saves_pending", quint64(m_store->pendingCount()));
+    put("journal_failures", m_counters.journalFailures);
+    put("journal_replayed", m_counters.journalReplayed);
+    put("cleaned_up", m_counters.cleanedUp);
+    SocketIoClient::Stats c = m_pastClientStats;
+    if (m_client) {
+        c.connects += m_client->stats().connects;
+        c.reconnects += m_client->stats().reconnects;
+        c.recovered += m_client->stats().recovered;
+        c.missedPossible += m_client->stats().missedPossible;
+        c.malformed += m_client->stats().malformed;
+    }
+    put("connects", c.connects);
+    put("reconnects", c.reconnects);
+    put("recovered", c.recovered);
+    put("missed_possible", c.missedPossible);
+    put("malformed_packets", c.malformed);
+    return o;
+}

@@ -1,0 +1,21 @@
+#pragma once
+
+#include <QByteArray>
+#include <QFile>
+#include <QString>
+
+// Writes every raw event received to a JSON Lines file in the same format --replay reads.
+class EventRecorder
+{
+public:
+    explicit EventRecorder(const QString& path);
+    bool open(QString* error);
+    // payload is the raw JSON of the event's first argument, written verbatim.
+    bool write(const QString& name, const QByteArray& payload);
+    void flush();
+    qint64 written() const { return m_written; }
+
+private:
+    QFile m_file;
+    qint64 m_written = 0;
+};

@@ -1,0 +1,49 @@
+// Settings of the event aggregator: the event_aggregator section of .claude-mpm/configuration.yaml.
+#pragma once
+
+#include <QString>
+#include <QStringList>
+
+struct AggregatorConfig
+{
+    // Which kinds of events are kept in saved sessions (capture: in the YAML).
+    struct Capture
+    {
+        bool userPrompts = true;
+        bool agentDelegations = true;
+        bool toolOperations = true;
+        bool fileOperations = true;
+        bool todoUpdates = true;
+        bool responses = true;
+        bool memoryEvents = true;
+        bool operator==(const Capture&) const = default;
+    };
+
+    bool enabled = true;
+    QString activityDirectory = QStringLiteral(".claude-mpm/activity"); // as written in the file
+    int dashboardPort = 8765;
+    QString dashboardHost = QStringLiteral("127.0.0.1");
+    bool allowRemote = false; // required for a dashboard_host that is not loopback
+    int sessionTimeoutMinutes = 60;
+    int autoCleanupDays = 30; // 0 = never delete old sessions
+    Capture capture;
+    QStringList events = defaultEvents(); // Socket.IO event names to subscribe to
+    bool notifications = true;
+
+    // Keys the Python aggregator's documentation lists; accepted so existing files still load.
+    bool autoStart = false;
+    bool compressSessions = false; // true: gzip every session (SessionStore threshold 0)
+    QString fileFormat;            // ignored: file names are fixed (a warning says so)
+
+    // Where the values came from; not written back.
+    QString configFile;       // empty when no file was found (all defaults)
+    QString projectDirectory; // the directory containing .claude-mpm/, else the working dir
+
+    // activityDirectory made absolute: "~/" is the home directory, relative paths are taken
+    // from projectDirectory.
+    QString resolvedActivityDirectory() const;
+
+    static QStringList defaultEvents();
+
+    bool operator==(const AggregatorConfig&) const = default;
+};

@@ -1,0 +1,153 @@
+// Write-ahead log of raw received events, so a crash never loses an event not yet saved.
+#pragma once
+
+#include <QByteArray>
+#include <QDateTime>
+#include <QFile>
+#include <QList>
+#include <QObject>
+#include <QPair>
+#include <QString>
+#include <QStringList>
+#include <QTimer>
+
+#include <deque>
+#include <functional>
+#include <vector>
+
+// Files: <directory>/journal-<first seq, 20 digits>.jsonl ("segments", 0600, directory 0700).
+// Each line is one of
+//   {"seq":N,"t":<receive time, ms since epoch>,"name":"<event>","args":[<payload>]}
+//   {"release":[[first,last],...]}   records no longer needed (see release())
+//   {"release_upto":N}               every record with seq <= N is no longer needed
+//
+// How the application uses it:
+//   Journal journal(Journal::directoryFor(activityDir));
+//   journal.open();                        // reads what a previous run left
+//   journal.replay(feedToAggregator);      // once, before the first append()
+//   ... for every received event, before aggregating it:
+//   qint64 seq = journal.append(name, payload);   // -1 if it could not be written
+//   ... once SessionStore::save() succeeded for a session that is finished (or whose full
+//   document is on disk), tell the journal which records that session held:
+//   journal.release(seqsOfThatSession);
+//   ... and records that belong to no session (heartbeats, duplicates, filtered, rejected):
+//   journal.release({seq});  -- or, if simpler, releaseUpTo(lowest seq any unsaved session
+//   still holds - 1) from time to time, which covers them too.
+//
+// Releases are written to the journal, so replay() after a crash delivers exactly the records
+// not released: a session already saved is never rebuilt from a partial set of its events.
+// A segment file is deleted once it and every older segment hold no unreleased record (older
+// first, so the release lines that justify a deletion are never deleted before the records).
+// Appends reach the kernel at once (a crashed process loses nothing); fdatasync follows within
+// syncDelay() ms, and on close(). Sequence numbers increase across runs while any segment is
+// left; an empty journal starts again at 1. Not thread-safe.
+class Journal : public QObject
+{
+    Q_OBJECT
+
+public:
+    struct ReplayStats
+    {
+        qint64 records = 0;  // delivered to the callback
+        qint64 released = 0; // skipped: already released before the restart
+        qint64 garbage = 0;  // lines that are not valid records, skipped
+        qint64 torn = 0;     // unterminated, unparsable last lines: a crash mid-write
+    };
+    using ReplayCallback = std::function<void(qint64 seq, const QDateTime& received,
+                                              const QString& name, const QByteArray& payload)>;
+
+    static constexpr qint64 defaultSegmentMaxBytes = qint64(16) << 20;
+    static constexpr qint64 defaultSegmentMaxRecords = 100000;
+    static constexpr int defaultSyncDelayMs = 100;
+
+    explicit Journal(const QString& directory, QObject* parent = nullptr);
+    ~Journal() override; // close()
+
+    // <activityDirectory>/.journal
+    static QString directoryFor(const QString& activityDirectory);
+
+    // Creates the directory and reads existing segments (which records exist, which were
+    // released) so append() continues their numbering. False with lastError() on failure.
+    bool open();
+    bool isOpen() const { return m_open; }
+    void close();
+
+    // Delivers, in seq order, every record a previous run left unreleased. payload is the
+    // bytes given to append() (line breaks between JSON tokens become spaces; empty if the
+    // event had no argument). Records appended by this run are not replayed.
+    ReplayStats replay(const ReplayCallback& callback);
+
+    // Appends one received event; payloadJson is a single JSON value (or empty for none).
+    // Returns its seq, or -1 (lastError(), writeFailed()) if the payload is not JSON or the
+    // write failed. receivedMs defaults to now.
+    qint64 append(const QString& eventName, const QByteArray& payloadJson, qint64 receivedMs = -1);
+
+    // These records are no longer needed. Unknown or already released seqs are ignored.
+    void release(const QList<qint64>& seqs);
+    // Every record with seq <= seq is no longer needed.
+    void releaseUpTo(qint64 seq);
+
+    // flush + fdatasync now (normally done by a timer at most syncDelay() ms after an append).
+    bool sync();
+
+    void setSegmentLimits(qint64 maxBytes, qint64 maxRecords);
+    void setSyncDelay(int ms) { m_syncTimer.setInterval(ms); }
+    int syncDelay() const { return m_syncTimer.interval(); }
+
+    QString directory() const { return m_dir; }
+    qint64 nextSeq() const { return m_nextSeq; }
+    QStringList segmentFiles() const;                 // absolute paths, oldest first
+    qint64 unreleasedCount() const;                   // records still needed
+    bool isSynced() const { return !m_dirty; }        // every append has been fdatasync'ed
+    qint64 garbageLines() const { return m_garbage; } // found by open()
+    qint64 tornLines() const { return m_torn; }       // found by open()
+    QString lastError() const { return m_lastError; }
+
+signals:
+    void writeFailed(const QString& path, const QString& reason);
+
+private:
+    struct Segment
+    {
+        QString path;
+        qint64 firstSeq = 0;
+        qint64 endSeq = 0;      // one past the last seq written to it
+        std::vector<bool> live; // index seq - firstSeq: present and not released
+        qint64 liveCount = 0;
+        qint64 bytes = 0;
+        qint64 records = 0;
+    };
+
+    void scanSegment(Segment& segment, qint64 seqLimit, QList<QPair<qint64, qint64>>* releases,
+                     qint64* upTo);
+    Segment* segmentFor(qint64 seq);
+    bool clearLive(qint64 seq);
+    void clearUpTo(qint64 seq);
+    bool ensureCurrent();
+    bool startSegment();
+    void closeCurrent();
+    bool writeLine(const QByteArray& line);
+    bool persistReleases();
+    void prune();
+    bool isDead(const Segment& segment) const;
+    void fail(const QString& path, const QString& reason);
+
+    QString m_dir;
+    bool m_open = false;
+    std::deque<Segment> m_segments; // oldest first; the last one is current once m_file is open
+    QFile m_file;
+    bool m_needNewline = false; // a failed write may have left half a line
+    qint64 m_nextSeq = 1;
+    qint64 m_watermark = 0; // everything <= this is released
+    qint64 m_firstSeqThisRun = 1;
+    bool m_replaying = false;
+    QList<QPair<qint64, qint64>> m_unpersisted; // releases not yet written
+    qint64 m_unpersistedUpTo = 0;
+    qint64 m_segmentMaxBytes = defaultSegmentMaxBytes;
+    qint64 m_segmentMaxRecords = defaultSegmentMaxRecords;
+    QTimer m_syncTimer;
+    bool m_dirty = false; // written since the last fdatasync
+    qint64 m_garbage = 0;
+    qint64 m_torn = 0;
+    QString m_lastError;
+};

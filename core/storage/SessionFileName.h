@@ -1,0 +1,40 @@
+// Maps a session id and start time to a file name that cannot escape the activity directory.
+#pragma once
+
+#include <QDateTime>
+#include <QString>
+
+#include <optional>
+
+class SessionFileName
+{
+public:
+    // What a listed file name says about itself. idPart is the reduced id, not the session id.
+    struct Parts
+    {
+        QString idPart;
+        QDateTime startUtc;
+        bool compressed = false;
+    };
+
+    // Longest reduced id kept verbatim; longer ids are cut and get the hash suffix.
+    static constexpr int maxIdLength = 100;
+
+    // session_<id>_<yyyy-MM-ddTHH-mm-ss>.json. The id is reduced to [A-Za-z0-9_-]; if that
+    // changed or cut it, or the result could be mistaken for a reduced id, "-" plus 8 hex
+    // digits of SHA-256 of the original id is appended, so distinct ids give distinct names.
+    static QString forSession(const QString& sessionId, const QDateTime& startUtc);
+
+    // The <id> part forSession() uses.
+    static QString idPart(const QString& sessionId);
+
+    // Parses a name produced by forSession() (with .json or .json.gz); nullopt otherwise.
+    static std::optional<Parts> parse(const QString& fileName);
+
+    // True for names the store lists: session_*.json and session_*.json.gz (includes names
+    // written by the Python aggregator, which parse() may not understand).
+    static bool isSessionFile(const QString& fileName);
+
+    // The same name with the other extension: .json <-> .json.gz.
+    static QString withCompression(const QString& fileName, bool compressed);
+};

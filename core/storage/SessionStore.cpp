@@ -1,0 +1,556 @@
+#include "SessionStore.h"
+
+#include "GzipCodec.h"
+#include "PrivateDirectory.h"
+#include "SessionFileName.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QLoggingCategory>
+#include <QSaveFile>
+
+#include <algorithm>
+
+Q_LOGGING_CATEGORY(lcStore, "ea.storage.store")
+
+static constexpr int kIndexVersion = 1;
+static constexpr int kIndexWriteDelayMs = 2000;
+
+// Why a path cannot be written to, for messages; empty when lstat finds nothing there.
+static QString obstacle(const QString& path)
+{
+    const QFileInfo fi(path);
+    if (fi.isSymLink())
+        return QStringLiteral("it is a symbolic link (to %1); refusing to follow it")
+            .arg(fi.symLinkTarget());
+    if (fi.exists() && !fi.isFile())
+        return QStringLiteral("it exists and is not a regular file");
+    return {};
+}
+
+SessionStore::SessionStore(const QString& directory, QObject* parent)
+    : QObject(parent), m_dir(QDir::cleanPath(QDir(directory).absolutePath()))
+{
+    m_indexTimer.setSingleShot(true);
+    m_indexTimer.setInterval(kIndexWriteDelayMs);
+    connect(&m_indexTimer, &QTimer::timeout, this, [this] { writeIndex(); });
+}
+
+SessionStore::~SessionStore()
+{
+    writeIndex();
+    if (!m_pending.isEmpty())
+        qCCritical(lcStore).noquote()
+            << QStringLiteral("%1 session(s) could not be saved to %2 and are lost: %3")
+                   .arg(m_pending.size())
+                   .arg(m_dir, m_lastError);
+}
+
+void SessionStore::setPendingByteLimit(qint64 bytes)
+{
+    m_pendingByteLimit = bytes;
+    evictPendingOverLimit();
+}
+
+QString SessionStore::absolute(const QString& name) const
+{
+    return m_dir + QLatin1Char('/') + name;
+}
+
+bool SessionStore::save(const QJsonObject& session)
+{
+    const QString id = session.value(QStringLiteral("session_id")).toString();
+    if (id.isEmpty()) {
+        failSave(id, m_dir, QStringLiteral("the document has no session_id string"), nullptr, 0);
+        return false;
+    }
+    const QByteArray json = QJsonDocument(session).toJson(QJsonDocument::Indented);
+    QString why;
+    if (!ensureDirectory(&why)) {
+        failSave(id, m_dir, why, &session, json.size());
+        return false;
+    }
+    ensureScanned();
+
+    QString name = m_fileById.value(id);
+    if (name.isEmpty()) {
+        QDateTime start =
+            SessionSummary::parseTime(session.value(QStringLiteral("start_time")).toString());
+        if (!start.isValid())
+            start = QDateTime::currentDateTimeUtc();
+        name = SessionFileName::forSession(id, start);
+    }
+    const bool compress = json.size() > m_compressionThreshold;
+    name = SessionFileName::withCompression(name, compress);
+    const QString path = absolute(name);
+
+    QByteArray data = json;
+    if (compress) {
+        std::optional<QByteArray> gz = GzipCodec::compress(json, &why);
+        if (!gz) {
+            failSave(id, path, why, &session, json.size());
+            return false;
+        }
+        data = std::move(*gz);
+    }
+    if (!writeAtomically(path, data, &why)) {
+        failSave(id, path, why, &session, json.size());
+        return false;
+    }
+    // The caller may now drop its journal entries for this session, so the rename must be
+    // on disk too, not just the file's contents (QSaveFile syncs only those).
+    PrivateDirectory::sync(m_dir);
+
+    // One session, one file: drop the variant written before the size crossed the threshold.
+    const QString other = SessionFileName::withCompression(name, !compress);
+    const QFileInfo otherInfo(absolute(other));
+    if (otherInfo.exists() || otherInfo.isSymLink()) {
+        if (!removeFile(otherInfo.filePath(), &why))
+            qCWarning(lcStore).noquote() << why;
+    }
+    m_entries.remove(other);
+
+    const QFileInfo written(path);
+    IndexEntry entry;
+    entry.mtimeMs = written.lastModified().toMSecsSinceEpoch();
+    entry.size = written.size();
+    entry.summary = SessionSummary::fromDocument(session);
+    m_entries.insert(name, entry);
+    m_fileById.insert(id, name);
+    markIndexDirty();
+    dropPending(id); // whatever was queued for this session is older than what was just written
+    emit saved(id, path);
+    return true;
+}
+
+void SessionStore::failSave(const QString& sessionId, const QString& path, const QString& reason,
+                            const QJsonObject* queue, qint64 bytes)
+{
+    m_lastError =
+        QStringLiteral("cannot save session \"%1\" to %2: %3").arg(sessionId, path, reason);
+    ++m_failureCount;
+    qCWarning(lcStore).noquote() << m_lastError;
+    if (queue)
+        enqueuePending(sessionId, *queue, bytes);
+    emit saveFailed(path, reason);
+}
+
+void SessionStore::enqueuePending(const QString& sessionId, const QJsonObject& document,
+                                  qint64 bytes)
+{
+    dropPending(sessionId);
+    m_pending.append(Pending{sessionId, document, bytes});
+    m_pendingBytes += bytes;
+    evictPendingOverLimit();
+}
+
+void SessionStore::dropPending(const QString& sessionId)
+{
+    for (auto it = m_pending.begin(); it != m_pending.end(); ++it) {
+        if (it->sessionId == sessionId) {
+            m_pendingBytes -= it->bytes;
+            m_pending.erase(it);
+            return;
+        }
+    }
+}
+
+void SessionStore::evictPendingOverLimit()
+{
+    while (m_pendingBytes > m_pendingByteLimit && !m_pending.isEmpty()) {
+        const Pending p = m_pending.takeFirst();
+        m_pendingBytes -= p.bytes;
+        ++m_evictedCount;
+        qCCritical(lcStore).noquote()
+            << QStringLiteral("dropping unsaved session \"%1\" (%2 bytes): documents waiting to be "
+                              "saved to %3 exceed %4 bytes")
+                   .arg(p.sessionId)
+                   .arg(p.bytes)
+                   .arg(m_dir)
+                   .arg(m_pendingByteLimit);
+        emit pendingDropped(p.sessionId, p.bytes);
+    }
+}
+
+int SessionStore::retryPending()
+{
+    const QList<Pending> batch = std::exchange(m_pending, {});
+    m_pendingBytes = 0;
+    int succeeded = 0;
+    for (const Pending& p : batch) {
+        // A failure queues the document again, so a retry never loses it.
+        if (save(p.document))
+            ++succeeded;
+    }
+    return succeeded;
+}
+
+bool SessionStore::ensureDirectory(QString* error)
+{
+    return PrivateDirectory::ensure(m_dir, error);
+}
+
+bool SessionStore::writeAtomically(const QString& path, const QByteArray& data, QString* error)
+{
+    QString why = obstacle(path);
+    if (!why.isEmpty()) {
+        *error = why;
+        return false;
+    }
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly)) {
+        *error = file.errorString();
+        return false;
+    }
+    // QSaveFile::open() resolves a symlink at the final name and would then replace its
+    // target; one planted between the check above and open() is caught here.
+    why = obstacle(path);
+    if (!why.isEmpty()) {
+        file.cancelWriting();
+        *error = why;
+        return false;
+    }
+    if (!file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner)) {
+        *error = QStringLiteral("cannot restrict permissions: %1").arg(file.errorString());
+        file.cancelWriting();
+        return false;
+    }
+    if (file.write(data) != data.size()) {
+        *error = file.errorString();
+        file.cancelWriting();
+        return false;
+    }
+    if (!file.commit()) {
+        *error = file.errorString();
+        return false;
+    }
+    return true;
+}
+
+bool SessionStore::removeFile(const QString& path, QString* error)
+{
+    QFile f(path);
+    if (f.remove())
+        return true;
+    *error = QStringLiteral("cannot remove %1: %2").arg(path, f.errorString());
+    return false;
+}
+
+std::optional<QJsonObject> SessionStore::load(const QString& path, QString* error) const
+{
+    const QString p = QFileInfo(path).isRelative() ? absolute(path) : path;
+    auto fail = [&](const QString& message) -> std::optional<QJsonObject> {
+        if (error)
+            *error = message;
+        return std::nullopt;
+    };
+    const QFileInfo fi(p);
+    if (fi.isSymLink())
+        return fail(QStringLiteral("%1 is a symbolic link; not followed").arg(p));
+    if (!fi.exists())
+        return fail(QStringLiteral("%1 does not exist").arg(p));
+    if (!fi.isFile())
+        return fail(QStringLiteral("%1 is not a regular file").arg(p));
+    if (fi.size() > m_maxDocumentBytes)
+        return fail(QStringLiteral("%1 is larger than %2 bytes").arg(p).arg(m_maxDocumentBytes));
+    QFile f(p);
+    if (!f.open(QIODevice::ReadOnly))
+        return fail(QStringLiteral("cannot open %1: %2").arg(p, f.errorString()));
+    QByteArray raw = f.read(m_maxDocumentBytes + 1);
+    if (f.error() != QFileDevice::NoError)
+        return fail(QStringLiteral("cannot read %1: %2").arg(p, f.errorString()));
+    if (raw.size() > m_maxDocumentBytes)
+        return fail(QStringLiteral("%1 is larger than %2 bytes").arg(p).arg(m_maxDocumentBytes));
+    if (GzipCodec::looksCompressed(raw)) {
+        QString why;
+        std::optional<QByteArray> inflated = GzipCodec::decompress(raw, m_maxDocumentBytes, &why);
+        if (!inflated)
+            return fail(QStringLiteral("cannot decompress %1: %2").arg(p, why));
+        raw = std::move(*inflated);
+    } else if (p.endsWith(QLatin1String(".gz"))) {
+        return fail(QStringLiteral("%1 is not gzip data").arg(p));
+    }
+    QJsonParseError pe;
+    const QJsonDocument doc = QJsonDocument::fromJson(raw, &pe);
+    if (pe.error != QJsonParseError::NoError)
+        return fail(QStringLiteral("%1 is not valid JSON: %2 at byte %3")
+                        .arg(p, pe.errorString())
+                        .arg(pe.offset));
+    if (!doc.isObject())
+        return fail(QStringLiteral("%1 does not hold a JSON object").arg(p));
+    return doc.object();
+}
+
+std::optional<QJsonObject> SessionStore::loadSession(const QString& sessionId, QString* error)
+{
+    ensureScanned();
+    const QString name = m_fileById.value(sessionId);
+    if (name.isEmpty()) {
+        if (error)
+            *error = QStringLiteral("no saved session \"%1\" in %2").arg(sessionId, m_dir);
+        return std::nullopt;
+    }
+    return load(absolute(name), error);
+}
+
+QString SessionStore::filePath(const QString& sessionId)
+{
+    ensureScanned();
+    const QString name = m_fileById.value(sessionId);
+    return name.isEmpty() ? QString() : absolute(name);
+}
+
+void SessionStore::ensureScanned()
+{
+    if (!m_scanned)
+        scan();
+}
+
+SessionStore::IndexEntry SessionStore::parseEntry(const QString& name, qint64 mtimeMs, qint64 size)
+{
+    IndexEntry entry;
+    entry.mtimeMs = mtimeMs;
+    entry.size = size;
+    QString why;
+    const std::optional<QJsonObject> doc = load(absolute(name), &why);
+    if (doc)
+        entry.summary = SessionSummary::fromDocument(*doc);
+    if (doc && entry.summary.sessionId.isEmpty())
+        why = QStringLiteral("%1 has no session_id").arg(absolute(name));
+    if (!why.isEmpty()) {
+        entry.summary = SessionSummary{};
+        entry.summary.damaged = true;
+        entry.summary.error = why;
+        qCWarning(lcStore).noquote() << "damaged session file:" << why;
+    }
+    return entry;
+}
+
+void SessionStore::scan()
+{
+    if (!m_scanned)
+        loadIndexFile();
+    m_scanned = true;
+    m_lastParseCount = 0;
+    m_odd.clear();
+
+    const QDir dir(m_dir);
+    const QFileInfoList infos =
+        dir.entryInfoList({QStringLiteral("session_*.json"), QStringLiteral("session_*.json.gz")},
+                          QDir::AllEntries | QDir::System | QDir::Hidden | QDir::NoDotAndDotDot);
+    QHash<QString, IndexEntry> fresh;
+    fresh.reserve(infos.size());
+    for (const QFileInfo& fi : infos) {
+        const QString name = fi.fileName();
+        if (fi.isSymLink() || !fi.isFile()) {
+            SessionSummary odd;
+            odd.damaged = true;
+            odd.error =
+                fi.isSymLink()
+                    ? QStringLiteral("%1 is a symbolic link; not followed").arg(absolute(name))
+                    : QStringLiteral("%1 is not a regular file").arg(absolute(name));
+            m_odd.insert(name, odd);
+            continue;
+        }
+        const qint64 mtime = fi.lastModified().toMSecsSinceEpoch();
+        const qint64 size = fi.size();
+        auto known = m_entries.constFind(name);
+        if (known != m_entries.constEnd() && known->mtimeMs == mtime && known->size == size) {
+            fresh.insert(name, *known);
+            continue;
+        }
+        fresh.insert(name, parseEntry(name, mtime, size));
+        ++m_lastParseCount;
+    }
+    if (m_lastParseCount > 0 || fresh.size() != m_entries.size())
+        markIndexDirty();
+    m_entries = std::move(fresh);
+
+    // Two files may claim one id (a Python-era name and ours); updates go to the newest.
+    m_fileById.clear();
+    m_fileById.reserve(m_entries.size());
+    for (auto it = m_entries.constBegin(); it != m_entries.constEnd(); ++it) {
+        if (it->summary.damaged)
+            continue;
+        const QString& id = it->summary.sessionId;
+        const auto existing = m_fileById.constFind(id);
+        if (existing == m_fileById.constEnd() || m_entries.value(*existing).mtimeMs < it->mtimeMs)
+            m_fileById.insert(id, it.key());
+    }
+}
+
+QList<SessionSummary> SessionStore::list()
+{
+    scan();
+    QList<SessionSummary> out;
+    out.reserve(m_entries.size() + m_odd.size());
+    auto finish = [this](SessionSummary s, const QString& name) {
+        s.filePath = absolute(name);
+        s.compressed = name.endsWith(QLatin1String(".gz"));
+        if (s.damaged) {
+            const std::optional<SessionFileName::Parts> parts = SessionFileName::parse(name);
+            s.sessionId = parts ? parts->idPart : name;
+            if (parts && !s.startTime.isValid())
+                s.startTime = parts->startUtc;
+        }
+        return s;
+    };
+    for (auto it = m_entries.constBegin(); it != m_entries.constEnd(); ++it) {
+        SessionSummary s = finish(it->summary, it.key());
+        s.fileSize = it->size;
+        s.modified = QDateTime::fromMSecsSinceEpoch(it->mtimeMs, Qt::UTC);
+        out.append(std::move(s));
+    }
+    for (auto it = m_odd.constBegin(); it != m_odd.constEnd(); ++it)
+        out.append(finish(*it, it.key()));
+    std::sort(out.begin(), out.end(), [](const SessionSummary& a, const SessionSummary& b) {
+        const QDateTime ta = a.startTime.isValid() ? a.startTime : a.modified;
+        const QDateTime tb = b.startTime.isValid() ? b.startTime : b.modified;
+        if (ta != tb)
+            return ta > tb;
+        return a.filePath < b.filePath;
+    });
+    writeIndex();
+    return out;
+}
+
+bool SessionStore::remove(const QString& sessionId)
+{
+    ensureScanned();
+    const QString name = m_fileById.value(sessionId);
+    dropPending(sessionId);
+    if (name.isEmpty()) {
+        m_lastError = QStringLiteral("no saved session \"%1\" in %2").arg(sessionId, m_dir);
+        return false;
+    }
+    bool ok = true;
+    for (const bool gz : {false, true}) {
+        const QString variant = SessionFileName::withCompression(name, gz);
+        const QFileInfo fi(absolute(variant));
+        if (fi.exists() || fi.isSymLink()) {
+            QString why;
+            if (!removeFile(fi.filePath(), &why)) {
+                m_lastError = why;
+                qCWarning(lcStore).noquote() << why;
+                ok = false;
+                continue;
+            }
+        }
+        m_entries.remove(variant);
+    }
+    if (!ok)
+        return false;
+    m_fileById.remove(sessionId);
+    markIndexDirty();
+    emit removed(sessionId, absolute(name));
+    return true;
+}
+
+int SessionStore::cleanup(int days, bool dryRun, QStringList* removedPaths)
+{
+    if (days < 0) {
+        m_lastError = QStringLiteral("cleanup: days must not be negative, got %1").arg(days);
+        qCWarning(lcStore).noquote() << m_lastError;
+        return 0;
+    }
+    const QDateTime cutoff = QDateTime::currentDateTimeUtc().addDays(-days);
+    int count = 0;
+    for (const SessionSummary& s : list()) {
+        if (s.damaged || !s.isEnded())
+            continue;
+        const QDateTime ended = s.endTime.isValid() ? s.endTime : s.modified;
+        if (!ended.isValid() || ended >= cutoff)
+            continue;
+        if (!dryRun) {
+            if (m_fileById.value(s.sessionId) == QFileInfo(s.filePath).fileName()) {
+                if (!remove(s.sessionId))
+                    continue;
+            } else {
+                // A second file claiming an id that has a newer one: delete just this file.
+                QString why;
+                if (!removeFile(s.filePath, &why)) {
+                    m_lastError = why;
+                    qCWarning(lcStore).noquote() << why;
+                    continue;
+                }
+                m_entries.remove(QFileInfo(s.filePath).fileName());
+                markIndexDirty();
+            }
+        }
+        if (removedPaths)
+            removedPaths->append(s.filePath);
+        ++count;
+    }
+    if (count > 0)
+        qCInfo(lcStore).noquote() << (dryRun ? "cleanup would delete" : "cleanup deleted") << count
+                                  << "session(s) older than" << days << "day(s) from" << m_dir;
+    return count;
+}
+
+void SessionStore::markIndexDirty()
+{
+    m_indexDirty = true;
+    if (!m_indexTimer.isActive())
+        m_indexTimer.start();
+}
+
+void SessionStore::loadIndexFile()
+{
+    const QString path = absolute(indexFileName);
+    const QFileInfo fi(path);
+    if (!fi.exists() || fi.isSymLink() || !fi.isFile())
+        return;
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        qCWarning(lcStore).noquote() << "cannot read index" << path << ":" << f.errorString();
+        return;
+    }
+    QJsonParseError pe;
+    const QJsonDocument doc = QJsonDocument::fromJson(f.readAll(), &pe);
+    const QJsonObject root = doc.object();
+    if (pe.error != QJsonParseError::NoError ||
+        root.value(QStringLiteral("version")).toInt() != kIndexVersion) {
+        qCInfo(lcStore).noquote() << "index" << path << "is unusable; rebuilding it";
+        return;
+    }
+    const QJsonObject files = root.value(QStringLiteral("files")).toObject();
+    m_entries.reserve(files.size());
+    for (auto it = files.constBegin(); it != files.constEnd(); ++it) {
+        const QJsonObject e = it.value().toObject();
+        if (!SessionFileName::isSessionFile(it.key()) || it.key().contains(QLatin1Char('/')))
+            continue;
+        IndexEntry entry;
+        entry.mtimeMs = qint64(e.value(QStringLiteral("mtime")).toDouble());
+        entry.size = qint64(e.value(QStringLiteral("size")).toDouble());
+        entry.summary = SessionSummary::fromJson(e.value(QStringLiteral("summary")).toObject());
+        m_entries.insert(it.key(), entry);
+    }
+}
+
+bool SessionStore::writeIndex()
+{
+    m_indexTimer.stop();
+    if (!m_indexDirty)
+        return true;
+    if (!QFileInfo(m_dir).isDir())
+        return false;
+    QJsonObject files;
+    for (auto it = m_entries.constBegin(); it != m_entries.constEnd(); ++it) {
+        files.insert(it.key(), QJsonObject{{QStringLiteral("mtime"), double(it->mtimeMs)},
+                                           {QStringLiteral("size"), double(it->size)},
+                                           {QStringLiteral("summary"), it->summary.toJson()}});
+    }
+    const QJsonObject root{{QStringLiteral("version"), kIndexVersion},
+                           {QStringLiteral("files"), files}};
+    QString why;
+    const QString path = absolute(indexFileName);
+    if (!writeAtomically(path, QJsonDocument(root).toJson(QJsonDocument::Compact), &why)) {
+        // Only a cache: listing still works, it just parses more on the next start.
+        qCWarning(lcStore).noquote() << "cannot write index" << path << ":" << why;
+        return false;
+    }
+    m_indexDirty = false;
+    return true;
+}

@@ -1,0 +1,143 @@
+// Keeps saved sessions as one atomic JSON (or gzip) file each and lists them from an index.
+#pragma once
+
+#include "SessionSummary.h"
+
+#include <QHash>
+#include <QJsonObject>
+#include <QList>
+#include <QObject>
+#include <QString>
+#include <QStringList>
+#include <QTimer>
+
+#include <optional>
+
+// Layout of the activity directory:
+//   session_<id>_<start>.json      a session document (QJsonDocument, indented)
+//   session_<id>_<start>.json.gz   the same, gzip-compressed, when larger than the threshold
+//   .index.json                    summaries keyed by file name, mtime and size (a cache: it may
+//                                  be deleted at any time and is rebuilt from the files)
+// Not thread-safe: use from the thread the store lives in (it may be a worker thread).
+class SessionStore : public QObject
+{
+    Q_OBJECT
+
+public:
+    static constexpr qint64 defaultCompressionThreshold = qint64(1) << 20;
+    static constexpr qint64 defaultPendingByteLimit = qint64(64) << 20;
+    static constexpr qint64 defaultMaxDocumentBytes = qint64(256) << 20;
+    static inline const QString indexFileName = QStringLiteral(".index.json");
+
+    explicit SessionStore(const QString& directory, QObject* parent = nullptr);
+    ~SessionStore() override; // writes the index if it changed
+
+    QString directory() const { return m_dir; }
+
+    // Documents whose JSON exceeds this many bytes are written as .json.gz. 0 = always gzip.
+    void setCompressionThreshold(qint64 bytes) { m_compressionThreshold = bytes; }
+    qint64 compressionThreshold() const { return m_compressionThreshold; }
+    // Upper bound on the JSON bytes of documents kept in memory after failed saves.
+    void setPendingByteLimit(qint64 bytes);
+    qint64 pendingByteLimit() const { return m_pendingByteLimit; }
+    // Files (and inflated gzip data) larger than this are refused by load().
+    void setMaxDocumentBytes(qint64 bytes) { m_maxDocumentBytes = bytes; }
+    qint64 maxDocumentBytes() const { return m_maxDocumentBytes; }
+
+    // Writes the session atomically. Reads session_id (required), start_time (names a new
+    // file; now if missing) and the summary fields. The same session id always lands in the
+    // same file; switching between plain and gzip removes the other variant. On failure: false,
+    // lastError(), saveFailed(), and the document is queued for retryPending().
+    bool save(const QJsonObject& session);
+
+    // Reads a .json or .json.gz file (detected by content). A relative path is taken inside
+    // the directory. Symbolic links are refused, sizes are bounded by maxDocumentBytes().
+    std::optional<QJsonObject> load(const QString& path, QString* error = nullptr) const;
+    std::optional<QJsonObject> loadSession(const QString& sessionId, QString* error = nullptr);
+
+    // Absolute path of the session's file, or empty if it has none.
+    QString filePath(const QString& sessionId);
+
+    // All session files, newest start first. Unreadable ones come back with damaged = true and
+    // an error. Only files changed since the last look (by mtime and size) are parsed.
+    QList<SessionSummary> list();
+
+    // Deletes the session's file (both variants) and any queued unsaved copy of it.
+    bool remove(const QString& sessionId);
+
+    // Deletes sessions with status completed, timed_out or stopped whose end_time (file mtime
+    // if absent) is more than `days` days ago; never active or damaged ones. days == 0 means
+    // every ended session: callers treat auto_cleanup_days == 0 as "disabled" themselves.
+    // Returns how many were (or, with dryRun, would be) deleted; their paths go to `removed`.
+    int cleanup(int days, bool dryRun, QStringList* removed = nullptr);
+
+    // Saves again every document whose save failed, oldest first; returns how many succeeded.
+    // Those that fail again stay queued.
+    int retryPending();
+    int pendingCount() const { return int(m_pending.size()); }
+    qint64 pendingBytes() const { return m_pendingBytes; }
+
+    QString lastError() const { return m_lastError; }
+    int failureCount() const { return m_failureCount; }         // failed save attempts
+    int evictedCount() const { return m_evictedCount; }         // unsaved documents dropped
+    int lastListParseCount() const { return m_lastParseCount; } // files parsed by last list()
+
+    // Writes the index now if it changed (also done by list(), a short timer and the destructor).
+    bool writeIndex();
+
+signals:
+    void saved(const QString& sessionId, const QString& path);
+    void saveFailed(const QString& path, const QString& reason);
+    void removed(const QString& sessionId, const QString& path);
+    // An unsaved document was dropped from the retry queue to respect pendingByteLimit().
+    void pendingDropped(const QString& sessionId, qint64 bytes);
+
+private:
+    struct IndexEntry
+    {
+        qint64 mtimeMs = 0;
+        qint64 size = 0;
+        SessionSummary summary;
+    };
+    struct Pending
+    {
+        QString sessionId;
+        QJsonObject document;
+        qint64 bytes = 0;
+    };
+
+    void failSave(const QString& sessionId, const QString& path, const QString& reason,
+                  const QJsonObject* queue, qint64 bytes);
+    void enqueuePending(const QString& sessionId, const QJsonObject& document, qint64 bytes);
+    void dropPending(const QString& sessionId);
+    void evictPendingOverLimit();
+    bool ensureDirectory(QString* error);
+    bool writeAtomically(const QString& path, const QByteArray& data, QString* error);
+    bool removeFile(const QString& path, QString* error);
+    void ensureScanned();
+    void scan();
+    void loadIndexFile();
+    void markIndexDirty();
+    IndexEntry parseEntry(const QString& name, qint64 mtimeMs, qint64 size);
+    QString absolute(const QString& name) const;
+
+    QString m_dir;
+    qint64 m_compressionThreshold = defaultCompressionThreshold;
+    qint64 m_pendingByteLimit = defaultPendingByteLimit;
+    qint64 m_maxDocumentBytes = defaultMaxDocumentBytes;
+
+    QHash<QString, IndexEntry> m_entries; // file name -> what we know about it
+    QHash<QString, QString> m_fileById;   // session id -> file name
+    QHash<QString, SessionSummary> m_odd; // symlinks, directories: listed, never indexed
+    bool m_scanned = false;
+    bool m_indexDirty = false;
+    QTimer m_indexTimer;
+
+    QList<Pending> m_pending;
+    qint64 m_pendingBytes = 0;
+
+    QString m_lastError;
+    int m_failureCount = 0;
+    int m_evictedCount = 0;
+    int m_lastParseCount = 0;
+};

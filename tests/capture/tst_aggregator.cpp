@@ -1,0 +1,219 @@
+#include "Aggregator.h"
+#include "EventNormalizer.h"
+#include "RecordingReader.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTest>
+
+// Routing, lifecycle (stop, timeout, manual), reopening, attribution and de-duplication.
+class TestAggregator : public QObject
+{
+    Q_OBJECT
+
+    static ClaudeEvent event(const QString& session, const QString& subtype, const QString& ts,
+                             const QString& cwd = QStringLiteral("/p"),
+                             const QString& extra = QString())
+    {
+        const QString json =
+            QStringLiteral(R"({"type":"claude_event","subtype":"%1","timestamp":"%2",)"
+                           R"("session_id":"%3","cwd":"%4","data":{"n":"%5"}})")
+                .arg(subtype, ts, session, cwd, extra);
+        const NormalizeResult r = EventNormalizer::normalize(
+            QStringLiteral("claude_event"), json.toUtf8(), QDateTime::currentDateTimeUtc());
+        Q_ASSERT(r.isEvents() && r.events.size() == 1);
+        return r.events.first();
+    }
+    static qint64 ms(const ClaudeEvent& e) { return e.timestamp.toMSecsSinceEpoch(); }
+
+    struct Saved
+    {
+        QHash<QString, QJsonObject> docs;
+        QList<QPair<QString, QString>> completions; // id, status
+    };
+    static void record(Aggregator& a, Saved& saved)
+    {
+        QObject::connect(
+            &a, &Aggregator::sessionCompleted, &a,
+            [&saved](const AgentSession& s, const QList<qint64>&) {
+                saved.docs.insert(s.sessionId(), s.toJson());
+                saved.completions.append({s.sessionId(), AgentSession::statusName(s.status())});
+            });
+        a.setSessionLoader([&saved](const QString& id) -> std::optional<AgentSession> {
+            if (!saved.docs.contains(id))
+                return std::nullopt;
+            QString error;
+            return AgentSession::fromJson(saved.docs.value(id), &error);
+        });
+    }
+
+private Q_SLOTS:
+    void stopCompletesAndLaterEventReopensTheSameRecord()
+    {
+        Aggregator a({});
+        a.setTimerDriven(false);
+        Saved saved;
+        record(a, saved);
+        const auto e1 = event(QStringLiteral("s1"), QStringLiteral("user_prompt"),
+                              QStringLiteral("2026-01-01T10:00:00Z"));
+        const auto e2 = event(QStringLiteral("s1"), QStringLiteral("stop"),
+                              QStringLiteral("2026-01-01T10:00:05Z"));
+        const auto e3 = event(QStringLiteral("s1"), QStringLiteral("user_prompt"),
+                              QStringLiteral("2026-01-01T10:01:00Z"), QStringLiteral("/p"),
+                              QStringLiteral("again"));
+        QVERIFY(a.addEvent(e1, 1, ms(e1)));
+        QVERIFY(a.addEvent(e2, 2, ms(e2)));
+        QCOMPARE(a.liveCount(), 0);
+        QCOMPARE(saved.completions.size(), 1);
+        QCOMPARE(saved.completions[0].second, QStringLiteral("completed"));
+        QVERIFY(a.addEvent(e3, 3, ms(e3)));
+        QCOMPARE(a.liveCount(), 1);
+        QCOMPARE(a.stats().reopened, quint64(1));
+        QCOMPARE(a.liveSession(QStringLiteral("s1"))->totalEvents(), 3); // one record, all events
+        // The first turn's events, replayed (e.g. a history batch), are not counted again
+        // and do not reopen anything.
+        a.stopAll(AgentSession::Status::Stopped, QStringLiteral("test"));
+        QVERIFY(!a.addEvent(e1, 4, ms(e1)));
+        QCOMPARE(a.liveCount(), 0);
+        QCOMPARE(a.stats().duplicates, quint64(1));
+        QCOMPARE(
+            saved.docs.value(QStringLiteral("s1")).value(QLatin1String("events")).toArray().size(),
+            3);
+    }
+
+    void inactivityTimesOutOnTheGivenClock()
+    {
+        Aggregator::Settings s;
+        s.sessionTimeoutMs = 60 * 60 * 1000;
+        Aggregator a(s);
+        a.setTimerDriven(false);
+        Saved saved;
+        record(a, saved);
+        const auto a1 = event(QStringLiteral("a"), QStringLiteral("user_prompt"),
+                              QStringLiteral("2026-01-01T10:00:00Z"));
+        const auto b1 = event(QStringLiteral("b"), QStringLiteral("user_prompt"),
+                              QStringLiteral("2026-01-01T10:30:00Z"));
+        const auto b2 = event(QStringLiteral("b"), QStringLiteral("pre_tool"),
+                              QStringLiteral("2026-01-01T11:00:01Z"));
+        a.addEvent(a1, -1, ms(a1));
+        a.addEvent(b1, -1, ms(b1));
+        QCOMPARE(saved.completions.size(), 0);
+        a.addEvent(b2, -1, ms(b2)); // 60 min + 1 s after a's last event
+        QCOMPARE(saved.completions.size(), 1);
+        QCOMPARE(saved.completions[0],
+                 (QPair<QString, QString>{QStringLiteral("a"), QStringLiteral("timed_out")}));
+        QCOMPARE(a.liveSessionIds(), QStringList{QStringLiteral("b")});
+        // Cost does not depend on the number of sessions: only the front is examined.
+        a.expire(ms(b2) + 60 * 60 * 1000 + 1);
+        QCOMPARE(a.liveCount(), 0);
+        QCOMPARE(a.stats().timedOut, quint64(2));
+    }
+
+    void timerDrivenTimeoutFiresOnTheEventLoop()
+    {
+        Aggregator::Settings s;
+        s.sessionTimeoutMs = 100;
+        Aggregator a(s);
+        Saved saved;
+        record(a, saved);
+        const auto e = event(QStringLiteral("t"), QStringLiteral("user_prompt"),
+                             QStringLiteral("2026-01-01T10:00:00Z"));
+        a.addEvent(e, -1, Aggregator::monotonicNowMs());
+        QTest::qWait(30);
+        QCOMPARE(saved.completions.size(), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(saved.completions.size(), 1, 2000);
+        QCOMPARE(saved.completions[0].second, QStringLiteral("timed_out"));
+    }
+
+    void eventsWithoutSessionJoinTheRecentSessionOfTheirDirectory()
+    {
+        Aggregator a({});
+        a.setTimerDriven(false);
+        const auto p = event(QStringLiteral("s"), QStringLiteral("user_prompt"),
+                             QStringLiteral("2026-01-01T10:00:00Z"), QStringLiteral("/proj"));
+        a.addEvent(p, -1, 1000);
+        ClaudeEvent ack = event(QString(), QStringLiteral("command_acknowledged"),
+                                QStringLiteral("2026-01-01T10:00:01Z"), QStringLiteral("/proj"));
+        QVERIFY(!ack.hasSession());
+        a.addEvent(ack, -1, 3000);
+        QCOMPARE(a.stats().attributed, quint64(1));
+        QCOMPARE(a.liveSession(QStringLiteral("s"))->totalEvents(), 2);
+        ClaudeEvent late = event(QString(), QStringLiteral("command_acknowledged"),
+                                 QStringLiteral("2026-01-01T10:00:20Z"), QStringLiteral("/proj"),
+                                 QStringLiteral("x"));
+        a.addEvent(late, -1, 3000 + 5001 + 1);
+        ClaudeEvent other =
+            event(QString(), QStringLiteral("command_acknowledged"),
+                  QStringLiteral("2026-01-01T10:00:02Z"), QStringLiteral("/elsewhere"));
+        a.addEvent(other, -1, 3500);
+        QCOMPARE(a.stats().unattributed, quint64(2));
+        QCOMPARE(a.liveSession(Aggregator::UnattributedId)->totalEvents(), 2);
+    }
+
+    void manualStopAndResume()
+    {
+        Aggregator a({});
+        Saved saved;
+        record(a, saved);
+        const auto e = event(QStringLiteral("m"), QStringLiteral("user_prompt"),
+                             QStringLiteral("2026-01-01T10:00:00Z"));
+        a.addEvent(e, 7, Aggregator::monotonicNowMs());
+        QVERIFY(!a.stopSession(QStringLiteral("nope"), AgentSession::Status::Stopped,
+                               QStringLiteral("user")));
+        QList<qint64> seqs;
+        connect(&a, &Aggregator::sessionCompleted, this,
+                [&](const AgentSession&, const QList<qint64>& s) { seqs = s; });
+        QVERIFY(a.stopSession(QStringLiteral("m"), AgentSession::Status::Stopped,
+                              QStringLiteral("user")));
+        QCOMPARE(seqs, QList<qint64>{7});
+        QCOMPARE(saved.completions.last().second, QStringLiteral("stopped"));
+
+        QString error;
+        auto back = AgentSession::fromJson(saved.docs.value(QStringLiteral("m")), &error);
+        QVERIFY2(back.has_value(), qPrintable(error));
+        a.resume(std::move(*back), Aggregator::monotonicNowMs(), 0);
+        QCOMPARE(a.liveCount(), 1);
+        QVERIFY(a.liveSession(QStringLiteral("m"))->isActive());
+        // Resumed identities are known: the old event is a duplicate.
+        QVERIFY(!a.addEvent(e, 8, Aggregator::monotonicNowMs()));
+    }
+
+    // The whole current-server sample: every session's event count matches the truth file.
+    void sampleStreamMatchesTruth()
+    {
+        Aggregator a({});
+        a.setTimerDriven(false);
+        Saved saved;
+        record(a, saved);
+        RecordingReader reader(QStringLiteral(EA_FIXTURES_DIR "/samples/current-server.jsonl"));
+        QString error;
+        QVERIFY2(reader.open(&error), qPrintable(error));
+        while (auto entry = reader.next()) {
+            const NormalizeResult r = EventNormalizer::normalize(entry->name, entry->payload,
+                                                                 QDateTime::currentDateTimeUtc());
+            for (const ClaudeEvent& e : r.events)
+                a.addEvent(e, -1, ms(e));
+        }
+        a.stopAll(AgentSession::Status::Stopped, QStringLiteral("end"));
+        QFile truthFile(QStringLiteral(EA_FIXTURES_DIR "/samples/current-server.truth.json"));
+        QVERIFY(truthFile.open(QIODevice::ReadOnly));
+        const QJsonArray sessions = QJsonDocument::fromJson(truthFile.readAll())
+                                        .object()
+                                        .value(QLatin1String("sessions"))
+                                        .toArray();
+        QVERIFY(sessions.size() >= 5);
+        for (const QJsonValue& v : sessions) {
+            const QJsonObject t = v.toObject();
+            const QString id = t.value(QLatin1String("session_id")).toString();
+            QVERIFY2(saved.docs.contains(id), qPrintable(id));
+            const QJsonObject doc = saved.docs.value(id);
+            QCOMPARE(doc.value(QLatin1String("events")).toArray().size(),
+                     t.value(QLatin1String("events")).toInt());
+            QCOMPARE(doc.value(QLatin1String("delegations")).toArray().size(),
+                     t.value(QLatin1String("delegations")).toInt());
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestAggregator)
+#include "tst_aggregator.moc"

@@ -1,0 +1,430 @@
+// Tests ConfigLoader and ConfigWriter: defaults, every key, errors with key and line, discovery,
+// write-back.
+#include "config/ConfigLoader.h"
+#include "config/ConfigWriter.h"
+
+#include <QDir>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <yaml-cpp/yaml.h>
+
+class TstConfigLoader : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_tmp;
+    QString m_home;
+    QString m_project;
+
+    static bool writeFile(const QString& path, const QByteArray& data)
+    {
+        QDir().mkpath(QFileInfo(path).absolutePath());
+        QFile f(path);
+        return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(data) == data.size();
+    }
+
+    static QByteArray readFile(const QString& path)
+    {
+        QFile f(path);
+        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+    }
+
+    static QString fixture(const char* name)
+    {
+        return QStringLiteral(EA_FIXTURES_DIR "/config/") + QLatin1String(name);
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_tmp.isValid());
+        m_home = m_tmp.path() + QStringLiteral("/home");
+        m_project = m_tmp.path() + QStringLiteral("/project");
+        QVERIFY(QDir().mkpath(m_home));
+        QVERIFY(QDir().mkpath(m_project));
+        qputenv("HOME", QFile::encodeName(m_home));
+        QCOMPARE(QDir::homePath(), m_home);
+    }
+
+    void init()
+    {
+        QDir(m_home + "/.claude-mpm").removeRecursively();
+        QDir(m_project + "/.claude-mpm").removeRecursively();
+    }
+
+    void defaultsWithoutAFile()
+    {
+        QString error;
+        const std::optional<AggregatorConfig> c = ConfigLoader::load({}, m_project, &error);
+        QVERIFY2(c, qPrintable(error));
+        QVERIFY(c->enabled);
+        QCOMPARE(c->activityDirectory, QStringLiteral(".claude-mpm/activity"));
+        QCOMPARE(c->dashboardPort, 8765);
+        QCOMPARE(c->dashboardHost, QStringLiteral("127.0.0.1"));
+        QVERIFY(!c->allowRemote);
+        QCOMPARE(c->sessionTimeoutMinutes, 60);
+        QCOMPARE(c->autoCleanupDays, 30);
+        QCOMPARE(c->capture, AggregatorConfig::Capture{});
+        QVERIFY(c->capture.userPrompts && c->capture.memoryEvents && c->capture.todoUpdates);
+        QCOMPARE(c->events, (QStringList{"claude_event", "mpm_event", "tool_event", "hook_event",
+                                         "session_event", "response_event", "agent_event",
+                                         "file_event", "system_event", "history"}));
+        QVERIFY(c->notifications);
+        QVERIFY(c->configFile.isEmpty());
+        QCOMPARE(c->projectDirectory, m_project);
+        QCOMPARE(c->resolvedActivityDirectory(), m_project + "/.claude-mpm/activity");
+    }
+
+    void emptyOrSectionlessFilesGiveDefaults_data()
+    {
+        QTest::addColumn<QByteArray>("yaml");
+        QTest::newRow("empty") << QByteArray();
+        QTest::newRow("comment only") << QByteArray("# nothing here\n");
+        QTest::newRow("other sections") << QByteArray("agents:\n  x: 1\nmonitoring: [1, 2]\n");
+        QTest::newRow("empty section") << QByteArray("event_aggregator:\n");
+        QTest::newRow("empty capture") << QByteArray("event_aggregator:\n  capture:\n");
+    }
+
+    void emptyOrSectionlessFilesGiveDefaults()
+    {
+        QFETCH(QByteArray, yaml);
+        QString error;
+        const std::optional<AggregatorConfig> c =
+            ConfigLoader::parse(yaml, QStringLiteral("configuration.yaml"), m_project, &error);
+        QVERIFY2(c, qPrintable(error));
+        AggregatorConfig expected;
+        expected.projectDirectory = m_project;
+        QCOMPARE(*c, expected);
+    }
+
+    void readsEveryKey()
+    {
+        QString error;
+        const std::optional<AggregatorConfig> c =
+            ConfigLoader::load(fixture("full.yaml"), m_project, &error);
+        QVERIFY2(c, qPrintable(error));
+        QVERIFY(!c->enabled);
+        QCOMPARE(c->activityDirectory, QStringLiteral("logs/activity"));
+        QCOMPARE(c->dashboardPort, 9876);
+        QCOMPARE(c->dashboardHost, QStringLiteral("localhost"));
+        QCOMPARE(c->sessionTimeoutMinutes, 15);
+        QCOMPARE(c->autoCleanupDays, 0);
+        QVERIFY(!c->notifications);
+        QCOMPARE(c->events, (QStringList{"claude_event", "hook_event"})); // duplicates dropped
+        AggregatorConfig::Capture capture;
+        capture.userPrompts = false;
+        capture.toolOperations = false;
+        capture.todoUpdates = false;
+        capture.memoryEvents = false;
+        QCOMPARE(c->capture, capture);
+        QCOMPARE(c->configFile, QFileInfo(fixture("full.yaml")).absoluteFilePath());
+        // Not inside a .claude-mpm directory: relative paths are taken from the working dir.
+        QCOMPARE(c->projectDirectory, m_project);
+        QCOMPARE(c->resolvedActivityDirectory(), m_project + "/logs/activity");
+    }
+
+    void acceptsThePythonDocumentationExample()
+    {
+        QString error;
+        QStringList warnings;
+        const std::optional<AggregatorConfig> c =
+            ConfigLoader::load(fixture("python-example.yaml"), m_project, &error, &warnings);
+        QVERIFY2(c, qPrintable(error));
+        QVERIFY(c->compressSessions);
+        QVERIFY(!c->autoStart);
+        QCOMPARE(c->fileFormat, QStringLiteral("{date}_{session_id}.json"));
+        QVERIFY(!c->capture.memoryEvents);
+        QCOMPARE(warnings.size(), 1);
+        QVERIFY2(warnings.first().contains(QStringLiteral("event_aggregator.file_format")),
+                 qPrintable(warnings.first()));
+        QVERIFY(warnings.first().contains(QStringLiteral("line 19")));
+    }
+
+    void rejectsBadValuesNamingKeyAndLine_data()
+    {
+        QTest::addColumn<QByteArray>("yaml");
+        QTest::addColumn<QString>("expected");
+        const QByteArray head = "agents:\n  x: 1\nevent_aggregator:\n  enabled: true\n";
+        QTest::newRow("negative timeout")
+            << head + "  session_timeout_minutes: -5\n"
+            << "configuration.yaml:5: event_aggregator.session_timeout_minutes must be a positive "
+               "integer, got \"-5\"";
+        QTest::newRow("zero timeout")
+            << head + "  session_timeout_minutes: 0\n"
+            << "configuration.yaml:5: event_aggregator.session_timeout_minutes";
+        QTest::newRow("fractional timeout")
+            << head + "  session_timeout_minutes: 1.5\n"
+            << "configuration.yaml:5: event_aggregator.session_timeout_minutes must be a positive "
+               "integer, got \"1.5\"";
+        QTest::newRow("huge timeout")
+            << head + "  session_timeout_minutes: 99999999999999999999\n"
+            << "configuration.yaml:5: event_aggregator.session_timeout_minutes";
+        QTest::newRow("port zero")
+            << head + "  dashboard_port: 0\n"
+            << "configuration.yaml:5: event_aggregator.dashboard_port must be "
+               "an integer from 1 to 65535, got \"0\"";
+        QTest::newRow("port too big") << head + "\n\n  dashboard_port: 65536\n"
+                                      << "configuration.yaml:7: event_aggregator.dashboard_port";
+        QTest::newRow("port text")
+            << head + "  dashboard_port: http\n"
+            << "configuration.yaml:5: event_aggregator.dashboard_port must be "
+               "an integer from 1 to 65535, got \"http\"";
+        QTest::newRow("port quoted") << head + "  dashboard_port: \"8765\"\n"
+                                     << "got \"8765\" (a quoted string)";
+        QTest::newRow("negative cleanup")
+            << head + "  auto_cleanup_days: -1\n"
+            << "configuration.yaml:5: event_aggregator.auto_cleanup_days must be a non-negative "
+               "integer (0 = never), got \"-1\"";
+        QTest::newRow("bool word") << QByteArray("event_aggregator:\n  enabled: maybe\n")
+                                   << "configuration.yaml:2: event_aggregator.enabled must be true "
+                                      "or false, got \"maybe\"";
+        QTest::newRow("bool quoted") << QByteArray("event_aggregator:\n  notifications: \"true\"\n")
+                                     << "configuration.yaml:2: event_aggregator.notifications must "
+                                        "be true or false, got \"true\" (a quoted string)";
+        QTest::newRow("bool number") << QByteArray("event_aggregator:\n  allow_remote: 1\n")
+                                     << "configuration.yaml:2: event_aggregator.allow_remote";
+        QTest::newRow("bool list") << QByteArray("event_aggregator:\n  enabled: [true]\n")
+                                   << "event_aggregator.enabled must be true or false, got a list";
+        QTest::newRow("unknown key")
+            << head + "  sesion_timeout_minutes: 5\n"
+            << "configuration.yaml:5: event_aggregator.sesion_timeout_minutes "
+               "is not a known key";
+        QTest::newRow("unknown capture key")
+            << QByteArray(
+                   "event_aggregator:\n  capture:\n    user_prompts: true\n    todos: true\n")
+            << "configuration.yaml:4: event_aggregator.capture.todos is not a known key";
+        QTest::newRow("capture value")
+            << QByteArray("event_aggregator:\n  capture:\n    todo_updates: 3\n")
+            << "configuration.yaml:3: event_aggregator.capture.todo_updates must be true or false, "
+               "got \"3\"";
+        QTest::newRow("capture not a map")
+            << QByteArray("event_aggregator:\n  capture: all\n")
+            << "configuration.yaml:2: event_aggregator.capture must be "
+               "a mapping";
+        QTest::newRow("empty events") << QByteArray("event_aggregator:\n  events: []\n")
+                                      << "configuration.yaml:2: event_aggregator.events must be a "
+                                         "non-empty list of event names, got a list";
+        QTest::newRow("events scalar") << QByteArray("event_aggregator:\n  events: claude_event\n")
+                                       << "configuration.yaml:2: event_aggregator.events";
+        QTest::newRow("event entry")
+            << QByteArray("event_aggregator:\n  events:\n    - claude_event\n    - {a: 1}\n")
+            << "configuration.yaml:4: event_aggregator.events entries must be event names, got a "
+               "mapping";
+        QTest::newRow("null directory")
+            << QByteArray("event_aggregator:\n  activity_directory:\n")
+            << "configuration.yaml:2: event_aggregator.activity_directory "
+               "must be a non-empty string, got nothing";
+        QTest::newRow("list directory")
+            << QByteArray("event_aggregator:\n  activity_directory: [a]\n")
+            << "event_aggregator.activity_directory must be a non-empty "
+               "string, got a list";
+        QTest::newRow("duplicate key")
+            << QByteArray("event_aggregator:\n  dashboard_port: 1\n  dashboard_port: 2\n")
+            << "configuration.yaml:3: event_aggregator.dashboard_port appears twice";
+        QTest::newRow("section scalar")
+            << QByteArray("x: 1\nevent_aggregator: yes\n")
+            << "configuration.yaml:2: event_aggregator must be a mapping";
+        QTest::newRow("top level list")
+            << QByteArray("- a\n- b\n") << "configuration.yaml:1: the top level must be a mapping";
+        QTest::newRow("remote host")
+            << QByteArray("event_aggregator:\n  dashboard_host: 192.168.1.5\n")
+            << "configuration.yaml:2: event_aggregator.dashboard_host \"192.168.1.5\" is not a "
+               "loopback address";
+        QTest::newRow("bad indentation")
+            << QByteArray("event_aggregator:\n  enabled: true\n   dashboard_port: 1\n")
+            << "configuration.yaml:3: invalid YAML";
+        QTest::newRow("unclosed flow")
+            << QByteArray("a: 1\nb: 2\nevent_aggregator: {enabled: true\n")
+            << "configuration.yaml:4: invalid YAML";
+        QTest::newRow("tab indentation") << QByteArray("event_aggregator:\n\tenabled: true\n")
+                                         << "configuration.yaml:2: invalid YAML";
+        QTest::newRow("deep nesting") << QByteArray("event_aggregator: ") + QByteArray(100000, '[')
+                                      << "configuration.yaml:1: invalid YAML";
+    }
+
+    void rejectsBadValuesNamingKeyAndLine()
+    {
+        QFETCH(QByteArray, yaml);
+        QFETCH(QString, expected);
+        const QString path = m_project + QStringLiteral("/.claude-mpm/configuration.yaml");
+        QVERIFY(writeFile(path, yaml));
+        QString error;
+        const std::optional<AggregatorConfig> c = ConfigLoader::load({}, m_project, &error);
+        QVERIFY2(!c, "a bad file must not load");
+        QVERIFY2(error.contains(expected), qPrintable(error));
+        QVERIFY2(error.startsWith(path + QLatin1Char(':')), qPrintable(error));
+    }
+
+    void allowsARemoteHostOnlyWhenAsked()
+    {
+        QString error;
+        const std::optional<AggregatorConfig> c = ConfigLoader::parse(
+            "event_aggregator:\n  dashboard_host: 10.0.0.2\n  allow_remote: yes\n",
+            QStringLiteral("c.yaml"), m_project, &error);
+        QVERIFY2(c, qPrintable(error));
+        QCOMPARE(c->dashboardHost, QStringLiteral("10.0.0.2"));
+        QVERIFY(ConfigLoader::parse("event_aggregator:\n  dashboard_host: \"::1\"\n",
+                                    QStringLiteral("c.yaml"), m_project, &error));
+    }
+
+    void findsTheFileLikeClaudeMpm()
+    {
+        const QString homeFile = m_home + "/.claude-mpm/configuration.yaml";
+        const QString projectFile = m_project + "/.claude-mpm/configuration.yaml";
+        const QString explicitFile = m_tmp.path() + "/elsewhere/custom.yaml";
+        QVERIFY(writeFile(homeFile, "event_aggregator:\n  dashboard_port: 1111\n"));
+        QVERIFY(writeFile(projectFile, "event_aggregator:\n  dashboard_port: 2222\n"));
+        QVERIFY(writeFile(explicitFile, "event_aggregator:\n  dashboard_port: 3333\n"));
+        QString error;
+
+        QCOMPARE(ConfigLoader::locate({}, m_project), projectFile);
+        std::optional<AggregatorConfig> c = ConfigLoader::load({}, m_project, &error);
+        QVERIFY2(c, qPrintable(error));
+        QCOMPARE(c->dashboardPort, 2222);
+        QCOMPARE(c->configFile, projectFile);
+        QCOMPARE(c->projectDirectory, m_project);
+        QCOMPARE(c->resolvedActivityDirectory(), m_project + "/.claude-mpm/activity");
+
+        c = ConfigLoader::load(explicitFile, m_project, &error);
+        QVERIFY2(c, qPrintable(error));
+        QCOMPARE(c->dashboardPort, 3333);
+        // A relative --config is taken from the working directory.
+        c = ConfigLoader::load(QStringLiteral("../elsewhere/custom.yaml"), m_project, &error);
+        QVERIFY2(c, qPrintable(error));
+        QCOMPARE(c->dashboardPort, 3333);
+
+        QVERIFY(QFile::remove(projectFile));
+        QCOMPARE(ConfigLoader::locate({}, m_project), homeFile);
+        c = ConfigLoader::load({}, m_project, &error);
+        QVERIFY2(c, qPrintable(error));
+        QCOMPARE(c->dashboardPort, 1111);
+        // The home file's project directory is home: activity goes to ~/.claude-mpm/activity.
+        QCOMPARE(c->projectDirectory, m_home);
+        QCOMPARE(c->resolvedActivityDirectory(), m_home + "/.claude-mpm/activity");
+
+        QVERIFY(QFile::remove(homeFile));
+        QCOMPARE(ConfigLoader::locate({}, m_project), QString());
+        c = ConfigLoader::load({}, m_project, &error);
+        QVERIFY(c);
+        QCOMPARE(c->dashboardPort, 8765);
+
+        // An explicit file that is missing is an error, not a silent fallback.
+        c = ConfigLoader::load(m_tmp.path() + "/missing.yaml", m_project, &error);
+        QVERIFY(!c);
+        QVERIFY2(error.contains(m_tmp.path() + "/missing.yaml") &&
+                     error.contains(QStringLiteral("no such file")),
+                 qPrintable(error));
+        // So is a directory.
+        QVERIFY(!ConfigLoader::load(m_tmp.path(), m_project, &error));
+        QVERIFY(error.contains(QStringLiteral("not a regular file")));
+    }
+
+    void resolvesActivityDirectories()
+    {
+        AggregatorConfig c;
+        c.projectDirectory = m_project;
+        c.activityDirectory = QStringLiteral("a/../b/activity");
+        QCOMPARE(c.resolvedActivityDirectory(), m_project + "/b/activity");
+        c.activityDirectory = QStringLiteral("/var/tmp/act");
+        QCOMPARE(c.resolvedActivityDirectory(), QStringLiteral("/var/tmp/act"));
+        c.activityDirectory = QStringLiteral("~/act");
+        QCOMPARE(c.resolvedActivityDirectory(), m_home + "/act");
+    }
+
+    void writesBackKeepingOtherSections()
+    {
+        const QString path = m_project + "/.claude-mpm/configuration.yaml";
+        const QByteArray original = "# a comment that will not survive\n"
+                                    "agents:\n"
+                                    "  deploy: [engineer, qa]\n"
+                                    "  limits: {cpu: 2, note: \"yes\", version: \"1.10\"}\n"
+                                    "  tagged: !!str 123\n"
+                                    "  empty: ''\n"
+                                    "event_aggregator:\n"
+                                    "  session_timeout_minutes: 45\n"
+                                    "  auto_start: true\n"
+                                    "  enabled: true\n"
+                                    "monitoring:\n"
+                                    "  port: 8765\n"
+                                    "  hosts:\n"
+                                    "    - a\n"
+                                    "    - b\n";
+        QVERIFY(writeFile(path, original));
+        QString error;
+        std::optional<AggregatorConfig> c = ConfigLoader::load({}, m_project, &error);
+        QVERIFY2(c, qPrintable(error));
+        QCOMPARE(c->sessionTimeoutMinutes, 45);
+        QVERIFY(c->autoStart);
+
+        c->dashboardPort = 9999;
+        c->capture.responses = false;
+        c->events = {QStringLiteral("claude_event"), QStringLiteral("yes")};
+        c->activityDirectory = QStringLiteral("logs: here/#not a comment");
+        c->notifications = false;
+        QCOMPARE(ConfigWriter::targetFor(*c, m_project), path);
+        QVERIFY2(ConfigWriter::write(path, *c, &error), qPrintable(error));
+
+        const std::optional<AggregatorConfig> back = ConfigLoader::load({}, m_project, &error);
+        QVERIFY2(back, qPrintable(error + "\n" + QString::fromUtf8(readFile(path))));
+        QCOMPARE(*back, *c);
+
+        const YAML::Node before = YAML::Load(original.toStdString());
+        const YAML::Node after = YAML::Load(readFile(path).toStdString());
+        for (const char* section : {"agents", "monitoring"})
+            QCOMPARE(YAML::Dump(after[section]), YAML::Dump(before[section]));
+        // Quoted strings that would read as booleans or numbers unquoted stay strings.
+        const QByteArray written = readFile(path);
+        QVERIFY2(written.contains("note: \"yes\"") && written.contains("version: \"1.10\""),
+                 written.constData());
+        QCOMPARE(after["agents"]["limits"]["note"].Tag(), std::string("!"));
+        QCOMPARE(after["agents"]["tagged"].Tag(), std::string("tag:yaml.org,2002:str"));
+        QCOMPARE(after["agents"]["empty"].Scalar(), std::string());
+        QVERIFY(!after["agents"]["empty"].IsNull());
+        QVERIFY(written.contains("- \"yes\"")); // an event name of ours, protected the same way
+        // The section's existing keys keep their order; new ones follow.
+        std::vector<std::string> keys;
+        for (auto it = after["event_aggregator"].begin(); it != after["event_aggregator"].end();
+             ++it)
+            keys.push_back(it->first.Scalar());
+        QCOMPARE(keys.at(0), std::string("session_timeout_minutes"));
+        QCOMPARE(keys.at(1), std::string("auto_start"));
+        QCOMPARE(keys.at(2), std::string("enabled"));
+        QCOMPARE(keys.size(), size_t(11)); // 10 keys + auto_start, which the file had
+    }
+
+    void writesANewFile()
+    {
+        const QString path = m_project + "/.claude-mpm/configuration.yaml";
+        QVERIFY(!QFileInfo::exists(path));
+        AggregatorConfig c;
+        c.projectDirectory = m_project;
+        QCOMPARE(ConfigWriter::targetFor(c, m_project), path);
+        c.sessionTimeoutMinutes = 5;
+        c.compressSessions = true;
+        QString error;
+        QVERIFY2(ConfigWriter::write(path, c, &error), qPrintable(error));
+        const std::optional<AggregatorConfig> back = ConfigLoader::load({}, m_project, &error);
+        QVERIFY2(back, qPrintable(error));
+        c.configFile = path;
+        QCOMPARE(*back, c);
+        QVERIFY(!readFile(path).contains("auto_start")); // Python-era keys only when meaningful
+    }
+
+    void refusesToOverwriteABrokenFile()
+    {
+        const QString path = m_project + "/.claude-mpm/configuration.yaml";
+        const QByteArray broken = "agents: [unclosed\nevent_aggregator:\n";
+        QVERIFY(writeFile(path, broken));
+        QString error;
+        QVERIFY(!ConfigWriter::write(path, AggregatorConfig{}, &error));
+        QVERIFY2(error.contains(path) && error.contains(QStringLiteral("invalid YAML")),
+                 qPrintable(error));
+        QCOMPARE(readFile(path), broken);
+    }
+};
+
+QTEST_GUILESS_MAIN(TstConfigLoader)
+#include "tst_configloader.moc"

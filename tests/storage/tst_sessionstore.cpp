@@ -1,0 +1,572 @@
+// Tests SessionStore: atomic saves, gzip, permissions, symlinks, damaged files, retries, cleanup,
+// index.
+#include "storage/GzipCodec.h"
+#include "storage/SessionFileName.h"
+#include "storage/SessionStore.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QProcess>
+#include <QSaveFile>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+class TstSessionStore : public QObject
+{
+    Q_OBJECT
+
+private:
+    static QJsonObject session(const QString& id, const QString& status = QStringLiteral("active"),
+                               const QString& start = QStringLiteral("2025-01-08T14:30:22.123Z"),
+                               const QString& end = {})
+    {
+        QJsonObject s{{QStringLiteral("session_id"), id},
+                      {QStringLiteral("start_time"), start},
+                      {QStringLiteral("status"), status},
+                      {QStringLiteral("working_directory"), QStringLiteral("/home/me/proj")},
+                      {QStringLiteral("events"), QJsonArray{QJsonObject{{"event_type", "x"}}}},
+                      {QStringLiteral("metadata"), QJsonObject{{"git_branch", "main"}}},
+                      {QStringLiteral("metrics"), QJsonObject{{"total_events", 7},
+                                                              {"total_tool_calls", 3},
+                                                              {"total_delegations", 2},
+                                                              {"total_failures", 1}}}};
+        s.insert(QStringLiteral("end_time"), end.isEmpty() ? QJsonValue() : QJsonValue(end));
+        return s;
+    }
+
+    // Pads a session so its JSON is larger than `bytes`.
+    static QJsonObject big(QJsonObject s, int bytes)
+    {
+        s.insert(QStringLiteral("final_response"), QString(bytes, QLatin1Char('x')));
+        return s;
+    }
+
+    static mode_t mode(const QString& path)
+    {
+        struct stat st
+        {
+        };
+        if (::lstat(QFile::encodeName(path).constData(), &st) != 0)
+            return 0;
+        return st.st_mode & 07777;
+    }
+
+    static bool writeFile(const QString& path, const QByteArray& data)
+    {
+        QFile f(path);
+        return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(data) == data.size();
+    }
+
+    static QByteArray readFile(const QString& path)
+    {
+        QFile f(path);
+        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+    }
+
+    static QStringList sessionFiles(const QString& dir)
+    {
+        return QDir(dir).entryList({QStringLiteral("session_*")},
+                                   QDir::AllEntries | QDir::System | QDir::NoDotAndDotDot,
+                                   QDir::Name);
+    }
+
+    // Root ignores permission bits; tests of "cannot write" need to know.
+    static bool permissionsAreEnforced(const QString& scratch)
+    {
+        const QString probe = scratch + QStringLiteral("/probe");
+        QDir().mkpath(probe);
+        ::chmod(QFile::encodeName(probe).constData(), 0500);
+        QFile f(probe + QStringLiteral("/x"));
+        const bool wrote = f.open(QIODevice::WriteOnly);
+        f.close();
+        ::chmod(QFile::encodeName(probe).constData(), 0700);
+        return !wrote;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        // A permissive umask must not leak into the files' modes.
+        ::umask(0);
+    }
+
+    void roundTripsPlainJson()
+    {
+        QTemporaryDir tmp;
+        const QString dir = tmp.path() + QStringLiteral("/activity");
+        SessionStore store(dir);
+        QSignalSpy saved(&store, &SessionStore::saved);
+        const QJsonObject doc = session(QStringLiteral("5283b66c-aaaa"));
+        QVERIFY2(store.save(doc), qPrintable(store.lastError()));
+        QCOMPARE(saved.size(), 1);
+        QCOMPARE(saved.at(0).at(0).toString(), QStringLiteral("5283b66c-aaaa"));
+        const QString path = saved.at(0).at(1).toString();
+        QCOMPARE(QFileInfo(path).fileName(),
+                 QStringLiteral("session_5283b66c-aaaa_2025-01-08T14-30-22.json"));
+        QCOMPARE(QFileInfo(path).absolutePath(), QDir(dir).absolutePath());
+        QVERIFY(!GzipCodec::looksCompressed(readFile(path)));
+
+        QString error;
+        const std::optional<QJsonObject> back = store.load(path, &error);
+        QVERIFY2(back, qPrintable(error));
+        QCOMPARE(*back, doc);
+        QCOMPARE(store.loadSession(QStringLiteral("5283b66c-aaaa")).value_or(QJsonObject()), doc);
+        QCOMPARE(store.filePath(QStringLiteral("5283b66c-aaaa")), path);
+        // A relative path is taken inside the directory.
+        QVERIFY(store.load(QFileInfo(path).fileName()));
+    }
+
+    void roundTripsGzip()
+    {
+        QTemporaryDir tmp;
+        SessionStore store(tmp.path());
+        store.setCompressionThreshold(4096);
+        const QJsonObject doc = big(session(QStringLiteral("big-one")), 100000);
+        QVERIFY2(store.save(doc), qPrintable(store.lastError()));
+        const QString path = store.filePath(QStringLiteral("big-one"));
+        QVERIFY(path.endsWith(QLatin1String(".json.gz")));
+        const QByteArray raw = readFile(path);
+        QVERIFY(GzipCodec::looksCompressed(raw));
+        QVERIFY(raw.size() < 20000);
+        QString error;
+        const std::optional<QJsonObject> back = store.load(path, &error);
+        QVERIFY2(back, qPrintable(error));
+        QCOMPARE(*back, doc);
+
+        // The gzip module or binary of any other tool must be able to read it too.
+        const QString gzip = QStandardPaths::findExecutable(QStringLiteral("gzip"));
+        if (!gzip.isEmpty()) {
+            QProcess p;
+            p.start(gzip, {QStringLiteral("-dc"), path});
+            QVERIFY(p.waitForFinished(10000));
+            QCOMPARE(p.exitCode(), 0);
+            QCOMPARE(QJsonDocument::fromJson(p.readAllStandardOutput()).object(), doc);
+        }
+    }
+
+    void setsOwnerOnlyPermissions()
+    {
+        QTemporaryDir tmp;
+        const QString dir = tmp.path() + QStringLiteral("/a/b/activity");
+        SessionStore store(dir);
+        store.setCompressionThreshold(2000);
+        QVERIFY(store.save(session(QStringLiteral("p1"))));
+        QVERIFY(store.save(big(session(QStringLiteral("p2")), 5000)));
+        QCOMPARE(mode(dir), mode_t(0700));
+        QCOMPARE(mode(store.filePath(QStringLiteral("p1"))), mode_t(0600));
+        QCOMPARE(mode(store.filePath(QStringLiteral("p2"))), mode_t(0600));
+        store.list();
+        QCOMPARE(mode(dir + QLatin1Char('/') + SessionStore::indexFileName), mode_t(0600));
+        // A file someone loosened is tightened again on the next save.
+        ::chmod(QFile::encodeName(store.filePath(QStringLiteral("p1"))).constData(), 0644);
+        QVERIFY(store.save(session(QStringLiteral("p1"), QStringLiteral("completed"))));
+        QCOMPARE(mode(store.filePath(QStringLiteral("p1"))), mode_t(0600));
+    }
+
+    void sameIdUpdatesTheSameFile()
+    {
+        QTemporaryDir tmp;
+        SessionStore store(tmp.path());
+        store.setCompressionThreshold(4096);
+        const QString id = QStringLiteral("same-id");
+        QVERIFY(store.save(session(id)));
+        const QString first = store.filePath(id);
+        // A later save with a different start time still updates the first file.
+        QJsonObject second =
+            session(id, QStringLiteral("completed"), QStringLiteral("2025-02-01T00:00:00Z"),
+                    QStringLiteral("2025-02-01T01:00:00Z"));
+        QVERIFY(store.save(second));
+        QCOMPARE(store.filePath(id), first);
+        QCOMPARE(sessionFiles(tmp.path()), QStringList{QFileInfo(first).fileName()});
+        QCOMPARE(store.load(first).value_or(QJsonObject()), second);
+
+        // Growing past the threshold switches to .json.gz and removes the .json.
+        QVERIFY(store.save(big(second, 10000)));
+        const QString gz = store.filePath(id);
+        QCOMPARE(gz, first + QStringLiteral(".gz"));
+        QCOMPARE(sessionFiles(tmp.path()), QStringList{QFileInfo(gz).fileName()});
+        // And back.
+        QVERIFY(store.save(second));
+        QCOMPARE(sessionFiles(tmp.path()), QStringList{QFileInfo(first).fileName()});
+
+        // A new store (a restart) finds the file by session id, not by name.
+        SessionStore again(tmp.path());
+        QVERIFY(again.save(
+            session(id, QStringLiteral("stopped"), QStringLiteral("2030-01-01T00:00:00Z"))));
+        QCOMPARE(again.filePath(id), first);
+        QCOMPARE(sessionFiles(tmp.path()).size(), 1);
+    }
+
+    void hostileIdsLandInsideTheDirectory()
+    {
+        QTemporaryDir tmp;
+        const QString dir = tmp.path() + QStringLiteral("/activity");
+        SessionStore store(dir);
+        const QStringList ids{QStringLiteral("../../escape"), QStringLiteral("/etc/passwd"),
+                              QString(10000, QLatin1Char('z')), QStringLiteral("🙂"),
+                              QString::fromUtf16(u"a\0b", 3)};
+        for (const QString& id : ids) {
+            QVERIFY2(store.save(session(id)), qPrintable(store.lastError()));
+            QCOMPARE(QFileInfo(store.filePath(id)).absolutePath(), QDir(dir).absolutePath());
+            QCOMPARE(store.loadSession(id).value_or(QJsonObject()).value("session_id").toString(),
+                     id);
+        }
+        QCOMPARE(sessionFiles(dir).size(), ids.size());
+        QCOMPARE(QDir(tmp.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot),
+                 QStringList{QStringLiteral("activity")});
+    }
+
+    void listsDamagedFilesWithoutCrashing()
+    {
+        QTemporaryDir tmp;
+        const QString d = tmp.path();
+        SessionStore store(d);
+        QVERIFY(store.save(session(QStringLiteral("good"))));
+        const QByteArray valid = QJsonDocument(session(QStringLiteral("cut"))).toJson();
+        QVERIFY(
+            writeFile(d + "/session_cut_2025-01-01T00-00-00.json", valid.left(valid.size() / 2)));
+        QVERIFY(writeFile(d + "/session_garbage_2025-01-01T00-00-00.json", "\x00\xff garbage"));
+        QVERIFY(writeFile(d + "/session_empty_2025-01-01T00-00-00.json", ""));
+        QVERIFY(writeFile(d + "/session_array_2025-01-01T00-00-00.json", "[1,2,3]"));
+        QVERIFY(writeFile(d + "/session_noid_2025-01-01T00-00-00.json", "{\"status\":\"x\"}"));
+        QVERIFY(writeFile(d + "/session_badgz_2025-01-01T00-00-00.json.gz", "\x1f\x8b garbage"));
+        const QByteArray gz = GzipCodec::compress(valid).value();
+        QVERIFY(
+            writeFile(d + "/session_cutgz_2025-01-01T00-00-00.json.gz", gz.left(gz.size() / 2)));
+        QVERIFY(QDir(d).mkdir(QStringLiteral("session_dir_2025-01-01T00-00-00.json")));
+        QVERIFY(QFile::link(d + "/nowhere", d + "/session_dangling_2025-01-01T00-00-00.json"));
+
+        const QList<SessionSummary> all = store.list();
+        QCOMPARE(all.size(), 10);
+        int damaged = 0;
+        for (const SessionSummary& s : all) {
+            if (s.sessionId == QLatin1String("good")) {
+                QVERIFY(!s.damaged);
+                QCOMPARE(s.totalEvents, 7);
+                QCOMPARE(s.toolCalls, 3);
+                QCOMPARE(s.delegations, 2);
+                QCOMPARE(s.failures, 1);
+                QCOMPARE(s.gitBranch, QStringLiteral("main"));
+                QCOMPARE(s.workingDirectory, QStringLiteral("/home/me/proj"));
+                QCOMPARE(s.status, QStringLiteral("active"));
+                QCOMPARE(s.startTime,
+                         QDateTime(QDate(2025, 1, 8), QTime(14, 30, 22, 123), Qt::UTC));
+                QVERIFY(s.fileSize > 0);
+                continue;
+            }
+            ++damaged;
+            QVERIFY2(s.damaged, qPrintable(s.filePath));
+            QVERIFY2(s.error.contains(s.filePath), qPrintable(s.error));
+        }
+        QCOMPARE(damaged, 9);
+        // Listing again (from the index) gives the same verdicts.
+        const QList<SessionSummary> again = store.list();
+        QCOMPARE(again.size(), 10);
+        QCOMPARE(std::count_if(again.begin(), again.end(), [](auto& s) { return s.damaged; }), 9);
+        QCOMPARE(store.lastListParseCount(), 0);
+        // And damaged files do not stop saves.
+        QVERIFY(store.save(session(QStringLiteral("good"), QStringLiteral("completed"))));
+    }
+
+    void refusesBadFilesOnLoad()
+    {
+        QTemporaryDir tmp;
+        SessionStore store(tmp.path());
+        store.setMaxDocumentBytes(1 << 20);
+        QString error;
+        QVERIFY(!store.load(tmp.path() + "/missing.json", &error));
+        QVERIFY(error.contains(QStringLiteral("does not exist")));
+        // A gzip bomb: 20 MiB of zeros in ~20 KiB.
+        const QByteArray bomb = GzipCodec::compress(QByteArray(20 << 20, '\0')).value();
+        QVERIFY(bomb.size() < 100000);
+        QVERIFY(writeFile(tmp.path() + "/session_bomb_2025-01-01T00-00-00.json.gz", bomb));
+        QVERIFY(!store.load(tmp.path() + "/session_bomb_2025-01-01T00-00-00.json.gz", &error));
+        QVERIFY2(error.contains(QStringLiteral("more than")), qPrintable(error));
+        // An oversized plain file.
+        QVERIFY(writeFile(tmp.path() + "/huge.json", QByteArray((1 << 20) + 10, ' ')));
+        QVERIFY(!store.load(tmp.path() + "/huge.json", &error));
+        QVERIFY2(error.contains(QStringLiteral("larger than")), qPrintable(error));
+        // A symlink to a perfectly good file is still not followed.
+        QVERIFY(store.save(session(QStringLiteral("real"))));
+        QVERIFY(QFile::link(store.filePath(QStringLiteral("real")), tmp.path() + "/link.json"));
+        QVERIFY(!store.load(tmp.path() + "/link.json", &error));
+        QVERIFY(error.contains(QStringLiteral("symbolic link")));
+    }
+
+    void qsaveFileAloneWouldFollowASymlink()
+    {
+        // Why the store checks for symlinks itself: QSaveFile resolves a symlink at the final
+        // name and replaces the file it points to (Qt 6.4).
+        QTemporaryDir tmp;
+        const QString outside = tmp.path() + "/outside.txt";
+        QVERIFY(writeFile(outside, "secret"));
+        QVERIFY(QFile::link(outside, tmp.path() + "/link"));
+        QSaveFile f(tmp.path() + "/link");
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("overwritten");
+        QVERIFY(f.commit());
+        QCOMPARE(readFile(outside), QByteArray("overwritten"));
+        QVERIFY(QFileInfo(tmp.path() + "/link").isSymLink());
+    }
+
+    void neverFollowsAPlantedSymlink()
+    {
+        QTemporaryDir tmp;
+        const QString dir = tmp.path() + "/activity";
+        const QString outside = tmp.path() + "/outside.txt";
+        QVERIFY(writeFile(outside, "secret"));
+        SessionStore store(dir);
+        QVERIFY(store.save(session(QStringLiteral("other")))); // creates the directory
+
+        const QString name = SessionFileName::forSession(
+            QStringLiteral("victim"), QDateTime(QDate(2025, 1, 8), QTime(14, 30, 22), Qt::UTC));
+        QVERIFY(QFile::link(outside, dir + QLatin1Char('/') + name));
+        QSignalSpy failed(&store, &SessionStore::saveFailed);
+        QVERIFY(!store.save(session(QStringLiteral("victim"))));
+        QCOMPARE(failed.size(), 1);
+        QVERIFY2(store.lastError().contains(QStringLiteral("symbolic link")),
+                 qPrintable(store.lastError()));
+        QVERIFY(store.lastError().contains(name));
+        QCOMPARE(readFile(outside), QByteArray("secret"));
+        QVERIFY(QFileInfo(dir + QLatin1Char('/') + name).isSymLink());
+        QCOMPARE(store.pendingCount(), 1); // kept for a retry once the link is gone
+
+        // A symlink at the other variant's name is removed (the link, not its target).
+        QFile::remove(dir + QLatin1Char('/') + name);
+        QVERIFY(QFile::link(outside, dir + QLatin1Char('/') + name + QStringLiteral(".gz")));
+        QCOMPARE(store.retryPending(), 1);
+        QCOMPARE(readFile(outside), QByteArray("secret"));
+        QVERIFY(!QFileInfo(dir + QLatin1Char('/') + name + QStringLiteral(".gz")).isSymLink());
+        QVERIFY(QFileInfo(dir + QLatin1Char('/') + name).isFile());
+
+        // A symlinked index is neither read nor written through.
+        QVERIFY(QFile::link(outside, dir + QLatin1Char('/') + SessionStore::indexFileName));
+        store.save(session(QStringLiteral("third")));
+        store.list();
+        QCOMPARE(readFile(outside), QByteArray("secret"));
+    }
+
+    void unwritableDirectoryRecoversThroughRetry()
+    {
+        QTemporaryDir tmp;
+        // A regular file where a parent directory should be: fails for root as well.
+        const QString blocker = tmp.path() + "/blocker";
+        QVERIFY(writeFile(blocker, "in the way"));
+        const QString dir = blocker + "/activity";
+        SessionStore store(dir);
+        QSignalSpy failed(&store, &SessionStore::saveFailed);
+        QSignalSpy saved(&store, &SessionStore::saved);
+
+        const QJsonObject doc = session(QStringLiteral("unlucky"));
+        QVERIFY(!store.save(doc));
+        QCOMPARE(failed.size(), 1);
+        QCOMPARE(failed.at(0).at(0).toString(), dir);
+        QVERIFY2(failed.at(0).at(1).toString().contains(blocker),
+                 qPrintable(failed.at(0).at(1).toString()));
+        QVERIFY(store.lastError().contains(QStringLiteral("unlucky")));
+        QCOMPARE(store.failureCount(), 1);
+        QCOMPARE(store.pendingCount(), 1);
+        QVERIFY(store.pendingBytes() > 0);
+
+        QCOMPARE(store.retryPending(), 0); // still blocked
+        QCOMPARE(store.failureCount(), 2);
+        QCOMPARE(store.pendingCount(), 1);
+
+        QVERIFY(QFile::remove(blocker));
+        QCOMPARE(store.retryPending(), 1);
+        QCOMPARE(saved.size(), 1);
+        QCOMPARE(store.pendingCount(), 0);
+        QCOMPARE(store.pendingBytes(), 0);
+        QCOMPARE(store.loadSession(QStringLiteral("unlucky")).value_or(QJsonObject()), doc);
+    }
+
+    void readOnlyDirectoryRecoversThroughRetry()
+    {
+        QTemporaryDir tmp;
+        if (!permissionsAreEnforced(tmp.path()))
+            QSKIP("running as root: chmod 0500 does not stop writes (the blocker-file test covers "
+                  "the failure path)");
+        const QString dir = tmp.path() + "/activity";
+        SessionStore store(dir);
+        QVERIFY(store.save(session(QStringLiteral("first"))));
+        ::chmod(QFile::encodeName(dir).constData(), 0500);
+        QVERIFY(!store.save(session(QStringLiteral("second"))));
+        QVERIFY(store.lastError().contains(dir));
+        QCOMPARE(store.pendingCount(), 1);
+        ::chmod(QFile::encodeName(dir).constData(), 0700);
+        QCOMPARE(store.retryPending(), 1);
+        QVERIFY(QFileInfo::exists(store.filePath(QStringLiteral("second"))));
+    }
+
+    void pendingQueueIsBounded()
+    {
+        QTemporaryDir tmp;
+        QVERIFY(writeFile(tmp.path() + "/blocker", "x"));
+        SessionStore store(tmp.path() + "/blocker/activity");
+        QSignalSpy dropped(&store, &SessionStore::pendingDropped);
+        const QJsonObject a = big(session(QStringLiteral("a")), 3000);
+        const qint64 one = QJsonDocument(a).toJson(QJsonDocument::Indented).size();
+        store.setPendingByteLimit(one * 2 + 100);
+        QVERIFY(!store.save(a));
+        QVERIFY(!store.save(big(session(QStringLiteral("b")), 3000)));
+        QCOMPARE(store.pendingCount(), 2);
+        // Saving "a" again replaces its queued copy rather than adding one.
+        QVERIFY(!store.save(big(session(QStringLiteral("a"), QStringLiteral("completed")), 3000)));
+        QCOMPARE(store.pendingCount(), 2);
+        QCOMPARE(store.evictedCount(), 0);
+        QVERIFY(!store.save(big(session(QStringLiteral("c")), 3000)));
+        QCOMPARE(store.pendingCount(), 2);
+        QCOMPARE(store.evictedCount(), 1);
+        QCOMPARE(dropped.size(), 1);
+        QCOMPARE(dropped.at(0).at(0).toString(), QStringLiteral("b")); // the oldest
+        QVERIFY(store.pendingBytes() <= store.pendingByteLimit());
+    }
+
+    void rejectsADocumentWithoutId()
+    {
+        QTemporaryDir tmp;
+        SessionStore store(tmp.path());
+        QSignalSpy failed(&store, &SessionStore::saveFailed);
+        QVERIFY(!store.save(QJsonObject{{"start_time", "2025-01-01T00:00:00Z"}}));
+        QCOMPARE(failed.size(), 1);
+        QVERIFY(store.lastError().contains(QStringLiteral("session_id")));
+        QCOMPARE(store.pendingCount(), 0);
+    }
+
+    void removesSessions()
+    {
+        QTemporaryDir tmp;
+        SessionStore store(tmp.path());
+        QVERIFY(store.save(session(QStringLiteral("gone"))));
+        QVERIFY(store.save(session(QStringLiteral("kept"))));
+        QSignalSpy removed(&store, &SessionStore::removed);
+        QVERIFY(store.remove(QStringLiteral("gone")));
+        QCOMPARE(removed.size(), 1);
+        QVERIFY(!store.remove(QStringLiteral("gone")));
+        QVERIFY(store.lastError().contains(QStringLiteral("gone")));
+        const QList<SessionSummary> all = store.list();
+        QCOMPARE(all.size(), 1);
+        QCOMPARE(all.first().sessionId, QStringLiteral("kept"));
+    }
+
+    void cleansUpOldEndedSessions()
+    {
+        QTemporaryDir tmp;
+        SessionStore store(tmp.path());
+        const auto ago = [](int days) {
+            return QDateTime::currentDateTimeUtc().addDays(-days).toString(Qt::ISODateWithMs);
+        };
+        const QString old = ago(40);
+        QVERIFY(store.save(session("completed-old", "completed", old, old)));
+        QVERIFY(store.save(session("timed-out-old", "timed_out", old, old)));
+        QVERIFY(store.save(session("stopped-old", "stopped", old, old)));
+        QVERIFY(store.save(session("completed-recent", "completed", ago(5), ago(5))));
+        QVERIFY(store.save(session("active-old", "active", old)));
+        QVERIFY(store.save(session("active-with-end", "active", old, old)));
+        QVERIFY(writeFile(tmp.path() + "/session_broken_2000-01-01T00-00-00.json", "{"));
+        // A Python-era file: no status, but an end_time means it had ended.
+        QJsonObject python = session("python-old", QString(), old, old);
+        python.remove(QStringLiteral("status"));
+        QVERIFY(writeFile(tmp.path() + "/session_python-_20250101_000000.json",
+                          QJsonDocument(python).toJson()));
+
+        QStringList would;
+        QCOMPARE(store.cleanup(30, true, &would), 4);
+        QCOMPARE(would.size(), 4);
+        QCOMPARE(store.list().size(), 8); // a dry run deletes nothing
+
+        QStringList removed;
+        QCOMPARE(store.cleanup(30, false, &removed), 4);
+        QCOMPARE(removed, would);
+        for (const QString& p : removed)
+            QVERIFY(!QFileInfo::exists(p));
+        QStringList left;
+        for (const SessionSummary& s : store.list())
+            left.append(s.sessionId);
+        left.sort();
+        QCOMPARE(left,
+                 (QStringList{"active-old", "active-with-end", "broken", "completed-recent"}));
+
+        QCOMPARE(store.cleanup(-1, false), 0);
+        QVERIFY(store.lastError().contains(QStringLiteral("negative")));
+        QCOMPARE(store.cleanup(0, false), 1); // every ended session
+        QCOMPARE(store.list().size(), 3);
+    }
+
+    void listingUsesTheIndex()
+    {
+        QTemporaryDir tmp;
+        const QString d = tmp.path();
+        QVERIFY(QDir().mkpath(d));
+        const int n = 2000;
+        for (int i = 0; i < n; ++i) {
+            QJsonObject s = session(QStringLiteral("s%1").arg(i), QStringLiteral("completed"));
+            QJsonArray events;
+            for (int e = 0; e < 50; ++e)
+                events.append(QJsonObject{{"event_type", "tool"}, {"data", QJsonObject{{"n", e}}}});
+            s.insert(QStringLiteral("events"), events);
+            QVERIFY(writeFile(d + QStringLiteral("/session_s%1_2025-01-01T00-00-00.json").arg(i),
+                              QJsonDocument(s).toJson()));
+        }
+        QElapsedTimer t;
+        qint64 firstMs = 0;
+        qint64 secondMs = 0;
+        {
+            SessionStore store(d);
+            t.start();
+            QCOMPARE(store.list().size(), n);
+            firstMs = t.elapsed();
+            QCOMPARE(store.lastListParseCount(), n);
+            t.start();
+            QCOMPARE(store.list().size(), n);
+            secondMs = t.elapsed();
+            QCOMPARE(store.lastListParseCount(), 0);
+        }
+        qInfo("listing %d files: %lld ms parsing, %lld ms from the index", n, firstMs, secondMs);
+        QVERIFY2(secondMs < firstMs,
+                 qPrintable(QStringLiteral("%1 ms vs %2 ms").arg(secondMs).arg(firstMs)));
+
+        // A restart reads the index file instead of the sessions.
+        {
+            SessionStore store(d);
+            t.start();
+            const QList<SessionSummary> all = store.list();
+            const qint64 restartMs = t.elapsed();
+            QCOMPARE(all.size(), n);
+            QCOMPARE(store.lastListParseCount(), 0);
+            QCOMPARE(all.first().totalEvents, 7);
+            qInfo("after a restart: %lld ms", restartMs);
+            // A file changed behind the store's back is parsed again, and only that one.
+            QJsonObject changed = session(QStringLiteral("s7"), QStringLiteral("stopped"));
+            QVERIFY(writeFile(d + QStringLiteral("/session_s7_2025-01-01T00-00-00.json"),
+                              QJsonDocument(changed).toJson()));
+            const QList<SessionSummary> again = store.list();
+            QCOMPARE(store.lastListParseCount(), 1);
+            const auto s7 = std::find_if(again.begin(), again.end(), [](auto& s) {
+                return s.sessionId == QLatin1String("s7");
+            });
+            QVERIFY(s7 != again.end());
+            QCOMPARE(s7->status, QStringLiteral("stopped"));
+            // A deleted file disappears from the listing.
+            QVERIFY(QFile::remove(d + QStringLiteral("/session_s8_2025-01-01T00-00-00.json")));
+            QCOMPARE(store.list().size(), n - 1);
+        }
+        // A corrupt index is rebuilt, not trusted.
+        QVERIFY(writeFile(d + QLatin1Char('/') + SessionStore::indexFileName, "{garbage"));
+        SessionStore store(d);
+        QCOMPARE(store.list().size(), n - 1);
+        QCOMPARE(store.lastListParseCount(), n - 1);
+    }
+};
+
+QTEST_GUILESS_MAIN(TstSessionStore)
+#include "tst_sessionstore.moc"

@@ -1,0 +1,144 @@
+// Tests SessionSummary: reading summaries from session documents of both aggregators, and times.
+#include "storage/SessionSummary.h"
+
+#include <QJsonArray>
+#include <QTest>
+
+class TstSessionSummary : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void parsesTheTimesTheDashboardSends_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QDateTime>("expected");
+        const QDateTime t(QDate(2026, 7, 27), QTime(16, 30, 5, 120), Qt::UTC);
+        QTest::newRow("offset, microseconds") << "2026-07-27T16:30:05.120391+00:00" << t;
+        QTest::newRow("Z") << "2026-07-27T16:30:05.120Z" << t;
+        QTest::newRow("offset then Z") << "2026-07-27T16:30:05.120391+00:00Z" << t;
+        QTest::newRow("other offset") << "2026-07-27T18:30:05.120+02:00" << t;
+        QTest::newRow("naive is UTC") << "2026-07-27T16:30:05.120" << t;
+        QTest::newRow("space") << "2026-07-27 16:30:05.120Z" << t;
+        QTest::newRow("padded") << "  2026-07-27T16:30:05.120Z " << t;
+        QTest::newRow("empty") << "" << QDateTime();
+        QTest::newRow("garbage") << "yesterday" << QDateTime();
+        QTest::newRow("bad month") << "2026-13-27T16:30:05Z" << QDateTime();
+    }
+
+    void parsesTheTimesTheDashboardSends()
+    {
+        QFETCH(QString, text);
+        QFETCH(QDateTime, expected);
+        const QDateTime got = SessionSummary::parseTime(text);
+        QCOMPARE(got.isValid(), expected.isValid());
+        if (expected.isValid()) {
+            QCOMPARE(got, expected);
+            QCOMPARE(got.timeSpec(), Qt::UTC);
+        }
+    }
+
+    void readsMetricsWhenPresent()
+    {
+        const QJsonObject doc{
+            {"session_id", "abc"},
+            {"start_time", "2025-01-08T14:30:22Z"},
+            {"end_time", "2025-01-08T15:30:22Z"},
+            {"status", "timed_out"},
+            {"working_directory", "/w"},
+            {"metadata", QJsonObject{{"git_branch", "dev"}}},
+            {"metrics", QJsonObject{{"total_events", 12},
+                                    {"total_tool_calls", 5},
+                                    {"total_delegations", 2},
+                                    {"total_failures", 3}}},
+        };
+        const SessionSummary s = SessionSummary::fromDocument(doc);
+        QCOMPARE(s.sessionId, QStringLiteral("abc"));
+        QCOMPARE(s.status, QStringLiteral("timed_out"));
+        QVERIFY(s.isEnded());
+        QCOMPARE(s.startTime.secsTo(s.endTime), 3600);
+        QCOMPARE(s.totalEvents, 12);
+        QCOMPARE(s.toolCalls, 5);
+        QCOMPARE(s.delegations, 2);
+        QCOMPARE(s.failures, 3);
+        QCOMPARE(s.workingDirectory, QStringLiteral("/w"));
+        QCOMPARE(s.gitBranch, QStringLiteral("dev"));
+        QVERIFY(!s.damaged);
+    }
+
+    void countsWhenMetricsAreMissing()
+    {
+        // The Python aggregator's layout: no status, no total_failures.
+        const QJsonObject op{{"tool_name", "Read"}, {"success", true}};
+        const QJsonObject failedOp{{"tool_name", "Bash"}, {"success", false}};
+        const QJsonObject doc{
+            {"session_id", "py"},
+            {"start_time", "2025-01-08T14:30:22.123456"},
+            {"end_time", "2025-01-08T14:40:22.123456"},
+            {"events", QJsonArray{1, 2, 3}},
+            {"delegations", QJsonArray{QJsonObject{{"tool_operations", QJsonArray{op, failedOp}},
+                                                   {"success", false}},
+                                       QJsonObject{{"tool_operations", QJsonArray{op}}}}},
+            {"metadata", QJsonObject{{"project_root", "/p"}}},
+            {"git_branch", "main"},
+        };
+        const SessionSummary s = SessionSummary::fromDocument(doc);
+        QCOMPARE(s.status, QStringLiteral("completed")); // ended, as Python saved only at the end
+        QCOMPARE(s.totalEvents, 3);
+        QCOMPARE(s.delegations, 2);
+        QCOMPARE(s.toolCalls, 3);
+        QCOMPARE(s.failures, 2); // one failed operation, one failed delegation
+        QCOMPARE(s.workingDirectory, QStringLiteral("/p"));
+        QCOMPARE(s.gitBranch, QStringLiteral("main"));
+
+        QJsonObject running = doc;
+        running.remove("end_time");
+        QVERIFY(SessionSummary::fromDocument(running).status.isEmpty());
+        QVERIFY(!SessionSummary::fromDocument(running).isEnded());
+    }
+
+    void survivesWrongTypes()
+    {
+        const QJsonObject doc{{"session_id", 5},
+                              {"start_time", QJsonArray{}},
+                              {"metrics", "not an object"},
+                              {"events", "nope"},
+                              {"delegations", QJsonArray{1, "x", QJsonArray{}}}};
+        const SessionSummary s = SessionSummary::fromDocument(doc);
+        QVERIFY(s.sessionId.isEmpty());
+        QVERIFY(!s.startTime.isValid());
+        QCOMPARE(s.totalEvents, 0);
+        QCOMPARE(s.delegations, 3);
+    }
+
+    void roundTripsThroughJson()
+    {
+        SessionSummary s;
+        s.sessionId = QStringLiteral("x");
+        s.startTime = QDateTime(QDate(2025, 1, 1), QTime(1, 2, 3, 4), Qt::UTC);
+        s.status = QStringLiteral("stopped");
+        s.totalEvents = 1;
+        s.toolCalls = 2;
+        s.delegations = 3;
+        s.failures = 4;
+        s.workingDirectory = QStringLiteral("/w");
+        s.gitBranch = QStringLiteral("b");
+        s.compressed = true;
+        const SessionSummary back = SessionSummary::fromJson(s.toJson());
+        QCOMPARE(back.sessionId, s.sessionId);
+        QCOMPARE(back.startTime, s.startTime);
+        QVERIFY(!back.endTime.isValid());
+        QCOMPARE(back.status, s.status);
+        QCOMPARE(back.failures, 4);
+        QCOMPARE(back.gitBranch, s.gitBranch);
+        QVERIFY(back.compressed);
+        SessionSummary broken;
+        broken.damaged = true;
+        broken.error = QStringLiteral("why");
+        QCOMPARE(SessionSummary::fromJson(broken.toJson()).error, QStringLiteral("why"));
+        QVERIFY(SessionSummary::fromJson(broken.toJson()).damaged);
+    }
+};
+
+QTEST_GUILESS_MAIN(TstSessionSummary)
+#include "tst_sessionsummary.moc"
