@@ -1,0 +1,180 @@
+#include <QDir>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+
+// The script-facing subcommands: sessions, show, export, cleanup, status, stop.
+class TestCommands : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_tmp;
+    QString m_act;
+
+    QProcessEnvironment env() const
+    {
+        QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
+        e.insert(QStringLiteral("EA_RUNTIME_DIR"), m_tmp.path() + QStringLiteral("/rt"));
+        e.insert(QStringLiteral("HOME"), m_tmp.path());
+        return e;
+    }
+
+    QByteArray run(QStringList args, int* code, QByteArray* err = nullptr) const
+    {
+        QProcess p;
+        p.setProcessEnvironment(env());
+        p.setWorkingDirectory(m_tmp.path());
+        p.start(QStringLiteral(EA_APP_BINARY), args);
+        p.waitForFinished(30000);
+        *code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+        if (err)
+            *err = p.readAllStandardError();
+        return p.readAllStandardOutput();
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(m_tmp.isValid());
+        QDir().mkpath(m_tmp.path() + QStringLiteral("/rt"));
+        m_act = m_tmp.path() + QStringLiteral("/act");
+        int code = -1;
+        run({QStringLiteral("--headless"), QStringLiteral("--replay"),
+             QStringLiteral(EA_FIXTURES_DIR "/samples/current-server.jsonl"),
+             QStringLiteral("--activity-dir"), m_act},
+            &code);
+        QCOMPARE(code, 0);
+    }
+
+    void sessionsListsNewestFirst()
+    {
+        int code = -1;
+        const QByteArray out = run({QStringLiteral("sessions"), QStringLiteral("--json"),
+                                    QStringLiteral("--activity-dir"), m_act},
+                                   &code);
+        QCOMPARE(code, 0);
+        const QJsonArray list = QJsonDocument::fromJson(out).array();
+        QCOMPARE(list.size(), 5);
+        for (int i = 1; i < list.size(); ++i)
+            QVERIFY(list[i - 1].toObject().value(QLatin1String("start_time")).toString() >=
+                    list[i].toObject().value(QLatin1String("start_time")).toString());
+        const QByteArray limited =
+            run({QStringLiteral("sessions"), QStringLiteral("--limit"), QStringLiteral("2"),
+                 QStringLiteral("--activity-dir"), m_act},
+                &code);
+        QCOMPARE(code, 0);
+        QCOMPARE(limited.trimmed().split('\n').size(), 3); // header + 2
+    }
+
+    void showAcceptsAUniquePrefix()
+    {
+        int code = -1;
+        const QByteArray out =
+            run({QStringLiteral("show"), QStringLiteral("cd613e"), QStringLiteral("--json"),
+                 QStringLiteral("--activity-dir"), m_act},
+                &code);
+        QCOMPARE(code, 0);
+        const QJsonObject doc = QJsonDocument::fromJson(out).object();
+        QCOMPARE(doc.value(QLatin1String("session_id")).toString(),
+                 QStringLiteral("cd613e30-d8f1-6adf-91b7-584a2265b1f5"));
+        QCOMPARE(doc.value(QLatin1String("events")).toArray().size(), 48);
+        QByteArray err;
+        run({QStringLiteral("show"), QStringLiteral("c"), QStringLiteral("--activity-dir"), m_act},
+            &code, &err);
+        QCOMPARE(code, 1);
+        QVERIFY2(err.contains("matches"), err.constData()); // ambiguous prefix
+        run({QStringLiteral("show"), QStringLiteral("zzz"), QStringLiteral("--activity-dir"),
+             m_act},
+            &code, &err);
+        QCOMPARE(code, 1);
+    }
+
+    void exportsEveryFormat()
+    {
+        int code = -1;
+        const QString jsonFile = m_tmp.path() + QStringLiteral("/all.json");
+        run({QStringLiteral("export"), QStringLiteral("--all"), QStringLiteral("--format"),
+             QStringLiteral("json"), QStringLiteral("-o"), jsonFile,
+             QStringLiteral("--activity-dir"), m_act},
+            &code);
+        QCOMPARE(code, 0);
+        QFile f(jsonFile);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(QJsonDocument::fromJson(f.readAll()).array().size(), 5);
+
+        const QByteArray jsonl =
+            run({QStringLiteral("export"), QStringLiteral("cd613e"), QStringLiteral("--format"),
+                 QStringLiteral("jsonl"), QStringLiteral("--activity-dir"), m_act},
+                &code);
+        QCOMPARE(code, 0);
+        const QList<QByteArray> lines = jsonl.trimmed().split('\n');
+        QCOMPARE(lines.size(), 48);
+        QCOMPARE(QJsonDocument::fromJson(lines.first())
+                     .object()
+                     .value(QLatin1String("session_id"))
+                     .toString(),
+                 QStringLiteral("cd613e30-d8f1-6adf-91b7-584a2265b1f5"));
+
+        const QByteArray csv =
+            run({QStringLiteral("export"), QStringLiteral("cd613e"), QStringLiteral("--format"),
+                 QStringLiteral("csv"), QStringLiteral("--activity-dir"), m_act},
+                &code);
+        QCOMPARE(code, 0);
+        const QList<QByteArray> rows = csv.trimmed().split('\n');
+        QVERIFY(rows.first().startsWith("session_id,timestamp,event_type,category"));
+        QVERIFY(rows.size() >=
+                49); // a header, then one row per event (quoted fields may span lines)
+
+        run({QStringLiteral("export"), QStringLiteral("--all"), QStringLiteral("--format"),
+             QStringLiteral("xml"), QStringLiteral("--activity-dir"), m_act},
+            &code);
+        QCOMPARE(code, 2);
+    }
+
+    void cleanupDryRunRemovesNothing()
+    {
+        int code = -1;
+        const QByteArray out =
+            run({QStringLiteral("cleanup"), QStringLiteral("--days"), QStringLiteral("1"),
+                 QStringLiteral("--dry-run"), QStringLiteral("--activity-dir"), m_act},
+                &code);
+        QCOMPARE(code, 0);
+        QVERIFY2(out.contains("5 session(s) would be removed"), out.constData());
+        QCOMPARE(QDir(m_act).entryList({QStringLiteral("session_*")}, QDir::Files).size(), 5);
+    }
+
+    void statusAndStopTalkToTheRunningInstance()
+    {
+        int code = -1;
+        QByteArray err;
+        run({QStringLiteral("status")}, &code, &err);
+        QCOMPARE(code, 3);
+        QVERIFY(err.contains("no running instance"));
+
+        QProcess app;
+        app.setProcessEnvironment(env());
+        app.start(QStringLiteral(EA_APP_BINARY),
+                  {QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("1"),
+                   QStringLiteral("--activity-dir"), m_tmp.path() + QStringLiteral("/live")});
+        QVERIFY(app.waitForStarted());
+        QByteArray status;
+        QTRY_VERIFY_WITH_TIMEOUT((status = run({QStringLiteral("status")}, &code), code == 0),
+                                 5000);
+        QCOMPARE(
+            QJsonDocument::fromJson(status).object().value(QLatin1String("capturing")).toBool(),
+            true);
+        run({QStringLiteral("stop")}, &code);
+        QCOMPARE(code, 0);
+        QVERIFY(app.waitForFinished(10000));
+        QCOMPARE(app.exitCode(), 0);
+        QVERIFY(app.readAllStandardOutput().contains("\"events_received\""));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCommands)
+#include "tst_commands.moc"
