@@ -9,6 +9,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <functional>
 #include <limits>
 
@@ -360,7 +361,7 @@ std::optional<AggregatorConfig> ConfigLoader::loadFile(const QString& path,
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly))
         return fail(QStringLiteral("cannot read: %1").arg(f.errorString()));
-    const QByteArray text = f.read(maxFileBytes + 1);
+    const QByteArray text = f.read(std::min(fi.size(), maxFileBytes) + 1);
     if (f.error() != QFileDevice::NoError)
         return fail(QStringLiteral("cannot read: %1").arg(f.errorString()));
     std::optional<AggregatorConfig> config =

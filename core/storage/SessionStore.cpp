@@ -258,7 +258,8 @@ std::optional<QJsonObject> SessionStore::load(const QString& path, QString* erro
     QFile f(p);
     if (!f.open(QIODevice::ReadOnly))
         return fail(QStringLiteral("cannot open %1: %2").arg(p, f.errorString()));
-    QByteArray raw = f.read(m_maxDocumentBytes + 1);
+    // read(n) allocates n bytes up front: ask for what stat() saw, plus one to notice growth.
+    QByteArray raw = f.read(std::min(fi.size(), m_maxDocumentBytes) + 1);
     if (f.error() != QFileDevice::NoError)
         return fail(QStringLiteral("cannot read %1: %2").arg(p, f.errorString()));
     if (raw.size() > m_maxDocumentBytes)
@@ -285,6 +286,12 @@ std::optional<QJsonObject> SessionStore::load(const QString& path, QString* erro
 
 std::optional<QJsonObject> SessionStore::loadSession(const QString& sessionId, QString* error)
 {
+    // A save still waiting for disk space is newer than any file: reopening from the file
+    // would drop the events only the queued document holds.
+    for (auto it = m_pending.crbegin(); it != m_pending.crend(); ++it) {
+        if (it->sessionId == sessionId)
+            return it->document;
+    }
     ensureScanned();
     const QString name = m_fileById.value(sessionId);
     if (name.isEmpty()) {

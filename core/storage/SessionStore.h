@@ -53,6 +53,7 @@ public:
     // Reads a .json or .json.gz file (detected by content). A relative path is taken inside
     // the directory. Symbolic links are refused, sizes are bounded by maxDocumentBytes().
     std::optional<QJsonObject> load(const QString& path, QString* error = nullptr) const;
+    // The newest copy: a document queued after a failed save wins over the file on disk.
     std::optional<QJsonObject> loadSession(const QString& sessionId, QString* error = nullptr);
 
     // Absolute path of the session's file, or empty if it has none.

@@ -2,6 +2,7 @@
 
 #include <QDir>
 #include <QDirIterator>
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QProcess>
@@ -95,6 +96,42 @@ class TestCapture : public QObject
         }
     }
 
+    // Events of a recording the app aggregates when it arrives live (chatter is not counted).
+    static int liveEventCount(const QString& recording)
+    {
+        QFile f(recording);
+        f.open(QIODevice::ReadOnly);
+        int n = 0;
+        while (!f.atEnd()) {
+            const QString name = QJsonDocument::fromJson(f.readLine())
+                                     .object()
+                                     .value(QLatin1String("name"))
+                                     .toString();
+            n += !name.isEmpty() && !name.startsWith(QLatin1String("dashboard:")) &&
+                 name != QLatin1String("heartbeat");
+        }
+        return n;
+    }
+
+    // Waits until the running instance reports `count` events received, so a signal sent next
+    // does not race the socket (slow under sanitizers).
+    bool waitForReceived(const QString& runtime, int count, int timeoutMs = 60000)
+    {
+        QElapsedTimer t;
+        t.start();
+        while (t.elapsed() < timeoutMs) {
+            int code = -1;
+            const QByteArray out = run({QStringLiteral("status")}, &code, runtime);
+            if (code == 0 && QJsonDocument::fromJson(out)
+                                     .object()
+                                     .value(QLatin1String("events_received"))
+                                     .toInt() >= count)
+                return true;
+            QTest::qWait(100);
+        }
+        return false;
+    }
+
     QString newDir(const QString& name) const
     {
         const QString d = m_tmp.path() + QLatin1Char('/') + name;
@@ -175,8 +212,9 @@ private Q_SLOTS:
         PeerServer peer;
         QVERIFY(peer.start(PeerServer::Python));
         const QString act = newDir(QStringLiteral("live")) + QStringLiteral("/act");
+        const QString runtime = newDir(QStringLiteral("rt-live"));
         QProcess app;
-        app.setProcessEnvironment(env(newDir(QStringLiteral("rt-live"))));
+        app.setProcessEnvironment(env(runtime));
         app.start(QStringLiteral(EA_APP_BINARY),
                   {QStringLiteral("--headless"), QStringLiteral("--port"),
                    QString::number(peer.port()), QStringLiteral("--activity-dir"), act});
@@ -190,7 +228,8 @@ private Q_SLOTS:
                                 fixture(QStringLiteral("current-server.jsonl"))}},
                               30000)
                      .isEmpty());
-        QTest::qWait(500);
+        QVERIFY(waitForReceived(runtime,
+                                liveEventCount(fixture(QStringLiteral("current-server.jsonl")))));
         ::kill(app.processId(), SIGTERM);
         QVERIFY(app.waitForFinished(10000));
         QCOMPARE(app.exitCode(), 0);
@@ -241,7 +280,7 @@ private Q_SLOTS:
                                {QStringLiteral("file"), partial}},
                               30000)
                      .isEmpty());
-        QTest::qWait(300);
+        QVERIFY(waitForReceived(runtime, liveEventCount(partial)));
         app.kill();
         QVERIFY(app.waitForFinished(5000));
         peer.terminate();

@@ -15,6 +15,18 @@ class TestHeadless : public QObject
 
     QTemporaryDir m_tmp;
 
+    int receivedSoFar()
+    {
+        QProcess status;
+        isolate(status);
+        status.start(QStringLiteral(EA_APP_BINARY), {QStringLiteral("status")});
+        status.waitForFinished(10000);
+        return QJsonDocument::fromJson(status.readAllStandardOutput())
+            .object()
+            .value(QLatin1String("events_received"))
+            .toInt();
+    }
+
     // Each run gets its own control socket and activity directory, away from the user's.
     void isolate(QProcess& app)
     {
@@ -65,7 +77,8 @@ private Q_SLOTS:
                                     QJsonArray{QJsonObject{{QStringLiteral("x"), 1}}}}})
                          .isEmpty());
         }
-        QTest::qWait(300);
+        // Ask the instance until it has seen all three, so the signal never races the socket.
+        QTRY_VERIFY_WITH_TIMEOUT(receivedSoFar() >= 3, 30000);
         ::kill(app.processId(), signalNumber);
         QVERIFY(app.waitForFinished(10000));
         QCOMPARE(app.exitStatus(), QProcess::NormalExit);

@@ -377,6 +377,9 @@ private slots:
         QCOMPARE(store.pendingCount(), 1);
         QVERIFY(store.pendingBytes() > 0);
 
+        // Reopening the session while its save waits must see the queued document.
+        QCOMPARE(store.loadSession(QStringLiteral("unlucky")).value_or(QJsonObject()), doc);
+
         QCOMPARE(store.retryPending(), 0); // still blocked
         QCOMPARE(store.failureCount(), 2);
         QCOMPARE(store.pendingCount(), 1);
