@@ -2,6 +2,7 @@
 
 #include "CaptureSetup.h"
 #include "ControlClient.h"
+#include "SessionExporter.h"
 #include "SessionStore.h"
 #include "SessionSummary.h"
 
@@ -124,25 +125,6 @@ bool resolveIds(const QList<SessionSummary>& all, const QStringList& wanted,
     return ok;
 }
 
-QString csvField(QString v)
-{
-    if (v.contains(QLatin1Char(',')) || v.contains(QLatin1Char('"')) ||
-        v.contains(QLatin1Char('\n')) || v.contains(QLatin1Char('\r'))) {
-        v.replace(QLatin1Char('"'), QStringLiteral("\"\""));
-        return QLatin1Char('"') + v + QLatin1Char('"');
-    }
-    return v;
-}
-
-QString firstString(const QJsonObject& data, std::initializer_list<const char*> keys)
-{
-    for (const char* k : keys) {
-        const QJsonValue v = data.value(QLatin1String(k));
-        if (v.isString() && !v.toString().isEmpty())
-            return v.toString();
-    }
-    return {};
-}
 } // namespace
 
 int Commands::run(const AppOptions& o)
@@ -286,9 +268,9 @@ int Commands::exportSessions(const QStringList& args, const AppOptions& global)
     p.parser.addOption(output);
     if (!p.parse(QStringLiteral("export"), args))
         return 2;
-    const QString fmt = p.parser.value(format);
-    if (fmt != QLatin1String("json") && fmt != QLatin1String("jsonl") &&
-        fmt != QLatin1String("csv")) {
+    const std::optional<SessionExporter::Format> fmt =
+        SessionExporter::formatFromName(p.parser.value(format));
+    if (!fmt) {
         err(QStringLiteral("--format must be json, jsonl or csv"));
         return 2;
     }
@@ -319,61 +301,25 @@ int Commands::exportSessions(const QStringList& args, const AppOptions& global)
     } else if (!file.open(stdout, QIODevice::WriteOnly)) {
         return 1;
     }
-    // Sessions are streamed one at a time so an export of thousands never holds them all.
-    if (fmt == QLatin1String("json"))
-        file.write("[\n");
-    else if (fmt == QLatin1String("csv"))
-        file.write("session_id,timestamp,event_type,category,agent_context,correlation_id,tool_"
-                   "name,file_path,text\n");
-    bool first = true;
+    SessionExporter exporter(*fmt, &file);
+    bool ok = exporter.begin();
     for (const SessionSummary& s : chosen) {
+        if (!ok)
+            break;
         QString error;
         const auto doc = store->load(s.filePath, &error);
         if (!doc) {
             err(error);
             continue;
         }
-        if (fmt == QLatin1String("json")) {
-            if (!first)
-                file.write(",\n");
-            file.write(QJsonDocument(*doc).toJson(QJsonDocument::Compact));
-            first = false;
-            continue;
-        }
-        const QString sid = doc->value(QLatin1String("session_id")).toString();
-        for (const QJsonValue& v : doc->value(QLatin1String("events")).toArray()) {
-            const QJsonObject e = v.toObject();
-            if (fmt == QLatin1String("jsonl")) {
-                QJsonObject line = e;
-                line.insert(QStringLiteral("session_id"), sid);
-                file.write(QJsonDocument(line).toJson(QJsonDocument::Compact) + '\n');
-                continue;
-            }
-            const QJsonObject data = e.value(QLatin1String("data")).toObject();
-            const QJsonObject inner = data.value(QLatin1String("data")).isObject()
-                                          ? data.value(QLatin1String("data")).toObject()
-                                          : data;
-            const QJsonObject params = inner.value(QLatin1String("tool_parameters")).toObject();
-            const QStringList row{
-                sid,
-                e.value(QLatin1String("timestamp")).toString(),
-                e.value(QLatin1String("event_type")).toString(),
-                e.value(QLatin1String("category")).toString(),
-                e.value(QLatin1String("agent_context")).toString(),
-                e.value(QLatin1String("correlation_id")).toString(),
-                firstString(inner, {"tool_name"}),
-                firstString(params, {"file_path"}),
-                firstString(inner, {"prompt_text", "prompt", "response_text", "message"})
-                    .left(500)};
-            QStringList cells;
-            for (const QString& c : row)
-                cells.append(csvField(c));
-            file.write(cells.join(QLatin1Char(',')).toUtf8() + '\n');
-        }
+        ok = exporter.add(*doc);
     }
-    if (fmt == QLatin1String("json"))
-        file.write("\n]\n");
+    ok = ok && exporter.finish();
     file.flush();
+    if (!ok) {
+        err(QStringLiteral("cannot write the export: %1").arg(exporter.errorString()));
+        return 1;
+    }
     return 0;
 }
 

@@ -1,12 +1,13 @@
 #include "CaptureSetup.h"
 #include "CommandLine.h"
 #include "Commands.h"
+#include "GuiRunner.h"
 #include "HeadlessRunner.h"
-#include "PlaceholderWindow.h"
 #include "UnixSignalWatcher.h"
 
 #include <QApplication>
 #include <QCoreApplication>
+#include <QIcon>
 #include <QLoggingCategory>
 
 #include <cstdio>
@@ -77,9 +78,19 @@ int main(int argc, char* argv[])
         return app->exec();
     }
 
-    PlaceholderWindow window;
-    QObject::connect(&unixSignals, &UnixSignalWatcher::terminationRequested, app.get(),
-                     &QCoreApplication::quit);
-    window.show();
+    QApplication::setApplicationDisplayName(QStringLiteral("Event Aggregator"));
+    QApplication::setDesktopFileName(QStringLiteral("event-aggregator"));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/event-aggregator.svg")));
+    const AppOptions options = cl.options;
+    GuiRunner gui({setup->config, setup->settings}, [options](QString* reloadError) {
+        const auto again = CaptureSetup::resolve(options, reloadError);
+        return again ? std::optional<GuiRunner::Setup>({again->config, again->settings})
+                     : std::nullopt;
+    });
+    QObject::connect(&unixSignals, &UnixSignalWatcher::terminationRequested, &gui,
+                     &GuiRunner::quit);
+    const int code = gui.start();
+    if (code >= 0)
+        return code;
     return app->exec();
 }

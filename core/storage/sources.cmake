@@ -6,4 +6,6 @@ target_sources(eacore PRIVATE
     storage/PrivateDirectory.h storage/PrivateDirectory.cpp
     storage/SessionStore.h storage/SessionStore.cpp
     storage/Journal.h storage/Journal.cpp
+    storage/SessionExporter.h storage/SessionExporter.cpp
+    storage/SessionSearchIndex.h storage/SessionSearchIndex.cpp
 )

@@ -1,0 +1,146 @@
+#include "SessionExporter.h"
+
+#include <QIODevice>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLoggingCategory>
+#include <QStringList>
+
+#include <initializer_list>
+
+Q_LOGGING_CATEGORY(lcExporter, "ea.storage.exporter")
+
+namespace {
+QString csvField(QString v)
+{
+    if (v.contains(QLatin1Char(',')) || v.contains(QLatin1Char('"')) ||
+        v.contains(QLatin1Char('\n')) || v.contains(QLatin1Char('\r'))) {
+        v.replace(QLatin1Char('"'), QStringLiteral("\"\""));
+        return QLatin1Char('"') + v + QLatin1Char('"');
+    }
+    return v;
+}
+
+QString firstString(const QJsonObject& data, std::initializer_list<const char*> keys)
+{
+    for (const char* k : keys) {
+        const QJsonValue v = data.value(QLatin1String(k));
+        if (v.isString() && !v.toString().isEmpty())
+            return v.toString();
+    }
+    return {};
+}
+} // namespace
+
+std::optional<SessionExporter::Format> SessionExporter::formatFromName(QStringView name)
+{
+    if (name == u"json")
+        return Format::Json;
+    if (name == u"jsonl")
+        return Format::Jsonl;
+    if (name == u"csv")
+        return Format::Csv;
+    return std::nullopt;
+}
+
+QString SessionExporter::formatName(Format format)
+{
+    switch (format) {
+    case Format::Json:
+        return QStringLiteral("json");
+    case Format::Jsonl:
+        return QStringLiteral("jsonl");
+    case Format::Csv:
+        return QStringLiteral("csv");
+    }
+    return {};
+}
+
+QString SessionExporter::csvHeader()
+{
+    return QStringLiteral("session_id,timestamp,event_type,category,agent_context,correlation_id,"
+                          "tool_name,file_path,text");
+}
+
+SessionExporter::SessionExporter(Format format, QIODevice* device)
+    : m_format(format), m_device(device)
+{}
+
+bool SessionExporter::write(const QByteArray& bytes)
+{
+    if (m_device->write(bytes) == bytes.size())
+        return true;
+    m_error = m_device->errorString();
+    qCWarning(lcExporter).noquote() << "export write failed:" << m_error;
+    return false;
+}
+
+bool SessionExporter::begin()
+{
+    if (m_format == Format::Json)
+        return write("[\n");
+    if (m_format == Format::Csv)
+        return write(csvHeader().toUtf8() + '\n');
+    return true;
+}
+
+QString SessionExporter::csvRow(const QString& sessionId, const QJsonObject& e)
+{
+    const QJsonObject data = e.value(QLatin1String("data")).toObject();
+    // Legacy documents nest the hook's fields one level deeper.
+    const QJsonObject inner = data.value(QLatin1String("data")).isObject()
+                                  ? data.value(QLatin1String("data")).toObject()
+                                  : data;
+    const QJsonObject params = inner.value(QLatin1String("tool_parameters")).toObject();
+    const QStringList row{
+        sessionId,
+        e.value(QLatin1String("timestamp")).toString(),
+        e.value(QLatin1String("event_type")).toString(),
+        e.value(QLatin1String("category")).toString(),
+        e.value(QLatin1String("agent_context")).toString(),
+        e.value(QLatin1String("correlation_id")).toString(),
+        firstString(inner, {"tool_name"}),
+        firstString(params, {"file_path"}),
+        firstString(inner, {"prompt_text", "prompt", "response_text", "message"}).left(500)};
+    QStringList cells;
+    cells.reserve(row.size());
+    for (const QString& c : row)
+        cells.append(csvField(c));
+    return cells.join(QLatin1Char(','));
+}
+
+bool SessionExporter::add(const QJsonObject& session)
+{
+    if (m_format == Format::Json) {
+        const QByteArray doc = QJsonDocument(session).toJson(QJsonDocument::Compact);
+        if (!write(m_sessions > 0 ? ",\n" + doc : doc))
+            return false;
+        ++m_sessions;
+        return true;
+    }
+    const QString sid = session.value(QLatin1String("session_id")).toString();
+    const QJsonArray events = session.value(QLatin1String("events")).toArray();
+    for (const QJsonValue& v : events) {
+        const QJsonObject e = v.toObject();
+        QByteArray line;
+        if (m_format == Format::Jsonl) {
+            QJsonObject withId = e;
+            withId.insert(QStringLiteral("session_id"), sid);
+            line = QJsonDocument(withId).toJson(QJsonDocument::Compact);
+        } else {
+            line = csvRow(sid, e).toUtf8();
+        }
+        if (!write(line + '\n'))
+            return false;
+        ++m_events;
+    }
+    ++m_sessions;
+    return true;
+}
+
+bool SessionExporter::finish()
+{
+    if (m_format == Format::Json)
+        return write("\n]\n");
+    return true;
+}

@@ -1,0 +1,52 @@
+// Writes session documents to a device as one JSON array, JSON Lines of events, or CSV of events.
+#pragma once
+
+#include <QJsonObject>
+#include <QString>
+#include <QStringView>
+
+#include <optional>
+
+class QIODevice;
+
+// Streams one session at a time, so an export of thousands never holds them all. The same
+// formats serve the `export` command and the session browser.
+class SessionExporter
+{
+public:
+    enum class Format
+    {
+        Json,  // [ session, session, ... ] with each document compact on its own line
+        Jsonl, // one event per line, each with its session_id
+        Csv    // one event per row: the columns of csvHeader()
+    };
+
+    static std::optional<Format> formatFromName(QStringView name); // "json", "jsonl", "csv"
+    static QString formatName(Format format);
+    static QString csvHeader();
+
+    SessionExporter(Format format, QIODevice* device);
+
+    // Writes what comes before the first session; false when the device refuses it.
+    bool begin();
+    bool add(const QJsonObject& session);
+    // Writes what comes after the last session.
+    bool finish();
+
+    Format format() const { return m_format; }
+    int sessionsWritten() const { return m_sessions; }
+    qint64 eventsWritten() const { return m_events; }
+    QString errorString() const { return m_error; }
+
+    // One CSV row (without the line end) for an event of a saved session.
+    static QString csvRow(const QString& sessionId, const QJsonObject& event);
+
+private:
+    bool write(const QByteArray& bytes);
+
+    Format m_format;
+    QIODevice* m_device;
+    int m_sessions = 0;
+    qint64 m_events = 0;
+    QString m_error;
+};

@@ -1,0 +1,232 @@
+#include "Aggregator.h"
+#include "LiveSessionFeed.h"
+#include "SessionFilterProxy.h"
+#include "SessionListModel.h"
+#include "UiTestEvents.h"
+
+#include <QAbstractItemModelTester>
+#include <QElapsedTimer>
+#include <QSignalSpy>
+#include <QTest>
+
+// SessionListModel, SessionFilterProxy and the coalescing LiveSessionFeed, over a real Aggregator.
+class TestSessionListModel : public QObject
+{
+    Q_OBJECT
+
+    static SessionSummary saved(const QString& id, int minute, const QString& status,
+                                int failures = 0)
+    {
+        SessionSummary s;
+        s.sessionId = id;
+        s.filePath = QStringLiteral("/act/session_%1.json").arg(id);
+        s.startTime = QDateTime(QDate(2026, 7, 1), QTime(10, minute), Qt::UTC);
+        s.endTime = s.startTime.addSecs(90);
+        s.status = status;
+        s.totalEvents = 10 + minute;
+        s.failures = failures;
+        s.workingDirectory = QStringLiteral("/home/dev/proj%1").arg(minute);
+        s.modified = s.endTime;
+        s.fileSize = 100;
+        return s;
+    }
+
+private Q_SLOTS:
+    void savedListingIsDiffedInPlace()
+    {
+        SessionListModel model;
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setSavedSessions(
+            {saved("a", 1, "completed"), saved("b", 2, "completed"), saved("c", 3, "stopped")});
+        QCOMPARE(model.rowCount(), 3);
+
+        QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+        QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+        QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        SessionSummary b = saved("b", 2, "completed");
+        b.fileSize = 200; // rewritten
+        b.totalEvents = 99;
+        model.setSavedSessions({saved("a", 1, "completed"), b, saved("d", 4, "completed")});
+        QCOMPARE(reset.count(), 0);
+        QCOMPARE(removed.count(), 1);  // c
+        QCOMPARE(inserted.count(), 1); // d
+        QCOMPARE(changed.count(), 1);  // b only; a is unchanged
+        QCOMPARE(model.rowCount(), 3);
+        const int rowB = model.rowOf(QStringLiteral("b"));
+        QCOMPARE(model.index(rowB, SessionListModel::EventsColumn).data().toInt(), 99);
+        QCOMPARE(model.rowOf(QStringLiteral("c")), -1);
+        // The index stays right after a removal in the middle.
+        QCOMPARE(model.sessionIdAt(model.rowOf(QStringLiteral("d"))), QStringLiteral("d"));
+    }
+
+    void proxySortsNewestFirstAndFilters()
+    {
+        SessionListModel model;
+        SessionFilterProxy proxy;
+        proxy.setSourceModel(&model);
+        QAbstractItemModelTester tester(&proxy,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setSavedSessions({saved("old", 1, "completed"), saved("new", 30, "completed", 2),
+                                saved("mid", 15, "completed")});
+        QCOMPARE(proxy.index(0, 0).data(SessionListModel::SessionIdRole).toString(),
+                 QStringLiteral("new"));
+        QCOMPARE(proxy.index(2, 0).data(SessionListModel::SessionIdRole).toString(),
+                 QStringLiteral("old"));
+
+        proxy.setSearch(QStringLiteral("login"), QSet<QString>{QStringLiteral("mid")});
+        QCOMPARE(proxy.rowCount(), 1);
+        QCOMPARE(proxy.index(0, 0).data(SessionListModel::SessionIdRole).toString(),
+                 QStringLiteral("mid"));
+        proxy.setSearch(QString(), std::nullopt);
+        QCOMPARE(proxy.rowCount(), 3);
+
+        proxy.setCategory(SessionFilterProxy::Category::Failures);
+        QCOMPARE(proxy.rowCount(), 1);
+        proxy.setCategory(SessionFilterProxy::Category::Agents);
+        // Known categories hide sessions without delegation events; unknown ones stay.
+        proxy.setCategoryLookup([](const QString& id) {
+            return id == QLatin1String("old")   ? (1 << EventCategory::Delegation)
+                   : id == QLatin1String("new") ? (1 << EventCategory::Tool)
+                                                : -1;
+        });
+        QCOMPARE(proxy.rowCount(), 2);
+    }
+
+    void liveSessionsUpdateInPlaceThenBecomeSaved()
+    {
+        Aggregator aggregator({});
+        aggregator.setTimerDriven(false);
+        LiveSessionFeed feed;
+        feed.setAggregator(&aggregator);
+        SessionListModel model;
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        connect(&feed, &LiveSessionFeed::sessionsUpdated, &model, &SessionListModel::applyLive);
+
+        const auto e1 = UiTestEvents::make("s1", "user_prompt", 0, "{\"prompt_text\":\"fix it\"}");
+        aggregator.addEvent(e1, -1, 0);
+        feed.flush();
+        QCOMPARE(model.rowCount(), 1);
+        QVERIFY(model.isLive(0));
+        QCOMPARE(model.index(0, SessionListModel::StatusColumn).data().toString(),
+                 QStringLiteral("live"));
+        QVERIFY(model.index(0, 0)
+                    .data(SessionListModel::SearchTextRole)
+                    .toString()
+                    .contains(QStringLiteral("fix it")));
+
+        aggregator.addEvent(UiTestEvents::make("s1", "stop", 500), -1, 500);
+        feed.flush();
+        QCOMPARE(model.rowCount(), 1);
+        QVERIFY(!model.isLive(0));
+        QCOMPARE(model.index(0, SessionListModel::StatusColumn).data().toString(),
+                 QStringLiteral("completed"));
+        QCOMPARE(model.index(0, SessionListModel::EventsColumn).data().toInt(), 2);
+
+        // The store's listing then has it: still one row, now with its file.
+        SessionSummary s = saved("s1", 5, "completed");
+        s.totalEvents = 2;
+        model.setSavedSessions({s});
+        QCOMPARE(model.rowCount(), 1);
+        QCOMPARE(model.index(0, 0).data(SessionListModel::FilePathRole).toString(), s.filePath);
+    }
+
+    void burstOfFiftyThousandEventsCausesBoundedSignals()
+    {
+        Aggregator aggregator({});
+        aggregator.setTimerDriven(false);
+        LiveSessionFeed feed; // the default 100 ms interval
+        feed.setAggregator(&aggregator);
+        SessionListModel model;
+        SessionFilterProxy proxy;
+        proxy.setSourceModel(&model);
+        connect(&feed, &LiveSessionFeed::sessionsUpdated, &model, &SessionListModel::applyLive);
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+        QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+        QSignalSpy batches(&feed, &LiveSessionFeed::sessionsUpdated);
+
+        constexpr int kSessions = 5;
+        constexpr int kEvents = 50000;
+        QList<ClaudeEvent> events;
+        events.reserve(kEvents);
+        for (int i = 0; i < kEvents; ++i) {
+            const QString sid = QStringLiteral("burst-%1").arg(i % kSessions);
+            const bool pre = (i / kSessions) % 2 == 0;
+            events.append(UiTestEvents::make(sid, pre ? "pre_tool" : "post_tool", i,
+                                             pre ? "{\"tool_name\":\"Bash\"}"
+                                                 : "{\"tool_name\":\"Bash\",\"success\":true}"));
+        }
+        QElapsedTimer clock;
+        clock.start();
+        // Delivered as the socket would: in chunks, with the event loop running in between.
+        for (int i = 0; i < kEvents; ++i) {
+            aggregator.addEvent(events.at(i), -1, i);
+            if (i % 1000 == 999)
+                QCoreApplication::processEvents();
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(
+            model.index(model.rowOf(QStringLiteral("burst-0")), SessionListModel::EventsColumn)
+                .data()
+                .toInt(),
+            kEvents / kSessions, 5000);
+        const qint64 elapsed = clock.elapsed();
+        QCOMPARE(model.rowCount(), kSessions);
+        QCOMPARE(inserted.count(), kSessions);
+        QCOMPARE(reset.count(), 0);
+        // At most one batch per interval, and per batch one dataChanged per changed row, plus
+        // the once-a-second tick of each live row's elapsed time.
+        const qint64 maxBatches = elapsed / LiveSessionFeed::DefaultIntervalMs + 2;
+        QVERIFY2(
+            batches.count() <= maxBatches,
+            qPrintable(QStringLiteral("%1 batches in %2 ms").arg(batches.count()).arg(elapsed)));
+        const qint64 ticks = (elapsed / 1000 + 1) * kSessions;
+        QVERIFY2(changed.count() <= batches.count() * kSessions + ticks,
+                 qPrintable(QStringLiteral("%1 dataChanged for %2 batches")
+                                .arg(changed.count())
+                                .arg(batches.count())));
+        QVERIFY(changed.count() < 1000); // vs 50,000 if every event were signalled
+        QCOMPARE(model.index(model.rowOf(QStringLiteral("burst-0")), SessionListModel::ToolsColumn)
+                     .data()
+                     .toInt(),
+                 kEvents / kSessions / 2);
+    }
+
+    void newFailuresAndPermissionRequestsAreReportedOnce()
+    {
+        Aggregator aggregator({});
+        aggregator.setTimerDriven(false);
+        LiveSessionFeed feed;
+        feed.setAggregator(&aggregator);
+        QList<LiveSessionSnapshot> last;
+        connect(&feed, &LiveSessionFeed::sessionsUpdated, this,
+                [&last](const QList<LiveSessionSnapshot>& b) { last = b; });
+        aggregator.addEvent(UiTestEvents::make("f", "pre_tool", 0, "{\"tool_name\":\"Bash\"}"), -1,
+                            0);
+        aggregator.addEvent(UiTestEvents::make("f", "post_tool", 10,
+                                               "{\"tool_name\":\"Bash\",\"success\":false,"
+                                               "\"exit_code\":2}"),
+                            -1, 10);
+        aggregator.addEvent(
+            UiTestEvents::make("f", "notification", 20,
+                               "{\"notification_type\":\"permission\","
+                               "\"message\":\"Claude needs your permission to use Bash\"}"),
+            -1, 20);
+        feed.flush();
+        QCOMPARE(last.size(), 1);
+        QCOMPARE(last.first().newFailures, 1);
+        QCOMPARE(last.first().failedTool, QStringLiteral("Bash"));
+        QCOMPARE(last.first().newPermissionRequests, 1);
+        QVERIFY(last.first().permissionMessage.contains(QStringLiteral("permission")));
+        aggregator.addEvent(UiTestEvents::make("f", "user_prompt", 30, "{\"prompt_text\":\"ok\"}"),
+                            -1, 30);
+        feed.flush();
+        QCOMPARE(last.first().newFailures, 0);
+        QCOMPARE(last.first().newPermissionRequests, 0);
+    }
+};
+
+QTEST_MAIN(TestSessionListModel)
+#include "tst_sessionlistmodel.moc"

@@ -1,0 +1,123 @@
+#include "AutostartEntry.h"
+#include "ConfigLoader.h"
+#include "SettingsDialog.h"
+
+#include <QCheckBox>
+#include <QDialogButtonBox>
+#include <QFile>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <yaml-cpp/yaml.h>
+
+// The settings dialog: validation, and the YAML round trip that keeps the file's other sections.
+class TestSettingsDialog : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_tmp;
+
+    QString copyFixture()
+    {
+        const QString path = m_tmp.path() + QStringLiteral("/proj/.claude-mpm/configuration.yaml");
+        QDir().mkpath(QFileInfo(path).absolutePath());
+        QFile::remove(path);
+        QFile::copy(QStringLiteral(EA_FIXTURES_DIR "/config/full.yaml"), path);
+        QFile::setPermissions(path, QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+        return path;
+    }
+
+private Q_SLOTS:
+    void roundTripKeepsOtherSections()
+    {
+        const QString path = copyFixture();
+        QString error;
+        const auto loaded =
+            ConfigLoader::loadFile(path, m_tmp.path() + QStringLiteral("/proj"), &error);
+        QVERIFY2(loaded, qPrintable(error));
+        const QString autostartPath = m_tmp.path() + QStringLiteral("/autostart/ea.desktop");
+        SettingsDialog dialog(*loaded, path, AutostartEntry(autostartPath));
+        QCOMPARE(dialog.portBox()->value(), 9876); // shows what the file says
+        QVERIFY(!dialog.enabledBox()->isChecked());
+
+        dialog.portBox()->setValue(12345);
+        dialog.timeoutBox()->setValue(25);
+        dialog.cleanupBox()->setValue(7);
+        dialog.activityEdit()->setText(QStringLiteral("sessions/here"));
+        dialog.enabledBox()->setChecked(true);
+        dialog.notificationsBox()->setChecked(true);
+        dialog.captureBox(QStringLiteral("user_prompts"))->setChecked(true);
+        dialog.captureBox(QStringLiteral("responses"))->setChecked(false);
+        dialog.autostartBox()->setChecked(true);
+        QVERIFY2(dialog.save(&error), qPrintable(error));
+
+        const auto again =
+            ConfigLoader::loadFile(path, m_tmp.path() + QStringLiteral("/proj"), &error);
+        QVERIFY2(again, qPrintable(error));
+        QCOMPARE(again->dashboardPort, 12345);
+        QCOMPARE(again->sessionTimeoutMinutes, 25);
+        QCOMPARE(again->autoCleanupDays, 7);
+        QCOMPARE(again->activityDirectory, QStringLiteral("sessions/here"));
+        QVERIFY(again->enabled);
+        QVERIFY(again->notifications);
+        QVERIFY(again->capture.userPrompts);
+        QVERIFY(!again->capture.responses);
+        QVERIFY(!again->capture.toolOperations); // untouched values stay as they were
+        QCOMPARE(again->dashboardHost, QStringLiteral("localhost"));
+        QCOMPARE(again->events, loaded->events);
+
+        const YAML::Node root = YAML::LoadFile(path.toStdString());
+        QCOMPARE(root["response_logging"]["enabled"].as<bool>(), false);
+        QCOMPARE(root["agents"]["max_parallel"].as<int>(), 3);
+        QCOMPARE(root["agents"]["deploy"].size(), size_t(2));
+        QCOMPARE(root["monitoring"]["port"].as<int>(), 8765);
+
+        QFile autostart(autostartPath);
+        QVERIFY(autostart.open(QIODevice::ReadOnly));
+        QVERIFY(autostart.readAll().contains("Exec="));
+        dialog.autostartBox()->setChecked(false);
+        QVERIFY(dialog.save(&error));
+        QVERIFY(!QFile::exists(autostartPath));
+    }
+
+    void invalidValuesAreRefused()
+    {
+        const QString path = copyFixture();
+        QString error;
+        const auto loaded = ConfigLoader::loadFile(path, m_tmp.path(), &error);
+        QVERIFY(loaded);
+        SettingsDialog dialog(*loaded, path,
+                              AutostartEntry(m_tmp.path() + QStringLiteral("/a.desktop")));
+        auto* save = dialog.findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Save);
+        QVERIFY(dialog.validate().isEmpty());
+        QVERIFY(save->isEnabled());
+
+        dialog.hostEdit()->setText(QStringLiteral("dashboard.example.com"));
+        QVERIFY(dialog.validate().contains(QStringLiteral("not this computer")));
+        QVERIFY(!save->isEnabled());
+        dialog.hostEdit()->setText(QStringLiteral("127.0.0.1"));
+
+        QFile file(m_tmp.path() + QStringLiteral("/a-file"));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.close();
+        dialog.activityEdit()->setText(file.fileName());
+        QVERIFY(dialog.validate().contains(QStringLiteral("not a directory")));
+        const QByteArray before = [&] {
+            QFile f(path);
+            f.open(QIODevice::ReadOnly);
+            return f.readAll();
+        }();
+        QVERIFY(!dialog.save(&error));
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(f.readAll(), before); // nothing written
+        dialog.activityEdit()->clear();
+        QVERIFY(!dialog.validate().isEmpty());
+    }
+};
+
+QTEST_MAIN(TestSettingsDialog)
+#include "tst_settingsdialog.moc"

@@ -1,0 +1,187 @@
+#include "CaptureController.h"
+
+#include "CaptureService.h"
+#include "SessionStore.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcController, "ea.ui.capture", QtInfoMsg)
+
+CaptureController::CaptureController(CaptureSettings settings, QObject* parent)
+    : QObject(parent), m_settings(std::move(settings))
+{
+    createService();
+}
+
+CaptureController::~CaptureController()
+{
+    shutdown();
+}
+
+void CaptureController::createService()
+{
+    m_service = std::make_unique<CaptureService>(m_settings);
+    m_connection = SocketIoClient::State::Disconnected;
+    m_everConnected = false;
+    CaptureService* s = m_service.get();
+    connect(s, &CaptureService::connectionStateChanged, this,
+            [this](SocketIoClient::State state, const QString& reason) {
+                const SocketIoClient::State before = m_connection;
+                m_connection = state;
+                if (state == SocketIoClient::State::Connected) {
+                    m_everConnected = true;
+                    if (before != state)
+                        Q_EMIT connectionRestored();
+                } else if (before == SocketIoClient::State::Connected) {
+                    qCInfo(lcController).noquote() << "dashboard connection lost:" << reason;
+                    Q_EMIT connectionLost();
+                }
+                updateState();
+            });
+    connect(s, &CaptureService::capturingChanged, this, [this] { updateState(); });
+    connect(s, &CaptureService::storageError, this,
+            [this](const QString& path, const QString& reason) {
+                setStorageError(tr("Cannot write %1: %2").arg(path, reason));
+            });
+    connect(s, &CaptureService::sessionSaved, this, [this](const QString& id, const QString& path) {
+        // A save that works again ends a storage error once nothing is left waiting.
+        if (!m_storageError.isEmpty() && m_service->store().pendingCount() == 0)
+            setStorageError({});
+        Q_EMIT sessionSaved(id, path);
+    });
+}
+
+bool CaptureController::initialize()
+{
+    if (!m_service->initialize()) {
+        setStorageError(m_service->lastError());
+        return false;
+    }
+    const QFileInfo dir(m_settings.activityDirectory);
+    if (!dir.isDir() || !dir.isWritable()) {
+        setStorageError(
+            tr("The activity directory %1 is not writable").arg(m_settings.activityDirectory));
+        return false;
+    }
+    updateState();
+    return true;
+}
+
+bool CaptureController::isCapturing() const
+{
+    return m_service && m_service->isCapturing();
+}
+
+QString CaptureController::serverText() const
+{
+    return QStringLiteral("%1:%2").arg(m_settings.host).arg(m_settings.port);
+}
+
+quint64 CaptureController::eventsCaptured() const
+{
+    return m_service ? m_service->counters().eventsReceived : 0;
+}
+
+int CaptureController::liveSessionCount() const
+{
+    return m_service ? m_service->aggregator().liveCount() : 0;
+}
+
+void CaptureController::start()
+{
+    if (m_shutDown || isCapturing())
+        return;
+    // Starting again is how a user retries a refused start; storage errors outlive it.
+    m_startError.clear();
+    m_everConnected = false;
+    m_connection = SocketIoClient::State::Connecting;
+    if (!m_service->startCapture()) {
+        setStartError(m_service->lastError());
+        return;
+    }
+    updateState();
+}
+
+void CaptureController::stop()
+{
+    if (!isCapturing())
+        return;
+    m_service->stopCapture();
+    m_connection = SocketIoClient::State::Disconnected;
+    updateState();
+}
+
+void CaptureController::toggle()
+{
+    if (isCapturing())
+        stop();
+    else
+        start();
+}
+
+void CaptureController::shutdown()
+{
+    if (m_shutDown || !m_service)
+        return;
+    m_shutDown = true;
+    m_service->shutdown();
+}
+
+void CaptureController::applySettings(const CaptureSettings& settings)
+{
+    const bool wasCapturing = isCapturing();
+    m_service->shutdown();
+    m_settings = settings;
+    m_storageError.clear();
+    m_startError.clear();
+    // The old service goes after the new one exists, so views never see a dangling pointer
+    // between serviceReplaced() and their reconnection.
+    std::unique_ptr<CaptureService> old = std::move(m_service);
+    createService();
+    Q_EMIT serviceReplaced(m_service.get());
+    old.reset();
+    initialize();
+    if (wasCapturing)
+        start();
+    updateState();
+}
+
+void CaptureController::setStorageError(const QString& text)
+{
+    if (!text.isEmpty())
+        qCWarning(lcController).noquote() << text;
+    m_storageError = text;
+    updateState();
+}
+
+void CaptureController::setStartError(const QString& text)
+{
+    if (!text.isEmpty())
+        qCWarning(lcController).noquote() << text;
+    m_startError = text;
+    updateState();
+}
+
+void CaptureController::updateState()
+{
+    CaptureState next = CaptureState::Stopped;
+    if (!m_storageError.isEmpty() || !m_startError.isEmpty())
+        next = CaptureState::Error;
+    else if (!isCapturing())
+        next = CaptureState::Stopped;
+    else if (m_connection == SocketIoClient::State::Connected)
+        next = CaptureState::Capturing;
+    else if (m_everConnected)
+        next = CaptureState::Reconnecting;
+    else
+        next = CaptureState::Connecting;
+    // In the error state capture may still start or stop: views show that too.
+    const bool capturing = isCapturing();
+    if (next == m_state && capturing == m_wasCapturing)
+        return;
+    m_state = next;
+    m_wasCapturing = capturing;
+    Q_EMIT stateChanged(next);
+}

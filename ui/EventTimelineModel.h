@@ -1,0 +1,44 @@
+// The events of one session document as a table, coloured by category.
+#pragma once
+
+#include <QAbstractTableModel>
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonObject>
+
+// Reads the document's events array on demand: a 50,000-event session costs no more to show
+// than the rows on screen.
+class EventTimelineModel : public QAbstractTableModel
+{
+    Q_OBJECT
+public:
+    enum Column
+    {
+        TimeColumn,
+        OffsetColumn,
+        CategoryColumn,
+        TypeColumn,
+        AgentColumn,
+        DetailColumn,
+        ColumnCount
+    };
+    static constexpr int EventRole = Qt::UserRole + 1; // the event's QJsonObject
+
+    explicit EventTimelineModel(QObject* parent = nullptr);
+
+    void setEvents(const QJsonArray& events);
+    QJsonObject eventAt(int row) const;
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation,
+                        int role = Qt::DisplayRole) const override;
+
+    // One line saying what the event was about: tool and target, prompt, response, message.
+    static QString detailOf(const QJsonObject& event);
+
+private:
+    QJsonArray m_events;
+    QDateTime m_start;
+};

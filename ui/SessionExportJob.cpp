@@ -1,0 +1,110 @@
+#include "SessionExportJob.h"
+
+#include "SessionStore.h"
+
+#include "TextFormat.h"
+
+#include <QFileInfo>
+#include <QLoggingCategory>
+#include <QProgressDialog>
+#include <QSaveFile>
+#include <QTimer>
+
+Q_LOGGING_CATEGORY(lcExport, "ea.ui.export")
+
+SessionExportJob::SessionExportJob(QList<Source> sources, SessionExporter::Format format,
+                                   QString target, QObject* parent)
+    : QObject(parent), m_sources(std::move(sources)), m_format(format), m_target(std::move(target))
+{}
+
+SessionExportJob::~SessionExportJob()
+{
+    if (m_file)
+        m_file->cancelWriting();
+    delete m_dialog;
+}
+
+void SessionExportJob::start(QWidget* dialogParent)
+{
+    m_file = std::make_unique<QSaveFile>(m_target);
+    if (!m_file->open(QIODevice::WriteOnly)) {
+        finish(false, tr("Cannot write %1: %2").arg(m_target, m_file->errorString()));
+        return;
+    }
+    m_exporter = std::make_unique<SessionExporter>(m_format, m_file.get());
+    if (!m_exporter->begin()) {
+        finish(false, tr("Cannot write %1: %2").arg(m_target, m_exporter->errorString()));
+        return;
+    }
+    m_reader = std::make_unique<SessionStore>(QFileInfo(m_target).absolutePath());
+    m_running = true;
+    if (dialogParent && m_sources.size() > DialogThreshold) {
+        m_dialog = new QProgressDialog(tr("Exporting sessions…"), tr("Cancel"), 0,
+                                       int(m_sources.size()), dialogParent);
+        m_dialog->setWindowTitle(tr("Export"));
+        m_dialog->setWindowModality(Qt::WindowModal);
+        m_dialog->setMinimumDuration(300);
+        connect(m_dialog, &QProgressDialog::canceled, this, &SessionExportJob::cancel);
+    }
+    QTimer::singleShot(0, this, &SessionExportJob::step);
+}
+
+void SessionExportJob::cancel()
+{
+    if (m_running)
+        finish(false, tr("Export cancelled; %1 was not written").arg(m_target));
+}
+
+void SessionExportJob::step()
+{
+    if (!m_running)
+        return;
+    if (m_next >= m_sources.size()) {
+        if (!m_exporter->finish() || !m_file->commit()) {
+            finish(false, tr("Cannot write %1: %2").arg(m_target, m_file->errorString()));
+            return;
+        }
+        m_file.reset();
+        QString text = tr("Exported %1 to %2")
+                           .arg(TextFormat::count(m_exporter->sessionsWritten(), tr("session"),
+                                                  tr("sessions")),
+                                m_target);
+        if (m_skipped > 0)
+            text += tr(" (%1 unreadable skipped)").arg(m_skipped);
+        finish(true, text);
+        return;
+    }
+    const Source& source = m_sources.at(m_next++);
+    QJsonObject doc = source.liveDocument;
+    if (doc.isEmpty()) {
+        QString error;
+        const auto loaded = m_reader->load(source.filePath, &error);
+        if (!loaded) {
+            qCWarning(lcExport).noquote() << "skipped:" << error;
+            ++m_skipped;
+        } else {
+            doc = *loaded;
+        }
+    }
+    if (!doc.isEmpty() && !m_exporter->add(doc)) {
+        finish(false, tr("Cannot write %1: %2").arg(m_target, m_exporter->errorString()));
+        return;
+    }
+    if (m_dialog)
+        m_dialog->setValue(m_next);
+    QTimer::singleShot(0, this, &SessionExportJob::step);
+}
+
+void SessionExportJob::finish(bool ok, const QString& message)
+{
+    m_running = false;
+    if (m_file) {
+        m_file->cancelWriting();
+        m_file.reset();
+    }
+    if (m_dialog) {
+        m_dialog->reset();
+        m_dialog->deleteLater();
+    }
+    Q_EMIT finished(ok, message);
+}

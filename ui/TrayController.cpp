@@ -1,0 +1,173 @@
+#include "TrayController.h"
+
+#include "Aggregator.h"
+#include "CaptureController.h"
+#include "CaptureService.h"
+#include "SessionListModel.h"
+
+#include "TextFormat.h"
+
+#include <QAction>
+#include <QDesktopServices>
+#include <QDir>
+#include <QIcon>
+#include <QLocale>
+#include <QLoggingCategory>
+#include <QMenu>
+#include <QUrl>
+
+Q_LOGGING_CATEGORY(lcTray, "ea.ui.tray")
+
+TrayController::Presentation TrayController::present(CaptureState state)
+{
+    switch (state) {
+    case CaptureState::Capturing:
+        return {QStringLiteral(":/icons/tray-capturing.svg"), tr("Capturing"), tr("Stop Capture"),
+                true};
+    case CaptureState::Connecting:
+        return {QStringLiteral(":/icons/tray-connecting.svg"), tr("Connecting…"),
+                tr("Stop Capture"), true};
+    case CaptureState::Reconnecting:
+        return {QStringLiteral(":/icons/tray-connecting.svg"), tr("Connection lost, reconnecting…"),
+                tr("Stop Capture"), true};
+    case CaptureState::Stopped:
+        return {QStringLiteral(":/icons/tray-stopped.svg"), tr("Stopped"), tr("Start Capture"),
+                false};
+    case CaptureState::Error:
+        return {QStringLiteral(":/icons/tray-error.svg"), tr("Error"), QString(), false};
+    }
+    return {};
+}
+
+TrayController::TrayController(CaptureController* capture, QObject* parent)
+    : QObject(parent), m_capture(capture), m_tray(std::make_unique<QSystemTrayIcon>()),
+      m_menu(std::make_unique<QMenu>())
+{
+    m_toggle = m_menu->addAction(QString());
+    connect(m_toggle, &QAction::triggered, m_capture, &CaptureController::toggle);
+    m_liveMenu = m_menu->addMenu(tr("Live Sessions"));
+    connect(m_liveMenu, &QMenu::aboutToShow, this, &TrayController::refreshLiveMenu);
+    m_menu->addSeparator();
+    QAction* browser = m_menu->addAction(QIcon::fromTheme(QStringLiteral("view-list-details")),
+                                         tr("Open Session Browser"));
+    connect(browser, &QAction::triggered, this, &TrayController::openBrowserRequested);
+    QAction* folder = m_menu->addAction(QIcon::fromTheme(QStringLiteral("folder-open")),
+                                        tr("Open Activity Folder"));
+    connect(folder, &QAction::triggered, this, &TrayController::openActivityFolder);
+    QAction* settings =
+        m_menu->addAction(QIcon::fromTheme(QStringLiteral("configure")), tr("Settings…"));
+    connect(settings, &QAction::triggered, this, &TrayController::openSettingsRequested);
+    m_menu->addSeparator();
+    QAction* quit =
+        m_menu->addAction(QIcon::fromTheme(QStringLiteral("application-exit")), tr("Quit"));
+    connect(quit, &QAction::triggered, this, &TrayController::quitRequested);
+
+    m_tray->setContextMenu(m_menu.get());
+    connect(m_tray.get(), &QSystemTrayIcon::activated, this, &TrayController::onActivated);
+    connect(m_capture, &CaptureController::stateChanged, this, &TrayController::updateState);
+    // The counts in the tooltip move with every event; once a second is plenty for a hover.
+    m_tooltipTimer.setInterval(1000);
+    connect(&m_tooltipTimer, &QTimer::timeout, this, &TrayController::updateToolTip);
+    m_tooltipTimer.start();
+    updateState();
+    refreshLiveMenu();
+}
+
+TrayController::~TrayController()
+{
+    // The menu must outlive the icon that points at it.
+    m_tray.reset();
+}
+
+void TrayController::show()
+{
+    m_tray->show();
+}
+
+QString TrayController::toolTip() const
+{
+    if (!m_capture)
+        return {};
+    const Presentation p = present(m_capture->state());
+    QString state = p.stateText;
+    if (m_capture->state() == CaptureState::Error && !m_capture->errorText().isEmpty())
+        state += QStringLiteral(": ") + m_capture->errorText();
+    const QLocale locale;
+    return tr("Event Aggregator — %1\nServer: %2\nLive sessions: %3\nEvents captured: %4")
+        .arg(state, m_capture->serverText(), locale.toString(m_capture->liveSessionCount()),
+             locale.toString(m_capture->eventsCaptured()));
+}
+
+void TrayController::updateState()
+{
+    if (!m_capture)
+        return;
+    const Presentation p = present(m_capture->state());
+    if (p.iconPath != m_iconPath) {
+        m_iconPath = p.iconPath;
+        m_tray->setIcon(QIcon(p.iconPath));
+    }
+    // In the error state the action offers what the user can do next.
+    m_toggle->setText(p.toggleText.isEmpty()
+                          ? (m_capture->isCapturing() ? tr("Stop Capture") : tr("Start Capture"))
+                          : p.toggleText);
+    m_toggle->setIcon(QIcon::fromTheme(m_capture->isCapturing()
+                                           ? QStringLiteral("media-playback-stop")
+                                           : QStringLiteral("media-playback-start")));
+    updateToolTip();
+}
+
+void TrayController::updateToolTip()
+{
+    const QString tip = toolTip();
+    if (m_tray->toolTip() != tip)
+        m_tray->setToolTip(tip);
+}
+
+void TrayController::refreshLiveMenu()
+{
+    m_liveMenu->clear();
+    const Aggregator& aggregator = m_capture->service().aggregator();
+    QStringList ids = aggregator.liveSessionIds();
+    // Most recent activity first: the session you are looking for is usually the busy one.
+    std::sort(ids.begin(), ids.end(), [&aggregator](const QString& a, const QString& b) {
+        return aggregator.liveSession(a)->lastEventTime() >
+               aggregator.liveSession(b)->lastEventTime();
+    });
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    for (const QString& id : std::as_const(ids)) {
+        const AgentSession* s = aggregator.liveSession(id);
+        const qint64 elapsed = s->startTime().isValid() ? s->startTime().msecsTo(now) : -1;
+        QString project = SessionListModel::projectName(s->workingDirectory());
+        if (project.isEmpty())
+            project = tr("(no project)");
+        const QString text =
+            tr("%1  %2 · %3 · %4")
+                .arg(SessionListModel::shortId(id), project,
+                     TextFormat::count(s->totalEvents(), tr("event"), tr("events")),
+                     SessionListModel::formatDuration(elapsed));
+        QAction* a = m_liveMenu->addAction(text);
+        a->setToolTip(s->workingDirectory());
+        connect(a, &QAction::triggered, this, [this, id] { Q_EMIT openSessionRequested(id); });
+    }
+    if (ids.isEmpty())
+        m_liveMenu->addAction(tr("No live sessions"))->setEnabled(false);
+    m_liveMenu->setTitle(ids.isEmpty() ? tr("Live Sessions")
+                                       : tr("Live Sessions (%1)").arg(ids.size()));
+}
+
+void TrayController::onActivated(QSystemTrayIcon::ActivationReason reason)
+{
+    if (reason == QSystemTrayIcon::Trigger)
+        m_capture->toggle();
+    else if (reason == QSystemTrayIcon::MiddleClick)
+        Q_EMIT openBrowserRequested();
+}
+
+void TrayController::openActivityFolder()
+{
+    const QString dir = m_capture->settings().activityDirectory;
+    QDir().mkpath(dir);
+    if (!QDesktopServices::openUrl(QUrl::fromLocalFile(dir)))
+        qCWarning(lcTray).noquote() << "no file manager could open" << dir;
+}

@@ -1,0 +1,65 @@
+// The system tray icon: shows the capture state at a glance and is the app's main menu.
+#pragma once
+
+#include "CaptureState.h"
+
+#include <QObject>
+#include <QPointer>
+#include <QString>
+#include <QSystemTrayIcon>
+#include <QTimer>
+
+#include <memory>
+
+class CaptureController;
+class QAction;
+class QMenu;
+
+class TrayController : public QObject
+{
+    Q_OBJECT
+public:
+    // How one state looks: kept apart from the widgets so it can be checked directly.
+    struct Presentation
+    {
+        QString iconPath;   // an SVG in the resources
+        QString stateText;  // "Capturing", "Connecting…", ...
+        QString toggleText; // the Start/Stop action
+        bool capturing = false;
+    };
+    static Presentation present(CaptureState state);
+
+    explicit TrayController(CaptureController* capture, QObject* parent = nullptr);
+    ~TrayController() override;
+
+    void show();
+    QSystemTrayIcon* trayIcon() const { return m_tray.get(); }
+    QMenu* menu() const { return m_menu.get(); }
+    QMenu* liveMenu() const { return m_liveMenu; }
+    QAction* toggleAction() const { return m_toggle; }
+    QString toolTip() const;
+    QString currentIconPath() const { return m_iconPath; }
+
+    // Fills the "Live sessions" submenu from the aggregator (done each time it opens).
+    void refreshLiveMenu();
+
+Q_SIGNALS:
+    void openBrowserRequested();
+    void openSessionRequested(const QString& sessionId);
+    void openSettingsRequested();
+    void quitRequested();
+
+private:
+    void updateState();
+    void updateToolTip();
+    void onActivated(QSystemTrayIcon::ActivationReason reason);
+    void openActivityFolder();
+
+    QPointer<CaptureController> m_capture;
+    std::unique_ptr<QSystemTrayIcon> m_tray;
+    std::unique_ptr<QMenu> m_menu;
+    QMenu* m_liveMenu = nullptr;
+    QAction* m_toggle = nullptr;
+    QString m_iconPath;
+    QTimer m_tooltipTimer;
+};
