@@ -2,6 +2,7 @@
 
 #include "EventNormalizer.h"
 #include "IsoTime.h"
+#include "JsonView.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -9,9 +10,19 @@
 
 #include <algorithm>
 #include <numeric>
+#include <type_traits>
 #include <utility>
 
 Q_LOGGING_CATEGORY(lcSession, "ea.aggregation.session")
+
+// What a tool result says about its call.
+struct ToolOutcome
+{
+    bool success = true;
+    std::optional<int> exitCode;
+    QString error;
+    qint64 durationMs = -1;
+};
 
 namespace {
 
@@ -25,19 +36,22 @@ QString mainAgent()
     return QStringLiteral("main");
 }
 
-QJsonObject objectAt(const QJsonObject& object, const char* key)
+// Payload readers work on QJsonObject and on JsonViewObject (the same reading API over the
+// held bytes, without building a document), so each rule is written once for both.
+template <typename Object> Object objectAt(const Object& object, const char* key)
 {
-    const QJsonValue v = object.value(QLatin1String(key));
-    return v.isObject() ? v.toObject() : QJsonObject();
+    const auto v = object.value(QLatin1String(key));
+    return v.isObject() ? v.toObject() : Object();
 }
 
-QString stringAt(const QJsonObject& object, const char* key)
+template <typename Object> QString stringAt(const Object& object, const char* key)
 {
-    const QJsonValue v = object.value(QLatin1String(key));
+    const auto v = object.value(QLatin1String(key));
     return v.isString() ? v.toString() : QString();
 }
 
-QString firstString(std::initializer_list<std::pair<const QJsonObject*, const char*>> sources)
+template <typename Object>
+QString firstString(std::initializer_list<std::pair<const Object*, const char*>> sources)
 {
     for (const auto& [object, key] : sources) {
         QString value = stringAt(*object, key);
@@ -45,6 +59,11 @@ QString firstString(std::initializer_list<std::pair<const QJsonObject*, const ch
             return value;
     }
     return {};
+}
+
+QString firstString(std::initializer_list<std::pair<const QJsonObject*, const char*>> sources)
+{
+    return firstString<QJsonObject>(sources);
 }
 
 QJsonObject parseObject(const QByteArray& raw)
@@ -57,6 +76,54 @@ QJsonObject dataOf(const QJsonObject& payload)
 {
     const QJsonValue inner = payload.value(QLatin1String("data"));
     return inner.isObject() ? inner.toObject() : payload;
+}
+
+// The wrapper's "data" object, or the whole payload, read through a view.
+JsonViewObject dataOf(const JsonViewObject& payload)
+{
+    const JsonViewValue inner = payload.value(QLatin1String("data"));
+    return inner.isObject() ? inner.toObject() : payload;
+}
+
+// What IsoTime::toString(QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC)) gives
+// ("2026-07-27T16:30:05.120Z"), without QDateTime; false outside the years 1000-9999.
+bool appendIsoUtc(qint64 ms, QByteArray* out)
+{
+    qint64 days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
+    const qint64 msOfDay = ms - days * 86400000;
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    days += 719468;
+    const qint64 era = (days >= 0 ? days : days - 146096) / 146097;
+    const qint64 doe = days - era * 146097;
+    const qint64 yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const qint64 doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const qint64 mp = (5 * doy + 2) / 153;
+    const qint64 day = doy - (153 * mp + 2) / 5 + 1;
+    const qint64 month = mp < 10 ? mp + 3 : mp - 9;
+    const qint64 year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    if (year < 1000 || year > 9999)
+        return false;
+    char b[24];
+    const auto put = [&b](int at, qint64 v, int width) {
+        for (int i = width - 1; i >= 0; --i, v /= 10)
+            b[at + i] = char('0' + v % 10);
+    };
+    put(0, year, 4);
+    b[4] = '-';
+    put(5, month, 2);
+    b[7] = '-';
+    put(8, day, 2);
+    b[10] = 'T';
+    put(11, msOfDay / 3600000, 2);
+    b[13] = ':';
+    put(14, msOfDay / 60000 % 60, 2);
+    b[16] = ':';
+    put(17, msOfDay / 1000 % 60, 2);
+    b[19] = '.';
+    put(20, msOfDay % 1000, 3);
+    b[23] = 'Z';
+    out->append(b, 24);
+    return true;
 }
 
 QJsonValue stringOrNull(const QString& s)
@@ -79,24 +146,16 @@ QJsonObject countsJson(const QMap<QString, int>& counts)
     return o;
 }
 
-struct Outcome
-{
-    bool success = true;
-    std::optional<int> exitCode;
-    QString error;
-    qint64 durationMs = -1;
-};
-
 // What a post_tool says about the call. Current servers send success/status/exit_code; raw
 // Claude Code hooks only a tool_response, which may carry success or is_error.
-Outcome outcomeOf(const QJsonObject& data)
+template <typename Object> ToolOutcome outcomeOf(const Object& data)
 {
-    Outcome out;
-    const QJsonObject summary = objectAt(data, "result_summary");
-    const QJsonObject response = objectAt(data, "tool_response");
-    const QJsonValue exit = data.contains(QLatin1String("exit_code"))
-                                ? data.value(QLatin1String("exit_code"))
-                                : summary.value(QLatin1String("exit_code"));
+    ToolOutcome out;
+    const Object summary = objectAt(data, "result_summary");
+    const Object response = objectAt(data, "tool_response");
+    const auto exit = data.contains(QLatin1String("exit_code"))
+                          ? data.value(QLatin1String("exit_code"))
+                          : summary.value(QLatin1String("exit_code"));
     if (exit.isDouble())
         out.exitCode = exit.toInt();
     const QString status = stringAt(data, "status");
@@ -111,41 +170,49 @@ Outcome outcomeOf(const QJsonObject& data)
     else if (out.exitCode)
         out.success = *out.exitCode == 0;
     if (!out.success) {
-        out.error = firstString({{&data, "error"},
-                                 {&data, "error_message"},
-                                 {&summary, "error"},
-                                 {&summary, "error_preview"},
-                                 {&response, "error"}});
+        out.error = firstString<Object>({{&data, "error"},
+                                         {&data, "error_message"},
+                                         {&summary, "error"},
+                                         {&summary, "error_preview"},
+                                         {&response, "error"}});
         if (out.error.isEmpty())
             out.error =
                 !status.isEmpty() && status != u"success" ? status : QStringLiteral("failed");
     }
-    const QJsonValue duration = data.value(QLatin1String("duration_ms"));
+    const auto duration = data.value(QLatin1String("duration_ms"));
     if (duration.isDouble() && duration.toDouble() >= 0)
         out.durationMs = qint64(duration.toDouble());
     return out;
 }
 
 // Text a subagent or Task result hands back, if the payload carries any.
-QString resultText(const QJsonObject& data)
+template <typename Object> QString resultText(const Object& data)
 {
-    const QJsonObject structured = objectAt(data, "structured_response");
-    QString text = firstString({{&structured, "results"},
-                                {&data, "response"},
-                                {&data, "result"},
-                                {&data, "output"},
-                                {&data, "response_text"}});
+    const Object structured = objectAt(data, "structured_response");
+    QString text = firstString<Object>({{&structured, "results"},
+                                        {&data, "response"},
+                                        {&data, "result"},
+                                        {&data, "output"},
+                                        {&data, "response_text"}});
     if (!text.isEmpty())
         return text;
     // Claude Code's Task tool_response: {"content":[{"type":"text","text":"..."}]}
-    const QJsonArray content =
-        objectAt(data, "tool_response").value(QLatin1String("content")).toArray();
-    for (const QJsonValue& part : content) {
-        const QString t = part.toObject().value(QLatin1String("text")).toString();
+    const auto content = objectAt(data, "tool_response").value(QLatin1String("content")).toArray();
+    for (qsizetype i = 0; i < content.size(); ++i) {
+        const QString t = content.at(i).toObject().value(QLatin1String("text")).toString();
         if (!t.isEmpty())
             return t;
     }
     return {};
+}
+
+// A value read through a view, as the QJsonValue parsing its bytes gives.
+QJsonValue toQt(const JsonViewValue& v, const JsonView& view)
+{
+    if (v.isUndefined())
+        return QJsonValue(QJsonValue::Undefined);
+    const QByteArray text = '[' + view.text(v.node()).toByteArray() + ']';
+    return QJsonDocument::fromJson(text).array().at(0);
 }
 
 } // namespace
@@ -218,8 +285,21 @@ AgentSession::AddResult AgentSession::addEvent(const ClaudeEvent& event)
         return AddResult::Filtered;
     }
 
-    const QJsonObject payload = parseObject(event.raw);
-    const QJsonObject data = dataOf(payload);
+    // The payload is parsed into a QJsonObject only when a rule needs more than a field or two
+    // (delegations, todos, prompts...). Tool calls and results, the bulk of any session, read
+    // what they need through a JsonView of the held bytes.
+    std::optional<QJsonObject> payloadCache;
+    std::optional<QJsonObject> dataCache;
+    const auto payloadObject = [&]() -> const QJsonObject& {
+        if (!payloadCache)
+            payloadCache = parseObject(event.raw);
+        return *payloadCache;
+    };
+    const auto dataObject = [&]() -> const QJsonObject& {
+        if (!dataCache)
+            dataCache = dataOf(payloadObject());
+        return *dataCache;
+    };
     const qsizetype eventIndex = m_events.size();
 
     // The closing event of a delegation belongs to it; a Task result belongs to the caller.
@@ -250,28 +330,51 @@ AgentSession::AddResult AgentSession::addEvent(const ClaudeEvent& event)
     m_events.append(std::move(held));
 
     ++m_categoryCounts[event.category];
-    ++m_eventCounts[m_names.at(m_events.last().subtype)];
+    const quint16 subtypeIndex = m_events.last().subtype;
+    if (m_subtypeCounts.size() <= subtypeIndex)
+        m_subtypeCounts.resize(subtypeIndex + 1);
+    ++m_subtypeCounts[subtypeIndex];
+
+    // Reads the data object through a JsonView of the held bytes when it can, else through
+    // the parsed QJsonObject: the same rules either way (see the templates above).
+    thread_local JsonView view;
+    const auto withData = [&](auto&& f) {
+        if (EventNormalizer::fastPathEnabled() && view.parse(event.raw) &&
+            view.isObject(view.root()))
+            return f(dataOf(view.object(view.root())));
+        return f(dataObject());
+    };
 
     const QString& subtype = event.subtype;
     if (subtype == u"pre_tool") {
         if (event.isDelegationTool())
-            openDelegation(event, data, at, context);
+            withData([&](const auto& data) { openDelegation(event, data, at, context); });
         else
-            addToolPre(event, data, at, eventIndex, context);
+            addToolPre(event, event.toolName == u"TodoWrite" ? &dataObject() : nullptr, at,
+                       eventIndex, context);
     } else if (subtype == u"post_tool") {
         if (event.isDelegationTool()) {
             if (target >= 0)
-                applyDelegationResult(target, event, data, at);
+                withData([&](const auto& data) { applyDelegationResult(target, event, data, at); });
             else
                 qCDebug(lcSession) << "Task result without its delegation in" << m_sessionId;
         } else {
-            addToolPost(event, data, at, eventIndex, context);
+            withData([&](const auto& data) {
+                addToolPost(event, outcomeOf(data), at, eventIndex, context);
+            });
         }
     } else if (subtype == u"user_prompt") {
-        if (m_initialPrompt.isEmpty())
-            m_initialPrompt = firstString({{&data, "prompt_text"}, {&data, "prompt"}});
+        if (m_initialPrompt.isEmpty()) {
+            m_initialPrompt = withData([](const auto& data) {
+                using Object = std::decay_t<decltype(data)>;
+                return firstString<Object>({{&data, "prompt_text"}, {&data, "prompt"}});
+            });
+        }
     } else if (subtype == u"assistant_response") {
-        const QString text = firstString({{&data, "response_text"}, {&data, "response"}});
+        const QString text = withData([](const auto& data) {
+            using Object = std::decay_t<decltype(data)>;
+            return firstString<Object>({{&data, "response_text"}, {&data, "response"}});
+        });
         if (!text.isEmpty())
             m_finalResponse = text;
     } else if (subtype == u"subagent_start") {
@@ -279,22 +382,32 @@ AgentSession::AddResult AgentSession::addEvent(const ClaudeEvent& event)
             Delegation& d = m_delegations[context];
             d.subagentStarted = true;
             if (d.agentId.isEmpty())
-                d.agentId = stringAt(data, "agent_id");
+                d.agentId = withData([](const auto& data) { return stringAt(data, "agent_id"); });
         }
     } else if (subtype == u"subagent_stop") {
         if (target >= 0) {
-            applySubagentStop(target, event, data, at);
+            withData([&](const auto& data) { applySubagentStop(target, event, data, at); });
         } else {
             if (m_unmatchedStops.size() < kMaxUnmatchedStops)
                 m_unmatchedStops.append(at);
             qCDebug(lcSession) << "SubagentStop without an open delegation in" << m_sessionId;
         }
     } else if (subtype == u"todo_updated") {
-        noteTodos(context, data.value(QLatin1String("todos")));
+        if (context >= 0) { // todos are kept per delegation only
+            noteTodos(context, withData([](const auto& data) {
+                          const auto todos = data.value(QLatin1String("todos"));
+                          if constexpr (std::is_same_v<std::decay_t<decltype(data)>, QJsonObject>)
+                              return QJsonValue(todos);
+                          else
+                              return todos.isArray() ? toQt(todos, view) : QJsonValue();
+                      }));
+        }
     } else if (event.category == EventCategory::Memory) {
         if (context >= 0)
-            m_delegations[context].memoryUpdates.append(data);
+            m_delegations[context].memoryUpdates.append(dataObject());
     } else if (subtype == u"session_start") {
+        const QJsonObject& payload = payloadObject();
+        const QJsonObject& data = dataObject();
         const QString launch = stringAt(data, "launch_method");
         if (!launch.isEmpty())
             m_launchMethod = launch;
@@ -374,17 +487,18 @@ int AgentSession::delegationForResult(const ClaudeEvent& event) const
     return -1;
 }
 
-void AgentSession::openDelegation(const ClaudeEvent& event, const QJsonObject& data,
+template <typename Object>
+void AgentSession::openDelegation(const ClaudeEvent& event, const Object& data,
                                   const QDateTime& at, int parent)
 {
-    const QJsonObject details = objectAt(data, "delegation_details");
-    const QJsonObject params = objectAt(data, "tool_parameters");
-    const QJsonObject input = objectAt(data, "tool_input");
+    const Object details = objectAt(data, "delegation_details");
+    const Object params = objectAt(data, "tool_parameters");
+    const Object input = objectAt(data, "tool_input");
     Delegation d;
     d.agentType = intern(event.agentType.isEmpty() ? QStringLiteral("unknown") : event.agentType);
-    d.taskDescription =
-        firstString({{&details, "description"}, {&params, "description"}, {&input, "description"}});
-    d.prompt = firstString({{&details, "prompt"}, {&params, "prompt"}, {&input, "prompt"}});
+    d.taskDescription = firstString<Object>(
+        {{&details, "description"}, {&params, "description"}, {&input, "description"}});
+    d.prompt = firstString<Object>({{&details, "prompt"}, {&params, "prompt"}, {&input, "prompt"}});
     d.correlationId = event.correlationId;
     d.startTime = at;
     d.parent = parent;
@@ -418,11 +532,12 @@ void AgentSession::closeDelegation(int index, const QDateTime& at)
     }
 }
 
-void AgentSession::applyDelegationResult(int index, const ClaudeEvent& event,
-                                         const QJsonObject& data, const QDateTime& at)
+template <typename Object>
+void AgentSession::applyDelegationResult(int index, const ClaudeEvent& event, const Object& data,
+                                         const QDateTime& at)
 {
     Q_UNUSED(event)
-    const Outcome outcome = outcomeOf(data);
+    const ToolOutcome outcome = outcomeOf(data);
     Delegation& d = m_delegations[index];
     d.resultReceived = true;
     if (!outcome.success) {
@@ -435,7 +550,8 @@ void AgentSession::applyDelegationResult(int index, const ClaudeEvent& event,
     closeDelegation(index, at);
 }
 
-void AgentSession::applySubagentStop(int index, const ClaudeEvent& event, const QJsonObject& data,
+template <typename Object>
+void AgentSession::applySubagentStop(int index, const ClaudeEvent& event, const Object& data,
                                      const QDateTime& at)
 {
     Q_UNUSED(event)
@@ -456,10 +572,10 @@ void AgentSession::applySubagentStop(int index, const ClaudeEvent& event, const 
     const QString text = resultText(data);
     if (!text.isEmpty())
         d.response = text;
-    const QJsonArray files =
+    const auto files =
         objectAt(data, "structured_response").value(QLatin1String("files_modified")).toArray();
-    for (const QJsonValue& f : files) {
-        const QString path = f.toString();
+    for (qsizetype i = 0; i < files.size(); ++i) {
+        const QString path = files.at(i).toString();
         if (!path.isEmpty() && !d.fileChanges.contains(path))
             d.fileChanges.append(path);
     }
@@ -472,12 +588,13 @@ void AgentSession::noteTodos(int context, const QJsonValue& todos)
         m_delegations[context].todosModified.append(todos);
 }
 
-void AgentSession::addToolPre(const ClaudeEvent& event, const QJsonObject& data,
+void AgentSession::addToolPre(const ClaudeEvent& event, const QJsonObject* todoData,
                               const QDateTime& at, qsizetype eventIndex, int context)
 {
     const QString toolName =
         intern(event.toolName.isEmpty() ? QStringLiteral("unknown") : event.toolName);
-    if (toolName == u"TodoWrite") {
+    if (toolName == u"TodoWrite" && todoData) {
+        const QJsonObject& data = *todoData;
         const QJsonObject params = objectAt(data, "tool_parameters");
         const QJsonObject input = objectAt(data, "tool_input");
         noteTodos(context, params.contains(QLatin1String("todos"))
@@ -523,12 +640,11 @@ void AgentSession::addToolPre(const ClaudeEvent& event, const QJsonObject& data,
     ++m_toolCounts[toolName];
 }
 
-void AgentSession::addToolPost(const ClaudeEvent& event, const QJsonObject& data,
+void AgentSession::addToolPost(const ClaudeEvent& event, const ToolOutcome& outcome,
                                const QDateTime& at, qsizetype eventIndex, int context)
 {
     const QString toolName =
         intern(event.toolName.isEmpty() ? QStringLiteral("unknown") : event.toolName);
-    const Outcome outcome = outcomeOf(data);
 
     // By correlation id when there is one, else the oldest unmatched call of the same tool by
     // the same agent: parallel calls of one tool are only told apart by their ids.
@@ -602,6 +718,16 @@ ClaudeEvent AgentSession::eventAt(qsizetype index) const
     return event;
 }
 
+QMap<QString, int> AgentSession::eventCounts() const
+{
+    QMap<QString, int> counts;
+    for (qsizetype i = 0; i < m_subtypeCounts.size(); ++i) {
+        if (m_subtypeCounts.at(i) > 0)
+            counts.insert(m_names.at(i), m_subtypeCounts.at(i));
+    }
+    return counts;
+}
+
 QString AgentSession::eventAgentContext(qsizetype index) const
 {
     if (index < 0 || index >= m_events.size())
@@ -622,27 +748,60 @@ QList<quint64> AgentSession::eventIdentities() const
 ToolOperation AgentSession::materialize(const ToolOperation& source) const
 {
     ToolOperation op = source;
+    // Fast path: find the input/output object in the held bytes and parse only that object.
+    thread_local JsonView view;
+    const auto viewed = [this](qsizetype index) {
+        return EventNormalizer::fastPathEnabled() && view.parse(m_events.at(index).raw) &&
+               view.isObject(view.root());
+    };
+    const auto firstNonEmpty = [](std::initializer_list<JsonViewObject> candidates) {
+        for (const JsonViewObject& c : candidates) {
+            if (!c.isEmpty())
+                return QJsonDocument::fromJson(view.text(c.node()).toByteArray()).object();
+        }
+        return QJsonObject();
+    };
     if (op.preEvent >= 0 && op.preEvent < m_events.size()) {
-        const QJsonObject payload = parseObject(m_events.at(op.preEvent).raw);
-        const QJsonObject data = dataOf(payload);
-        for (const QJsonObject& candidate :
-             {objectAt(data, "tool_parameters"), objectAt(data, "tool_input"),
-              objectAt(payload, "tool_input")}) {
-            if (!candidate.isEmpty()) {
-                op.inputData = candidate;
-                break;
+        if (viewed(op.preEvent)) {
+            const JsonViewObject payload = view.object(view.root());
+            const JsonViewObject data = dataOf(payload);
+            const QJsonObject found =
+                firstNonEmpty({objectAt(data, "tool_parameters"), objectAt(data, "tool_input"),
+                               objectAt(payload, "tool_input")});
+            if (!found.isEmpty())
+                op.inputData = found;
+        } else {
+            const QJsonObject payload = parseObject(m_events.at(op.preEvent).raw);
+            const QJsonObject data = dataOf(payload);
+            for (const QJsonObject& candidate :
+                 {objectAt(data, "tool_parameters"), objectAt(data, "tool_input"),
+                  objectAt(payload, "tool_input")}) {
+                if (!candidate.isEmpty()) {
+                    op.inputData = candidate;
+                    break;
+                }
             }
         }
     }
     if (op.postEvent >= 0 && op.postEvent < m_events.size()) {
-        const QJsonObject payload = parseObject(m_events.at(op.postEvent).raw);
-        const QJsonObject data = dataOf(payload);
-        for (const QJsonObject& candidate :
-             {objectAt(data, "result_summary"), objectAt(data, "tool_response"),
-              objectAt(data, "tool_output"), objectAt(payload, "tool_response")}) {
-            if (!candidate.isEmpty()) {
-                op.outputData = candidate;
-                break;
+        if (viewed(op.postEvent)) {
+            const JsonViewObject payload = view.object(view.root());
+            const JsonViewObject data = dataOf(payload);
+            const QJsonObject found =
+                firstNonEmpty({objectAt(data, "result_summary"), objectAt(data, "tool_response"),
+                               objectAt(data, "tool_output"), objectAt(payload, "tool_response")});
+            if (!found.isEmpty())
+                op.outputData = found;
+        } else {
+            const QJsonObject payload = parseObject(m_events.at(op.postEvent).raw);
+            const QJsonObject data = dataOf(payload);
+            for (const QJsonObject& candidate :
+                 {objectAt(data, "result_summary"), objectAt(data, "tool_response"),
+                  objectAt(data, "tool_output"), objectAt(payload, "tool_response")}) {
+                if (!candidate.isEmpty()) {
+                    op.outputData = candidate;
+                    break;
+                }
             }
         }
     }
@@ -845,6 +1004,94 @@ QJsonObject AgentSession::eventJson(const HeldEvent& held) const
     return o;
 }
 
+QJsonArray AgentSession::eventsJson(const QList<qsizetype>& order) const
+{
+    QJsonArray events;
+    if (!EventNormalizer::fastPathEnabled()) {
+        for (const qsizetype i : order)
+            events.append(eventJson(m_events.at(i)));
+        return events;
+    }
+    // Building thousands of QJsonObjects key by key is the slow part of a save. Instead each
+    // event is written as JSON text (its "data" is a slice of the held canonical bytes) and
+    // every few thousand events are parsed in one go: the same objects, built by the parser.
+    thread_local JsonView view;
+    constexpr qsizetype Chunk = 4096;
+    QByteArray text;
+    for (qsizetype from = 0; from < order.size(); from += Chunk) {
+        const qsizetype to = std::min(order.size(), from + Chunk);
+        text.clear();
+        text.reserve((to - from) * 640);
+        text.append('[');
+        for (qsizetype k = from; k < to; ++k) {
+            const HeldEvent& held = m_events.at(order.at(k));
+            if (k > from)
+                text.append(',');
+            if (!view.parse(held.raw) || !view.isObject(view.root())) {
+                text.append(QJsonDocument(eventJson(held)).toJson(QJsonDocument::Compact));
+                continue;
+            }
+            const JsonViewObject payload = view.object(view.root());
+            const JsonViewObject data = dataOf(payload);
+            text.append("{\"agent_context\":");
+            if (held.delegation >= 0)
+                JsonView::appendString(agentTypeOf(held.delegation), &text);
+            else
+                text.append("null");
+            text.append(",\"category\":");
+            JsonView::appendString(EventCategory(EventCategory::Value(held.category)).name(), &text);
+            text.append(",\"correlation_id\":");
+            const QString correlation = EventNormalizer::correlationIdOf(payload);
+            if (correlation.isEmpty())
+                text.append("null");
+            else
+                JsonView::appendString(correlation, &text);
+            text.append(",\"data\":");
+            text.append(view.text(data.node()));
+            text.append(",\"event_name\":");
+            JsonView::appendString(m_names.value(held.eventName), &text);
+            text.append(",\"event_type\":");
+            JsonView::appendString(m_names.value(held.subtype), &text);
+            text.append(",\"id\":\"");
+            text.append(QByteArray::number(held.identity, 16).rightJustified(16, '0'));
+            text.append("\",\"session_id\":");
+            JsonView::appendString(m_sessionId, &text);
+            text.append(",\"timestamp\":");
+            const qsizetype before = text.size();
+            text.append('"');
+            if (appendIsoUtc(held.timestampMs, &text)) {
+                text.append('"');
+            } else {
+                text.truncate(before);
+                const QJsonValue t =
+                    IsoTime::toJson(QDateTime::fromMSecsSinceEpoch(held.timestampMs, Qt::UTC));
+                if (t.isString())
+                    JsonView::appendString(t.toString(), &text);
+                else
+                    text.append("null");
+            }
+            if (held.timestampFromReceipt)
+                text.append(",\"timestamp_from_receipt\":true");
+            text.append('}');
+        }
+        text.append(']');
+        QJsonParseError error;
+        const QJsonArray chunk = QJsonDocument::fromJson(text, &error).array();
+        if (error.error != QJsonParseError::NoError || chunk.size() != to - from) {
+            qCWarning(lcSession) << "falling back to building events one by one:"
+                                 << error.errorString();
+            for (qsizetype k = from; k < to; ++k)
+                events.append(eventJson(m_events.at(order.at(k))));
+            continue;
+        }
+        if (from == 0 && to == order.size())
+            return chunk;
+        for (const QJsonValue& e : chunk)
+            events.append(e);
+    }
+    return events;
+}
+
 QJsonObject AgentSession::metricsJson(const QList<ToolOperation>& operations) const
 {
     int fileOperations = 0;
@@ -862,7 +1109,7 @@ QJsonObject AgentSession::metricsJson(const QList<ToolOperation>& operations) co
 
     QJsonObject m;
     m.insert(QLatin1String("total_events"), totalEvents());
-    m.insert(QLatin1String("event_counts"), countsJson(m_eventCounts));
+    m.insert(QLatin1String("event_counts"), countsJson(eventCounts()));
     m.insert(QLatin1String("agents_used"), QJsonArray::fromStringList(agentsUsed()));
     m.insert(QLatin1String("tools_used"), QJsonArray::fromStringList(m_toolCounts.keys()));
     m.insert(QLatin1String("files_modified"), QJsonArray::fromStringList(filesModified()));
@@ -891,9 +1138,7 @@ QJsonObject AgentSession::toJson() const
     std::stable_sort(order.begin(), order.end(), [this](qsizetype a, qsizetype b) {
         return m_events.at(a).timestampMs < m_events.at(b).timestampMs;
     });
-    QJsonArray events;
-    for (const qsizetype i : order)
-        events.append(eventJson(m_events.at(i)));
+    const QJsonArray events = eventsJson(order);
 
     const QList<ToolOperation> operations = toolOperations();
     QJsonArray operationsJson;

@@ -8,6 +8,7 @@
 #include "ToolOperation.h"
 
 #include <QDateTime>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QList>
 #include <QMap>
@@ -17,6 +18,8 @@
 
 #include <array>
 #include <optional>
+
+struct ToolOutcome; // what a tool result says about its call (AgentSession.cpp)
 
 class AgentSession
 {
@@ -86,7 +89,7 @@ public:
     qsizetype openDelegationCount() const { return m_openDelegations.size(); }
 
     int totalEvents() const { return int(m_events.size()); }
-    QMap<QString, int> eventCounts() const { return m_eventCounts; } // by normalized subtype
+    QMap<QString, int> eventCounts() const; // by normalized subtype
     int categoryCount(EventCategory category) const { return m_categoryCounts[category]; }
     QMap<QString, int> toolCounts() const { return m_toolCounts; } // Task/Agent excluded
     QStringList filesRead() const;     // sorted; reads that failed do not count
@@ -138,20 +141,26 @@ private:
     int delegationCaller(int current) const;
     int delegationForStop(const ClaudeEvent& event) const;
     int delegationForResult(const ClaudeEvent& event) const;
-    void openDelegation(const ClaudeEvent& event, const QJsonObject& data, const QDateTime& at,
+    // Data readers: QJsonObject, or JsonViewObject over the held bytes (AgentSession.cpp).
+    template <typename Object>
+    void openDelegation(const ClaudeEvent& event, const Object& data, const QDateTime& at,
                         int parent);
     void closeDelegation(int index, const QDateTime& at);
-    void applyDelegationResult(int index, const ClaudeEvent& event, const QJsonObject& data,
+    template <typename Object>
+    void applyDelegationResult(int index, const ClaudeEvent& event, const Object& data,
                                const QDateTime& at);
-    void applySubagentStop(int index, const ClaudeEvent& event, const QJsonObject& data,
+    template <typename Object>
+    void applySubagentStop(int index, const ClaudeEvent& event, const Object& data,
                            const QDateTime& at);
-    void addToolPre(const ClaudeEvent& event, const QJsonObject& data, const QDateTime& at,
+    // todoData: the payload's data object, needed (and given) only for TodoWrite calls.
+    void addToolPre(const ClaudeEvent& event, const QJsonObject* todoData, const QDateTime& at,
                     qsizetype eventIndex, int context);
-    void addToolPost(const ClaudeEvent& event, const QJsonObject& data, const QDateTime& at,
+    void addToolPost(const ClaudeEvent& event, const ToolOutcome& outcome, const QDateTime& at,
                      qsizetype eventIndex, int context);
     void noteTodos(int context, const QJsonValue& todos);
     ToolOperation materialize(const ToolOperation& op) const;
     QJsonObject eventJson(const HeldEvent& held) const;
+    QJsonArray eventsJson(const QList<qsizetype>& order) const;
     QJsonObject metricsJson(const QList<ToolOperation>& operations) const;
 
     QString m_sessionId;
@@ -182,7 +191,7 @@ private:
 
     std::array<int, EventCategory::Count> m_categoryCounts{};
     std::array<int, EventCategory::Count> m_filteredCounts{};
-    QMap<QString, int> m_eventCounts;
+    QList<int> m_subtypeCounts; // stored events by subtype, indexed like m_names
     QMap<QString, int> m_toolCounts;
     QSet<QString> m_fileEventReads; // from file_event, which names no tool
     QSet<QString> m_fileEventWrites;

@@ -1,14 +1,25 @@
 #include "EventNormalizer.h"
 
+#include "JsonView.h"
+
 #include <QCryptographicHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonParseError>
 #include <QLoggingCategory>
+#include <QVarLengthArray>
 #include <QtEndian>
 
+#include <atomic>
 #include <cmath>
+#include <cstring>
 #include <initializer_list>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
+#include <immintrin.h>
+#define EA_HAVE_SHANI_CODE 1
+#endif
 
 Q_LOGGING_CATEGORY(lcNormalizer, "ea.aggregation.normalizer")
 
@@ -116,40 +127,44 @@ constexpr Alias kAliases[] = {
 // Wrapper types that say which channel carried the event, not what happened.
 bool isWrapperType(QStringView type)
 {
-    static constexpr const char16_t* kWrappers[] = {
+    // QStringViews built at compile time: no length to compute per call.
+    static constexpr QStringView kWrappers[] = {
         u"hook",        u"claude_event",   u"tool_event", u"hook_event",   u"session_event",
         u"agent_event", u"response_event", u"file_event", u"system_event", u"mpm_event",
     };
-    for (const char16_t* w : kWrappers) {
-        if (type == QStringView(w))
+    for (const QStringView w : kWrappers) {
+        if (type == w)
             return true;
     }
     return false;
 }
 
-QString stringAt(const QJsonObject& object, const char* key)
+// Payloads are read through QJsonObject (history entries, reopened session files) or through
+// a JsonView of the received bytes (the live path); JsonViewObject/JsonViewValue have the same
+// reading API, so every rule below is written once and reads both the same way.
+template <typename Object> QString stringAt(const Object& object, const char* key)
 {
-    const QJsonValue v = object.value(QLatin1String(key));
+    const auto v = object.value(QLatin1String(key));
     return v.isString() ? v.toString() : QString();
 }
 
-QJsonObject objectAt(const QJsonObject& object, const char* key)
+template <typename Object> Object objectAt(const Object& object, const char* key)
 {
-    const QJsonValue v = object.value(QLatin1String(key));
-    return v.isObject() ? v.toObject() : QJsonObject();
+    const auto v = object.value(QLatin1String(key));
+    return v.isObject() ? v.toObject() : Object();
 }
 
 // A (object, key) lookup list: the first non-empty string wins. Wrong types are skipped, not
 // coerced: a numeric session id is as good as none.
-struct Source
+template <typename Object> struct Source
 {
-    const QJsonObject* object;
+    const Object* object;
     const char* key;
 };
 
-QString firstString(std::initializer_list<Source> sources)
+template <typename Object> QString firstString(std::initializer_list<Source<Object>> sources)
 {
-    for (const Source& s : sources) {
+    for (const Source<Object>& s : sources) {
         QString value = stringAt(*s.object, s.key);
         if (!value.isEmpty())
             return value;
@@ -157,7 +172,7 @@ QString firstString(std::initializer_list<Source> sources)
     return {};
 }
 
-QString subtypeOf(const QJsonObject& top, const QJsonObject& data)
+template <typename Object> QString subtypeOf(const Object& top, const Object& data)
 {
     const QString type = stringAt(top, "type");
     const QString subtype = stringAt(top, "subtype");
@@ -177,13 +192,105 @@ QString subtypeOf(const QJsonObject& top, const QJsonObject& data)
             return EventNormalizer::normalizeSubtype(QStringLiteral("memory_") + rest.toString());
         return EventNormalizer::normalizeSubtype(type);
     }
-    const QString hook = firstString({{&top, "hook_event_name"}, {&data, "hook_event_name"}});
+    const QString hook =
+        firstString<Object>({{&top, "hook_event_name"}, {&data, "hook_event_name"}});
     if (!hook.isEmpty())
         return EventNormalizer::normalizeSubtype(hook);
     if (!type.isEmpty() && !isWrapperType(type))
         return EventNormalizer::normalizeSubtype(type);
     return knownSubtypes().last(); // "unknown"
 }
+
+template <typename Object> QString correlationIdIn(const Object& payload)
+{
+    const Object data = objectAt(payload, "data");
+    return firstString<Object>({{&payload, "correlation_id"},
+                                {&data, "correlation_id"},
+                                {&payload, "tool_use_id"},
+                                {&data, "tool_use_id"},
+                                {&payload, "tool_call_id"},
+                                {&data, "tool_call_id"}});
+}
+
+std::optional<QDateTime> timestampFromNumber(double number)
+{
+    if (!std::isfinite(number) || number < 0)
+        return std::nullopt;
+    // Seconds since 1970 stay below 1e11 until the year 5138; milliseconds are above it
+    // from 1973 on, so the magnitude tells the unit.
+    const double ms = number >= 1e11 ? number : number * 1000.0;
+    if (ms > 253402300799999.0) // 9999-12-31T23:59:59.999Z
+        return std::nullopt;
+    return QDateTime::fromMSecsSinceEpoch(qint64(ms), Qt::UTC);
+}
+
+template <typename Value> std::optional<QDateTime> timestampOf(const Value& value)
+{
+    if (value.isString())
+        return EventNormalizer::parseIsoTimestamp(value.toString());
+    if (value.isDouble())
+        return timestampFromNumber(value.toDouble());
+    return std::nullopt;
+}
+
+// Everything but raw, identity and the fallback timestamp, read from the payload object.
+template <typename Object>
+ClaudeEvent eventFrom(const QString& eventName, const Object& top, QByteArray raw,
+                      const QDateTime& receivedAt)
+{
+    const Object data = objectAt(top, "data");
+    const Object params = objectAt(data, "tool_parameters");
+    const Object dataInput = objectAt(data, "tool_input");
+    const Object topInput = objectAt(top, "tool_input");
+    const Object dataDelegation = objectAt(data, "delegation_details");
+    const Object topDelegation = objectAt(top, "delegation_details");
+
+    ClaudeEvent event;
+    event.raw = std::move(raw);
+    event.raw.squeeze(); // serializing leaves slack; held events must not carry it
+    event.eventName = intern(eventName, knownEventNames());
+    event.sessionId = firstString<Object>(
+        {{&top, "session_id"}, {&top, "sessionId"}, {&data, "session_id"}, {&data, "sessionId"}});
+    event.subtype = subtypeOf(top, data);
+    event.toolName = intern(firstString<Object>({{&data, "tool_name"}, {&top, "tool_name"}}),
+                            knownToolNames());
+    event.correlationId = correlationIdIn(top);
+    event.agentType = firstString<Object>({{&dataDelegation, "agent_type"},
+                                           {&data, "agent_type"},
+                                           {&params, "subagent_type"},
+                                           {&dataInput, "subagent_type"},
+                                           {&topDelegation, "agent_type"},
+                                           {&top, "agent_type"},
+                                           {&topInput, "subagent_type"}});
+    event.filePath = firstString<Object>({{&params, "file_path"},
+                                          {&params, "notebook_path"},
+                                          {&dataInput, "file_path"},
+                                          {&dataInput, "notebook_path"},
+                                          {&topInput, "file_path"},
+                                          {&topInput, "notebook_path"},
+                                          {&data, "file_path"},
+                                          {&top, "file_path"}});
+    event.workingDirectory = firstString<Object>(
+        {{&data, "working_directory"}, {&top, "cwd"}, {&data, "cwd"}, {&top, "working_directory"}});
+    event.gitBranch = firstString<Object>({{&data, "git_branch"}, {&top, "git_branch"}});
+
+    std::optional<QDateTime> stamp = timestampOf(top.value(QLatin1String("timestamp")));
+    if (!stamp)
+        stamp = timestampOf(data.value(QLatin1String("timestamp")));
+    if (stamp) {
+        event.timestamp = *stamp;
+        event.identity = EventNormalizer::identityOf(event.raw);
+    } else {
+        event.timestamp = receivedAt.toUTC();
+        event.timestampFromReceipt = true;
+        event.identity = EventNormalizer::identityOf(event.raw, event.timestamp);
+    }
+    event.category =
+        EventCategory::classify(event.subtype, event.toolName, !event.filePath.isEmpty());
+    return event;
+}
+
+std::atomic<bool> g_fastPath{true};
 
 bool readDigits(QStringView text, qsizetype& pos, int count, int& out)
 {
@@ -210,12 +317,12 @@ bool at(QStringView text, qsizetype pos, char16_t c)
 
 bool EventNormalizer::isChatter(QStringView eventName)
 {
-    static constexpr const char16_t* kChatter[] = {
+    static constexpr QStringView kChatter[] = {
         u"heartbeat", u"dashboard:welcome", u"dashboard:client:count", u"status", u"welcome",
         u"reload",    u"config_event",
     };
-    for (const char16_t* name : kChatter) {
-        if (eventName == QStringView(name))
+    for (const QStringView name : kChatter) {
+        if (eventName == name)
             return true;
     }
     return false;
@@ -328,31 +435,134 @@ std::optional<QDateTime> EventNormalizer::parseIsoTimestamp(QStringView text)
 
 std::optional<QDateTime> EventNormalizer::parseTimestamp(const QJsonValue& value)
 {
-    if (value.isString())
-        return parseIsoTimestamp(value.toString());
-    if (value.isDouble()) {
-        const double number = value.toDouble();
-        if (!std::isfinite(number) || number < 0)
-            return std::nullopt;
-        // Seconds since 1970 stay below 1e11 until the year 5138; milliseconds are above it
-        // from 1973 on, so the magnitude tells the unit.
-        const double ms = number >= 1e11 ? number : number * 1000.0;
-        if (ms > 253402300799999.0) // 9999-12-31T23:59:59.999Z
-            return std::nullopt;
-        return QDateTime::fromMSecsSinceEpoch(qint64(ms), Qt::UTC);
-    }
-    return std::nullopt;
+    return timestampOf(value);
 }
+
+namespace {
+
+#ifdef EA_HAVE_SHANI_CODE
+// SHA-256 with the x86 SHA extensions: the identity of every received event is a hash, and
+// this makes it about ten times cheaper than the portable code. Same digest, of course; the
+// portable path is used where the CPU lacks the instructions.
+alignas(16) constexpr quint32 kSha256K[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+    0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+    0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+    0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+    0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+    0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+    0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+    0xc67178f2};
+
+__attribute__((target("sha,sse4.1,ssse3"))) void sha256Blocks(quint32 state[8],
+                                                               const uchar* data, size_t blocks)
+{
+    const __m128i byteSwap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+    __m128i tmp = _mm_loadu_si128(reinterpret_cast<const __m128i*>(&state[0]));
+    __m128i state1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(&state[4]));
+    tmp = _mm_shuffle_epi32(tmp, 0xB1);             // CDAB
+    state1 = _mm_shuffle_epi32(state1, 0x1B);       // EFGH
+    __m128i state0 = _mm_alignr_epi8(tmp, state1, 8); // ABEF
+    state1 = _mm_blend_epi16(state1, tmp, 0xF0);    // CDGH
+    for (; blocks > 0; --blocks, data += 64) {
+        const __m128i abefSave = state0;
+        const __m128i cdghSave = state1;
+        __m128i w[16];
+        for (int g = 0; g < 16; ++g) {
+            if (g < 4) {
+                w[g] = _mm_shuffle_epi8(
+                    _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + 16 * g)), byteSwap);
+            } else {
+                // W[t] = s1(W[t-2]) + W[t-7] + s0(W[t-15]) + W[t-16], four at a time.
+                const __m128i s0 = _mm_sha256msg1_epu32(w[g - 4], w[g - 3]);
+                const __m128i mid = _mm_add_epi32(s0, _mm_alignr_epi8(w[g - 1], w[g - 2], 4));
+                w[g] = _mm_sha256msg2_epu32(mid, w[g - 1]);
+            }
+            __m128i msg = _mm_add_epi32(
+                w[g], _mm_load_si128(reinterpret_cast<const __m128i*>(&kSha256K[4 * g])));
+            state1 = _mm_sha256rnds2_epu32(state1, state0, msg);
+            msg = _mm_shuffle_epi32(msg, 0x0E);
+            state0 = _mm_sha256rnds2_epu32(state0, state1, msg);
+        }
+        state0 = _mm_add_epi32(state0, abefSave);
+        state1 = _mm_add_epi32(state1, cdghSave);
+    }
+    tmp = _mm_shuffle_epi32(state0, 0x1B);          // FEBA
+    state1 = _mm_shuffle_epi32(state1, 0xB1);       // DCHG
+    state0 = _mm_blend_epi16(tmp, state1, 0xF0);    // DCBA
+    state1 = _mm_alignr_epi8(state1, tmp, 8);       // ABEF
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(&state[0]), state0);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(&state[4]), state1);
+}
+
+bool cpuHasShaExtensions()
+{
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    if (!__get_cpuid(1, &a, &b, &c, &d))
+        return false;
+    const bool ssse3 = c & (1u << 9);
+    const bool sse41 = c & (1u << 19);
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+        return false;
+    const bool sha = b & (1u << 29);
+    return ssse3 && sse41 && sha;
+}
+
+// The first 8 bytes of SHA-256(a + b), big-endian; b may be empty.
+quint64 sha256Prefix(QByteArrayView a, QByteArrayView b)
+{
+    quint32 state[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                        0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    const quint64 total = quint64(a.size()) + quint64(b.size());
+    // Whole blocks straight from `a`; the tail of `a`, then `b` and the padding, from a buffer.
+    const size_t direct = size_t(a.size()) / 64;
+    if (direct)
+        sha256Blocks(state, reinterpret_cast<const uchar*>(a.data()), direct);
+    const qsizetype tail = a.size() - qsizetype(direct * 64);
+    QVarLengthArray<uchar, 256> buf(tail + b.size() + 72);
+    uchar* p = buf.data();
+    std::memcpy(p, a.data() + direct * 64, size_t(tail));
+    if (!b.isEmpty())
+        std::memcpy(p + tail, b.data(), size_t(b.size()));
+    size_t len = size_t(tail + b.size());
+    p[len++] = 0x80;
+    while (len % 64 != 56)
+        p[len++] = 0;
+    const quint64 bits = total * 8;
+    for (int i = 7; i >= 0; --i)
+        p[len++] = uchar(bits >> (8 * i));
+    sha256Blocks(state, p, len / 64);
+    return (quint64(state[0]) << 32) | state[1];
+}
+#endif
+
+bool useShaExtensions()
+{
+#ifdef EA_HAVE_SHANI_CODE
+    static const bool yes = cpuHasShaExtensions();
+    return yes;
+#else
+    return false;
+#endif
+}
+
+} // namespace
 
 quint64 EventNormalizer::identityOf(const QByteArray& compactRaw, const QDateTime& receiptTime)
 {
+    QByteArray suffix;
+    if (receiptTime.isValid())
+        suffix = "\n@" + QByteArray::number(receiptTime.toMSecsSinceEpoch());
+#ifdef EA_HAVE_SHANI_CODE
+    if (useShaExtensions())
+        return sha256Prefix(compactRaw, suffix);
+#endif
     QCryptographicHash hash(QCryptographicHash::Sha256);
     hash.addData(compactRaw);
-    if (receiptTime.isValid()) {
-        const QByteArray stamp = QByteArray::number(receiptTime.toMSecsSinceEpoch());
-        hash.addData(QByteArrayView("\n@", 2));
-        hash.addData(stamp);
-    }
+    if (!suffix.isEmpty())
+        hash.addData(suffix);
     const QByteArray digest = hash.result();
     return qFromBigEndian<quint64>(digest.constData());
 }
@@ -390,69 +600,29 @@ int EventNormalizer::nestingDepth(const QByteArray& json, int stopAbove)
 
 QString EventNormalizer::correlationIdOf(const QJsonObject& payload)
 {
-    const QJsonObject data = objectAt(payload, "data");
-    return firstString({{&payload, "correlation_id"},
-                        {&data, "correlation_id"},
-                        {&payload, "tool_use_id"},
-                        {&data, "tool_use_id"},
-                        {&payload, "tool_call_id"},
-                        {&data, "tool_call_id"}});
+    return correlationIdIn(payload);
+}
+
+QString EventNormalizer::correlationIdOf(const JsonViewObject& payload)
+{
+    return correlationIdIn(payload);
 }
 
 ClaudeEvent EventNormalizer::normalizeObject(const QString& eventName, const QJsonObject& payload,
                                              const QDateTime& receivedAt)
 {
-    const QJsonObject& top = payload;
-    const QJsonObject data = objectAt(top, "data");
-    const QJsonObject params = objectAt(data, "tool_parameters");
-    const QJsonObject dataInput = objectAt(data, "tool_input");
-    const QJsonObject topInput = objectAt(top, "tool_input");
-    const QJsonObject dataDelegation = objectAt(data, "delegation_details");
-    const QJsonObject topDelegation = objectAt(top, "delegation_details");
+    return eventFrom(eventName, payload, QJsonDocument(payload).toJson(QJsonDocument::Compact),
+                     receivedAt);
+}
 
-    ClaudeEvent event;
-    event.raw = QJsonDocument(top).toJson(QJsonDocument::Compact);
-    event.raw.squeeze(); // toJson leaves up to 2x slack; held events must not carry it
-    event.eventName = intern(eventName, knownEventNames());
-    event.sessionId = firstString(
-        {{&top, "session_id"}, {&top, "sessionId"}, {&data, "session_id"}, {&data, "sessionId"}});
-    event.subtype = subtypeOf(top, data);
-    event.toolName =
-        intern(firstString({{&data, "tool_name"}, {&top, "tool_name"}}), knownToolNames());
-    event.correlationId = correlationIdOf(top);
-    event.agentType = firstString({{&dataDelegation, "agent_type"},
-                                   {&data, "agent_type"},
-                                   {&params, "subagent_type"},
-                                   {&dataInput, "subagent_type"},
-                                   {&topDelegation, "agent_type"},
-                                   {&top, "agent_type"},
-                                   {&topInput, "subagent_type"}});
-    event.filePath = firstString({{&params, "file_path"},
-                                  {&params, "notebook_path"},
-                                  {&dataInput, "file_path"},
-                                  {&dataInput, "notebook_path"},
-                                  {&topInput, "file_path"},
-                                  {&topInput, "notebook_path"},
-                                  {&data, "file_path"},
-                                  {&top, "file_path"}});
-    event.workingDirectory = firstString(
-        {{&data, "working_directory"}, {&top, "cwd"}, {&data, "cwd"}, {&top, "working_directory"}});
-    event.gitBranch = firstString({{&data, "git_branch"}, {&top, "git_branch"}});
+void EventNormalizer::setFastPathEnabled(bool on)
+{
+    g_fastPath.store(on, std::memory_order_relaxed);
+}
 
-    std::optional<QDateTime> stamp = parseTimestamp(top.value(QLatin1String("timestamp")));
-    if (!stamp)
-        stamp = parseTimestamp(data.value(QLatin1String("timestamp")));
-    if (stamp) {
-        event.timestamp = *stamp;
-        event.identity = identityOf(event.raw);
-    } else {
-        event.timestamp = receivedAt.toUTC();
-        event.timestampFromReceipt = true;
-        event.identity = identityOf(event.raw, event.timestamp);
-    }
-    event.category =
-        EventCategory::classify(event.subtype, event.toolName, !event.filePath.isEmpty());
-    return event;
+bool EventNormalizer::fastPathEnabled()
+{
+    return g_fastPath.load(std::memory_order_relaxed);
 }
 
 NormalizeResult EventNormalizer::normalize(const QString& eventName, const QByteArray& payloadJson,
@@ -482,12 +652,33 @@ NormalizeResult EventNormalizer::normalize(const QString& eventName, const QByte
     const bool history = eventName == u"history";
     // A history batch wraps each event in {"events":[...]}: two more levels than the event.
     const int depthLimit = limits.maxDepth + (history ? 2 : 0);
-    const int depth = nestingDepth(payloadJson, depthLimit);
-    if (depth > depthLimit)
+    const auto tooDeep = [&] {
         return NormalizeResult::failure(NormalizeResult::Error::TooDeep,
                                         QStringLiteral("%1 payload nests deeper than %2 levels")
                                             .arg(eventName)
                                             .arg(depthLimit));
+    };
+
+    if (!history && fastPathEnabled()) {
+        // The live path: index the bytes instead of building a QJsonDocument, and write the
+        // canonical form from the index. Whatever the view declines (not an object, empty,
+        // unusual JSON, invalid JSON) takes the QJsonDocument path below, which decides.
+        thread_local JsonView view;
+        if (view.parse(payloadJson) && view.kind(view.root()) == JsonView::Kind::Object &&
+            view.childCount(view.root()) > 0) {
+            // For valid JSON the view's depth is what nestingDepth() counts.
+            if (view.depth() > depthLimit)
+                return tooDeep();
+            QByteArray raw;
+            view.writeCanonical(&raw);
+            return NormalizeResult::fromEvents(
+                {eventFrom(eventName, view.object(view.root()), std::move(raw), receivedAt)});
+        }
+    }
+
+    const int depth = nestingDepth(payloadJson, depthLimit);
+    if (depth > depthLimit)
+        return tooDeep();
 
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(payloadJson, &parseError);

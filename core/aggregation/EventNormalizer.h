@@ -13,6 +13,8 @@
 
 #include <optional>
 
+class JsonViewObject;
+
 class EventNormalizer
 {
 public:
@@ -39,6 +41,7 @@ public:
 
     // correlation_id, tool_use_id or tool_call_id, at the top level or in "data".
     static QString correlationIdOf(const QJsonObject& payload);
+    static QString correlationIdOf(const JsonViewObject& payload);
 
     // heartbeat, dashboard:welcome, dashboard:client:count, status, welcome, reload, config_event.
     static bool isChatter(QStringView eventName);
@@ -59,4 +62,11 @@ public:
 
     // Deepest object/array nesting of a JSON text; stops counting once `stopAbove` is exceeded.
     static int nestingDepth(const QByteArray& json, int stopAbove);
+
+    // normalize() reads live payloads through a JsonView of the bytes and writes their
+    // canonical form itself, falling back to QJsonDocument for anything unusual; both give the
+    // same events. Off forces the QJsonDocument path everywhere (differential tests, before/
+    // after measurements). Process-wide; on by default.
+    static void setFastPathEnabled(bool on);
+    static bool fastPathEnabled();
 };

@@ -2,6 +2,7 @@
 
 #include "AgentSession.h"
 #include "CaptureFilter.h"
+#include "CaptureSettings.h"
 #include "ClaudeEvent.h"
 #include "Deduplicator.h"
 
@@ -29,6 +30,29 @@ public:
         qint64 proximityWindowMs =
             5000; // events without a session id join a recent one of the same cwd
         CaptureFilter filter;
+        CaptureLimits limits;
+    };
+
+    // Memory bounds (see CaptureLimits); reported through limitHit().
+    enum class Limit
+    {
+        LiveSessions,
+        LiveBytes,
+        SessionEvents,
+        SessionBytes,
+        PendingToolCalls,
+        ParkedSessions
+    };
+    static QString limitName(Limit limit);
+
+    // What the session being completed was, readable while sessionCompleted() is emitted.
+    struct Completion
+    {
+        QString routingId;     // the session id events name (a part's id adds "#part<N>")
+        int part = 1;          // 1: the session's first (or only) record
+        QString continuedIn;   // set when the session goes on in a new part
+        bool released = false; // saved and released by a memory limit, still going on
+        qint64 idleMs = 0;     // inactivity (monotonic) when it was completed
     };
 
     struct Stats
@@ -41,6 +65,10 @@ public:
         quint64 reopened = 0;
         quint64 completed = 0;
         quint64 timedOut = 0;
+        quint64 released = 0;        // saved and released from memory by a limit
+        quint64 split = 0;           // continued in a new part by a per-session limit
+        quint64 parkedExpired = 0;   // released sessions that then timed out
+        quint64 parkedForgotten = 0; // released sessions dropped from the timeout list
     };
 
     // Finds a saved session so a later event reopens it instead of starting a second record.
@@ -51,7 +79,15 @@ public:
     explicit Aggregator(Settings settings, QObject* parent = nullptr);
     ~Aggregator() override;
 
+    // The loader may return a later part of the session ("<id>#part<N>"), which then takes
+    // the events.
     void setSessionLoader(SessionLoader loader) { m_loader = std::move(loader); }
+    // Whether a session id is already used by a saved file, so a new part never reuses one.
+    void setIdTaken(std::function<bool(const QString& sessionId)> taken)
+    {
+        m_idTaken = std::move(taken);
+    }
+    static QString partId(const QString& sessionId, int part);
     // Live capture arms one timer for the earliest deadline; a replay drives expire() itself
     // with the events' own times instead.
     void setTimerDriven(bool on);
@@ -62,7 +98,15 @@ public:
     bool addEvent(const ClaudeEvent& event, qint64 journalSeq, qint64 nowMs);
     // Puts a saved session (e.g. one interrupted by the last shutdown) back into the live set;
     // idleMs is how long it has already been inactive.
-    void resume(AgentSession session, qint64 nowMs, qint64 idleMs);
+    // routingId: the id events name, when the session is a later part ("<id>#part<N>").
+    void resume(AgentSession session, qint64 nowMs, qint64 idleMs, const QString& routingId = {});
+    // Remembers a saved, still going (interrupted) session without loading it, so it times out
+    // (parkedExpired()) unless an event reopens it first.
+    void park(const QString& sessionId, qint64 nowMs, qint64 idleMs);
+    int parkedCount() const { return int(m_parked.size()); }
+    // Forgets the parked sessions and returns their ids (e.g. to finish them at the end of a
+    // replay).
+    QStringList takeParked();
     // Completes every session idle for longer than the timeout.
     void expire(qint64 nowMs);
     bool stopSession(const QString& sessionId, AgentSession::Status status, const QString& reason);
@@ -72,6 +116,9 @@ public:
     QStringList liveSessionIds() const;
     int liveCount() const { return int(m_live.size()); }
     const Stats& stats() const { return m_stats; }
+    // Approximate bytes of events held by live sessions.
+    qint64 liveBytes() const { return m_liveBytes; }
+    const Completion& completing() const { return m_completing; }
     const Settings& settings() const { return m_settings; }
     // Monotonic milliseconds used when the aggregator runs its own timer.
     static qint64 monotonicNowMs();
@@ -80,7 +127,12 @@ Q_SIGNALS:
     void sessionStarted(const QString& sessionId);
     void sessionChanged(const QString& sessionId);
     // The session is no longer live: save it, then release journalSeqs.
+    // completing() tells whether it finished, was released by a limit or split into parts.
     void sessionCompleted(const AgentSession& session, const QList<qint64>& journalSeqs);
+    // A released session was idle for the timeout: its saved file should now read timed_out.
+    void parkedExpired(const QString& sessionId, const QString& reason);
+    // A memory limit was reached; detail says which session and how.
+    void limitHit(Aggregator::Limit limit, const QString& detail);
 
 private:
     struct Live
@@ -89,6 +141,21 @@ private:
         QList<qint64> journalSeqs;
         qint64 lastActivityMs = 0;
         std::list<QString>::iterator lru; // position in m_byActivity
+        int part = 1;
+        qint64 bytes = 0; // approximate: event bytes plus per-event overhead
+        int pending = 0;  // pre_tool events without their post_tool (approximate)
+    };
+    // A session completed for good (not released, not split), kept warm for its next turn.
+    struct Finished
+    {
+        Live live;
+        qint64 completedAtMs = 0;
+        std::list<QString>::iterator order; // position in m_finishedOrder
+    };
+    struct Parked
+    {
+        QString sessionId;
+        qint64 lastActivityMs = 0;
     };
 
     Live* routeTarget(const ClaudeEvent& event, qint64 nowMs, QString* sessionId);
@@ -96,11 +163,23 @@ private:
     void touch(Live& live, const QString& id, qint64 nowMs);
     void complete(const QString& sessionId, AgentSession::Status status, const QString& reason,
                   const QDateTime& endTime = {});
+    void completeAs(const QString& sessionId, AgentSession::Status status, const QString& reason,
+                    const QDateTime& endTime, const Completion& how);
+    void enforceSessionLimits(const QString& routingId, qint64 nowMs);
+    void enforceLiveLimits(const QString& keep, qint64 nowMs);
+    void release(const QString& routingId, qint64 nowMs, Limit why);
+    void keepFinished(const QString& routingId, Live live);
+    std::unique_ptr<AgentSession> takeFinished(const QString& routingId, qint64 nowMs,
+                                               Live* into);
+    void dropFinished(std::unordered_map<QString, Finished>::iterator it);
+    void unpark(const QString& sessionId);
+    void pruneRecentDirectories(qint64 nowMs);
     void armTimer();
     void onTimer();
 
     Settings m_settings;
     SessionLoader m_loader;
+    std::function<bool(const QString&)> m_idTaken;
     Deduplicator m_dedup;
     std::unordered_map<QString, Live> m_live;
     // Least recently active first: with one timeout for all, the front always expires first,
@@ -112,6 +191,15 @@ private:
         qint64 atMs = 0;
     };
     QHash<QString, Recent> m_recentByDirectory;
+    qsizetype m_recentPruneAt = 4096;
+    // Released sessions by inactivity, oldest first, for their timeouts.
+    std::list<Parked> m_parked;
+    QHash<QString, std::list<Parked>::iterator> m_parkedById;
+    qint64 m_liveBytes = 0;
+    std::unordered_map<QString, Finished> m_finished;
+    std::list<QString> m_finishedOrder; // oldest first
+    qint64 m_finishedBytes = 0;
+    Completion m_completing;
     QTimer m_timer;
     bool m_timerDriven = true;
     Stats m_stats;

@@ -9,6 +9,9 @@
 #include "SessionSummary.h"
 
 #include <QLoggingCategory>
+#include <QRegularExpression>
+
+#include <algorithm>
 
 Q_LOGGING_CATEGORY(lcCapture, "ea.capture.service", QtInfoMsg)
 
@@ -19,18 +22,41 @@ Aggregator::Settings aggregatorSettings(const CaptureSettings& s)
     a.sessionTimeoutMs = s.sessionTimeoutMs;
     a.proximityWindowMs = s.proximityWindowMs;
     a.filter = s.filter;
+    a.limits = s.limits;
     return a;
 }
 } // namespace
 
 CaptureService::CaptureService(CaptureSettings settings, QObject* parent)
-    : QObject(parent), m_settings(std::move(settings)), m_aggregator(aggregatorSettings(m_settings))
+    : QObject(parent), m_settings(CaptureSettings::withEnvironment(std::move(settings))),
+      m_aggregator(aggregatorSettings(m_settings)),
+      m_rateLimited(lcCapture(), m_settings.limits.logIntervalMs)
 {
     for (const QString& name : std::as_const(m_settings.events))
         m_eventNames.insert(name);
     m_store = std::make_unique<SessionStore>(m_settings.activityDirectory);
     if (m_settings.compressAll)
         m_store->setCompressionThreshold(0);
+    if (m_settings.limits.maxUnsavedBytes > 0)
+        m_store->setPendingByteLimit(m_settings.limits.maxUnsavedBytes);
+    connect(m_store.get(), &SessionStore::pendingDropped, this,
+            [this](const QString& id, qint64 bytes) {
+                ++m_counters.unsavedDropped;
+                // Its journal records stay unreleased: the next start rebuilds it from them.
+                const bool journaled = !m_unsavedSeqs.value(id).isEmpty();
+                m_rateLimited.note(
+                    QStringLiteral("max_unsaved_bytes"),
+                    QStringLiteral("unsaved session %1 (%2 bytes) dropped from memory: more "
+                                   "than %3 bytes wait for %4 to become writable; %5")
+                        .arg(id.left(64))
+                        .arg(bytes)
+                        .arg(m_settings.limits.maxUnsavedBytes)
+                        .arg(m_settings.activityDirectory,
+                             journaled
+                                 ? QStringLiteral("its events stay in the journal and are "
+                                                  "restored on the next start")
+                                 : QStringLiteral("it was not journaled either and is lost")));
+            });
     connect(m_store.get(), &SessionStore::saved, this,
             [this](const QString& id, const QString& path) {
                 ++m_counters.sessionsSaved;
@@ -39,25 +65,39 @@ CaptureService::CaptureService(CaptureSettings settings, QObject* parent)
             });
     connect(m_store.get(), &SessionStore::saveFailed, this,
             [this](const QString& path, const QString& reason) {
-                ++m_counters.saveFailures;
+                ++m_counters.saveFailures; // SessionStore logs it, at most once a minute
                 Q_EMIT storageError(path, reason);
                 if (!m_retryTimer.isActive())
                     m_retryTimer.start();
             });
     m_retryTimer.setInterval(m_settings.saveRetryIntervalMs);
     connect(&m_retryTimer, &QTimer::timeout, this, [this] {
-        if (m_store->retryPending() > 0 || m_store->pendingCount() == 0)
+        if (m_settings.useJournal && !m_journal && m_initialized && openJournal()) {
+            qCInfo(lcCapture).noquote()
+                << "journal" << m_journal->directory() << "opened: capture is crash-safe again";
+            restoreFromJournal(); // what an earlier run may have left there
+        }
+        if (m_store->pendingCount() > 0 &&
+            (m_store->retryPending() > 0 || m_store->pendingCount() == 0))
             qCInfo(lcCapture) << "saving works again;" << m_store->pendingCount()
                               << "session(s) still pending";
-        if (m_store->pendingCount() == 0)
+        if (m_store->pendingCount() == 0 && (m_journal || !m_settings.useJournal))
             m_retryTimer.stop();
     });
     m_cleanupTimer.setInterval(24 * 60 * 60 * 1000);
     connect(&m_cleanupTimer, &QTimer::timeout, this, &CaptureService::runCleanup);
 
+    m_parkedFinishTimer.setInterval(0);
+    connect(&m_parkedFinishTimer, &QTimer::timeout, this, &CaptureService::finishParkedBatch);
+    connect(&m_aggregator, &Aggregator::limitHit, this, &CaptureService::onLimitHit);
+    connect(&m_aggregator, &Aggregator::parkedExpired, this,
+            [this](const QString& id, const QString& reason) {
+                queueParkedFinish(id, AgentSession::Status::TimedOut, reason);
+            });
+    m_aggregator.setIdTaken([this](const QString& id) { return !m_store->filePath(id).isEmpty(); });
     m_aggregator.setSessionLoader([this](const QString& id) -> std::optional<AgentSession> {
         QString error;
-        const auto doc = m_store->loadSession(id, &error);
+        const auto doc = loadLatest(id, &error);
         if (!doc)
             return std::nullopt;
         auto session = AgentSession::fromJson(*doc, &error);
@@ -72,6 +112,65 @@ CaptureService::CaptureService(CaptureSettings settings, QObject* parent)
 
 CaptureService::~CaptureService() = default;
 
+std::optional<QJsonObject> CaptureService::loadLatest(const QString& sessionId, QString* error)
+{
+    // A session split by a per-session limit goes on in its newest part.
+    QString target = sessionId;
+    for (int part = 2;; ++part) {
+        const QString id = Aggregator::partId(sessionId, part);
+        if (m_store->filePath(id).isEmpty())
+            break;
+        target = id;
+    }
+    return m_store->loadSession(target, error);
+}
+
+void CaptureService::onLimitHit(Aggregator::Limit limit, const QString& detail)
+{
+    m_rateLimited.note(Aggregator::limitName(limit), QStringLiteral("limit reached: ") + detail);
+}
+
+void CaptureService::queueParkedFinish(const QString& sessionId, AgentSession::Status status,
+                                       const QString& reason)
+{
+    m_parkedFinish.append(ParkedFinish{sessionId, status, reason});
+    if (!m_parkedFinishTimer.isActive())
+        m_parkedFinishTimer.start();
+}
+
+void CaptureService::finishParkedBatch()
+{
+    // A few per turn of the event loop: thousands may expire at once after a restart.
+    for (int n = 0; n < 32 && !m_parkedFinish.isEmpty(); ++n) {
+        const ParkedFinish job = m_parkedFinish.takeFirst();
+        if (m_aggregator.liveSession(job.sessionId))
+            continue; // reopened meanwhile
+        QString error;
+        const auto doc = loadLatest(job.sessionId, &error);
+        auto session = doc ? AgentSession::fromJson(*doc, &error) : std::nullopt;
+        if (!session || session->status() != AgentSession::Status::Interrupted) {
+            if (!session) {
+                ++m_counters.parkedFinishFailures;
+                m_rateLimited.note(
+                    QStringLiteral("finish_released"),
+                    QStringLiteral("cannot mark released session %1 %2: %3")
+                        .arg(job.sessionId.left(64), AgentSession::statusName(job.status), error));
+            }
+            continue;
+        }
+        session->setStatus(job.status, job.reason);
+        QJsonObject out = session->toJson();
+        for (const char* key : {"part", "parent_session_id"}) {
+            if (doc->contains(QLatin1String(key)))
+                out.insert(QLatin1String(key), doc->value(QLatin1String(key)));
+        }
+        if (m_store->save(out))
+            ++m_counters.parkedFinished;
+    }
+    if (m_parkedFinish.isEmpty())
+        m_parkedFinishTimer.stop();
+}
+
 bool CaptureService::initialize()
 {
     // Before the journal makes it as a plain parent of .journal: session data is private.
@@ -79,18 +178,12 @@ bool CaptureService::initialize()
     if (!PrivateDirectory::ensure(m_settings.activityDirectory, &dirError))
         qCWarning(lcCapture).noquote()
             << dirError << "- events are kept in memory until it can be created";
-    if (m_settings.useJournal) {
-        m_journal = std::make_unique<Journal>(Journal::directoryFor(m_settings.activityDirectory));
-        connect(m_journal.get(), &Journal::writeFailed, this,
-                [this](const QString& path, const QString& reason) {
-                    Q_EMIT storageError(path, reason);
-                });
-        if (!m_journal->open()) {
-            m_lastError = m_journal->lastError();
-            qCWarning(lcCapture).noquote()
-                << "journal unavailable:" << m_lastError << "- capturing without crash protection";
-            m_journal.reset();
-        }
+    if (m_settings.useJournal && !openJournal()) {
+        m_lastError = m_journalError;
+        qCWarning(lcCapture).noquote()
+            << "journal unavailable:" << m_journalError
+            << "- capturing without crash protection until it can be opened";
+        m_retryTimer.start(); // tries again with the saves
     }
     if (!m_settings.recordFile.isEmpty()) {
         m_recorder = std::make_unique<EventRecorder>(m_settings.recordFile);
@@ -102,9 +195,26 @@ bool CaptureService::initialize()
     }
     resumeInterrupted();
     restoreFromJournal();
+    m_initialized = true;
     runCleanup();
     if (m_settings.autoCleanupDays > 0)
         m_cleanupTimer.start();
+    return true;
+}
+
+bool CaptureService::openJournal()
+{
+    auto journal = std::make_unique<Journal>(Journal::directoryFor(m_settings.activityDirectory));
+    if (!journal->open()) {
+        m_journalError = journal->lastError();
+        return false;
+    }
+    m_journal = std::move(journal);
+    connect(m_journal.get(), &Journal::writeFailed, this,
+            [this](const QString& path, const QString& reason) {
+                ++m_counters.journalWriteFailures;
+                Q_EMIT storageError(path, reason);
+            });
     return true;
 }
 
@@ -126,9 +236,33 @@ void CaptureService::restoreFromJournal()
 void CaptureService::resumeInterrupted()
 {
     const QDateTime now = QDateTime::currentDateTimeUtc();
+    QList<SessionSummary> interrupted;
     for (const SessionSummary& s : m_store->list()) {
-        if (s.damaged || s.status != QLatin1String("interrupted"))
+        if (!s.damaged && s.status == QLatin1String("interrupted"))
+            interrupted.append(s);
+    }
+    // The most recently saved come back into memory, as many as the live limit allows; the
+    // others are only remembered, to time out unless an event reopens them.
+    std::sort(
+        interrupted.begin(), interrupted.end(),
+        [](const SessionSummary& a, const SessionSummary& b) { return a.modified > b.modified; });
+    const int maxLive = m_settings.limits.maxLiveSessions;
+    int resumed = 0;
+    for (const SessionSummary& s : std::as_const(interrupted)) {
+        // Idle time is measured from when the file was saved (plus the idle time recorded
+        // then), never from event timestamps, which may come from a wrong clock.
+        const qint64 sinceSaved =
+            s.modified.isValid() ? std::clamp<qint64>(s.modified.msecsTo(now), 0, qint64(1) << 40)
+                                 : 0;
+        const QString routing = [&] {
+            static const QRegularExpression part(QStringLiteral("^(.*)#part(\\d+)$"));
+            const QRegularExpressionMatch m = part.match(s.sessionId);
+            return m.hasMatch() ? m.captured(1) : s.sessionId;
+        }();
+        if (maxLive > 0 && resumed >= maxLive) {
+            m_aggregator.park(routing, Aggregator::monotonicNowMs(), sinceSaved);
             continue;
+        }
         QString error;
         const auto doc = m_store->load(s.filePath, &error);
         auto session = doc ? AgentSession::fromJson(*doc, &error) : std::nullopt;
@@ -136,11 +270,15 @@ void CaptureService::resumeInterrupted()
             qCWarning(lcCapture).noquote() << "cannot resume" << s.filePath << ":" << error;
             continue;
         }
-        const QDateTime last =
-            session->lastEventTime().isValid() ? session->lastEventTime() : s.startTime;
-        const qint64 idle = last.isValid() ? std::max<qint64>(0, last.msecsTo(now)) : 0;
-        m_aggregator.resume(std::move(*session), Aggregator::monotonicNowMs(), idle);
+        qint64 idle = sinceSaved;
+        const QJsonValue recorded = doc->value(QLatin1String("idle_ms_at_save"));
+        if (recorded.isDouble())
+            idle += std::clamp<qint64>(qint64(std::clamp(recorded.toDouble(), 0.0, 1e12)), 0,
+                                       qint64(1) << 40);
+        const QString docRouting = doc->value(QLatin1String("parent_session_id")).toString(routing);
+        m_aggregator.resume(std::move(*session), Aggregator::monotonicNowMs(), idle, docRouting);
         ++m_counters.resumed;
+        ++resumed;
     }
 }
 
@@ -214,6 +352,10 @@ void CaptureService::shutdown()
 {
     closeClient();
     m_aggregator.stopAll(AgentSession::Status::Interrupted, QStringLiteral("application quit"));
+    // Released sessions whose timeout already passed: finish now rather than at the next start.
+    while (!m_parkedFinish.isEmpty())
+        finishParkedBatch();
+    m_rateLimited.flush();
     if (m_recorder)
         m_recorder->flush();
     if (m_journal)
@@ -255,6 +397,13 @@ void CaptureService::ingest(const QString& name, const QByteArray& payload,
                             const QDateTime& receivedAt)
 {
     qint64 seq = -1;
+    // The normalizer refuses anything this big anyway; journaling it first would only copy
+    // (and parse) megabytes for nothing.
+    static const qsizetype maxPayload = EventNormalizer::Limits{}.maxPayloadBytes;
+    if (payload.size() > maxPayload) {
+        process(name, payload, receivedAt, -1, Clock::Live);
+        return;
+    }
     if (m_journal) {
         seq = m_journal->append(name, payload, receivedAt.toMSecsSinceEpoch());
         if (seq < 0)
@@ -277,7 +426,9 @@ void CaptureService::process(const QString& name, const QByteArray& payload,
     }
     if (result.isError()) {
         ++m_counters.malformed;
-        qCWarning(lcCapture).noquote() << "rejected" << name << "payload:" << result.message;
+        m_rateLimited.note(
+            QStringLiteral("rejected_") + NormalizeResult::errorName(result.error),
+            QStringLiteral("rejected %1 payload: %2").arg(name.left(64), result.message.left(200)));
         releaseSeqs({seq});
         return;
     }
@@ -310,7 +461,17 @@ void CaptureService::onSessionCompleted(const AgentSession& session, const QList
 {
     // Seqs are released once the file is really on disk, which may be much later.
     m_unsavedSeqs[session.sessionId()].append(seqs);
-    m_store->save(session.toJson());
+    QJsonObject doc = session.toJson();
+    const Aggregator::Completion& how = m_aggregator.completing();
+    if (how.part > 1) {
+        doc.insert(QStringLiteral("part"), how.part);
+        doc.insert(QStringLiteral("parent_session_id"), how.routingId);
+    }
+    if (!how.continuedIn.isEmpty())
+        doc.insert(QStringLiteral("continued_in"), how.continuedIn);
+    if (session.status() == AgentSession::Status::Interrupted)
+        doc.insert(QStringLiteral("idle_ms_at_save"), double(how.idleMs));
+    m_store->save(doc);
 }
 
 void CaptureService::releaseSeqs(const QList<qint64>& seqs)
@@ -350,6 +511,11 @@ bool CaptureService::replay(const QString& path, QString* error)
     }
     m_counters.malformed += quint64(reader.skipped());
     m_aggregator.stopAll(AgentSession::Status::Stopped, QStringLiteral("end of replay"));
+    // Sessions a memory limit released during the replay end the same way.
+    for (const QString& id : m_aggregator.takeParked())
+        queueParkedFinish(id, AgentSession::Status::Stopped, QStringLiteral("end of replay"));
+    while (!m_parkedFinish.isEmpty())
+        finishParkedBatch();
     m_aggregator.setTimerDriven(true);
     return true;
 }
@@ -377,8 +543,19 @@ QJsonObject CaptureService::countersJson() const
     put("save_failures", m_counters.saveFailures);
     put("saves_pending", quint64(m_store->pendingCount()));
     put("journal_failures", m_counters.journalFailures);
+    put("journal_write_failures", m_counters.journalWriteFailures);
     put("journal_replayed", m_counters.journalReplayed);
     put("cleaned_up", m_counters.cleanedUp);
+    put("sessions_released", a.released);
+    put("sessions_split", a.split);
+    put("sessions_parked", quint64(m_aggregator.parkedCount()));
+    put("parked_finished", m_counters.parkedFinished);
+    put("live_bytes", quint64(std::max<qint64>(0, m_aggregator.liveBytes())));
+    put("unsaved_bytes", quint64(m_store->pendingBytes()));
+    put("unsaved_dropped", m_counters.unsavedDropped);
+    // Limit hits and other rate-limited conditions, by name, and how many log lines they took.
+    o.insert(QStringLiteral("limits"), m_rateLimited.counts());
+    put("rate_limited_log_lines", m_rateLimited.linesLogged());
     SocketIoClient::Stats c = m_pastClientStats;
     if (m_client) {
         c.connects += m_client->stats().connects;

@@ -2,6 +2,7 @@
 
 #include "Aggregator.h"
 #include "CaptureSettings.h"
+#include "RateLimitedLog.h"
 #include "SocketIoClient.h"
 
 #include <QElapsedTimer>
@@ -32,10 +33,14 @@ public:
         quint64 malformed = 0;      // payloads the normalizer rejected
         quint64 sessionsSaved = 0;
         quint64 saveFailures = 0;
-        quint64 journalFailures = 0;
+        quint64 journalFailures = 0;      // events that could not be journaled
+        quint64 journalWriteFailures = 0; // failed journal writes (events and releases)
         quint64 journalReplayed = 0;
         quint64 resumed = 0;
         quint64 cleanedUp = 0;
+        quint64 unsavedDropped = 0; // documents dropped from memory over maxUnsavedBytes
+        quint64 parkedFinished = 0; // released sessions marked timed out / stopped on disk
+        quint64 parkedFinishFailures = 0;
     };
 
     explicit CaptureService(CaptureSettings settings, QObject* parent = nullptr);
@@ -85,10 +90,17 @@ private:
     void releaseSeqs(const QList<qint64>& seqs);
     void onSocketEvent(const SocketEvent& event);
     void onNamespaceConnected(const QString& nsp, bool recovered, bool missedPossible);
+    bool openJournal();
     void restoreFromJournal();
     void resumeInterrupted();
     void runCleanup();
     void closeClient();
+    void onLimitHit(Aggregator::Limit limit, const QString& detail);
+    // The saved document a session id continues in (its newest part), or nullopt.
+    std::optional<QJsonObject> loadLatest(const QString& sessionId, QString* error);
+    void queueParkedFinish(const QString& sessionId, AgentSession::Status status,
+                           const QString& reason);
+    void finishParkedBatch();
 
     CaptureSettings m_settings;
     Aggregator m_aggregator;
@@ -103,6 +115,17 @@ private:
     QDateTime m_disconnectedAt;
     QTimer m_retryTimer;
     QTimer m_cleanupTimer;
+    struct ParkedFinish
+    {
+        QString sessionId;
+        AgentSession::Status status;
+        QString reason;
+    };
+    QList<ParkedFinish> m_parkedFinish; // released sessions whose files still say interrupted
+    QTimer m_parkedFinishTimer;
+    RateLimitedLog m_rateLimited;
     Counters m_counters;
     QString m_lastError;
+    QString m_journalError;
+    bool m_initialized = false;
 };

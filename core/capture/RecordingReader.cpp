@@ -54,15 +54,40 @@ std::optional<RecordingReader::Entry> RecordingReader::parseLine(const QByteArra
 std::optional<RecordingReader::Entry> RecordingReader::next()
 {
     while (!m_file.atEnd()) {
-        const QByteArray line = m_file.readLine(MaxLineBytes).trimmed();
+        // readLine(max) would allocate max bytes per call (64 MB a line): read in steps.
+        QByteArray line;
+        bool tooLong = false;
+        while (!m_file.atEnd()) {
+            const QByteArray part = m_file.readLine(4096);
+            if (part.isEmpty())
+                break;
+            if (!tooLong)
+                line += part;
+            if (line.size() > MaxLineBytes) {
+                tooLong = true;
+                line.clear();
+            }
+            if (part.endsWith('\n'))
+                break;
+        }
+        line = line.trimmed();
         ++m_line;
+        if (tooLong) {
+            ++m_skipped;
+            m_lastProblem =
+                QStringLiteral("%1:%2: line longer than %3 bytes")
+                    .arg(m_file.fileName(), QString::number(m_line), QString::number(MaxLineBytes));
+            qCWarning(lcRecording).noquote() << m_lastProblem;
+            continue;
+        }
         if (line.isEmpty())
             continue;
         QString why;
         auto e = parseLine(line, &why);
         if (!e) {
             ++m_skipped;
-            m_lastProblem = QStringLiteral("%1:%2: %3").arg(m_file.fileName()).arg(m_line).arg(why);
+            m_lastProblem =
+                QStringLiteral("%1:%2: %3").arg(m_file.fileName(), QString::number(m_line), why);
             qCWarning(lcRecording).noquote() << m_lastProblem;
             continue;
         }

@@ -1,5 +1,6 @@
 #include "Journal.h"
 
+#include "JsonView.h"
 #include "PrivateDirectory.h"
 
 #include <QDir>
@@ -51,9 +52,71 @@ static bool toSeq(const QJsonValue& v, qint64* out)
     return true;
 }
 
+// Digits of a non-negative integer without leading zeros, at most maxDigits; advances *at.
+static bool readNumber(const QByteArray& text, qsizetype* at, int maxDigits, qint64* out)
+{
+    qsizetype i = *at;
+    const qsizetype start = i;
+    qint64 v = 0;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9' && i - start < maxDigits + 1) {
+        v = v * 10 + (text[i] - '0');
+        ++i;
+    }
+    const qsizetype n = i - start;
+    if (n == 0 || n > maxDigits || (n > 1 && text[start] == '0'))
+        return false;
+    *at = i;
+    *out = v;
+    return true;
+}
+
+static bool expect(const QByteArray& text, qsizetype* at, QByteArrayView what)
+{
+    if (QByteArrayView(text).sliced(*at).startsWith(what)) {
+        *at += what.size();
+        return true;
+    }
+    return false;
+}
+
+// A record line exactly as append() writes it, read without building a QJsonDocument:
+// {"seq":N,"t":T,"name":"<ASCII name>","args":[<valid JSON values>]}. Anything else (lines
+// written by others, releases, garbage, unusual names or payloads) is left to parseLine's
+// QJsonDocument path, which decides; whatever this accepts, that path reads the same way.
+static bool parseRecordFast(const QByteArray& text, JournalLine* line)
+{
+    qsizetype at = 0;
+    qint64 seq = 0;
+    qint64 t = 0;
+    if (!expect(text, &at, "{\"seq\":") || !readNumber(text, &at, 15, &seq) || seq < 1 ||
+        !expect(text, &at, ",\"t\":") || !readNumber(text, &at, 15, &t) ||
+        !expect(text, &at, ",\"name\":\""))
+        return false;
+    const qsizetype nameStart = at;
+    while (at < text.size() && text[at] != '"') {
+        const char c = text[at];
+        if (c < 0x20 || c > 0x7e || c == '\\')
+            return false;
+        ++at;
+    }
+    const qsizetype nameEnd = at;
+    if (!expect(text, &at, "\"") || !expect(text, &at, QByteArrayView(kArgsMarker)) ||
+        !text.endsWith("]}") || at > text.size() - 2)
+        return false;
+    if (!JsonView::isValidArrayContent(QByteArrayView(text).sliced(at, text.size() - 2 - at)))
+        return false;
+    line->kind = JournalLine::Record;
+    line->seq = seq;
+    line->t = t;
+    line->name = QString::fromLatin1(text.constData() + nameStart, nameEnd - nameStart);
+    return true;
+}
+
 static JournalLine parseLine(const QByteArray& text)
 {
     JournalLine line;
+    if (parseRecordFast(text, &line))
+        return line;
     QJsonParseError pe;
     const QJsonDocument doc = QJsonDocument::fromJson(text, &pe);
     if (pe.error != QJsonParseError::NoError || !doc.isObject())
@@ -66,7 +129,9 @@ static JournalLine parseLine(const QByteArray& text)
         if (!toSeq(o.value(QLatin1String("seq")), &line.seq) || !t.isDouble() || !name.isString() ||
             !args.isArray())
             return line;
-        line.t = qint64(t.toDouble());
+        // A damaged time must not cost the event (nor be cast out of range: undefined).
+        const double ms = t.toDouble();
+        line.t = std::isfinite(ms) && ms >= 0 && ms <= kMaxExactSeq ? qint64(ms) : 0;
         line.name = name.toString();
         line.args = args.toArray();
         line.kind = JournalLine::Record;
@@ -159,7 +224,23 @@ void Journal::setSegmentLimits(qint64 maxBytes, qint64 maxRecords)
 void Journal::fail(const QString& path, const QString& reason)
 {
     m_lastError = QStringLiteral("journal %1: %2").arg(path, reason);
-    qCWarning(lcJournal).noquote() << m_lastError;
+    m_failing = true;
+    if (!m_failLogClock.isValid())
+        m_failLogClock.start();
+    const qint64 now = m_failLogClock.elapsed();
+    if (m_failLoggedAtMs < 0 || now - m_failLoggedAtMs >= 60000) {
+        qCWarning(lcJournal).noquote()
+            << m_lastError
+            << (m_failsNotLogged > 0
+                    ? QStringLiteral("(and %1 other failure(s) in the last minute)")
+                          .arg(QString::number(m_failsNotLogged))
+                    : QStringLiteral("(events are still captured in memory; further failures "
+                                     "are logged at most once a minute)"));
+        m_failLoggedAtMs = now;
+        m_failsNotLogged = 0;
+    } else {
+        ++m_failsNotLogged;
+    }
     emit writeFailed(path, reason);
 }
 
@@ -251,8 +332,12 @@ void Journal::scanSegment(Segment& segment, qint64 seqLimit, QList<QPair<qint64,
         const JournalLine line = parseLine(text);
         switch (line.kind) {
         case JournalLine::Record: {
-            if (line.seq < segment.firstSeq || line.seq >= seqLimit)
-                break; // misplaced: counted as garbage below
+            // Misplaced (counted as garbage below): outside this segment's range, or further
+            // from its first seq than the file has bytes, which no real segment can be (and
+            // which would make the bitmap below as big as the seq is large).
+            if (line.seq < segment.firstSeq || line.seq >= seqLimit ||
+                line.seq - segment.firstSeq >= qint64(data.size()))
+                break;
             const auto index = size_t(line.seq - segment.firstSeq);
             if (index >= segment.live.size())
                 segment.live.resize(index + 1, false);
@@ -352,9 +437,14 @@ qint64 Journal::append(const QString& eventName, const QByteArray& payloadJson, 
     }
     QByteArray body = payloadJson.trimmed();
     if (!body.isEmpty()) {
-        // Embedded verbatim, so it must be JSON: anything else would corrupt the line.
+        // Embedded verbatim, so it must be JSON: anything else would corrupt the line. The
+        // JsonView check settles the usual case without building a document; QJsonDocument
+        // decides the rest and explains what is wrong.
         QJsonParseError pe;
-        QJsonDocument::fromJson('[' + body + ']', &pe);
+        if (!JsonView::isValidArrayContent(body))
+            QJsonDocument::fromJson('[' + body + ']', &pe);
+        else
+            pe.error = QJsonParseError::NoError;
         if (pe.error != QJsonParseError::NoError) {
             m_lastError =
                 QStringLiteral("event \"%1\" not journaled: its payload is not valid JSON "
@@ -365,7 +455,8 @@ qint64 Journal::append(const QString& eventName, const QByteArray& payloadJson, 
             return -1;
         }
         // Outside strings a line break is only whitespace (inside, JSON requires it escaped).
-        body.replace('\n', ' ').replace('\r', ' ');
+        if (body.contains('\n') || body.contains('\r'))
+            body.replace('\n', ' ').replace('\r', ' ');
     }
     if (!ensureCurrent())
         return -1;
@@ -378,7 +469,12 @@ qint64 Journal::append(const QString& eventName, const QByteArray& payloadJson, 
     }
     const qint64 seq = m_nextSeq;
     const qint64 t = receivedMs >= 0 ? receivedMs : QDateTime::currentMSecsSinceEpoch();
-    const QByteArray name = QJsonDocument(QJsonArray{eventName}).toJson(QJsonDocument::Compact);
+    if (eventName != m_encodedNameOf) {
+        // Events come under a handful of names: encode each change of name only.
+        m_encodedName = QJsonDocument(QJsonArray{eventName}).toJson(QJsonDocument::Compact);
+        m_encodedNameOf = eventName;
+    }
+    const QByteArray& name = m_encodedName;
     QByteArray line;
     line.reserve(body.size() + name.size() + 64);
     line += "{\"seq\":";
@@ -449,6 +545,10 @@ bool Journal::writeLine(const QByteArray& line)
         return false;
     }
     m_needNewline = false;
+    if (m_failing) {
+        m_failing = false;
+        qCInfo(lcJournal).noquote() << "journal" << m_dir << "is writable again";
+    }
     m_dirty = true;
     if (!m_syncTimer.isActive())
         m_syncTimer.start();

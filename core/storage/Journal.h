@@ -3,6 +3,7 @@
 
 #include <QByteArray>
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QList>
 #include <QObject>
@@ -147,7 +148,14 @@ private:
     qint64 m_segmentMaxRecords = defaultSegmentMaxRecords;
     QTimer m_syncTimer;
     bool m_dirty = false; // written since the last fdatasync
+    // Write failures are logged at most once a minute (a full disk fails every append).
+    QElapsedTimer m_failLogClock;
+    qint64 m_failLoggedAtMs = -1;
+    qint64 m_failsNotLogged = 0;
+    bool m_failing = false;
     qint64 m_garbage = 0;
     qint64 m_torn = 0;
     QString m_lastError;
+    QString m_encodedNameOf; // the last event name append() encoded, and its JSON array
+    QByteArray m_encodedName;
 };

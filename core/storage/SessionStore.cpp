@@ -131,7 +131,22 @@ void SessionStore::failSave(const QString& sessionId, const QString& path, const
     m_lastError =
         QStringLiteral("cannot save session \"%1\" to %2: %3").arg(sessionId, path, reason);
     ++m_failureCount;
-    qCWarning(lcStore).noquote() << m_lastError;
+    if (!m_failLogClock.isValid())
+        m_failLogClock.start();
+    const qint64 now = m_failLogClock.elapsed();
+    if (m_failLoggedAtMs < 0 || now - m_failLoggedAtMs >= 60000) {
+        qCWarning(lcStore).noquote()
+            << m_lastError
+            << (m_failsNotLogged > 0
+                    ? QStringLiteral("(and %1 other failed save(s) in the last minute)")
+                          .arg(QString::number(m_failsNotLogged))
+                    : QStringLiteral("(kept in memory and retried; further failures are "
+                                     "logged at most once a minute)"));
+        m_failLoggedAtMs = now;
+        m_failsNotLogged = 0;
+    } else {
+        ++m_failsNotLogged;
+    }
     if (queue)
         enqueuePending(sessionId, *queue, bytes);
     emit saveFailed(path, reason);
@@ -222,8 +237,22 @@ bool SessionStore::writeAtomically(const QString& path, const QByteArray& data, 
         file.cancelWriting();
         return false;
     }
+    // Qt 6.4's QSaveFile::commit() can return true after its final flush failed (ENOSPC on a
+    // full disk), having renamed an empty file over the old one: flush and check first.
+    if (!file.flush() || file.error() != QFileDevice::NoError) {
+        *error = file.errorString();
+        file.cancelWriting();
+        return false;
+    }
     if (!file.commit()) {
         *error = file.errorString();
+        return false;
+    }
+    // And check what landed, since the caller will drop its only other copy (the journal).
+    const QFileInfo landed(path);
+    if (landed.isSymLink() || landed.size() != data.size()) {
+        *error = QStringLiteral("the file on disk has %1 bytes instead of %2")
+                     .arg(QString::number(landed.size()), QString::number(data.size()));
         return false;
     }
     return true;
@@ -467,7 +496,11 @@ int SessionStore::cleanup(int days, bool dryRun, QStringList* removedPaths)
     for (const SessionSummary& s : list()) {
         if (s.damaged || !s.isEnded())
             continue;
-        const QDateTime ended = s.endTime.isValid() ? s.endTime : s.modified;
+        // Aged by this machine's clock as well as the events' own: a session recorded today
+        // with timestamps from long ago (replays, skewed clocks) is not deleted on sight.
+        QDateTime ended = s.endTime.isValid() ? s.endTime : s.modified;
+        if (s.modified.isValid() && s.modified > ended)
+            ended = s.modified;
         if (!ended.isValid() || ended >= cutoff)
             continue;
         if (!dryRun) {

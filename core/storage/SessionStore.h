@@ -3,6 +3,7 @@
 
 #include "SessionSummary.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QJsonObject>
 #include <QList>
@@ -138,6 +139,10 @@ private:
     qint64 m_pendingBytes = 0;
 
     QString m_lastError;
+    // Failures are logged at most once a minute (a full disk fails every save and retry).
+    QElapsedTimer m_failLogClock;
+    qint64 m_failLoggedAtMs = -1;
+    int m_failsNotLogged = 0;
     int m_failureCount = 0;
     int m_evictedCount = 0;
     int m_lastParseCount = 0;

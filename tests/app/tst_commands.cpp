@@ -1,4 +1,6 @@
+#include <QDateTime>
 #include <QDir>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -138,6 +140,14 @@ private Q_SLOTS:
 
     void cleanupDryRunRemovesNothing()
     {
+        // Cleanup ages a session by its end_time and its file's last write, whichever is later.
+        for (const QFileInfo& fi :
+             QDir(m_act).entryInfoList({QStringLiteral("session_*")}, QDir::Files)) {
+            QFile f(fi.filePath());
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            QVERIFY(f.setFileTime(QDateTime::currentDateTimeUtc().addDays(-2),
+                                  QFileDevice::FileModificationTime));
+        }
         int code = -1;
         const QByteArray out =
             run({QStringLiteral("cleanup"), QStringLiteral("--days"), QStringLiteral("1"),

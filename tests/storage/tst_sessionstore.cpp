@@ -482,10 +482,20 @@ private slots:
         QVERIFY(writeFile(tmp.path() + "/session_python-_20250101_000000.json",
                           QJsonDocument(python).toJson()));
 
+        // Age counts from the later of end_time and the file's last write, so every file
+        // is made as old as its contents; one written now stays.
+        for (const QFileInfo& fi : QDir(tmp.path()).entryInfoList({"session_*"}, QDir::Files)) {
+            QFile f(fi.filePath());
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            QVERIFY(f.setFileTime(QDateTime::currentDateTimeUtc().addDays(-40),
+                                  QFileDevice::FileModificationTime));
+        }
+        QVERIFY(store.save(session("completed-old-written-now", "completed", old, old)));
+
         QStringList would;
         QCOMPARE(store.cleanup(30, true, &would), 4);
         QCOMPARE(would.size(), 4);
-        QCOMPARE(store.list().size(), 8); // a dry run deletes nothing
+        QCOMPARE(store.list().size(), 9); // a dry run deletes nothing
 
         QStringList removed;
         QCOMPARE(store.cleanup(30, false, &removed), 4);
@@ -496,12 +506,12 @@ private slots:
         for (const SessionSummary& s : store.list())
             left.append(s.sessionId);
         left.sort();
-        QCOMPARE(left,
-                 (QStringList{"active-old", "active-with-end", "broken", "completed-recent"}));
+        QCOMPARE(left, (QStringList{"active-old", "active-with-end", "broken",
+                                    "completed-old-written-now", "completed-recent"}));
 
         QCOMPARE(store.cleanup(-1, false), 0);
         QVERIFY(store.lastError().contains(QStringLiteral("negative")));
-        QCOMPARE(store.cleanup(0, false), 1); // every ended session
+        QCOMPARE(store.cleanup(0, false), 2); // every ended session
         QCOMPARE(store.list().size(), 3);
     }
 

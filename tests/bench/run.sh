@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The benchmark in one command (see "Benchmark" in README.md):
+#   tests/bench/run.sh [bench.py options, e.g. --runs 3 or --only throughput latency]
+# Builds Release into build-bench-rel/ (its own directory: the bench targets are off in normal
+# builds and never registered with CTest), checks the hot-path code against the Qt code it
+# stands in for (ea-bench-selfcheck), then runs every figure with tests/bench/bench.py, prints
+# the table and writes build-bench-rel/bench-results.json. About 20 minutes on 2 cores.
+# Needs what ./dev test needs (Qt 6 dev packages, node + npm, Debian's python3-socketio).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+build=${EA_BENCH_BUILD_DIR:-$root/build-bench-rel}
+work=$(mktemp -d "${TMPDIR:-/tmp}/ea-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+if [[ ! -d tests/peers/node_modules ]] || [[ tests/peers/package-lock.json -nt tests/peers/node_modules ]]; then
+    (cd tests/peers && npm ci --no-audit --no-fund --loglevel=error)
+fi
+if ! /usr/bin/python3 -c 'import socketio, aiohttp' 2>/dev/null; then
+    echo "run.sh: Debian's python3-socketio and python3-aiohttp are needed (apt-get install python3-socketio python3-aiohttp)" >&2
+    exit 2
+fi
+
+echo "== building Release into $build" >&2
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DEA_BUILD_TESTS=ON \
+    -DEA_BUILD_BENCH=ON >/dev/null
+cmake --build "$build" -j2 --target event-aggregator ea-bench-pipeline ea-bench-selfcheck >&2
+
+echo "== self-check: fast paths against QJsonDocument / QCryptographicHash" >&2
+node tests/bench/gen_stream.js --events 20000 --sessions 50 --out "$work/selfcheck.jsonl" >/dev/null
+"$build/tests/bench/ea-bench-selfcheck" --mutations 100000 "$work/selfcheck.jsonl" \
+    tests/fixtures/samples/*.jsonl >&2
+
+echo "== measuring (load average now: $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+/usr/bin/python3 tests/bench/bench.py --app "$build/app/event-aggregator" \
+    --pipeline "$build/tests/bench/ea-bench-pipeline" --work "$work" \
+    --json "$build/bench-results.json" "$@"

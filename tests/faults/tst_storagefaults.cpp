@@ -1,0 +1,305 @@
+// Storage failures under the real app: a full disk (a small tmpfs), an unwritable (read-only)
+// directory, damaged files in the activity directory and a symlink planted where a session file
+// will go.
+#include "FaultSupport.h"
+#include "PeerServer.h"
+#include "SessionFileName.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace faults;
+
+class TestStorageFaults : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_tmp;
+    QStringList m_mounts;
+
+    QString dir(const QString& name) const { return m_tmp.path() + QLatin1Char('/') + name; }
+
+    static QJsonObject emitEvent(const QJsonObject& payload)
+    {
+        return {{QStringLiteral("cmd"), QStringLiteral("emit")},
+                {QStringLiteral("event"), QStringLiteral("claude_event")},
+                {QStringLiteral("args"), QJsonArray{payload}}};
+    }
+
+    // `sessions` sessions of `perSession` events each, the last one a stop (so each is saved).
+    static int emitSessions(PeerServer& peer, const QString& prefix, int sessions, int perSession,
+                            int first = 0)
+    {
+        int n = first;
+        for (int s = 0; s < sessions; ++s) {
+            for (int i = 0; i < perSession; ++i) {
+                const bool last = i == perSession - 1;
+                peer.command(emitEvent(hookEvent(
+                    prefix + QString::number(s),
+                    last ? QStringLiteral("stop") : QStringLiteral("notification"), n++)));
+            }
+        }
+        return n - first;
+    }
+
+    // Fills the file system holding `path` until a write fails.
+    static void fill(const QString& path)
+    {
+        QFile f(path);
+        f.open(QIODevice::WriteOnly | QIODevice::Unbuffered);
+        const QByteArray block(4096, 'x');
+        while (f.write(block) == block.size()) {
+        }
+        f.close();
+    }
+
+    static int linesContaining(const QByteArray& text, const QByteArray& needle)
+    {
+        int n = 0;
+        for (const QByteArray& line : text.split('\n'))
+            n += line.contains(needle);
+        return n;
+    }
+
+private Q_SLOTS:
+    void initTestCase() { QVERIFY(m_tmp.isValid()); }
+    void cleanupTestCase()
+    {
+        for (const QString& m : std::as_const(m_mounts))
+            unmount(m);
+    }
+
+    // ENOSPC: a clear error naming the path, capture goes on in memory, and every session is
+    // written once space returns.
+    void diskFullKeepsCapturingAndCatchesUp()
+    {
+        QString why;
+        if (!PeerServer::available(PeerServer::Node, &why))
+            QSKIP(qPrintable(why));
+        const QString mnt = dir(QStringLiteral("full"));
+        if (!mountTmpfs(mnt, 1024, &why))
+            QSKIP(qPrintable(QStringLiteral("disk-full test needs a tmpfs: ") + why));
+        m_mounts.append(mnt);
+        const QString act = mnt + QStringLiteral("/act");
+        PeerServer peer;
+        QVERIFY(peer.start(PeerServer::Node));
+        App app(dir(QStringLiteral("full-rt")));
+        app.setEnv(QStringLiteral("EA_SAVE_RETRY_MS"), QStringLiteral("300"));
+        QVERIFY(app.start({QStringLiteral("--headless"), QStringLiteral("--port"),
+                           QString::number(peer.port()), QStringLiteral("--activity-dir"), act}));
+        QVERIFY(peer.waitForReport(PeerServer::reportIs(QStringLiteral("connect")), 10000));
+        QVERIFY(app.waitForStatus([](const QJsonObject&) { return true; }, 10000));
+
+        fill(mnt + QStringLiteral("/filler"));
+        const int sent = emitSessions(peer, QStringLiteral("full-"), 8, 25);
+        QVERIFY2(app.waitForStatus(
+                     [&](const QJsonObject& s) {
+                         return s.value(QLatin1String("events_received")).toInt() >= sent &&
+                                s.value(QLatin1String("saves_pending")).toInt() == 8;
+                     },
+                     10000),
+                 QJsonDocument(app.status()).toJson().constData());
+        QTest::qWait(1500); // several retry rounds against the full disk
+        const QByteArray err = app.stderrText();
+        QVERIFY2(err.contains(act.toUtf8()) && err.contains("No space left on device"),
+                 err.right(3000).constData());
+        // Reported, but not once per failed attempt or per event.
+        QVERIFY2(linesContaining(err, "No space left on device") <= 8, err.right(3000).constData());
+        QVERIFY(app.status().value(QLatin1String("save_failures")).toInt() >= 8);
+
+        QVERIFY(QFile::remove(mnt + QStringLiteral("/filler"))); // space returns
+        QVERIFY(app.waitForStatus(
+            [](const QJsonObject& s) {
+                return s.value(QLatin1String("saves_pending")).toInt() == 0;
+            },
+            10000));
+        const QJsonObject counters = app.stop();
+        QVERIFY(!counters.isEmpty());
+        const auto saved = savedSessions(act);
+        QCOMPARE(saved.size(), 8);
+        const QList<qint64> numbers = eventNumbers(saved);
+        QCOMPARE(numbers.size(), sent);
+        QCOMPARE(QSet<qint64>(numbers.cbegin(), numbers.cend()).size(), sent);
+    }
+
+    // A read-only activity directory (EROFS; as root, permissions alone would not stop us):
+    // the same, and the journal comes back once the directory is writable.
+    void unwritableDirectoryThenWritable()
+    {
+        QString why;
+        if (!PeerServer::available(PeerServer::Node, &why))
+            QSKIP(qPrintable(why));
+        const QString mnt = dir(QStringLiteral("ro"));
+        if (!mountTmpfs(mnt, 4096, &why))
+            QSKIP(qPrintable(QStringLiteral("read-only test needs a tmpfs: ") + why));
+        m_mounts.append(mnt);
+        const QString act = mnt + QStringLiteral("/act");
+        QVERIFY(QDir().mkpath(act));
+        QVERIFY(remount(mnt, QStringLiteral("ro")));
+        PeerServer peer;
+        QVERIFY(peer.start(PeerServer::Node));
+        App app(dir(QStringLiteral("ro-rt")));
+        app.setEnv(QStringLiteral("EA_SAVE_RETRY_MS"), QStringLiteral("300"));
+        QVERIFY(app.start({QStringLiteral("--headless"), QStringLiteral("--port"),
+                           QString::number(peer.port()), QStringLiteral("--activity-dir"), act}));
+        QVERIFY(peer.waitForReport(PeerServer::reportIs(QStringLiteral("connect")), 10000));
+        QVERIFY(app.waitForStatus([](const QJsonObject&) { return true; }, 10000));
+        const int sent = emitSessions(peer, QStringLiteral("ro-"), 4, 10);
+        QVERIFY(app.waitForStatus(
+            [&](const QJsonObject& s) {
+                return s.value(QLatin1String("events_received")).toInt() >= sent &&
+                       s.value(QLatin1String("saves_pending")).toInt() == 4;
+            },
+            10000));
+        const QByteArray err = app.stderrText();
+        QVERIFY2(err.contains(act.toUtf8()) && err.contains("Read-only file system"),
+                 err.right(3000).constData());
+
+        QVERIFY(remount(mnt, QStringLiteral("rw")));
+        QVERIFY(app.waitForStatus(
+            [](const QJsonObject& s) {
+                return s.value(QLatin1String("saves_pending")).toInt() == 0;
+            },
+            10000));
+        // The journal is open again: a session still in progress survives a kill -9.
+        const int more = emitSessions(peer, QStringLiteral("ro-late-"), 1, 5, 1000) - 1;
+        Q_UNUSED(more);
+        QVERIFY(app.waitForStatus(
+            [&](const QJsonObject& s) {
+                return s.value(QLatin1String("events_received")).toInt() >= sent + 5;
+            },
+            10000));
+        QTRY_VERIFY_WITH_TIMEOUT(QDir(act + QStringLiteral("/.journal")).exists(), 5000);
+        app.stop();
+        const auto saved = savedSessions(act);
+        QCOMPARE(saved.size(), 5);
+        QCOMPARE(eventNumbers(saved).size(), sent + 5);
+    }
+
+    // Truncated JSON, garbage, a directory and a dangling symlink where session files belong:
+    // listed as damaged, skipped, and neither the CLI nor the capturing app crashes on them.
+    void damagedFilesAreListedAndSkipped()
+    {
+        const QString act = dir(QStringLiteral("damaged"));
+        QVERIFY(QDir().mkpath(act));
+        // One good session, written by the app itself.
+        const QString rec = dir(QStringLiteral("good.jsonl"));
+        QVERIFY(writeRecording(
+            rec, {hookEvent(QStringLiteral("good"), QStringLiteral("notification"), 1),
+                  hookEvent(QStringLiteral("good"), QStringLiteral("stop"), 2)}));
+        int code = -1;
+        runApp(dir(QStringLiteral("damaged-rt0")),
+               {QStringLiteral("--headless"), QStringLiteral("--replay"), rec,
+                QStringLiteral("--activity-dir"), act},
+               &code);
+        QCOMPARE(code, 0);
+        const QStringList good = QDir(act).entryList({QStringLiteral("session_*.json")});
+        QCOMPARE(good.size(), 1);
+        QFile goodFile(act + QLatin1Char('/') + good.first());
+        QVERIFY(goodFile.open(QIODevice::ReadOnly));
+        const QByteArray goodBytes = goodFile.readAll();
+
+        const auto write = [&](const QString& name, const QByteArray& data) {
+            QFile f(act + QLatin1Char('/') + name);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(data);
+        };
+        write(QStringLiteral("session_truncated_2026-01-01T00-00-00.json"),
+              goodBytes.left(goodBytes.size() / 2));
+        write(QStringLiteral("session_garbage_2026-01-01T00-00-01.json"),
+              QByteArray("\x00\xff\xfe garbage \x1f\x8b", 14));
+        write(QStringLiteral("session_badgzip_2026-01-01T00-00-02.json.gz"),
+              QByteArray("\x1f\x8b\x08\x00garbage", 11));
+        write(QStringLiteral("session_empty_2026-01-01T00-00-03.json"), QByteArray());
+        write(QStringLiteral("session_array_2026-01-01T00-00-04.json"), "[1,2,3]");
+        write(QStringLiteral(".index.json"), "{not json");
+        QVERIFY(QDir(act).mkdir(QStringLiteral("session_dir_2026-01-01T00-00-05.json")));
+        QVERIFY(QFile::link(QStringLiteral("/nonexistent/target.json"),
+                            act + QStringLiteral("/session_dangling_2026-01-01T00-00-06.json")));
+        const int damaged = 7;
+
+        const QString rt = dir(QStringLiteral("damaged-rt"));
+        QByteArray err;
+        const QByteArray list = runApp(rt,
+                                       {QStringLiteral("sessions"), QStringLiteral("--json"),
+                                        QStringLiteral("--activity-dir"), act},
+                                       &code, &err);
+        QCOMPARE(code, 0);
+        QCOMPARE(QJsonDocument::fromJson(list).array().size(), 1);
+        QCOMPARE(linesContaining(err, "damaged session file skipped"), damaged);
+        for (const char* what :
+             {"truncated", "garbage", "badgzip", "empty", "array", "dir", "dangling"})
+            QVERIFY2(err.contains(what), err.constData());
+
+        runApp(rt,
+               {QStringLiteral("show"), QStringLiteral("garbage"), QStringLiteral("--activity-dir"),
+                act},
+               &code, &err);
+        QVERIFY2(code == 1 || code == 2, err.constData()); // an error, not a crash
+        runApp(rt,
+               {QStringLiteral("export"), QStringLiteral("--all"), QStringLiteral("--format"),
+                QStringLiteral("jsonl"), QStringLiteral("--activity-dir"), act},
+               &code, &err);
+        QCOMPARE(code, 0);
+        runApp(rt,
+               {QStringLiteral("cleanup"), QStringLiteral("--days"), QStringLiteral("0"),
+                QStringLiteral("--dry-run"), QStringLiteral("--activity-dir"), act},
+               &code, &err);
+        QVERIFY2(code == 0, err.constData());
+
+        // The capturing app starts over them, resumes nothing from them, and stops cleanly.
+        App app(dir(QStringLiteral("damaged-app")));
+        QVERIFY(app.start({QStringLiteral("--headless"), QStringLiteral("--port"),
+                           QStringLiteral("1"), QStringLiteral("--activity-dir"), act}));
+        QVERIFY(app.waitForStatus([](const QJsonObject&) { return true; }, 10000));
+        const QJsonObject counters = app.stop();
+        QVERIFY(!counters.isEmpty());
+        QCOMPARE(app.exitCode(), 0);
+        // Nothing damaged was touched.
+        QVERIFY(QFileInfo(act + QStringLiteral("/session_dangling_2026-01-01T00-00-06.json"))
+                    .isSymLink());
+        QVERIFY(QFileInfo(act + QStringLiteral("/session_dir_2026-01-01T00-00-05.json")).isDir());
+        QCOMPARE(
+            QFileInfo(act + QStringLiteral("/session_truncated_2026-01-01T00-00-00.json")).size(),
+            goodBytes.size() / 2);
+    }
+
+    // A symlink planted at the exact name a session file will get is never followed.
+    void plantedSymlinkIsNotFollowed()
+    {
+        const QString act = dir(QStringLiteral("planted"));
+        QVERIFY(QDir().mkpath(act));
+        const QString outside = dir(QStringLiteral("victim.txt"));
+        QFile victim(outside);
+        QVERIFY(victim.open(QIODevice::WriteOnly));
+        victim.write("precious");
+        victim.close();
+        const QDateTime start = QDateTime::fromMSecsSinceEpoch(1785000000000LL + 1, Qt::UTC);
+        const QString name = SessionFileName::forSession(QStringLiteral("planted"), start);
+        QVERIFY(QFile::link(outside, act + QLatin1Char('/') + name));
+
+        const QString rec = dir(QStringLiteral("planted.jsonl"));
+        QVERIFY(writeRecording(
+            rec, {hookEvent(QStringLiteral("planted"), QStringLiteral("notification"), 1),
+                  hookEvent(QStringLiteral("planted"), QStringLiteral("stop"), 2)}));
+        int code = -1;
+        QByteArray err;
+        runApp(dir(QStringLiteral("planted-rt")),
+               {QStringLiteral("--headless"), QStringLiteral("--replay"), rec,
+                QStringLiteral("--activity-dir"), act},
+               &code, &err);
+        QCOMPARE(code, 0);
+        QVERIFY(victim.open(QIODevice::ReadOnly));
+        QCOMPARE(victim.readAll(), QByteArray("precious"));
+        QVERIFY(QFileInfo(act + QLatin1Char('/') + name).isSymLink());
+        QVERIFY2(err.contains("symbolic link"), err.constData());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestStorageFaults)
+#include "tst_storagefaults.moc"

@@ -1,0 +1,67 @@
+// Session files as the browser and the CLI read them: SessionStore::load (plain JSON or gzip),
+// the summary a listing shows, the index cache, and AgentSession::fromJson for reopening.
+#include "AgentSession.h"
+#include "FuzzSupport.h"
+#include "GzipCodec.h"
+#include "SessionStore.h"
+#include "SessionSummary.h"
+
+#include <cstdlib>
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
+{
+    fuzz::initOnce();
+    if (size == 0)
+        return 0;
+    const int mode = data[0] % 4;
+    const QByteArray body = fuzz::bytes(data + 1, size - 1);
+    fuzz::clearScratch();
+    const QString dir = fuzz::scratchDirectory();
+    const QString plain = QStringLiteral("session_fuzz_2026-01-01T00-00-00.json");
+    switch (mode) {
+    case 0: // the bytes as a .json file
+        fuzz::writeFile(dir + QLatin1Char('/') + plain, body);
+        break;
+    case 1: { // the bytes as the content of a .json.gz file
+        const auto gz = GzipCodec::compress(body);
+        if (!gz)
+            std::abort();
+        fuzz::writeFile(dir + QLatin1Char('/') + plain + QStringLiteral(".gz"), *gz);
+        break;
+    }
+    case 2: // the bytes as a (possibly broken) .json.gz file
+        fuzz::writeFile(dir + QLatin1Char('/') + plain + QStringLiteral(".gz"), body);
+        break;
+    case 3: // the bytes as the index cache, next to one valid file
+        fuzz::writeFile(dir + QLatin1Char('/') + SessionStore::indexFileName, body);
+        fuzz::writeFile(dir + QLatin1Char('/') + plain,
+                        "{\"session_id\":\"fuzz\",\"start_time\":\"2026-01-01T00:00:00Z\"}");
+        break;
+    }
+    SessionStore store(dir);
+    store.setMaxDocumentBytes(4 << 20);
+    const QList<SessionSummary> listed = store.list();
+    for (const SessionSummary& s : listed) {
+        if (s.damaged && s.error.isEmpty())
+            std::abort(); // a damaged file always says why
+        QString error;
+        const auto doc = store.load(s.filePath, &error);
+        if (!doc) {
+            if (error.isEmpty())
+                std::abort();
+            continue;
+        }
+        SessionSummary::fromDocument(*doc).toJson();
+        const auto session = AgentSession::fromJson(*doc, &error);
+        if (session) {
+            // What reopening does: the session takes events again and saves.
+            const QJsonObject saved = session->toJson();
+            const auto again = AgentSession::fromJson(saved, &error);
+            if (!again || again->totalEvents() != session->totalEvents())
+                std::abort();
+        }
+    }
+    // Gzip data as such, with a small inflate bound.
+    GzipCodec::decompress(body, 1 << 20);
+    return 0;
+}
