@@ -117,8 +117,7 @@ bool resolveIds(const QList<SessionSummary>& all, const QStringList& wanted,
             err(matches.isEmpty()
                     ? QStringLiteral("no saved session matches \"%1\"").arg(w)
                     : QStringLiteral("\"%1\" matches %2 sessions; give more of the id")
-                          .arg(w)
-                          .arg(matches.size()));
+                          .arg(w, QString::number(matches.size())));
             ok = false;
         }
     }
@@ -177,24 +176,24 @@ int Commands::sessions(const QStringList& args, const AppOptions& global)
     }
     QString text;
     QTextStream ts(&text);
-    ts << QStringLiteral("%1  %2  %3  %4  %5  %6  %7\n")
-              .arg(QStringLiteral("SESSION"), -36)
-              .arg(QStringLiteral("START (UTC)"), -19)
-              .arg(QStringLiteral("DURATION"), 9)
-              .arg(QStringLiteral("EVENTS"), 6)
-              .arg(QStringLiteral("TOOLS"), 5)
-              .arg(QStringLiteral("DELEG"), 5)
-              .arg(QStringLiteral("STATUS"));
-    for (const SessionSummary& s : list) {
-        ts << QStringLiteral("%1  %2  %3  %4  %5  %6  %7\n")
-                  .arg(s.sessionId.left(36), -36)
-                  .arg(s.startTime.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")), -19)
-                  .arg(duration(s), 9)
-                  .arg(s.totalEvents, 6)
-                  .arg(s.toolCalls, 5)
-                  .arg(s.delegations, 5)
-                  .arg(s.status);
-    }
+    // Columns are padded, never substituted: ids and statuses come from files and may hold
+    // "%1" themselves.
+    const auto row = [&ts](const QString& id, const QString& start, const QString& dur,
+                           const QString& events, const QString& tools, const QString& deleg,
+                           const QString& status) {
+        ts << id.leftJustified(36) << "  " << start.leftJustified(19) << "  "
+           << dur.rightJustified(9) << "  " << events.rightJustified(6) << "  "
+           << tools.rightJustified(5) << "  " << deleg.rightJustified(5) << "  " << status
+           << '\n';
+    };
+    row(QStringLiteral("SESSION"), QStringLiteral("START (UTC)"), QStringLiteral("DURATION"),
+        QStringLiteral("EVENTS"), QStringLiteral("TOOLS"), QStringLiteral("DELEG"),
+        QStringLiteral("STATUS"));
+    for (const SessionSummary& s : list)
+        row(s.sessionId.left(36),
+            s.startTime.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")), duration(s),
+            QString::number(s.totalEvents), QString::number(s.toolCalls),
+            QString::number(s.delegations), s.status);
     ts.flush();
     out(text.toUtf8());
     return 0;

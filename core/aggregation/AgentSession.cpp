@@ -85,47 +85,6 @@ JsonViewObject dataOf(const JsonViewObject& payload)
     return inner.isObject() ? inner.toObject() : payload;
 }
 
-// What IsoTime::toString(QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC)) gives
-// ("2026-07-27T16:30:05.120Z"), without QDateTime; false outside the years 1000-9999.
-bool appendIsoUtc(qint64 ms, QByteArray* out)
-{
-    qint64 days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
-    const qint64 msOfDay = ms - days * 86400000;
-    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-    days += 719468;
-    const qint64 era = (days >= 0 ? days : days - 146096) / 146097;
-    const qint64 doe = days - era * 146097;
-    const qint64 yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const qint64 doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const qint64 mp = (5 * doy + 2) / 153;
-    const qint64 day = doy - (153 * mp + 2) / 5 + 1;
-    const qint64 month = mp < 10 ? mp + 3 : mp - 9;
-    const qint64 year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-    if (year < 1000 || year > 9999)
-        return false;
-    char b[24];
-    const auto put = [&b](int at, qint64 v, int width) {
-        for (int i = width - 1; i >= 0; --i, v /= 10)
-            b[at + i] = char('0' + v % 10);
-    };
-    put(0, year, 4);
-    b[4] = '-';
-    put(5, month, 2);
-    b[7] = '-';
-    put(8, day, 2);
-    b[10] = 'T';
-    put(11, msOfDay / 3600000, 2);
-    b[13] = ':';
-    put(14, msOfDay / 60000 % 60, 2);
-    b[16] = ':';
-    put(17, msOfDay / 1000 % 60, 2);
-    b[19] = '.';
-    put(20, msOfDay % 1000, 3);
-    b[23] = 'Z';
-    out->append(b, 24);
-    return true;
-}
-
 QJsonValue stringOrNull(const QString& s)
 {
     return s.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(s);
@@ -1012,10 +971,8 @@ QJsonArray AgentSession::eventsJson(const QList<qsizetype>& order) const
             events.append(eventJson(m_events.at(i)));
         return events;
     }
-    // Building thousands of QJsonObjects key by key is the slow part of a save. Instead each
-    // event is written as JSON text (its "data" is a slice of the held canonical bytes) and
-    // every few thousand events are parsed in one go: the same objects, built by the parser.
-    thread_local JsonView view;
+    // Building thousands of QJsonObjects key by key is slow: the events are written as JSON
+    // text and every few thousand are parsed in one go (the same objects, built by the parser).
     constexpr qsizetype Chunk = 4096;
     QByteArray text;
     for (qsizetype from = 0; from < order.size(); from += Chunk) {
@@ -1024,55 +981,9 @@ QJsonArray AgentSession::eventsJson(const QList<qsizetype>& order) const
         text.reserve((to - from) * 640);
         text.append('[');
         for (qsizetype k = from; k < to; ++k) {
-            const HeldEvent& held = m_events.at(order.at(k));
             if (k > from)
                 text.append(',');
-            if (!view.parse(held.raw) || !view.isObject(view.root())) {
-                text.append(QJsonDocument(eventJson(held)).toJson(QJsonDocument::Compact));
-                continue;
-            }
-            const JsonViewObject payload = view.object(view.root());
-            const JsonViewObject data = dataOf(payload);
-            text.append("{\"agent_context\":");
-            if (held.delegation >= 0)
-                JsonView::appendString(agentTypeOf(held.delegation), &text);
-            else
-                text.append("null");
-            text.append(",\"category\":");
-            JsonView::appendString(EventCategory(EventCategory::Value(held.category)).name(), &text);
-            text.append(",\"correlation_id\":");
-            const QString correlation = EventNormalizer::correlationIdOf(payload);
-            if (correlation.isEmpty())
-                text.append("null");
-            else
-                JsonView::appendString(correlation, &text);
-            text.append(",\"data\":");
-            text.append(view.text(data.node()));
-            text.append(",\"event_name\":");
-            JsonView::appendString(m_names.value(held.eventName), &text);
-            text.append(",\"event_type\":");
-            JsonView::appendString(m_names.value(held.subtype), &text);
-            text.append(",\"id\":\"");
-            text.append(QByteArray::number(held.identity, 16).rightJustified(16, '0'));
-            text.append("\",\"session_id\":");
-            JsonView::appendString(m_sessionId, &text);
-            text.append(",\"timestamp\":");
-            const qsizetype before = text.size();
-            text.append('"');
-            if (appendIsoUtc(held.timestampMs, &text)) {
-                text.append('"');
-            } else {
-                text.truncate(before);
-                const QJsonValue t =
-                    IsoTime::toJson(QDateTime::fromMSecsSinceEpoch(held.timestampMs, Qt::UTC));
-                if (t.isString())
-                    JsonView::appendString(t.toString(), &text);
-                else
-                    text.append("null");
-            }
-            if (held.timestampFromReceipt)
-                text.append(",\"timestamp_from_receipt\":true");
-            text.append('}');
+            appendEventText(m_events.at(order.at(k)), &text);
         }
         text.append(']');
         QJsonParseError error;
@@ -1090,6 +1001,76 @@ QJsonArray AgentSession::eventsJson(const QList<qsizetype>& order) const
             events.append(e);
     }
     return events;
+}
+
+QByteArray AgentSession::eventsJsonText() const
+{
+    const QList<qsizetype> order = timeOrder();
+    if (!EventNormalizer::fastPathEnabled())
+        return QJsonDocument(eventsJson(order)).toJson(QJsonDocument::Compact);
+    QByteArray text;
+    text.reserve(order.size() * 640 + 2);
+    text.append('[');
+    for (qsizetype k = 0; k < order.size(); ++k) {
+        if (k > 0)
+            text.append(',');
+        appendEventText(m_events.at(order.at(k)), &text);
+    }
+    text.append(']');
+    return text;
+}
+
+// One event as compact JSON with QJsonDocument's key order; its "data" is a slice of the held
+// canonical bytes (validated when they were parsed), so nothing is rebuilt.
+void AgentSession::appendEventText(const HeldEvent& held, QByteArray* text) const
+{
+    thread_local JsonView view;
+    if (!view.parse(held.raw) || !view.isObject(view.root())) {
+        text->append(QJsonDocument(eventJson(held)).toJson(QJsonDocument::Compact));
+        return;
+    }
+    const JsonViewObject payload = view.object(view.root());
+    const JsonViewObject data = dataOf(payload);
+    text->append("{\"agent_context\":");
+    if (held.delegation >= 0)
+        JsonView::appendString(agentTypeOf(held.delegation), text);
+    else
+        text->append("null");
+    text->append(",\"category\":");
+    JsonView::appendString(EventCategory(EventCategory::Value(held.category)).name(), text);
+    text->append(",\"correlation_id\":");
+    const QString correlation = EventNormalizer::correlationIdOf(payload);
+    if (correlation.isEmpty())
+        text->append("null");
+    else
+        JsonView::appendString(correlation, text);
+    text->append(",\"data\":");
+    text->append(view.text(data.node()));
+    text->append(",\"event_name\":");
+    JsonView::appendString(m_names.value(held.eventName), text);
+    text->append(",\"event_type\":");
+    JsonView::appendString(m_names.value(held.subtype), text);
+    text->append(",\"id\":\"");
+    text->append(QByteArray::number(held.identity, 16).rightJustified(16, '0'));
+    text->append("\",\"session_id\":");
+    JsonView::appendString(m_sessionId, text);
+    text->append(",\"timestamp\":");
+    const qsizetype before = text->size();
+    text->append('"');
+    if (IsoTime::appendUtc(held.timestampMs, text)) {
+        text->append('"');
+    } else {
+        text->truncate(before);
+        const QJsonValue t =
+            IsoTime::toJson(QDateTime::fromMSecsSinceEpoch(held.timestampMs, Qt::UTC));
+        if (t.isString())
+            JsonView::appendString(t.toString(), text);
+        else
+            text->append("null");
+    }
+    if (held.timestampFromReceipt)
+        text->append(",\"timestamp_from_receipt\":true");
+    text->append('}');
 }
 
 QJsonObject AgentSession::metricsJson(const QList<ToolOperation>& operations) const
@@ -1130,7 +1111,7 @@ QJsonObject AgentSession::metricsJson(const QList<ToolOperation>& operations) co
     return m;
 }
 
-QJsonObject AgentSession::toJson() const
+QList<qsizetype> AgentSession::timeOrder() const
 {
     // Arrival order can differ from event time (history replays, recovery); readers want time.
     QList<qsizetype> order(m_events.size());
@@ -1138,8 +1119,18 @@ QJsonObject AgentSession::toJson() const
     std::stable_sort(order.begin(), order.end(), [this](qsizetype a, qsizetype b) {
         return m_events.at(a).timestampMs < m_events.at(b).timestampMs;
     });
-    const QJsonArray events = eventsJson(order);
+    return order;
+}
 
+QJsonObject AgentSession::toJson() const
+{
+    QJsonObject o = toJsonWithoutEvents();
+    o.insert(QLatin1String("events"), eventsJson(timeOrder()));
+    return o;
+}
+
+QJsonObject AgentSession::toJsonWithoutEvents() const
+{
     const QList<ToolOperation> operations = toolOperations();
     QJsonArray operationsJson;
     for (const ToolOperation& op : operations)
@@ -1185,7 +1176,6 @@ QJsonObject AgentSession::toJson() const
     o.insert(QLatin1String("initial_prompt"), stringOrNull(m_initialPrompt));
     o.insert(QLatin1String("final_response"), stringOrNull(m_finalResponse));
     o.insert(QLatin1String("session_ended"), m_sessionEndSeen);
-    o.insert(QLatin1String("events"), events);
     o.insert(QLatin1String("delegations"), delegationsJson);
     o.insert(QLatin1String("tool_operations"), operationsJson);
     o.insert(QLatin1String("metrics"), metricsJson(operations));

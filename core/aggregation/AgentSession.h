@@ -114,6 +114,10 @@ public:
     // claude-mpm's AgentSession.to_dict layout plus schema_version, status, completion_reason,
     // last_event_time, tool_operations, capture and extra metrics. Events sorted by time.
     QJsonObject toJson() const;
+    // The same document in two pieces, for saving without building a tree of every event:
+    // everything but "events", and the "events" array as compact JSON text (time order).
+    QJsonObject toJsonWithoutEvents() const;
+    QByteArray eventsJsonText() const;
     // Rebuilds the session by replaying the saved events, then restores what events cannot
     // tell (status, capture counts, recorded gaps, metadata). Files of the Python aggregator
     // load too, as far as their content allows.
@@ -161,6 +165,8 @@ private:
     ToolOperation materialize(const ToolOperation& op) const;
     QJsonObject eventJson(const HeldEvent& held) const;
     QJsonArray eventsJson(const QList<qsizetype>& order) const;
+    QList<qsizetype> timeOrder() const;
+    void appendEventText(const HeldEvent& held, QByteArray* text) const;
     QJsonObject metricsJson(const QList<ToolOperation>& operations) const;
 
     QString m_sessionId;

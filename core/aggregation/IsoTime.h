@@ -11,4 +11,7 @@ public:
     static QString toString(const QDateTime& time);     // empty when invalid
     static QJsonValue toJson(const QDateTime& time);    // null when invalid
     static QDateTime fromJson(const QJsonValue& value); // invalid when unreadable
+    // Appends what toString() gives for a UTC instant ("2026-07-27T16:30:05.120Z") without
+    // QDateTime; false (nothing appended) outside the years 1000-9999.
+    static bool appendUtc(qint64 msSinceEpoch, QByteArray* out);
 };

@@ -461,7 +461,7 @@ void CaptureService::onSessionCompleted(const AgentSession& session, const QList
 {
     // Seqs are released once the file is really on disk, which may be much later.
     m_unsavedSeqs[session.sessionId()].append(seqs);
-    QJsonObject doc = session.toJson();
+    QJsonObject doc = session.toJsonWithoutEvents();
     const Aggregator::Completion& how = m_aggregator.completing();
     if (how.part > 1) {
         doc.insert(QStringLiteral("part"), how.part);
@@ -471,7 +471,7 @@ void CaptureService::onSessionCompleted(const AgentSession& session, const QList
         doc.insert(QStringLiteral("continued_in"), how.continuedIn);
     if (session.status() == AgentSession::Status::Interrupted)
         doc.insert(QStringLiteral("idle_ms_at_save"), double(how.idleMs));
-    m_store->save(doc);
+    m_store->save(doc, session.eventsJsonText());
 }
 
 void CaptureService::releaseSeqs(const QList<qint64>& seqs)

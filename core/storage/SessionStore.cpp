@@ -7,6 +7,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QLoggingCategory>
 #include <QSaveFile>
@@ -61,15 +62,46 @@ QString SessionStore::absolute(const QString& name) const
 
 bool SessionStore::save(const QJsonObject& session)
 {
-    const QString id = session.value(QStringLiteral("session_id")).toString();
+    QJsonObject head = session;
+    const QJsonValue events = head.take(QStringLiteral("events"));
+    if (events.isUndefined())
+        return save(head, QByteArray());
+    return save(head, QJsonDocument(events.toArray()).toJson(QJsonDocument::Compact));
+}
+
+bool SessionStore::save(const QJsonObject& head, const QByteArray& eventsJson)
+{
+    const QString id = head.value(QStringLiteral("session_id")).toString();
     if (id.isEmpty()) {
         failSave(id, m_dir, QStringLiteral("the document has no session_id string"), nullptr, 0);
         return false;
     }
-    const QByteArray json = QJsonDocument(session).toJson(QJsonDocument::Indented);
+    // The whole document as a tree, only where one is needed: small files, failed saves.
+    const auto whole = [&head, &eventsJson] {
+        QJsonObject o = head;
+        if (!eventsJson.isEmpty())
+            o.insert(QStringLiteral("events"), QJsonDocument::fromJson(eventsJson).array());
+        return o;
+    };
+    // The events go in as text: parsing them into a tree only to write them out again was
+    // most of the cost of saving a big session.
+    QByteArray json = QJsonDocument(head).toJson(QJsonDocument::Compact);
+    if (!eventsJson.isEmpty() && json.endsWith('}')) {
+        json.chop(1);
+        if (json.size() > 1)
+            json.append(',');
+        json.append("\"events\":");
+        json.append(eventsJson);
+        json.append('}');
+    }
+    // Small documents are indented for people reading them; past the threshold they are
+    // gzipped, where indentation only costs time.
+    if (json.size() <= m_compressionThreshold)
+        json = QJsonDocument(whole()).toJson(QJsonDocument::Indented);
     QString why;
     if (!ensureDirectory(&why)) {
-        failSave(id, m_dir, why, &session, json.size());
+        const QJsonObject full = whole();
+        failSave(id, m_dir, why, &full, json.size());
         return false;
     }
     ensureScanned();
@@ -77,7 +109,7 @@ bool SessionStore::save(const QJsonObject& session)
     QString name = m_fileById.value(id);
     if (name.isEmpty()) {
         QDateTime start =
-            SessionSummary::parseTime(session.value(QStringLiteral("start_time")).toString());
+            SessionSummary::parseTime(head.value(QStringLiteral("start_time")).toString());
         if (!start.isValid())
             start = QDateTime::currentDateTimeUtc();
         name = SessionFileName::forSession(id, start);
@@ -90,13 +122,15 @@ bool SessionStore::save(const QJsonObject& session)
     if (compress) {
         std::optional<QByteArray> gz = GzipCodec::compress(json, &why);
         if (!gz) {
-            failSave(id, path, why, &session, json.size());
+            const QJsonObject full = whole();
+            failSave(id, path, why, &full, json.size());
             return false;
         }
         data = std::move(*gz);
     }
     if (!writeAtomically(path, data, &why)) {
-        failSave(id, path, why, &session, json.size());
+        const QJsonObject full = whole();
+        failSave(id, path, why, &full, json.size());
         return false;
     }
     // The caller may now drop its journal entries for this session, so the rename must be
@@ -116,7 +150,9 @@ bool SessionStore::save(const QJsonObject& session)
     IndexEntry entry;
     entry.mtimeMs = written.lastModified().toMSecsSinceEpoch();
     entry.size = written.size();
-    entry.summary = SessionSummary::fromDocument(session);
+    entry.summary = SessionSummary::fromDocument(head);
+    if (!head.value(QStringLiteral("metrics")).toObject().contains(QStringLiteral("total_events")))
+        entry.summary = SessionSummary::fromDocument(whole()); // counts the events themselves
     m_entries.insert(name, entry);
     m_fileById.insert(id, name);
     markIndexDirty();

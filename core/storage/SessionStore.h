@@ -16,7 +16,8 @@
 
 // Layout of the activity directory:
 //   session_<id>_<start>.json      a session document (QJsonDocument, indented)
-//   session_<id>_<start>.json.gz   the same, gzip-compressed, when larger than the threshold
+//   session_<id>_<start>.json.gz   the same, compact and gzip-compressed, when larger than
+//                                  the threshold
 //   .index.json                    summaries keyed by file name, mtime and size (a cache: it may
 //                                  be deleted at any time and is rebuilt from the files)
 // Not thread-safe: use from the thread the store lives in (it may be a worker thread).
@@ -50,6 +51,9 @@ public:
     // same file; switching between plain and gzip removes the other variant. On failure: false,
     // lastError(), saveFailed(), and the document is queued for retryPending().
     bool save(const QJsonObject& session);
+    // The same, with the "events" array given as compact JSON text beside the rest of the
+    // document (AgentSession::eventsJsonText()), so big sessions are written without a tree.
+    bool save(const QJsonObject& head, const QByteArray& eventsJson);
 
     // Reads a .json or .json.gz file (detected by content). A relative path is taken inside
     // the directory. Symbolic links are refused, sizes are bounded by maxDocumentBytes().

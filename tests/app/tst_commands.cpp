@@ -1,5 +1,6 @@
 #include <QDateTime>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -136,6 +137,31 @@ private Q_SLOTS:
              QStringLiteral("xml"), QStringLiteral("--activity-dir"), m_act},
             &code);
         QCOMPARE(code, 2);
+    }
+
+    void tableShowsIdsVerbatim()
+    {
+        // Ids come from files: a "%1" in one is text, not a placeholder for the next column.
+        QTemporaryDir act;
+        const QJsonObject doc{{QStringLiteral("schema_version"), 1},
+                              {QStringLiteral("session_id"), QStringLiteral("pct-%1-%2-id")},
+                              {QStringLiteral("status"), QStringLiteral("completed")},
+                              {QStringLiteral("start_time"), QStringLiteral("2026-01-01T00:00:00.000Z")},
+                              {QStringLiteral("end_time"), QStringLiteral("2026-01-01T00:01:00.000Z")},
+                              {QStringLiteral("events"), QJsonArray()}};
+        QFile f(act.path() + QStringLiteral("/session_pct-1-2-id_2026-01-01T00-00-00.json"));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QJsonDocument(doc).toJson());
+        f.close();
+        int code = -1;
+        const QByteArray out =
+            run({QStringLiteral("sessions"), QStringLiteral("--activity-dir"), act.path()}, &code);
+        QCOMPARE(code, 0);
+        const QList<QByteArray> lines = out.trimmed().split('\n');
+        QCOMPARE(lines.size(), 2);
+        QVERIFY2(lines[1].startsWith("pct-%1-%2-id "), out.constData());
+        QVERIFY2(lines[1].contains("2026-01-01 00:00:00") && lines[1].endsWith("completed"),
+                 out.constData());
     }
 
     void cleanupDryRunRemovesNothing()
