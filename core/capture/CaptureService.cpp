@@ -5,6 +5,7 @@
 #include "Journal.h"
 #include "PrivateDirectory.h"
 #include "RecordingReader.h"
+#include "SessionSaver.h"
 #include "SessionStore.h"
 #include "SessionSummary.h"
 
@@ -57,6 +58,12 @@ CaptureService::CaptureService(CaptureSettings settings, QObject* parent)
                                                   "restored on the next start")
                                  : QStringLiteral("it was not journaled either and is lost")));
             });
+    m_saver = std::make_unique<SessionSaver>(m_store.get());
+    // A save's journal records wait here from just before its file is written until it is.
+    connect(m_saver.get(), &SessionSaver::committing, this,
+            [this](const QString& id, const QList<qint64>& seqs) {
+                m_unsavedSeqs[id].append(seqs);
+            });
     connect(m_store.get(), &SessionStore::saved, this,
             [this](const QString& id, const QString& path) {
                 ++m_counters.sessionsSaved;
@@ -94,9 +101,14 @@ CaptureService::CaptureService(CaptureSettings settings, QObject* parent)
             [this](const QString& id, const QString& reason) {
                 queueParkedFinish(id, AgentSession::Status::TimedOut, reason);
             });
-    m_aggregator.setIdTaken([this](const QString& id) { return !m_store->filePath(id).isEmpty(); });
+    m_aggregator.setIdTaken([this](const QString& id) { return idTaken(id); });
     m_aggregator.setSessionLoader([this](const QString& id) -> std::optional<AgentSession> {
         QString error;
+        QString target = id;
+        for (int part = 2; idTaken(Aggregator::partId(id, part)); ++part)
+            target = Aggregator::partId(id, part);
+        if (std::optional<AgentSession> saving = m_saver->inFlight(target))
+            return saving; // its file is about to be replaced
         const auto doc = loadLatest(id, &error);
         if (!doc)
             return std::nullopt;
@@ -110,7 +122,15 @@ CaptureService::CaptureService(CaptureSettings settings, QObject* parent)
             &CaptureService::onSessionCompleted);
 }
 
-CaptureService::~CaptureService() = default;
+CaptureService::~CaptureService()
+{
+    m_saver->flush(); // while everything its signals reach is still here
+}
+
+bool CaptureService::idTaken(const QString& sessionId) const
+{
+    return m_saver->isInFlight(sessionId) || !m_store->filePath(sessionId).isEmpty();
+}
 
 std::optional<QJsonObject> CaptureService::loadLatest(const QString& sessionId, QString* error)
 {
@@ -140,6 +160,8 @@ void CaptureService::queueParkedFinish(const QString& sessionId, AgentSession::S
 
 void CaptureService::finishParkedBatch()
 {
+    // What follows reads the released sessions' files: the saves that wrote them come first.
+    m_saver->flush();
     // A few per turn of the event loop: thousands may expire at once after a restart.
     for (int n = 0; n < 32 && !m_parkedFinish.isEmpty(); ++n) {
         const ParkedFinish job = m_parkedFinish.takeFirst();
@@ -159,12 +181,12 @@ void CaptureService::finishParkedBatch()
             continue;
         }
         session->setStatus(job.status, job.reason);
-        QJsonObject out = session->toJson();
+        QJsonObject out = session->toJsonWithoutEvents();
         for (const char* key : {"part", "parent_session_id"}) {
             if (doc->contains(QLatin1String(key)))
                 out.insert(QLatin1String(key), doc->value(QLatin1String(key)));
         }
-        if (m_store->save(out))
+        if (m_store->save(out, session->eventsJsonText()))
             ++m_counters.parkedFinished;
     }
     if (m_parkedFinish.isEmpty())
@@ -343,6 +365,7 @@ void CaptureService::stopCapture()
 {
     closeClient();
     m_aggregator.stopAll(AgentSession::Status::Stopped, QStringLiteral("capture stopped"));
+    m_saver->flush();
     if (m_journal)
         m_journal->sync();
     Q_EMIT capturingChanged(false);
@@ -352,6 +375,7 @@ void CaptureService::shutdown()
 {
     closeClient();
     m_aggregator.stopAll(AgentSession::Status::Interrupted, QStringLiteral("application quit"));
+    m_saver->flush();
     // Released sessions whose timeout already passed: finish now rather than at the next start.
     while (!m_parkedFinish.isEmpty())
         finishParkedBatch();
@@ -460,8 +484,7 @@ void CaptureService::process(const QString& name, const QByteArray& payload,
 void CaptureService::onSessionCompleted(const AgentSession& session, const QList<qint64>& seqs)
 {
     // Seqs are released once the file is really on disk, which may be much later.
-    m_unsavedSeqs[session.sessionId()].append(seqs);
-    QJsonObject doc = session.toJsonWithoutEvents();
+    QJsonObject doc;
     const Aggregator::Completion& how = m_aggregator.completing();
     if (how.part > 1) {
         doc.insert(QStringLiteral("part"), how.part);
@@ -471,7 +494,7 @@ void CaptureService::onSessionCompleted(const AgentSession& session, const QList
         doc.insert(QStringLiteral("continued_in"), how.continuedIn);
     if (session.status() == AgentSession::Status::Interrupted)
         doc.insert(QStringLiteral("idle_ms_at_save"), double(how.idleMs));
-    m_store->save(doc, session.eventsJsonText());
+    m_saver->save(session, doc, seqs);
 }
 
 void CaptureService::releaseSeqs(const QList<qint64>& seqs)
@@ -514,6 +537,7 @@ bool CaptureService::replay(const QString& path, QString* error)
     // Sessions a memory limit released during the replay end the same way.
     for (const QString& id : m_aggregator.takeParked())
         queueParkedFinish(id, AgentSession::Status::Stopped, QStringLiteral("end of replay"));
+    m_saver->flush();
     while (!m_parkedFinish.isEmpty())
         finishParkedBatch();
     m_aggregator.setTimerDriven(true);

@@ -16,6 +16,7 @@
 
 class EventRecorder;
 class Journal;
+class SessionSaver;
 class SessionStore;
 
 Q_DECLARE_LOGGING_CATEGORY(lcCapture)
@@ -98,6 +99,7 @@ private:
     void onLimitHit(Aggregator::Limit limit, const QString& detail);
     // The saved document a session id continues in (its newest part), or nullopt.
     std::optional<QJsonObject> loadLatest(const QString& sessionId, QString* error);
+    bool idTaken(const QString& sessionId) const;
     void queueParkedFinish(const QString& sessionId, AgentSession::Status status,
                            const QString& reason);
     void finishParkedBatch();
@@ -105,6 +107,7 @@ private:
     CaptureSettings m_settings;
     Aggregator m_aggregator;
     std::unique_ptr<SessionStore> m_store;
+    std::unique_ptr<SessionSaver> m_saver; // after m_store: destroyed (and flushed) first
     std::unique_ptr<Journal> m_journal;
     std::unique_ptr<EventRecorder> m_recorder;
     SocketIoClient* m_client = nullptr;

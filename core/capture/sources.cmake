@@ -6,5 +6,6 @@ target_sources(eacore PRIVATE
     capture/EventRecorder.h capture/EventRecorder.cpp
     capture/RateLimitedLog.h capture/RateLimitedLog.cpp
     capture/RecordingReader.h capture/RecordingReader.cpp
+    capture/SessionSaver.h capture/SessionSaver.cpp
 )
 target_include_directories(eacore PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/capture)

@@ -71,18 +71,18 @@ bool SessionStore::save(const QJsonObject& session)
 
 bool SessionStore::save(const QJsonObject& head, const QByteArray& eventsJson)
 {
-    const QString id = head.value(QStringLiteral("session_id")).toString();
-    if (id.isEmpty()) {
-        failSave(id, m_dir, QStringLiteral("the document has no session_id string"), nullptr, 0);
-        return false;
-    }
-    // The whole document as a tree, only where one is needed: small files, failed saves.
-    const auto whole = [&head, &eventsJson] {
-        QJsonObject o = head;
-        if (!eventsJson.isEmpty())
-            o.insert(QStringLiteral("events"), QJsonDocument::fromJson(eventsJson).array());
-        return o;
-    };
+    return commit(prepare(head, eventsJson, m_compressionThreshold));
+}
+
+SessionStore::Prepared SessionStore::prepare(const QJsonObject& head, const QByteArray& eventsJson,
+                                             qint64 compressionThreshold)
+{
+    Prepared p;
+    p.sessionId = head.value(QStringLiteral("session_id")).toString();
+    p.head = head;
+    p.eventsJson = eventsJson;
+    if (p.sessionId.isEmpty())
+        return p;
     // The events go in as text: parsing them into a tree only to write them out again was
     // most of the cost of saving a big session.
     QByteArray json = QJsonDocument(head).toJson(QJsonDocument::Compact);
@@ -96,12 +96,40 @@ bool SessionStore::save(const QJsonObject& head, const QByteArray& eventsJson)
     }
     // Small documents are indented for people reading them; past the threshold they are
     // gzipped, where indentation only costs time.
-    if (json.size() <= m_compressionThreshold)
-        json = QJsonDocument(whole()).toJson(QJsonDocument::Indented);
+    if (json.size() <= compressionThreshold)
+        json = QJsonDocument(p.whole()).toJson(QJsonDocument::Indented);
+    p.jsonBytes = json.size();
+    p.compressed = json.size() > compressionThreshold;
+    if (!p.compressed) {
+        p.data = std::move(json);
+        return p;
+    }
+    std::optional<QByteArray> gz = GzipCodec::compress(json, &p.error);
+    if (gz)
+        p.data = std::move(*gz);
+    return p;
+}
+
+QJsonObject SessionStore::Prepared::whole() const
+{
+    QJsonObject o = head;
+    if (!eventsJson.isEmpty())
+        o.insert(QStringLiteral("events"), QJsonDocument::fromJson(eventsJson).array());
+    return o;
+}
+
+bool SessionStore::commit(const Prepared& prepared)
+{
+    const QString& id = prepared.sessionId;
+    const QJsonObject& head = prepared.head;
+    if (id.isEmpty()) {
+        failSave(id, m_dir, QStringLiteral("the document has no session_id string"), nullptr, 0);
+        return false;
+    }
     QString why;
     if (!ensureDirectory(&why)) {
-        const QJsonObject full = whole();
-        failSave(id, m_dir, why, &full, json.size());
+        const QJsonObject full = prepared.whole();
+        failSave(id, m_dir, why, &full, prepared.jsonBytes);
         return false;
     }
     ensureScanned();
@@ -114,23 +142,17 @@ bool SessionStore::save(const QJsonObject& head, const QByteArray& eventsJson)
             start = QDateTime::currentDateTimeUtc();
         name = SessionFileName::forSession(id, start);
     }
-    const bool compress = json.size() > m_compressionThreshold;
+    const bool compress = prepared.compressed;
     name = SessionFileName::withCompression(name, compress);
     const QString path = absolute(name);
-
-    QByteArray data = json;
-    if (compress) {
-        std::optional<QByteArray> gz = GzipCodec::compress(json, &why);
-        if (!gz) {
-            const QJsonObject full = whole();
-            failSave(id, path, why, &full, json.size());
-            return false;
-        }
-        data = std::move(*gz);
+    if (!prepared.error.isEmpty()) {
+        const QJsonObject full = prepared.whole();
+        failSave(id, path, prepared.error, &full, prepared.jsonBytes);
+        return false;
     }
-    if (!writeAtomically(path, data, &why)) {
-        const QJsonObject full = whole();
-        failSave(id, path, why, &full, json.size());
+    if (!writeAtomically(path, prepared.data, &why)) {
+        const QJsonObject full = prepared.whole();
+        failSave(id, path, why, &full, prepared.jsonBytes);
         return false;
     }
     // The caller may now drop its journal entries for this session, so the rename must be
@@ -152,7 +174,7 @@ bool SessionStore::save(const QJsonObject& head, const QByteArray& eventsJson)
     entry.size = written.size();
     entry.summary = SessionSummary::fromDocument(head);
     if (!head.value(QStringLiteral("metrics")).toObject().contains(QStringLiteral("total_events")))
-        entry.summary = SessionSummary::fromDocument(whole()); // counts the events themselves
+        entry.summary = SessionSummary::fromDocument(prepared.whole()); // counts the events
     m_entries.insert(name, entry);
     m_fileById.insert(id, name);
     markIndexDirty();

@@ -55,6 +55,24 @@ public:
     // document (AgentSession::eventsJsonText()), so big sessions are written without a tree.
     bool save(const QJsonObject& head, const QByteArray& eventsJson);
 
+    // save() in two steps, so the costly one can run on another thread: prepare() only
+    // serializes and compresses (static, touches no store), commit() writes the file and
+    // updates the index here, with the same results and failure handling as save().
+    struct Prepared
+    {
+        QString sessionId;
+        QJsonObject head;      // the document without "events"
+        QByteArray eventsJson; // the "events" array, compact JSON text
+        QByteArray data;       // the file's contents
+        qint64 jsonBytes = 0;
+        bool compressed = false;
+        QString error; // compression failed
+        QJsonObject whole() const;
+    };
+    static Prepared prepare(const QJsonObject& head, const QByteArray& eventsJson,
+                            qint64 compressionThreshold);
+    bool commit(const Prepared& prepared);
+
     // Reads a .json or .json.gz file (detected by content). A relative path is taken inside
     // the directory. Symbolic links are refused, sizes are bounded by maxDocumentBytes().
     std::optional<QJsonObject> load(const QString& path, QString* error = nullptr) const;

@@ -1,0 +1,61 @@
+#pragma once
+
+#include "AgentSession.h"
+#include "SessionStore.h"
+
+#include <QHash>
+#include <QJsonObject>
+#include <QList>
+#include <QMutex>
+#include <QObject>
+#include <QThreadPool>
+
+#include <deque>
+#include <optional>
+
+// Saves completed sessions without holding up the event loop: the document is serialized and
+// compressed on one worker thread, then written (SessionStore::commit) back on this thread,
+// in the order the saves were asked for.
+class SessionSaver : public QObject
+{
+    Q_OBJECT
+public:
+    explicit SessionSaver(SessionStore* store, QObject* parent = nullptr);
+    ~SessionSaver() override; // waits for the worker; what it prepared is written
+
+    // extra: top-level fields added to the document (part, continued_in, ...). seqs: journal
+    // records the save makes safe, handed to committing() just before the file is written.
+    void save(const AgentSession& session, const QJsonObject& extra, const QList<qint64>& seqs);
+    // Waits for every save asked for so far and writes it.
+    void flush();
+    int inFlightCount() const { return m_inFlightTotal; }
+    bool isInFlight(const QString& sessionId) const { return m_inFlight.contains(sessionId); }
+    // The newest session handed to save() and not yet written, so a reopen never reads a file
+    // that is about to be replaced.
+    std::optional<AgentSession> inFlight(const QString& sessionId) const;
+
+Q_SIGNALS:
+    // Emitted on this thread right before the store writes the session's file.
+    void committing(const QString& sessionId, const QList<qint64>& seqs);
+
+private:
+    struct Done
+    {
+        QString sessionId;
+        SessionStore::Prepared prepared;
+        QList<qint64> seqs;
+    };
+    struct InFlight
+    {
+        std::optional<AgentSession> latest;
+        int count = 0;
+    };
+    void commitReady();
+
+    SessionStore* m_store;
+    QThreadPool m_pool;
+    QMutex m_doneMutex;
+    std::deque<Done> m_done; // guarded by m_doneMutex
+    QHash<QString, InFlight> m_inFlight;
+    int m_inFlightTotal = 0;
+};
