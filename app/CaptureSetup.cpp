@@ -33,14 +33,7 @@ std::optional<CaptureSetup::Result> CaptureSetup::resolve(const AppOptions& o, Q
     s.autoCleanupDays = config->autoCleanupDays;
     s.compressAll = config->compressSessions;
     s.recordFile = o.recordFile;
-    const AggregatorConfig::Capture& c = config->capture;
-    s.filter.userPrompts = c.userPrompts;
-    s.filter.agentDelegations = c.agentDelegations;
-    s.filter.toolOperations = c.toolOperations;
-    s.filter.fileOperations = c.fileOperations;
-    s.filter.todoUpdates = c.todoUpdates;
-    s.filter.responses = c.responses;
-    s.filter.memoryEvents = c.memoryEvents;
+    s.filter = config->capture;
     // The test hook for timeouts shorter than a minute; not a user setting.
     bool ok = false;
     const qint64 ms = qEnvironmentVariableIntValue("EA_SESSION_TIMEOUT_MS", &ok);

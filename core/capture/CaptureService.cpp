@@ -566,6 +566,7 @@ QJsonObject CaptureService::countersJson() const
     put("sessions_resumed", m_counters.resumed);
     put("save_failures", m_counters.saveFailures);
     put("saves_pending", quint64(m_store->pendingCount()));
+    put("saves_in_flight", quint64(m_saver->inFlightCount()));
     put("journal_failures", m_counters.journalFailures);
     put("journal_write_failures", m_counters.journalWriteFailures);
     put("journal_replayed", m_counters.journalReplayed);

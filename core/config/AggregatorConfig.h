@@ -1,23 +1,15 @@
 // Settings of the event aggregator: the event_aggregator section of .claude-mpm/configuration.yaml.
 #pragma once
 
+#include "CaptureFilter.h"
+
 #include <QString>
 #include <QStringList>
 
 struct AggregatorConfig
 {
     // Which kinds of events are kept in saved sessions (capture: in the YAML).
-    struct Capture
-    {
-        bool userPrompts = true;
-        bool agentDelegations = true;
-        bool toolOperations = true;
-        bool fileOperations = true;
-        bool todoUpdates = true;
-        bool responses = true;
-        bool memoryEvents = true;
-        bool operator==(const Capture&) const = default;
-    };
+    using Capture = CaptureFilter;
 
     bool enabled = true;
     QString activityDirectory = QStringLiteral(".claude-mpm/activity"); // as written in the file

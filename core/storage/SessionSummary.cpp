@@ -1,7 +1,9 @@
 #include "SessionSummary.h"
 
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QRegularExpression>
+#include <QSet>
 
 static int intField(const QJsonObject& object, const QString& key, int fallback)
 {
@@ -9,14 +11,15 @@ static int intField(const QJsonObject& object, const QString& key, int fallback)
     return v.isDouble() ? v.toInt(fallback) : fallback;
 }
 
-static int countFailedOperations(const QJsonArray& operations)
+// Failed tool calls, each once: a delegation lists its calls again beside the session's list
+// (our files), or only there (older files).
+static void collectFailedOperations(const QJsonArray& operations, QSet<QByteArray>* failed)
 {
-    int failed = 0;
     for (const QJsonValue& op : operations) {
-        if (op.toObject().value(QStringLiteral("success")) == QJsonValue(false))
-            ++failed;
+        const QJsonObject o = op.toObject();
+        if (o.value(QStringLiteral("success")) == QJsonValue(false))
+            failed->insert(QJsonDocument(o).toJson(QJsonDocument::Compact));
     }
-    return failed;
 }
 
 SessionSummary SessionSummary::fromDocument(const QJsonObject& session)
@@ -37,15 +40,18 @@ SessionSummary SessionSummary::fromDocument(const QJsonObject& session)
     const QJsonArray topLevelOps = session.value(QStringLiteral("tool_operations")).toArray();
 
     int operations = int(topLevelOps.size());
-    int failed = countFailedOperations(topLevelOps);
+    QSet<QByteArray> failedOps;
+    collectFailedOperations(topLevelOps, &failedOps);
+    int failed = 0;
     for (const QJsonValue& d : delegations) {
         const QJsonObject delegation = d.toObject();
         const QJsonArray ops = delegation.value(QStringLiteral("tool_operations")).toArray();
         operations += int(ops.size());
-        failed += countFailedOperations(ops);
+        collectFailedOperations(ops, &failedOps);
         if (delegation.value(QStringLiteral("success")) == QJsonValue(false))
             ++failed;
     }
+    failed += int(failedOps.size());
 
     s.totalEvents = intField(metrics, QStringLiteral("total_events"), int(events.size()));
     s.toolCalls = intField(metrics, QStringLiteral("total_tool_calls"), operations);

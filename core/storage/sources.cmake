@@ -7,5 +7,4 @@ target_sources(eacore PRIVATE
     storage/SessionStore.h storage/SessionStore.cpp
     storage/Journal.h storage/Journal.cpp
     storage/SessionExporter.h storage/SessionExporter.cpp
-    storage/SessionSearchIndex.h storage/SessionSearchIndex.cpp
 )

@@ -338,8 +338,10 @@ private Q_SLOTS:
                 send(QStringLiteral("rel-%1").arg(s), n++);
         QVERIFY(app.waitForStatus(
             [](const QJsonObject& s) {
+                // Saves finish on a worker thread: wait for the files, not just the release.
                 return s.value(QLatin1String("sessions_released")).toInt() == 3 &&
-                       s.value(QLatin1String("sessions_live")).toInt() == 2;
+                       s.value(QLatin1String("sessions_live")).toInt() == 2 &&
+                       s.value(QLatin1String("sessions_saved")).toInt() >= 3;
             },
             5000));
         auto saved = savedSessions(act);

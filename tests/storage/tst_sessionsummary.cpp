@@ -66,6 +66,27 @@ private slots:
         QVERIFY(!s.damaged);
     }
 
+    void countsAFailedCallInsideADelegationOnce()
+    {
+        // Our own layout: the session's list holds every call, its delegation lists it again.
+        const QJsonObject failedOp{{"tool_name", "Bash"},
+                                   {"success", false},
+                                   {"correlation_id", "c1"},
+                                   {"delegation", 0}};
+        const QJsonObject otherFailed{{"tool_name", "Bash"},
+                                      {"success", false},
+                                      {"correlation_id", "c2"},
+                                      {"delegation", QJsonValue::Null}};
+        const QJsonObject doc{
+            {"session_id", "ours"},
+            {"status", "completed"},
+            {"tool_operations", QJsonArray{failedOp, otherFailed}},
+            {"delegations", QJsonArray{QJsonObject{{"tool_operations", QJsonArray{failedOp}},
+                                                   {"success", true}}}},
+        };
+        QCOMPARE(SessionSummary::fromDocument(doc).failures, 2);
+    }
+
     void countsWhenMetricsAreMissing()
     {
         // The Python aggregator's layout: no status, no total_failures.
