@@ -9,6 +9,7 @@
 #include <QMutex>
 #include <QObject>
 #include <QThreadPool>
+#include <QWaitCondition>
 
 #include <deque>
 #include <optional>
@@ -25,7 +26,18 @@ public:
 
     // extra: top-level fields added to the document (part, continued_in, ...). seqs: journal
     // records the save makes safe, handed to committing() just before the file is written.
+    // Waits for the oldest queued save first while maxInFlight() saves, or saves holding more
+    // than maxInFlightEvents() events, are queued: each holds a snapshot of its session and
+    // then its text, so a burst of saves (a memory limit releasing sessions) must not pile
+    // up faster than they are written.
     void save(const AgentSession& session, const QJsonObject& extra, const QList<qint64>& seqs);
+    void setMaxInFlight(int saves, qint64 events)
+    {
+        m_maxInFlight = qMax(1, saves);
+        m_maxInFlightEvents = qMax<qint64>(1, events);
+    }
+    int maxInFlight() const { return m_maxInFlight; }
+    qint64 maxInFlightEvents() const { return m_maxInFlightEvents; }
     // Waits for every save asked for so far and writes it.
     void flush();
     int inFlightCount() const { return m_inFlightTotal; }
@@ -42,6 +54,7 @@ private:
     struct Done
     {
         QString sessionId;
+        qint64 events = 0;
         SessionStore::Prepared prepared;
         QList<qint64> seqs;
     };
@@ -55,7 +68,11 @@ private:
     SessionStore* m_store;
     QThreadPool m_pool;
     QMutex m_doneMutex;
+    QWaitCondition m_doneAdded;
     std::deque<Done> m_done; // guarded by m_doneMutex
     QHash<QString, InFlight> m_inFlight;
     int m_inFlightTotal = 0;
+    qint64 m_inFlightEvents = 0;
+    int m_maxInFlight = 256;
+    qint64 m_maxInFlightEvents = 500000; // about 250 MB of text at the peak
 };

@@ -90,6 +90,28 @@ private Q_SLOTS:
         QVERIFY(!saver.inFlight(QStringLiteral("grows")));
     }
 
+    void aBurstOfSavesIsBounded()
+    {
+        QTemporaryDir tmp;
+        SessionStore store(tmp.path());
+        SessionSaver saver(&store);
+        saver.setMaxInFlight(3, 120);
+        int most = 0;
+        for (int i = 0; i < 30; ++i) {
+            saver.save(session(QStringLiteral("b%1").arg(i), 50), {}, {});
+            most = qMax(most, saver.inFlightCount());
+        }
+        QCOMPARE(most, 2); // 3 would hold 150 events
+        saver.setMaxInFlight(3, 100000);
+        for (int i = 30; i < 60; ++i) {
+            saver.save(session(QStringLiteral("b%1").arg(i), 50), {}, {});
+            most = qMax(most, saver.inFlightCount());
+        }
+        QVERIFY(most <= 3);
+        saver.flush();
+        QCOMPARE(store.list().size(), 60);
+    }
+
     void destructionWritesWhatIsPending()
     {
         QTemporaryDir tmp;
