@@ -183,8 +183,7 @@ int Commands::sessions(const QStringList& args, const AppOptions& global)
                            const QString& status) {
         ts << id.leftJustified(36) << "  " << start.leftJustified(19) << "  "
            << dur.rightJustified(9) << "  " << events.rightJustified(6) << "  "
-           << tools.rightJustified(5) << "  " << deleg.rightJustified(5) << "  " << status
-           << '\n';
+           << tools.rightJustified(5) << "  " << deleg.rightJustified(5) << "  " << status << '\n';
     };
     row(QStringLiteral("SESSION"), QStringLiteral("START (UTC)"), QStringLiteral("DURATION"),
         QStringLiteral("EVENTS"), QStringLiteral("TOOLS"), QStringLiteral("DELEG"),

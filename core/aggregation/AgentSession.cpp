@@ -447,8 +447,8 @@ int AgentSession::delegationForResult(const ClaudeEvent& event) const
 }
 
 template <typename Object>
-void AgentSession::openDelegation(const ClaudeEvent& event, const Object& data,
-                                  const QDateTime& at, int parent)
+void AgentSession::openDelegation(const ClaudeEvent& event, const Object& data, const QDateTime& at,
+                                  int parent)
 {
     const Object details = objectAt(data, "delegation_details");
     const Object params = objectAt(data, "tool_parameters");

@@ -57,7 +57,6 @@ bool IsoTime::appendUtc(qint64 ms, QByteArray* out)
     return true;
 }
 
-
 QJsonValue IsoTime::toJson(const QDateTime& time)
 {
     if (!time.isValid())

@@ -118,8 +118,13 @@ Aggregator::Live* Aggregator::ensureLive(const QString& sessionId, qint64 nowMs,
     if (session) {
         m_dedup.insertAll(sessionId, session->eventIdentities());
         if (m_dedup.contains(sessionId, event.identity)) {
-            keepFinished(sessionId, Live{std::move(session), {}, warm.lastActivityMs, {},
-                                         warm.part, warm.bytes, warm.pending});
+            keepFinished(sessionId, Live{std::move(session),
+                                         {},
+                                         warm.lastActivityMs,
+                                         {},
+                                         warm.part,
+                                         warm.bytes,
+                                         warm.pending});
             return nullptr;
         }
         ++m_stats.reopened;

@@ -60,10 +60,9 @@ CaptureService::CaptureService(CaptureSettings settings, QObject* parent)
             });
     m_saver = std::make_unique<SessionSaver>(m_store.get());
     // A save's journal records wait here from just before its file is written until it is.
-    connect(m_saver.get(), &SessionSaver::committing, this,
-            [this](const QString& id, const QList<qint64>& seqs) {
-                m_unsavedSeqs[id].append(seqs);
-            });
+    connect(
+        m_saver.get(), &SessionSaver::committing, this,
+        [this](const QString& id, const QList<qint64>& seqs) { m_unsavedSeqs[id].append(seqs); });
     connect(m_store.get(), &SessionStore::saved, this,
             [this](const QString& id, const QString& path) {
                 ++m_counters.sessionsSaved;

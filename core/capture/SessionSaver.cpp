@@ -18,8 +18,8 @@ void SessionSaver::save(const AgentSession& session, const QJsonObject& extra,
                         const QList<qint64>& seqs)
 {
     const qint64 events = session.totalEvents();
-    while (m_inFlightTotal > 0 && (m_inFlightTotal >= m_maxInFlight ||
-                                   m_inFlightEvents + events > m_maxInFlightEvents)) {
+    while (m_inFlightTotal > 0 &&
+           (m_inFlightTotal >= m_maxInFlight || m_inFlightEvents + events > m_maxInFlightEvents)) {
         // Just until the oldest is ready: waiting for all would stall the loop for longer.
         {
             QMutexLocker lock(&m_doneMutex);
@@ -39,7 +39,8 @@ void SessionSaver::save(const AgentSession& session, const QJsonObject& extra,
         QJsonObject head = snapshot.toJsonWithoutEvents();
         for (auto it = extra.begin(); it != extra.end(); ++it)
             head.insert(it.key(), it.value());
-        Done done{id, events, SessionStore::prepare(head, snapshot.eventsJsonText(), threshold), seqs};
+        Done done{id, events, SessionStore::prepare(head, snapshot.eventsJsonText(), threshold),
+                  seqs};
         {
             const QMutexLocker lock(&m_doneMutex);
             m_done.push_back(std::move(done));

@@ -52,7 +52,8 @@ SplitResult JsonArrayScanner::split(QByteArrayView json)
             // Most of an event is string contents: skip sixteen bytes at a time to the next
             // quote or backslash.
             while (n - i >= 16) {
-                const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(json.data() + i));
+                const __m128i v =
+                    _mm_loadu_si128(reinterpret_cast<const __m128i*>(json.data() + i));
                 const int mask = _mm_movemask_epi8(_mm_or_si128(
                     _mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
                 if (mask != 0) {

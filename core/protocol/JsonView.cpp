@@ -152,8 +152,12 @@ void appendEscaped(QStringView s, QByteArray* out)
             buf[n++] = char(0x80 | (ucs4 & 0x3f));
         } else {
             // A lone surrogate cannot be UTF-8: Qt writes the escape sequence.
-            const char esc[] = {'\\', 'u', hexDigit(u >> 12 & 0xf), hexDigit(u >> 8 & 0xf),
-                                hexDigit(u >> 4 & 0xf), hexDigit(u & 0xf)};
+            const char esc[] = {'\\',
+                                'u',
+                                hexDigit(u >> 12 & 0xf),
+                                hexDigit(u >> 8 & 0xf),
+                                hexDigit(u >> 4 & 0xf),
+                                hexDigit(u & 0xf)};
             out->append(esc, sizeof esc);
             continue;
         }
@@ -255,10 +259,10 @@ private:
             // as signed bytes).
             while (m_end - m_p >= 16) {
                 const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(m_p));
-                const __m128i special = _mm_or_si128(
-                    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                                 _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-                    _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+                const __m128i special =
+                    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                              _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                                 _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
                 const int mask = _mm_movemask_epi8(special);
                 if (mask != 0) {
                     m_p += __builtin_ctz(unsigned(mask));

@@ -93,10 +93,10 @@ private:
     struct Node
     {
         Kind kind = Kind::Null;
-        bool plain = false;  // strings: the bytes between the quotes are the value's UTF-8 as
-                             // Qt writes it; numbers: an integer Qt writes with the same digits
+        bool plain = false;   // strings: the bytes between the quotes are the value's UTF-8 as
+                              // Qt writes it; numbers: an integer Qt writes with the same digits
         bool integer = false; // numbers: Qt keeps it as a qint64 (else a double)
-        qint32 begin = 0;    // value text; strings without their quotes
+        qint32 begin = 0;     // value text; strings without their quotes
         qint32 end = 0;
         qint32 keyBegin = -1; // object members: the key without its quotes
         qint32 keyEnd = -1;
@@ -164,7 +164,10 @@ public:
     {}
 
     bool isEmpty() const { return m_node < 0 || m_view->childCount(m_node) == 0; }
-    bool contains(QLatin1String key) const { return m_node >= 0 && m_view->member(m_node, key) >= 0; }
+    bool contains(QLatin1String key) const
+    {
+        return m_node >= 0 && m_view->member(m_node, key) >= 0;
+    }
     JsonViewValue value(QLatin1String key) const
     {
         return m_node >= 0 ? JsonViewValue(m_view, m_view->member(m_node, key)) : JsonViewValue();
@@ -185,12 +188,15 @@ public:
     JsonViewArray(const JsonView* view, int node)
         : m_view(view),
           m_node(view && view->isNode(node) && view->kind(node) == JsonView::Kind::Array ? node
-                                                                                          : -1)
+                                                                                         : -1)
     {}
 
     qsizetype size() const { return m_node >= 0 ? m_view->childCount(m_node) : 0; }
     bool isEmpty() const { return size() == 0; }
-    JsonViewValue at(qsizetype i) const { return JsonViewValue(m_view, m_view->child(m_node, int(i))); }
+    JsonViewValue at(qsizetype i) const
+    {
+        return JsonViewValue(m_view, m_view->child(m_node, int(i)));
+    }
 
 private:
     const JsonView* m_view = nullptr;

@@ -143,12 +143,13 @@ private Q_SLOTS:
     {
         // Ids come from files: a "%1" in one is text, not a placeholder for the next column.
         QTemporaryDir act;
-        const QJsonObject doc{{QStringLiteral("schema_version"), 1},
-                              {QStringLiteral("session_id"), QStringLiteral("pct-%1-%2-id")},
-                              {QStringLiteral("status"), QStringLiteral("completed")},
-                              {QStringLiteral("start_time"), QStringLiteral("2026-01-01T00:00:00.000Z")},
-                              {QStringLiteral("end_time"), QStringLiteral("2026-01-01T00:01:00.000Z")},
-                              {QStringLiteral("events"), QJsonArray()}};
+        const QJsonObject doc{
+            {QStringLiteral("schema_version"), 1},
+            {QStringLiteral("session_id"), QStringLiteral("pct-%1-%2-id")},
+            {QStringLiteral("status"), QStringLiteral("completed")},
+            {QStringLiteral("start_time"), QStringLiteral("2026-01-01T00:00:00.000Z")},
+            {QStringLiteral("end_time"), QStringLiteral("2026-01-01T00:01:00.000Z")},
+            {QStringLiteral("events"), QJsonArray()}};
         QFile f(act.path() + QStringLiteral("/session_pct-1-2-id_2026-01-01T00-00-00.json"));
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write(QJsonDocument(doc).toJson());

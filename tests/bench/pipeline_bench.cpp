@@ -125,7 +125,8 @@ int main(int argc, char* argv[])
     o.insert(QStringLiteral("journal"), journal);
     o.insert(QStringLiteral("seconds"), seconds);
     o.insert(QStringLiteral("rate"), seconds > 0 ? double(events) / seconds : 0.0);
-    o.insert(QStringLiteral("cpu_us_per_event"), events > 0 ? double(cpuNs) / 1e3 / double(events) : 0.0);
+    o.insert(QStringLiteral("cpu_us_per_event"),
+             events > 0 ? double(cpuNs) / 1e3 / double(events) : 0.0);
     o.insert(QStringLiteral("rss_before"), double(before));
     o.insert(QStringLiteral("rss_after"), double(after));
     o.insert(QStringLiteral("bytes_per_1000_events"),

@@ -164,9 +164,10 @@ void checkSessions(const QList<QByteArray>& payloads, const QDateTime& at, bool 
         QHash<QString, AgentSession*> sessions;
         QStringList order;
         for (const QByteArray& p : payloads) {
-            const NormalizeResult r = EventNormalizer::normalize(QStringLiteral("claude_event"), p, at);
+            const NormalizeResult r =
+                EventNormalizer::normalize(QStringLiteral("claude_event"), p, at);
             for (const ClaudeEvent& e : r.events) {
-                const QString id = oneSession         ? QStringLiteral("all")
+                const QString id = oneSession              ? QStringLiteral("all")
                                    : e.sessionId.isEmpty() ? QStringLiteral("-")
                                                            : e.sessionId;
                 if (!sessions.contains(id)) {
@@ -178,9 +179,11 @@ void checkSessions(const QList<QByteArray>& payloads, const QDateTime& at, bool 
         }
         for (const QString& id : order) {
             AgentSession* s = sessions.value(id);
-            docs[pass] += QString::fromUtf8(QJsonDocument(s->toJson()).toJson(QJsonDocument::Compact));
+            docs[pass] +=
+                QString::fromUtf8(QJsonDocument(s->toJson()).toJson(QJsonDocument::Compact));
             s->setStatus(AgentSession::Status::Stopped, QStringLiteral("check"));
-            docs[pass] += QString::fromUtf8(QJsonDocument(s->toJson()).toJson(QJsonDocument::Compact));
+            docs[pass] +=
+                QString::fromUtf8(QJsonDocument(s->toJson()).toJson(QJsonDocument::Compact));
             delete s;
         }
     }
@@ -193,7 +196,8 @@ void checkSessions(const QList<QByteArray>& payloads, const QDateTime& at, bool 
         fail("session documents fast vs slow", QByteArray(),
              QStringLiteral("first difference at %1:\n  fast: %2\n  slow: %3")
                  .arg(i)
-                 .arg(docs[0].mid(qMax<qsizetype>(0, i - 200), 400), docs[1].mid(qMax<qsizetype>(0, i - 200), 400)));
+                 .arg(docs[0].mid(qMax<qsizetype>(0, i - 200), 400),
+                      docs[1].mid(qMax<qsizetype>(0, i - 200), 400)));
     }
 }
 
@@ -208,7 +212,8 @@ void checkIdentity(std::mt19937_64& rng)
         ++g_checks;
         if (ours != qFromBigEndian<quint64>(digest.constData()))
             fail("identity", data.left(40), QStringLiteral("length %1").arg(len));
-        const QDateTime t = QDateTime::fromMSecsSinceEpoch(qint64(rng() % 4000000000000ULL), Qt::UTC);
+        const QDateTime t =
+            QDateTime::fromMSecsSinceEpoch(qint64(rng() % 4000000000000ULL), Qt::UTC);
         const QByteArray withStamp = data + "\n@" + QByteArray::number(t.toMSecsSinceEpoch());
         const QByteArray d2 = QCryptographicHash::hash(withStamp, QCryptographicHash::Sha256);
         ++g_checks;
@@ -217,16 +222,78 @@ void checkIdentity(std::mt19937_64& rng)
     }
 }
 
-const char* const kSnippets[] = {
-    "\\\"", "\\\\", "\\/", "\\b", "\\f", "\\n", "\\r", "\\t", "\\u00e9", "\\u0041", "\\u0001",
-    "\\u001f", "\\u007f", "\\ud83d\\ude00", "\\ud800", "\\udc00", "\\ud800x", "\\q", "\\u12",
-    "\xc3\xa9", "\xf0\x9f\x98\x80", "\xc0\xaf", "\xed\xa0\x80", "\xff", "\xe2\x82", "\x01",
-    "\t", "\x7f", "1e400", "1e-400", "-0", "-0.0", "1.0", "0.1", "1e5", "1E+2", "2.5e-3",
-    "123456789012345678901", "9223372036854775807", "9223372036854775808", "-", ".5", "1.",
-    "01", "0x1", "[", "]", "{", "}", ",", ":", "\"", "null", "true", "false", "nul", " ", "\n",
-    "\r", "{}", "[]", "\"a\":1,", "\"b\":[1,2],", "\"\":0,", "\"k\":{\"x\":\"y\"},",
-    "\"session_id\":7,", "\"timestamp\":1785169805.12,", "\"timestamp\":\"bad\",",
-    "\"timestamp\":1785169805120,", "\"data\":[],", "\"data\":\"x\",", "\"subtype\":\"PreToolUse\","};
+const char* const kSnippets[] = {"\\\"",
+                                 "\\\\",
+                                 "\\/",
+                                 "\\b",
+                                 "\\f",
+                                 "\\n",
+                                 "\\r",
+                                 "\\t",
+                                 "\\u00e9",
+                                 "\\u0041",
+                                 "\\u0001",
+                                 "\\u001f",
+                                 "\\u007f",
+                                 "\\ud83d\\ude00",
+                                 "\\ud800",
+                                 "\\udc00",
+                                 "\\ud800x",
+                                 "\\q",
+                                 "\\u12",
+                                 "\xc3\xa9",
+                                 "\xf0\x9f\x98\x80",
+                                 "\xc0\xaf",
+                                 "\xed\xa0\x80",
+                                 "\xff",
+                                 "\xe2\x82",
+                                 "\x01",
+                                 "\t",
+                                 "\x7f",
+                                 "1e400",
+                                 "1e-400",
+                                 "-0",
+                                 "-0.0",
+                                 "1.0",
+                                 "0.1",
+                                 "1e5",
+                                 "1E+2",
+                                 "2.5e-3",
+                                 "123456789012345678901",
+                                 "9223372036854775807",
+                                 "9223372036854775808",
+                                 "-",
+                                 ".5",
+                                 "1.",
+                                 "01",
+                                 "0x1",
+                                 "[",
+                                 "]",
+                                 "{",
+                                 "}",
+                                 ",",
+                                 ":",
+                                 "\"",
+                                 "null",
+                                 "true",
+                                 "false",
+                                 "nul",
+                                 " ",
+                                 "\n",
+                                 "\r",
+                                 "{}",
+                                 "[]",
+                                 "\"a\":1,",
+                                 "\"b\":[1,2],",
+                                 "\"\":0,",
+                                 "\"k\":{\"x\":\"y\"},",
+                                 "\"session_id\":7,",
+                                 "\"timestamp\":1785169805.12,",
+                                 "\"timestamp\":\"bad\",",
+                                 "\"timestamp\":1785169805120,",
+                                 "\"data\":[],",
+                                 "\"data\":\"x\",",
+                                 "\"subtype\":\"PreToolUse\","};
 
 QByteArray mutate(const QByteArray& in, std::mt19937_64& rng)
 {
@@ -271,7 +338,8 @@ QByteArray mutate(const QByteArray& in, std::mt19937_64& rng)
 int main(int argc, char* argv[])
 {
     QCoreApplication app(argc, argv);
-    QLoggingCategory::setFilterRules(QStringLiteral("*.debug=false\n*.info=false\n*.warning=false"));
+    QLoggingCategory::setFilterRules(
+        QStringLiteral("*.debug=false\n*.info=false\n*.warning=false"));
     qint64 mutations = 200000;
     QStringList files;
     const QStringList args = app.arguments();
@@ -302,8 +370,8 @@ int main(int argc, char* argv[])
                 inputs.append({o.value(QLatin1String("name")).toString(), a.mid(1, a.size() - 2)});
                 const QByteArray b = QJsonDocument(QJsonArray{p}).toJson(QJsonDocument::Indented);
                 const qsizetype open = b.indexOf('['), close = b.lastIndexOf(']');
-                inputs.append({o.value(QLatin1String("name")).toString(),
-                               b.mid(open + 1, close - open - 1)});
+                inputs.append(
+                    {o.value(QLatin1String("name")).toString(), b.mid(open + 1, close - open - 1)});
             } else {
                 inputs.append({QStringLiteral("claude_event"), line});
             }
@@ -355,8 +423,8 @@ int main(int argc, char* argv[])
     QList<QByteArray> timed;
     for (int i = 0; i < 3000; ++i) {
         const bool ms = rng() % 2;
-        const quint64 value = ms ? 100000000000ULL + rng() % 253302300799999ULL
-                                 : rng() % 99999999999ULL;
+        const quint64 value =
+            ms ? 100000000000ULL + rng() % 253302300799999ULL : rng() % 99999999999ULL;
         timed.append("{\"session_id\":\"t\",\"subtype\":\"" +
                      QByteArray(i % 2 ? "pre_tool" : "post_tool") +
                      "\",\"timestamp\":" + QByteArray::number(value) +

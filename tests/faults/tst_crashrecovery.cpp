@@ -3,8 +3,8 @@
 #include "FaultSupport.h"
 #include "PeerServer.h"
 
-#include <QDir>
 #include <QDeadlineTimer>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>

@@ -69,10 +69,8 @@ private slots:
     void countsAFailedCallInsideADelegationOnce()
     {
         // Our own layout: the session's list holds every call, its delegation lists it again.
-        const QJsonObject failedOp{{"tool_name", "Bash"},
-                                   {"success", false},
-                                   {"correlation_id", "c1"},
-                                   {"delegation", 0}};
+        const QJsonObject failedOp{
+            {"tool_name", "Bash"}, {"success", false}, {"correlation_id", "c1"}, {"delegation", 0}};
         const QJsonObject otherFailed{{"tool_name", "Bash"},
                                       {"success", false},
                                       {"correlation_id", "c2"},
@@ -81,8 +79,8 @@ private slots:
             {"session_id", "ours"},
             {"status", "completed"},
             {"tool_operations", QJsonArray{failedOp, otherFailed}},
-            {"delegations", QJsonArray{QJsonObject{{"tool_operations", QJsonArray{failedOp}},
-                                                   {"success", true}}}},
+            {"delegations",
+             QJsonArray{QJsonObject{{"tool_operations", QJsonArray{failedOp}}, {"success", true}}}},
         };
         QCOMPARE(SessionSummary::fromDocument(doc).failures, 2);
     }
