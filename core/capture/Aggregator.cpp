@@ -113,29 +113,21 @@ Aggregator::Live* Aggregator::ensureLive(const QString& sessionId, qint64 nowMs,
     auto it = m_live.find(sessionId);
     if (it != m_live.end())
         return &it->second;
+    // A session that finished lately is still in memory; otherwise its file, if any, reopens.
     Live warm;
-    std::unique_ptr<AgentSession> session = takeFinished(sessionId, nowMs, &warm);
+    std::unique_ptr<AgentSession> session;
+    if (std::optional<Live> finished = takeFinished(sessionId, nowMs)) {
+        warm = std::move(*finished);
+        session = std::move(warm.session);
+    } else if (m_loader) {
+        if (std::optional<AgentSession> saved = m_loader(sessionId))
+            session = std::make_unique<AgentSession>(std::move(*saved));
+    }
     if (session) {
         m_dedup.insertAll(sessionId, session->eventIdentities());
-        if (m_dedup.contains(sessionId, event.identity)) {
-            keepFinished(sessionId, Live{std::move(session),
-                                         {},
-                                         warm.lastActivityMs,
-                                         {},
-                                         warm.part,
-                                         warm.bytes,
-                                         warm.pending});
-            return nullptr;
-        }
+        if (m_dedup.contains(sessionId, event.identity))
+            return nullptr; // an old event of a finished session: nothing to reopen
         ++m_stats.reopened;
-    } else if (m_loader) {
-        if (std::optional<AgentSession> saved = m_loader(sessionId)) {
-            m_dedup.insertAll(sessionId, saved->eventIdentities());
-            if (m_dedup.contains(sessionId, event.identity))
-                return nullptr; // an old event of a finished session: nothing to reopen
-            session = std::make_unique<AgentSession>(std::move(*saved));
-            ++m_stats.reopened;
-        }
     }
     if (!session)
         session = std::make_unique<AgentSession>(sessionId, m_settings.filter);
@@ -488,24 +480,21 @@ void Aggregator::keepFinished(const QString& routingId, Live live)
     f.live = std::move(live);
 }
 
-std::unique_ptr<AgentSession> Aggregator::takeFinished(const QString& routingId, qint64 nowMs,
-                                                       Live* into)
+std::optional<Aggregator::Live> Aggregator::takeFinished(const QString& routingId, qint64 nowMs)
 {
     const auto it = m_finished.find(routingId);
     if (it == m_finished.end())
-        return nullptr;
+        return std::nullopt;
     // Long after it ended, the saved file is the authority (it may have been cleaned up).
     if (nowMs - it->second.completedAtMs > m_settings.sessionTimeoutMs) {
         dropFinished(it);
-        return nullptr;
+        return std::nullopt;
     }
-    std::unique_ptr<AgentSession> session = std::move(it->second.live.session);
-    into->part = it->second.live.part;
-    into->bytes = it->second.live.bytes;
-    into->pending = it->second.live.pending;
-    into->lastActivityMs = it->second.live.lastActivityMs;
-    dropFinished(it);
-    return session;
+    m_finishedBytes -= it->second.live.bytes;
+    m_finishedOrder.erase(it->second.order);
+    Live live = std::move(it->second.live);
+    m_finished.erase(it);
+    return live;
 }
 
 void Aggregator::dropFinished(std::unordered_map<QString, Finished>::iterator it)

@@ -169,7 +169,7 @@ private:
     void enforceLiveLimits(const QString& keep, qint64 nowMs);
     void release(const QString& routingId, qint64 nowMs, Limit why);
     void keepFinished(const QString& routingId, Live live);
-    std::unique_ptr<AgentSession> takeFinished(const QString& routingId, qint64 nowMs, Live* into);
+    std::optional<Live> takeFinished(const QString& routingId, qint64 nowMs);
     void dropFinished(std::unordered_map<QString, Finished>::iterator it);
     void unpark(const QString& sessionId);
     void pruneRecentDirectories(qint64 nowMs);

@@ -83,10 +83,17 @@ SessionStore::Prepared SessionStore::prepare(const QJsonObject& head, const QByt
     p.eventsJson = eventsJson;
     if (p.sessionId.isEmpty())
         return p;
-    // The events go in as text: parsing them into a tree only to write them out again was
-    // most of the cost of saving a big session.
+    // Small documents are indented for people reading them; past the threshold they are
+    // gzipped, where indentation only costs time. The compact size is known without writing it.
     QByteArray json = QJsonDocument(head).toJson(QJsonDocument::Compact);
-    if (!eventsJson.isEmpty() && json.endsWith('}')) {
+    const qsizetype compactSize =
+        json.size() +
+        (eventsJson.isEmpty() ? 0 : eventsJson.size() + qsizetype(sizeof ",\"events\":") - 1);
+    if (compactSize <= compressionThreshold) {
+        json = QJsonDocument(p.whole()).toJson(QJsonDocument::Indented);
+    } else if (!eventsJson.isEmpty() && json.endsWith('}')) {
+        // The events go in as text: parsing them into a tree only to write them out again
+        // was most of the cost of saving a big session.
         json.chop(1);
         if (json.size() > 1)
             json.append(',');
@@ -94,10 +101,6 @@ SessionStore::Prepared SessionStore::prepare(const QJsonObject& head, const QByt
         json.append(eventsJson);
         json.append('}');
     }
-    // Small documents are indented for people reading them; past the threshold they are
-    // gzipped, where indentation only costs time.
-    if (json.size() <= compressionThreshold)
-        json = QJsonDocument(p.whole()).toJson(QJsonDocument::Indented);
     p.jsonBytes = json.size();
     p.compressed = json.size() > compressionThreshold;
     if (!p.compressed) {
