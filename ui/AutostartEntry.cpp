@@ -1,9 +1,10 @@
 #include "AutostartEntry.h"
 
+#include "AtomicFile.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QSaveFile>
 #include <QStandardPaths>
 
 AutostartEntry::AutostartEntry(QString path)
@@ -52,11 +53,12 @@ bool AutostartEntry::setEnabled(bool on, const QString& executable, QString* err
         return false;
     }
     QDir().mkpath(QFileInfo(m_path).absolutePath());
-    QSaveFile f(m_path);
-    const QByteArray data = contents(executable);
-    if (!f.open(QIODevice::WriteOnly) || f.write(data) != data.size() || !f.commit()) {
+    QString why;
+    if (!AtomicFile::write(m_path, contents(executable), &why,
+                           QFileDevice::ReadOwner | QFileDevice::WriteOwner |
+                               QFileDevice::ReadGroup | QFileDevice::ReadOther)) {
         if (error)
-            *error = QStringLiteral("cannot write %1: %2").arg(m_path, f.errorString());
+            *error = QStringLiteral("cannot write %1: %2").arg(m_path, why);
         return false;
     }
     return true;

@@ -1,11 +1,12 @@
 #include "ConfigWriter.h"
 
+#include "AtomicFile.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QLoggingCategory>
 #include <QRegularExpression>
-#include <QSaveFile>
 
 #include <yaml-cpp/yaml.h>
 
@@ -188,11 +189,12 @@ bool ConfigWriter::write(const QString& path, const AggregatorConfig& config, QS
 
     if (!QDir().mkpath(fi.absolutePath()))
         return fail(QStringLiteral("cannot create directory %1").arg(fi.absolutePath()));
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly))
-        return fail(QStringLiteral("cannot write: %1").arg(file.errorString()));
-    if (file.write(data) != data.size() || !file.commit())
-        return fail(QStringLiteral("cannot write: %1").arg(file.errorString()));
+    // Keep the permissions the user gave the file; a new one is readable by its owner only.
+    const QFileDevice::Permissions mode =
+        fi.exists() ? QFile::permissions(path) : QFileDevice::ReadOwner | QFileDevice::WriteOwner;
+    QString why;
+    if (!AtomicFile::write(path, data, &why, mode))
+        return fail(QStringLiteral("cannot write %1: %2").arg(path, why));
     return true;
 }
 

@@ -1,5 +1,7 @@
 #include "SessionStore.h"
 
+#include "AtomicFile.h"
+
 #include "GzipCodec.h"
 #include "PrivateDirectory.h"
 #include "SessionFileName.h"
@@ -10,7 +12,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLoggingCategory>
-#include <QSaveFile>
 
 #include <algorithm>
 
@@ -20,17 +21,6 @@ static constexpr int kIndexVersion = 1;
 static constexpr int kIndexWriteDelayMs = 2000;
 
 // Why a path cannot be written to, for messages; empty when lstat finds nothing there.
-static QString obstacle(const QString& path)
-{
-    const QFileInfo fi(path);
-    if (fi.isSymLink())
-        return QStringLiteral("it is a symbolic link (to %1); refusing to follow it")
-            .arg(fi.symLinkTarget());
-    if (fi.exists() && !fi.isFile())
-        return QStringLiteral("it exists and is not a regular file");
-    return {};
-}
-
 SessionStore::SessionStore(const QString& directory, QObject* parent)
     : QObject(parent), m_dir(QDir::cleanPath(QDir(directory).absolutePath()))
 {
@@ -153,7 +143,7 @@ bool SessionStore::commit(const Prepared& prepared)
         failSave(id, path, prepared.error, &full, prepared.jsonBytes);
         return false;
     }
-    if (!writeAtomically(path, prepared.data, &why)) {
+    if (!AtomicFile::write(path, prepared.data, &why)) {
         const QJsonObject full = prepared.whole();
         failSave(id, path, why, &full, prepared.jsonBytes);
         return false;
@@ -266,57 +256,6 @@ int SessionStore::retryPending()
 bool SessionStore::ensureDirectory(QString* error)
 {
     return PrivateDirectory::ensure(m_dir, error);
-}
-
-bool SessionStore::writeAtomically(const QString& path, const QByteArray& data, QString* error)
-{
-    QString why = obstacle(path);
-    if (!why.isEmpty()) {
-        *error = why;
-        return false;
-    }
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) {
-        *error = file.errorString();
-        return false;
-    }
-    // QSaveFile::open() resolves a symlink at the final name and would then replace its
-    // target; one planted between the check above and open() is caught here.
-    why = obstacle(path);
-    if (!why.isEmpty()) {
-        file.cancelWriting();
-        *error = why;
-        return false;
-    }
-    if (!file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner)) {
-        *error = QStringLiteral("cannot restrict permissions: %1").arg(file.errorString());
-        file.cancelWriting();
-        return false;
-    }
-    if (file.write(data) != data.size()) {
-        *error = file.errorString();
-        file.cancelWriting();
-        return false;
-    }
-    // Qt 6.4's QSaveFile::commit() can return true after its final flush failed (ENOSPC on a
-    // full disk), having renamed an empty file over the old one: flush and check first.
-    if (!file.flush() || file.error() != QFileDevice::NoError) {
-        *error = file.errorString();
-        file.cancelWriting();
-        return false;
-    }
-    if (!file.commit()) {
-        *error = file.errorString();
-        return false;
-    }
-    // And check what landed, since the caller will drop its only other copy (the journal).
-    const QFileInfo landed(path);
-    if (landed.isSymLink() || landed.size() != data.size()) {
-        *error = QStringLiteral("the file on disk has %1 bytes instead of %2")
-                     .arg(QString::number(landed.size()), QString::number(data.size()));
-        return false;
-    }
-    return true;
 }
 
 bool SessionStore::removeFile(const QString& path, QString* error)
@@ -647,7 +586,7 @@ bool SessionStore::writeIndex()
                            {QStringLiteral("files"), files}};
     QString why;
     const QString path = absolute(indexFileName);
-    if (!writeAtomically(path, QJsonDocument(root).toJson(QJsonDocument::Compact), &why)) {
+    if (!AtomicFile::write(path, QJsonDocument(root).toJson(QJsonDocument::Compact), &why)) {
         // Only a cache: listing still works, it just parses more on the next start.
         qCWarning(lcStore).noquote() << "cannot write index" << path << ":" << why;
         return false;

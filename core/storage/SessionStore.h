@@ -136,7 +136,6 @@ private:
     void dropPending(const QString& sessionId);
     void evictPendingOverLimit();
     bool ensureDirectory(QString* error);
-    bool writeAtomically(const QString& path, const QByteArray& data, QString* error);
     bool removeFile(const QString& path, QString* error);
     void ensureScanned();
     void scan();

@@ -1,5 +1,6 @@
 # Sources of core/storage
 target_sources(eacore PRIVATE
+    storage/AtomicFile.h storage/AtomicFile.cpp
     storage/GzipCodec.h storage/GzipCodec.cpp
     storage/SessionFileName.h storage/SessionFileName.cpp
     storage/SessionSummary.h storage/SessionSummary.cpp
