@@ -1,24 +1,53 @@
 #include "Commands.h"
 
+#include "ActivityLock.h"
+#include "AtomicFile.h"
 #include "CaptureSetup.h"
+#include "ControlChannel.h"
 #include "ControlClient.h"
 #include "SessionExporter.h"
 #include "SessionStore.h"
 #include "SessionSummary.h"
 
+#include <QBuffer>
 #include <QCommandLineParser>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTextStream>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 namespace {
+// Ids, prompts and paths come from the network or from files: printed raw, their control
+// characters would drive the terminal (retitle it, clear it, plant links). Shown escaped in
+// human output; --json output stays exact.
+QString printable(const QString& text)
+{
+    QString out;
+    out.reserve(text.size());
+    for (const QChar c : text) {
+        const char16_t u = c.unicode();
+        if (u == '\n')
+            out += QStringLiteral("\\n");
+        else if (u == '\t')
+            out += QStringLiteral("\\t");
+        else if (u < 0x20 || u == 0x7f || (u >= 0x80 && u < 0xa0) || u == 0x2028 || u == 0x2029 ||
+                 (u >= 0x202a && u <= 0x202e) || (u >= 0x2066 && u <= 0x2069))
+            out += QStringLiteral("\\u%1").arg(int(u), 4, 16, QLatin1Char('0'));
+        else
+            out += c;
+    }
+    return out;
+}
+
 void err(const QString& text)
 {
-    std::fprintf(stderr, "event-aggregator: %s\n", qPrintable(text));
+    std::fprintf(stderr, "event-aggregator: %s\n", qPrintable(printable(text)));
 }
 
 void out(const QByteArray& bytes)
@@ -189,10 +218,10 @@ int Commands::sessions(const QStringList& args, const AppOptions& global)
         QStringLiteral("EVENTS"), QStringLiteral("TOOLS"), QStringLiteral("DELEG"),
         QStringLiteral("STATUS"));
     for (const SessionSummary& s : list)
-        row(s.sessionId.left(36),
+        row(printable(s.sessionId.left(36)),
             s.startTime.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")), duration(s),
             QString::number(s.totalEvents), QString::number(s.toolCalls),
-            QString::number(s.delegations), s.status);
+            QString::number(s.delegations), printable(s.status));
     ts.flush();
     out(text.toUtf8());
     return 0;
@@ -230,25 +259,25 @@ int Commands::show(const QStringList& args, const AppOptions& global)
     const QJsonObject metrics = doc->value(QLatin1String("metrics")).toObject();
     QString text;
     QTextStream ts(&text);
-    ts << "Session:     " << s.sessionId << "\n"
-       << "Status:      " << s.status << " ("
-       << doc->value(QLatin1String("completion_reason")).toString() << ")\n"
-       << "Project:     " << s.workingDirectory << "\n"
-       << "Branch:      " << s.gitBranch << "\n"
+    ts << "Session:     " << printable(s.sessionId) << "\n"
+       << "Status:      " << printable(s.status) << " ("
+       << printable(doc->value(QLatin1String("completion_reason")).toString()) << ")\n"
+       << "Project:     " << printable(s.workingDirectory) << "\n"
+       << "Branch:      " << printable(s.gitBranch) << "\n"
        << "Start:       " << s.startTime.toString(Qt::ISODate) << "\n"
        << "Duration:    " << duration(s) << "\n"
        << "Events:      " << s.totalEvents << "\n"
        << "Tool calls:  " << s.toolCalls << " (" << s.failures << " failed)\n"
        << "Delegations: " << s.delegations << "\n"
        << "Agents:      "
-       << metrics.value(QLatin1String("agents_used"))
-              .toVariant()
-              .toStringList()
-              .join(QStringLiteral(", "))
+       << printable(metrics.value(QLatin1String("agents_used"))
+                        .toVariant()
+                        .toStringList()
+                        .join(QStringLiteral(", ")))
        << "\n"
-       << "Prompt:      " << doc->value(QLatin1String("initial_prompt")).toString().left(200)
-       << "\n"
-       << "File:        " << s.filePath << "\n";
+       << "Prompt:      "
+       << printable(doc->value(QLatin1String("initial_prompt")).toString().left(200)) << "\n"
+       << "File:        " << printable(s.filePath) << "\n";
     ts.flush();
     out(text.toUtf8());
     return 0;
@@ -289,17 +318,35 @@ int Commands::exportSessions(const QStringList& args, const AppOptions& global)
     else if (!resolveIds(everything, ids, &chosen))
         return 1;
 
-    QFile file;
-    if (p.parser.isSet(output)) {
-        file.setFileName(p.parser.value(output));
-        if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
-            err(QStringLiteral("cannot write %1: %2").arg(file.fileName(), file.errorString()));
+    // A file named by -o is written whole or not at all (AtomicFile), never inside the
+    // activity directory, where it could replace a session file.
+    const QString outputPath = p.parser.isSet(output) ? p.parser.value(output) : QString();
+    if (!outputPath.isEmpty()) {
+        const QString dir = QFileInfo(store->directory()).canonicalFilePath();
+        QString parent = QFileInfo(QFileInfo(outputPath).absolutePath()).canonicalFilePath();
+        if (parent.isEmpty())
+            parent = QFileInfo(outputPath).absolutePath();
+        if (!dir.isEmpty() && (parent == dir || parent.startsWith(dir + QLatin1Char('/')))) {
+            err(QStringLiteral("refusing to write the export into the activity directory %1; "
+                               "choose another place for %2")
+                    .arg(store->directory(), outputPath));
+            return 2;
+        }
+    }
+    QBuffer buffer;
+    QFile stdoutFile;
+    QIODevice* device = &buffer;
+    if (outputPath.isEmpty()) {
+        if (!stdoutFile.open(stdout, QIODevice::WriteOnly)) {
+            err(QStringLiteral("cannot write to standard output: %1")
+                    .arg(stdoutFile.errorString()));
             return 1;
         }
-    } else if (!file.open(stdout, QIODevice::WriteOnly)) {
-        return 1;
+        device = &stdoutFile;
+    } else {
+        buffer.open(QIODevice::WriteOnly);
     }
-    SessionExporter exporter(*fmt, &file);
+    SessionExporter exporter(*fmt, device);
     bool ok = exporter.begin();
     for (const SessionSummary& s : chosen) {
         if (!ok)
@@ -313,9 +360,27 @@ int Commands::exportSessions(const QStringList& args, const AppOptions& global)
         ok = exporter.add(*doc);
     }
     ok = ok && exporter.finish();
-    file.flush();
     if (!ok) {
         err(QStringLiteral("cannot write the export: %1").arg(exporter.errorString()));
+        return 1;
+    }
+    if (outputPath.isEmpty()) {
+        // The last bytes leave only now: a full disk or /dev/full shows up here.
+        if (!stdoutFile.flush()) {
+            err(QStringLiteral("cannot write the export to standard output: %1")
+                    .arg(stdoutFile.errorString()));
+            return 1;
+        }
+        if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+            err(QStringLiteral("cannot write the export to standard output: %1")
+                    .arg(QString::fromLocal8Bit(std::strerror(errno))));
+            return 1;
+        }
+        return 0;
+    }
+    QString why;
+    if (!AtomicFile::write(outputPath, buffer.data(), &why)) {
+        err(QStringLiteral("cannot write %1: %2").arg(outputPath, why));
         return 1;
     }
     return 0;
@@ -350,12 +415,39 @@ int Commands::cleanup(const QStringList& args, const AppOptions& global)
             return 2;
         }
     }
-    SessionStore store(setup->settings.activityDirectory);
+    if (n == 0) {
+        // 0 means never, as auto_cleanup_days: 0 does: there is nothing to do.
+        out(QStringLiteral("nothing to clean up: %1 keeps sessions forever\n")
+                .arg(p.parser.isSet(days) ? QStringLiteral("--days 0")
+                     : setup->config.configFile.isEmpty()
+                         ? QStringLiteral("auto_cleanup_days: 0")
+                         : QStringLiteral("auto_cleanup_days: 0 in %1")
+                               .arg(setup->config.configFile))
+                .toUtf8());
+        return 0;
+    }
+    const QString dir = setup->settings.activityDirectory;
+    // Deleting is writing: not while another process (a capture, a replay) owns the directory.
+    ActivityLock lock(dir);
+    if (!p.parser.isSet(dryRun) && QFileInfo(dir).isDir()) {
+        QString why;
+        if (lock.tryLock(&why) == ActivityLock::Result::HeldElsewhere) {
+            err(why);
+            return 1;
+        }
+    }
+    SessionStore store(dir);
     QStringList removed;
     const int count = store.cleanup(n, p.parser.isSet(dryRun), &removed);
     if (count < 0) {
         err(store.lastError());
         return 1;
+    }
+    if (count == 0) {
+        out(QStringLiteral("nothing to clean up: no ended session in %1 is older than %2 day(s)\n")
+                .arg(dir, QString::number(n))
+                .toUtf8());
+        return 0;
     }
     QString text;
     for (const QString& r : removed)
@@ -373,10 +465,15 @@ int Commands::cleanup(const QStringList& args, const AppOptions& global)
 int Commands::control(const QString& command)
 {
     QString error;
-    const auto reply = ControlClient::request(command, &error);
+    if (ControlChannel::runtimeDirectory(&error).isEmpty()) {
+        err(error); // an unsafe directory is a failure, not the absence of an instance
+        return 1;
+    }
+    bool busy = false;
+    const auto reply = ControlClient::request(command, &error, 10000, &busy);
     if (!reply) {
         err(error);
-        return 3;
+        return busy ? 1 : 3; // busy is not absent
     }
     if (!reply->value(QLatin1String("ok")).toBool()) {
         err(reply->value(QLatin1String("error")).toString());

@@ -50,13 +50,16 @@ int HeadlessRunner::start()
     }
     if (replaying) {
         QString error;
-        if (!m_capture->replay(m_options.replayFile, &error)) {
-            std::fprintf(stderr, "event-aggregator: %s\n", qPrintable(error));
-            return 1;
-        }
+        bool started = false;
+        m_replaying = true;
+        const bool ok = m_capture->replay(m_options.replayFile, &error, &started);
+        m_replaying = false;
         m_finished = true;
-        printCounters();
-        return 0;
+        if (!ok)
+            std::fprintf(stderr, "event-aggregator: %s\n", qPrintable(error));
+        if (started)
+            printCounters();
+        return ok ? 0 : 1;
     }
     if (!m_setup.config.enabled && m_options.host.isEmpty() && !m_options.port) {
         std::fprintf(
@@ -74,13 +77,17 @@ int HeadlessRunner::start()
 
 void HeadlessRunner::finish()
 {
+    if (m_replaying) {
+        m_capture->requestReplayStop(); // the replay saves what it read and returns
+        return;
+    }
     if (m_finished)
         return;
     m_finished = true;
-    if (m_capture)
-        m_capture->shutdown();
+    // Sessions that could not be written have been reported one by one; the exit code says so.
+    const bool allWritten = !m_capture || m_capture->shutdown();
     printCounters();
-    QCoreApplication::quit();
+    QCoreApplication::exit(allWritten ? 0 : 1);
 }
 
 void HeadlessRunner::printCounters()

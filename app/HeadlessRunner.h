@@ -20,7 +20,8 @@ public:
 
     // Returns an exit code to end with now, or -1 to enter the event loop.
     int start();
-    // Saves live sessions as interrupted, prints the counters line on stdout, quits the event loop.
+    // Saves live sessions as interrupted, prints the counters line on stdout, quits the event loop
+    // with 0, or 1 when sessions could not be written.
     void finish();
 
 private:
@@ -31,4 +32,5 @@ private:
     CaptureService* m_capture = nullptr;
     ControlServer* m_control = nullptr;
     bool m_finished = false;
+    bool m_replaying = false;
 };

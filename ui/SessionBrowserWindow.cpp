@@ -639,6 +639,11 @@ void SessionBrowserWindow::deleteSelected()
                               QMessageBox::Yes | QMessageBox::Cancel,
                               QMessageBox::Cancel) != QMessageBox::Yes)
         return;
+    QString lockError;
+    if (!m_capture->service().ensureActivityLock(&lockError)) {
+        QMessageBox::warning(this, tr("Delete Sessions"), lockError);
+        return;
+    }
     SessionStore& store = m_capture->service().store();
     QStringList failed;
     for (const QString& id : std::as_const(ids)) {

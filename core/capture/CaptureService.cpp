@@ -1,5 +1,6 @@
 #include "CaptureService.h"
 
+#include "ActivityLock.h"
 #include "EventNormalizer.h"
 #include "EventRecorder.h"
 #include "Journal.h"
@@ -9,10 +10,16 @@
 #include "SessionStore.h"
 #include "SessionSummary.h"
 
+#include <QCoreApplication>
+#include <QFile>
 #include <QLoggingCategory>
 #include <QRegularExpression>
 
 #include <algorithm>
+#include <sys/stat.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 Q_LOGGING_CATEGORY(lcCapture, "ea.capture.service", QtInfoMsg)
 
@@ -35,6 +42,7 @@ CaptureService::CaptureService(CaptureSettings settings, QObject* parent)
 {
     for (const QString& name : std::as_const(m_settings.events))
         m_eventNames.insert(name);
+    m_activityLock = std::make_unique<ActivityLock>(m_settings.activityDirectory);
     m_store = std::make_unique<SessionStore>(m_settings.activityDirectory);
     if (m_settings.compressAll)
         m_store->setCompressionThreshold(0);
@@ -67,29 +75,32 @@ CaptureService::CaptureService(CaptureSettings settings, QObject* parent)
             [this](const QString& id, const QString& path) {
                 ++m_counters.sessionsSaved;
                 releaseSeqs(m_unsavedSeqs.take(id));
+                onWriteWorked();
+                if (m_bigPayloadSeen)
+                    m_trimTimer.start(); // the saved session's memory is free now
                 Q_EMIT sessionSaved(id, path);
             });
     connect(m_store.get(), &SessionStore::saveFailed, this,
             [this](const QString& path, const QString& reason) {
                 ++m_counters.saveFailures; // SessionStore logs it, at most once a minute
+                m_writeFailing = true;
                 Q_EMIT storageError(path, reason);
-                if (!m_retryTimer.isActive())
-                    m_retryTimer.start();
+                scheduleRetry();
             });
-    m_retryTimer.setInterval(m_settings.saveRetryIntervalMs);
-    connect(&m_retryTimer, &QTimer::timeout, this, [this] {
-        if (m_settings.useJournal && !m_journal && m_initialized && openJournal()) {
-            qCInfo(lcCapture).noquote()
-                << "journal" << m_journal->directory() << "opened: capture is crash-safe again";
-            restoreFromJournal(); // what an earlier run may have left there
-        }
-        if (m_store->pendingCount() > 0 &&
-            (m_store->retryPending() > 0 || m_store->pendingCount() == 0))
-            qCInfo(lcCapture) << "saving works again;" << m_store->pendingCount()
-                              << "session(s) still pending";
-        if (m_store->pendingCount() == 0 && (m_journal || !m_settings.useJournal))
-            m_retryTimer.stop();
+    m_retryTimer.setSingleShot(true);
+    connect(&m_retryTimer, &QTimer::timeout, this, &CaptureService::retryStorage);
+    // Looked at 250 ms after the first change, not per change: a directory being deleted
+    // (rm -rf) is gone by then, and a busy one (every save is a change) is not stat'ed per save.
+    m_dirCheckTimer.setSingleShot(true);
+    m_dirCheckTimer.setInterval(250);
+    connect(&m_dirCheckTimer, &QTimer::timeout, this, &CaptureService::checkActivityDirectory);
+    connect(&m_dirWatcher, &QFileSystemWatcher::directoryChanged, this, [this] {
+        if (!m_dirCheckTimer.isActive())
+            m_dirCheckTimer.start();
     });
+    m_trimTimer.setSingleShot(true);
+    m_trimTimer.setInterval(500);
+    connect(&m_trimTimer, &QTimer::timeout, this, &CaptureService::returnFreedMemory);
     m_cleanupTimer.setInterval(24 * 60 * 60 * 1000);
     connect(&m_cleanupTimer, &QTimer::timeout, this, &CaptureService::runCleanup);
 
@@ -199,12 +210,18 @@ bool CaptureService::initialize()
     if (!PrivateDirectory::ensure(m_settings.activityDirectory, &dirError))
         qCWarning(lcCapture).noquote()
             << dirError << "- events are kept in memory until it can be created";
-    if (m_settings.useJournal && !openJournal()) {
+    bool heldElsewhere = false;
+    if (!takeActivityLock(&heldElsewhere)) {
+        if (heldElsewhere)
+            return false;
+        scheduleRetry(); // a directory that cannot hold a lock file cannot hold sessions either
+    }
+    if (m_settings.useJournal && m_activityLock->isLocked() && !openJournal()) {
         m_lastError = m_journalError;
         qCWarning(lcCapture).noquote()
             << "journal unavailable:" << m_journalError
             << "- capturing without crash protection until it can be opened";
-        m_retryTimer.start(); // tries again with the saves
+        scheduleRetry(); // tries again with the saves
     }
     if (!m_settings.recordFile.isEmpty()) {
         m_recorder = std::make_unique<EventRecorder>(m_settings.recordFile);
@@ -223,9 +240,97 @@ bool CaptureService::initialize()
     return true;
 }
 
-bool CaptureService::openJournal()
+bool CaptureService::takeActivityLock(bool* heldElsewhere)
+{
+    QString error;
+    switch (m_activityLock->tryLock(&error)) {
+    case ActivityLock::Result::Locked:
+        return true;
+    case ActivityLock::Result::HeldElsewhere:
+        *heldElsewhere = true;
+        m_lastError = error;
+        return false;
+    case ActivityLock::Result::Unavailable:
+        qCWarning(lcCapture).noquote()
+            << error << "- the activity directory is locked as soon as it is writable";
+        return false;
+    }
+    return false;
+}
+
+bool CaptureService::ensureActivityLock(QString* error)
+{
+    bool heldElsewhere = false;
+    if (takeActivityLock(&heldElsewhere))
+        return true;
+    if (error)
+        *error = heldElsewhere ? m_lastError
+                               : QStringLiteral("cannot lock the activity directory %1")
+                                     .arg(m_settings.activityDirectory);
+    return false;
+}
+
+void CaptureService::scheduleRetry()
+{
+    if (!m_retryTimer.isActive())
+        m_retryTimer.start(m_retryBackoff.nextDelayMs());
+}
+
+void CaptureService::onWriteWorked()
+{
+    if (!m_writeFailing)
+        return;
+    // The disk has room again (or is writable again): what waits goes now, not at the next
+    // backoff step, but a disk that keeps flipping is not retried more than once a second.
+    m_writeFailing = false;
+    m_retryBackoff.reset();
+    if (!needsRetry())
+        return;
+    const qint64 since = m_lastRetry.isValid() ? m_lastRetry.elapsed() : 1000;
+    m_retryTimer.start(int(std::clamp<qint64>(1000 - since, 0, 1000)));
+}
+
+bool CaptureService::needsRetry() const
+{
+    return m_store->pendingCount() > 0 || !m_activityLock->isLocked() ||
+           (m_settings.useJournal && !m_journal);
+}
+
+void CaptureService::retryStorage()
+{
+    m_lastRetry.start();
+    if (!m_activityLock->isLocked()) {
+        bool heldElsewhere = false;
+        if (takeActivityLock(&heldElsewhere)) {
+            qCInfo(lcCapture).noquote()
+                << "activity directory" << m_settings.activityDirectory << "locked";
+        } else if (heldElsewhere) {
+            m_rateLimited.note(QStringLiteral("activity_lock"),
+                               m_lastError + QStringLiteral(": not journaling"));
+        }
+    }
+    if (m_settings.useJournal && !m_journal && m_initialized && m_activityLock->isLocked() &&
+        openJournal()) {
+        qCInfo(lcCapture).noquote()
+            << "journal" << m_journal->directory() << "opened: capture is crash-safe again";
+        restoreFromJournal(); // what an earlier run may have left there
+    }
+    if (m_store->pendingCount() > 0 &&
+        (m_store->retryPending() > 0 || m_store->pendingCount() == 0))
+        qCInfo(lcCapture) << "saving works again;" << m_store->pendingCount()
+                          << "session(s) still pending";
+    if (!needsRetry()) {
+        m_retryBackoff.reset();
+        m_retryTimer.stop();
+        return;
+    }
+    m_retryTimer.start(m_retryBackoff.nextDelayMs());
+}
+
+bool CaptureService::openJournal(qint64 minimumSeq)
 {
     auto journal = std::make_unique<Journal>(Journal::directoryFor(m_settings.activityDirectory));
+    journal->setMinimumNextSeq(minimumSeq);
     if (!journal->open()) {
         m_journalError = journal->lastError();
         return false;
@@ -234,9 +339,91 @@ bool CaptureService::openJournal()
     connect(m_journal.get(), &Journal::writeFailed, this,
             [this](const QString& path, const QString& reason) {
                 ++m_counters.journalWriteFailures;
+                m_writeFailing = true;
                 Q_EMIT storageError(path, reason);
             });
+    connect(m_journal.get(), &Journal::writable, this, &CaptureService::onWriteWorked);
+    watchActivityDirectory();
     return true;
+}
+
+namespace {
+// Device and inode of a directory, or {0, 0} when there is none at path.
+QPair<quint64, quint64> directoryId(const QString& path)
+{
+    struct stat st
+    {
+    };
+    if (::stat(QFile::encodeName(path).constData(), &st) != 0 || !S_ISDIR(st.st_mode))
+        return {0, 0};
+    return {quint64(st.st_dev), quint64(st.st_ino)};
+}
+} // namespace
+
+void CaptureService::watchActivityDirectory()
+{
+    // Only the activity directory itself: a watch on the journal would wake us per append.
+    m_activityDirId = directoryId(m_settings.activityDirectory);
+    m_journalDirId = m_journal ? directoryId(m_journal->directory()) : QPair<quint64, quint64>();
+    if (!m_dirWatcher.directories().contains(m_settings.activityDirectory))
+        m_dirWatcher.addPath(m_settings.activityDirectory);
+}
+
+void CaptureService::checkActivityDirectory()
+{
+    if (!m_initialized || m_recovering || m_activityDirId == QPair<quint64, quint64>())
+        return;
+    if (directoryId(m_settings.activityDirectory) == m_activityDirId &&
+        (!m_journal || directoryId(m_journal->directory()) == m_journalDirId))
+        return;
+    recoverActivityDirectory();
+}
+
+void CaptureService::recoverActivityDirectory()
+{
+    m_recovering = true;
+    const QStringList live = m_aggregator.liveSessionIds();
+    qCWarning(lcCapture).noquote()
+        << QStringLiteral("the activity directory %1 (or its journal) was deleted or moved while "
+                          "capturing; recreating it and saving the %2 live session(s) held in "
+                          "memory there again")
+               .arg(m_settings.activityDirectory)
+               .arg(live.size());
+    // Numbering goes on past the old journal's: seqs it handed out are then unknown to the new
+    // one, and releasing them later touches nothing.
+    const qint64 nextSeq = m_journal ? m_journal->nextSeq() : 1;
+    m_dirWatcher.removePath(m_settings.activityDirectory);
+    m_journal.reset();
+    m_activityLock->unlock(); // its file went with the directory, or is ours to replace
+    QString why;
+    bool heldElsewhere = false;
+    if (!PrivateDirectory::ensure(m_settings.activityDirectory, &why))
+        qCWarning(lcCapture).noquote() << why;
+    if (takeActivityLock(&heldElsewhere)) {
+        if (m_settings.useJournal && openJournal(nextSeq))
+            qCInfo(lcCapture).noquote() << "activity directory" << m_settings.activityDirectory
+                                        << "recreated with a new journal";
+    } else if (heldElsewhere) {
+        qCCritical(lcCapture).noquote() << m_lastError << "- not journaling";
+    }
+    m_store->list(); // forget the files that went with the directory
+    // What memory holds goes to disk again: a checkpoint of each live session, resumed from
+    // its file after a crash like any interrupted session (events after it are journaled).
+    for (const QString& id : live) {
+        const AgentSession* session = m_aggregator.liveSession(id);
+        if (!session)
+            continue;
+        AgentSession checkpoint = *session;
+        checkpoint.setStatus(AgentSession::Status::Interrupted,
+                             QStringLiteral("checkpoint: activity directory recreated"));
+        m_saver->save(checkpoint, {{QStringLiteral("idle_ms_at_save"), 0.0}}, {});
+    }
+    m_saver->flush();
+    if (m_store->pendingCount() > 0 || !m_journal)
+        scheduleRetry();
+    if (!m_journal)
+        watchActivityDirectory();
+    m_recovering = false;
 }
 
 void CaptureService::restoreFromJournal()
@@ -308,7 +495,8 @@ void CaptureService::runCleanup()
     if (m_settings.autoCleanupDays <= 0)
         return;
     QStringList removed;
-    const int n = m_store->cleanup(m_settings.autoCleanupDays, false, &removed);
+    // Nobody watches this one: a wall clock set weeks ahead must not delete everything.
+    const int n = m_store->cleanup(m_settings.autoCleanupDays, false, &removed, true);
     m_counters.cleanedUp += quint64(std::max(0, n));
     if (n > 0)
         qCInfo(lcCapture) << "removed" << n << "session(s) older than" << m_settings.autoCleanupDays
@@ -370,7 +558,7 @@ void CaptureService::stopCapture()
     Q_EMIT capturingChanged(false);
 }
 
-void CaptureService::shutdown()
+bool CaptureService::shutdown()
 {
     closeClient();
     m_aggregator.stopAll(AgentSession::Status::Interrupted, QStringLiteral("application quit"));
@@ -378,11 +566,45 @@ void CaptureService::shutdown()
     // Released sessions whose timeout already passed: finish now rather than at the next start.
     while (!m_parkedFinish.isEmpty())
         finishParkedBatch();
+    // Space may have come back since the last retry: one more try before giving up.
+    m_retryTimer.stop();
+    bool heldElsewhere = false;
+    if (m_store->pendingCount() > 0 &&
+        (m_activityLock->isLocked() || takeActivityLock(&heldElsewhere)))
+        m_store->retryPending();
     m_rateLimited.flush();
     if (m_recorder)
         m_recorder->flush();
     if (m_journal)
         m_journal->sync();
+    if (m_store->pendingCount() == 0)
+        return true;
+    reportUnsaved();
+    return false;
+}
+
+void CaptureService::reportUnsaved()
+{
+    const bool journalWorks = m_journal && m_journal->isOpen();
+    for (const SessionStore::Unsaved& u : m_store->unsaved()) {
+        const bool journaled = journalWorks && !m_unsavedSeqs.value(u.sessionId).isEmpty();
+        qCCritical(lcCapture).noquote()
+            << QStringLiteral("session \"%1\" could not be saved to %2: %3; %4")
+                   .arg(u.sessionId.left(200), u.path, u.reason,
+                        journaled ? QStringLiteral("its events stay in the journal %1 and are "
+                                                   "restored on the next start")
+                                        .arg(m_journal->directory())
+                                  : QStringLiteral("the journal does not hold it"));
+    }
+    if (m_counters.journalFailures > 0)
+        qCCritical(lcCapture).noquote()
+            << QStringLiteral("%1 event(s) could not be journaled (%2); those among the sessions "
+                              "above are lost")
+                   .arg(m_counters.journalFailures)
+                   .arg(m_journal ? m_journal->lastError() : m_journalError);
+    qCCritical(lcCapture).noquote() << QStringLiteral("%1 session(s) could not be saved to %2")
+                                           .arg(m_store->pendingCount())
+                                           .arg(m_settings.activityDirectory);
 }
 
 void CaptureService::onNamespaceConnected(const QString&, bool recovered, bool missedPossible)
@@ -425,6 +647,7 @@ void CaptureService::ingest(const QString& name, const QByteArray& payload,
     static const qsizetype maxPayload = EventNormalizer::Limits{}.maxPayloadBytes;
     if (payload.size() > maxPayload) {
         process(name, payload, receivedAt, -1, Clock::Live);
+        noteBigPayload();
         return;
     }
     if (m_journal) {
@@ -435,6 +658,25 @@ void CaptureService::ingest(const QString& name, const QByteArray& payload,
     if (m_recorder)
         m_recorder->write(name, payload);
     process(name, payload, receivedAt, seq, Clock::Live);
+    if (payload.size() >= kBigPayloadBytes)
+        noteBigPayload();
+}
+
+void CaptureService::noteBigPayload()
+{
+    m_bigPayloadSeen = true;
+    m_trimTimer.start();
+}
+
+void CaptureService::returnFreedMemory()
+{
+#ifdef __GLIBC__
+    // glibc keeps freed memory (and raises its mmap threshold after a big free), so one 8 MiB
+    // payload, parsed, framed and saved, left hundreds of MB resident for good.
+    ::malloc_trim(0);
+#endif
+    if (m_aggregator.liveBytes() < kBigPayloadBytes)
+        m_bigPayloadSeen = false;
 }
 
 void CaptureService::process(const QString& name, const QByteArray& payload,
@@ -463,7 +705,13 @@ void CaptureService::process(const QString& name, const QByteArray& payload,
             now = Aggregator::monotonicNowMs();
             break;
         case Clock::EventTime:
+            // A timestamp far ahead of the replay's start is a wrong clock or a hostile
+            // sender: trusted, it would time out every other session at once and keep its own
+            // from ever timing out. Such an event happens when the one before it did.
             now = event.timestamp.toMSecsSinceEpoch();
+            if (now > receivedAt.toMSecsSinceEpoch() + kTrustedFutureMs)
+                now = m_lastEventTimeMs;
+            m_lastEventTimeMs = std::max(m_lastEventTimeMs, now);
             break;
         case Clock::Journal:
             // Place the original receive time on the monotonic clock, so restored sessions keep
@@ -515,14 +763,32 @@ void CaptureService::releaseSeqs(const QList<qint64>& seqs)
     m_journal->release(done);
 }
 
-bool CaptureService::replay(const QString& path, QString* error)
+bool CaptureService::replay(const QString& path, QString* error, bool* started)
 {
     RecordingReader reader(path);
     if (!reader.open(error))
         return false;
+    if (started)
+        *started = true;
+    m_replayStopRequested = false;
+    // SIGINT and SIGTERM arrive through the event loop: let it run now and then, also while a
+    // pipe keeps us waiting.
+    QElapsedTimer sinceEvents;
+    sinceEvents.start();
+    const auto stopRequested = [this, &sinceEvents] {
+        sinceEvents.restart();
+        QCoreApplication::processEvents();
+        return m_replayStopRequested;
+    };
+    reader.setInterruptCheck(stopRequested);
     m_aggregator.setTimerDriven(false);
     const QDateTime start = QDateTime::currentDateTimeUtc();
-    while (auto entry = reader.next()) {
+    for (;;) {
+        if (sinceEvents.elapsed() >= 50 && stopRequested())
+            break;
+        const std::optional<RecordingReader::Entry> entry = reader.next();
+        if (!entry)
+            break;
         if (!m_eventNames.contains(entry->name) && !EventNormalizer::isChatter(entry->name)) {
             ++m_counters.ignored;
             continue;
@@ -531,16 +797,45 @@ bool CaptureService::replay(const QString& path, QString* error)
             m_recorder->write(entry->name, entry->payload);
         process(entry->name, entry->payload, start, -1, Clock::EventTime);
     }
+    reader.setInterruptCheck({});
+    const bool interrupted = m_replayStopRequested;
+    const QString reason =
+        interrupted ? QStringLiteral("replay interrupted") : QStringLiteral("end of replay");
     m_counters.malformed += quint64(reader.skipped());
-    m_aggregator.stopAll(AgentSession::Status::Stopped, QStringLiteral("end of replay"));
+    m_aggregator.stopAll(AgentSession::Status::Stopped, reason);
     // Sessions a memory limit released during the replay end the same way.
     for (const QString& id : m_aggregator.takeParked())
-        queueParkedFinish(id, AgentSession::Status::Stopped, QStringLiteral("end of replay"));
+        queueParkedFinish(id, AgentSession::Status::Stopped, reason);
     m_saver->flush();
     while (!m_parkedFinish.isEmpty())
         finishParkedBatch();
     m_aggregator.setTimerDriven(true);
-    return true;
+    m_retryTimer.stop();
+    if (m_store->pendingCount() > 0)
+        m_store->retryPending(); // a replay has no later: one more try, then the truth
+    QStringList problems;
+    if (interrupted)
+        problems.append(QStringLiteral("replay of %1 interrupted; the sessions read so far are "
+                                       "saved as stopped")
+                            .arg(path));
+    if (!reader.readError().isEmpty())
+        problems.append(QStringLiteral("cannot read %1: %2").arg(path, reader.readError()));
+    if (m_store->pendingCount() > 0) {
+        reportUnsaved();
+        problems.append(QStringLiteral("%1 session(s) of the replay could not be saved to %2")
+                            .arg(m_store->pendingCount())
+                            .arg(m_settings.activityDirectory));
+    }
+    if (problems.isEmpty())
+        return true;
+    if (error)
+        *error = problems.join(QStringLiteral("; "));
+    return false;
+}
+
+void CaptureService::requestReplayStop()
+{
+    m_replayStopRequested = true;
 }
 
 QJsonObject CaptureService::countersJson() const

@@ -1,11 +1,13 @@
 #pragma once
 
 #include "Aggregator.h"
+#include "Backoff.h"
 #include "CaptureSettings.h"
 #include "RateLimitedLog.h"
 #include "SocketIoClient.h"
 
 #include <QElapsedTimer>
+#include <QFileSystemWatcher>
 #include <QHash>
 #include <QJsonObject>
 #include <QLoggingCategory>
@@ -14,6 +16,7 @@
 
 #include <memory>
 
+class ActivityLock;
 class EventRecorder;
 class Journal;
 class SessionSaver;
@@ -47,19 +50,32 @@ public:
     explicit CaptureService(CaptureSettings settings, QObject* parent = nullptr);
     ~CaptureService() override;
 
-    // Opens the store and journal, restores what the last run left (journal, interrupted
-    // sessions) and removes expired files. False with lastError() when storage is unusable.
+    // Locks the activity directory, opens the store and journal, restores what the last run
+    // left (journal, interrupted sessions) and removes expired files. False with lastError()
+    // when storage is unusable or another process writes to the activity directory.
     bool initialize();
+    // Takes the activity directory's lock if this service does not hold it yet (it is taken by
+    // initialize(), or later once the directory becomes writable). False with *error naming
+    // the holder when another process has it: nothing may then be written or deleted there.
+    bool ensureActivityLock(QString* error);
     // Live capture from the dashboard; false when the host is refused.
     bool startCapture();
     // Disconnects and completes live sessions as stopped; the service can start again.
     void stopCapture();
     bool isCapturing() const { return m_client != nullptr; }
     // Feeds a JSON Lines recording through the same pipeline, judging timeouts on the events'
-    // own times, then saves every session (still open ones as stopped, "end of replay").
-    bool replay(const QString& path, QString* error);
-    // On quit: live sessions are saved as interrupted (resumed next start) and the journal synced.
-    void shutdown();
+    // own times, then saves every session (still open ones as stopped, "end of replay"). The
+    // event loop runs now and then meanwhile, so requestReplayStop() (a signal) ends it early:
+    // what was read is saved ("replay interrupted"). False with *error when the file cannot be
+    // read (*started stays false if it could not even be opened), the replay was interrupted
+    // or sessions could not be saved (each is reported).
+    bool replay(const QString& path, QString* error, bool* started = nullptr);
+    void requestReplayStop();
+    // On quit: live sessions are saved as interrupted (resumed next start), whatever still
+    // waits for the disk is tried once more, and the journal synced. False when something could
+    // not be written: each such session is logged with its path, the reason and whether the
+    // journal still holds its events.
+    bool shutdown();
 
     // One received event: journaled, normalized, aggregated. receivedAt is the wall clock.
     void ingest(const QString& name, const QByteArray& payload, const QDateTime& receivedAt);
@@ -91,7 +107,26 @@ private:
     void releaseSeqs(const QList<qint64>& seqs);
     void onSocketEvent(const SocketEvent& event);
     void onNamespaceConnected(const QString& nsp, bool recovered, bool missedPossible);
-    bool openJournal();
+    bool openJournal(qint64 minimumSeq = 1);
+    // The activity directory (or its journal) deleted or moved while capturing: recreated,
+    // relocked, a new journal, and every live session saved there as "interrupted", so what
+    // memory holds survives a crash again.
+    void watchActivityDirectory();
+    void checkActivityDirectory();
+    void recoverActivityDirectory();
+    bool takeActivityLock(bool* heldElsewhere);
+    // Failed saves, an unopened journal or an untaken lock are tried again with a backoff
+    // from 1 s to 30 s, and at once (at most once a second) when a write works again.
+    void scheduleRetry();
+    void onWriteWorked();
+    void retryStorage();
+    bool needsRetry() const;
+    void reportUnsaved();
+    // After a big payload (and the save of its session) freed memory is handed back to the
+    // system, so a single event does not leave the process hundreds of MB larger.
+    void noteBigPayload();
+    void returnFreedMemory();
+    static constexpr qsizetype kBigPayloadBytes = qsizetype(1) << 20;
     void restoreFromJournal();
     void resumeInterrupted();
     void runCleanup();
@@ -106,6 +141,7 @@ private:
 
     CaptureSettings m_settings;
     Aggregator m_aggregator;
+    std::unique_ptr<ActivityLock> m_activityLock;
     std::unique_ptr<SessionStore> m_store;
     std::unique_ptr<SessionSaver> m_saver; // after m_store: destroyed (and flushed) first
     std::unique_ptr<Journal> m_journal;
@@ -117,6 +153,16 @@ private:
     QHash<qint64, int> m_sharedSeqs; // journal records holding events of several sessions
     QDateTime m_disconnectedAt;
     QTimer m_retryTimer;
+    QFileSystemWatcher m_dirWatcher;
+    QTimer m_dirCheckTimer;
+    QTimer m_trimTimer;
+    bool m_bigPayloadSeen = false;
+    QPair<quint64, quint64> m_activityDirId; // device and inode when capture began
+    QPair<quint64, quint64> m_journalDirId;
+    bool m_recovering = false;
+    Backoff m_retryBackoff{BackoffSettings{1000, 30000, 2.0, 0.0}};
+    QElapsedTimer m_lastRetry;
+    bool m_writeFailing = false; // the last save or journal write failed
     QTimer m_cleanupTimer;
     struct ParkedFinish
     {
@@ -131,4 +177,7 @@ private:
     QString m_lastError;
     QString m_journalError;
     bool m_initialized = false;
+    bool m_replayStopRequested = false;
+    qint64 m_lastEventTimeMs = 0; // of the replay: the latest trusted event time
+    static constexpr qint64 kTrustedFutureMs = qint64(24) * 60 * 60 * 1000;
 };

@@ -28,6 +28,5 @@ CaptureSettings CaptureSettings::withEnvironment(CaptureSettings s)
     overrideFrom("EA_MAX_PARKED_SESSIONS", &l.maxParkedSessions);
     overrideFrom("EA_MAX_UNSAVED_BYTES", &l.maxUnsavedBytes);
     overrideFrom("EA_LIMIT_LOG_INTERVAL_MS", &l.logIntervalMs);
-    overrideFrom("EA_SAVE_RETRY_MS", &s.saveRetryIntervalMs);
     return s;
 }

@@ -48,12 +48,11 @@ struct CaptureSettings
     CaptureFilter filter;
     QString recordFile; // empty: no recording
     bool useJournal = true;
-    int saveRetryIntervalMs = 30000;
     CaptureLimits limits;
 
     // Environment overrides for operations and tests, applied by CaptureService:
     // EA_MAX_LIVE_SESSIONS, EA_MAX_LIVE_BYTES, EA_MAX_SESSION_EVENTS, EA_MAX_SESSION_BYTES,
     // EA_MAX_PENDING_TOOL_CALLS, EA_MAX_PARKED_SESSIONS, EA_MAX_UNSAVED_BYTES,
-    // EA_LIMIT_LOG_INTERVAL_MS, EA_SAVE_RETRY_MS (positive integers; others are ignored).
+    // EA_LIMIT_LOG_INTERVAL_MS (positive integers; others are ignored).
     static CaptureSettings withEnvironment(CaptureSettings settings);
 };

@@ -9,6 +9,8 @@ class EventRecorder
 {
 public:
     explicit EventRecorder(const QString& path);
+    // Creates the file 0600 (exclusively) or appends to an existing regular file of this
+    // user's; refuses a symbolic link and anyone else's file, saying why.
     bool open(QString* error);
     // payload is the raw JSON of the event's first argument, written verbatim.
     bool write(const QString& name, const QByteArray& payload);

@@ -1,22 +1,111 @@
 #include "RecordingReader.h"
 
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
 
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 Q_LOGGING_CATEGORY(lcRecording, "ea.capture.recording", QtInfoMsg)
 
-RecordingReader::RecordingReader(const QString& path) : m_file(path) {}
+static constexpr qsizetype kReadChunk = 64 * 1024;
+
+RecordingReader::RecordingReader(const QString& path) : m_path(path) {}
+
+RecordingReader::~RecordingReader()
+{
+    if (m_fd >= 0)
+        ::close(m_fd);
+}
 
 bool RecordingReader::open(QString* error)
 {
-    if (!m_file.open(QIODevice::ReadOnly)) {
+    // O_NONBLOCK only for the open itself: opening a FIFO would otherwise wait for a writer
+    // before anything (a signal included) could be handled.
+    m_fd = ::open(QFile::encodeName(m_path).constData(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (m_fd < 0) {
         if (error)
-            *error =
-                QStringLiteral("cannot open %1: %2").arg(m_file.fileName(), m_file.errorString());
+            *error = QStringLiteral("cannot open %1: %2")
+                         .arg(m_path, QString::fromLocal8Bit(std::strerror(errno)));
         return false;
     }
+    struct stat st
+    {
+    };
+    if (::fstat(m_fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+        if (error)
+            *error = QStringLiteral("cannot read %1: %2")
+                         .arg(m_path, S_ISDIR(st.st_mode)
+                                          ? QStringLiteral("it is a directory")
+                                          : QString::fromLocal8Bit(std::strerror(errno)));
+        ::close(m_fd);
+        m_fd = -1;
+        return false;
+    }
+    m_pipe = !S_ISREG(st.st_mode);
+    ::fcntl(m_fd, F_SETFL, ::fcntl(m_fd, F_GETFL) & ~O_NONBLOCK);
+    return true;
+}
+
+bool RecordingReader::checkInterrupt()
+{
+    if (!m_interrupted && m_interruptCheck && m_interruptCheck())
+        m_interrupted = true;
+    return m_interrupted;
+}
+
+bool RecordingReader::fill()
+{
+    if (m_eof || m_fd < 0)
+        return false;
+    if (m_pipe) {
+        // Wait for data in steps, so an interruption is noticed while the writer is silent (or
+        // has not even opened its end yet).
+        for (;;) {
+            if (checkInterrupt())
+                return false;
+            pollfd p{m_fd, POLLIN, 0};
+            const int r = ::poll(&p, 1, 100);
+            if (r > 0)
+                break;
+            if (r < 0 && errno != EINTR) {
+                m_readError = QString::fromLocal8Bit(std::strerror(errno));
+                m_eof = true;
+                return false;
+            }
+        }
+    } else if (++m_sinceCheck >= 16) { // every MiB of a file
+        m_sinceCheck = 0;
+        if (checkInterrupt())
+            return false;
+    }
+    // Drop what has been consumed before growing the buffer.
+    if (m_pos > 0) {
+        m_buffer.remove(0, m_pos);
+        m_scan -= m_pos;
+        m_pos = 0;
+    }
+    const qsizetype old = m_buffer.size();
+    m_buffer.resize(old + kReadChunk);
+    ssize_t n = 0;
+    do {
+        n = ::read(m_fd, m_buffer.data() + old, size_t(kReadChunk));
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0) {
+        m_buffer.resize(old);
+        if (n < 0)
+            m_readError = QString::fromLocal8Bit(std::strerror(errno));
+        m_eof = true;
+        return false;
+    }
+    m_buffer.resize(old + n);
     return true;
 }
 
@@ -53,46 +142,64 @@ std::optional<RecordingReader::Entry> RecordingReader::parseLine(const QByteArra
 
 std::optional<RecordingReader::Entry> RecordingReader::next()
 {
-    while (!m_file.atEnd()) {
-        // readLine(max) would allocate max bytes per call (64 MB a line): read in steps.
+    for (;;) {
+        if (m_interrupted)
+            return std::nullopt;
+        const qsizetype nl = m_buffer.indexOf('\n', m_scan);
         QByteArray line;
-        bool tooLong = false;
-        while (!m_file.atEnd()) {
-            const QByteArray part = m_file.readLine(4096);
-            if (part.isEmpty())
-                break;
-            if (!tooLong)
-                line += part;
-            if (line.size() > MaxLineBytes) {
-                tooLong = true;
-                line.clear();
+        if (nl < 0) {
+            m_scan = m_buffer.size();
+            if (m_buffer.size() - m_pos > MaxLineBytes) {
+                // Too long: forget it and skip to the next line break.
+                m_skippingLong = true;
+                m_buffer.clear();
+                m_pos = 0;
+                m_scan = 0;
             }
-            if (part.endsWith('\n'))
-                break;
+            if (fill())
+                continue;
+            if (m_interrupted || m_pos >= m_buffer.size()) {
+                if (m_skippingLong && !m_interrupted) {
+                    m_skippingLong = false;
+                    ++m_line;
+                    ++m_skipped;
+                    m_lastProblem =
+                        QStringLiteral("%1:%2: line longer than %3 bytes")
+                            .arg(m_path, QString::number(m_line), QString::number(MaxLineBytes));
+                    qCWarning(lcRecording).noquote() << m_lastProblem;
+                }
+                return std::nullopt;
+            }
+            line = m_buffer.mid(m_pos); // the last line has no line break
+            m_pos = m_buffer.size();
+            m_scan = m_pos;
+        } else {
+            line = m_buffer.mid(m_pos, nl - m_pos);
+            m_pos = nl + 1;
+            m_scan = m_pos;
         }
-        line = line.trimmed();
         ++m_line;
-        if (tooLong) {
+        if (m_skippingLong) {
+            m_skippingLong = false;
             ++m_skipped;
             m_lastProblem =
                 QStringLiteral("%1:%2: line longer than %3 bytes")
-                    .arg(m_file.fileName(), QString::number(m_line), QString::number(MaxLineBytes));
+                    .arg(m_path, QString::number(m_line), QString::number(MaxLineBytes));
             qCWarning(lcRecording).noquote() << m_lastProblem;
             continue;
         }
+        line = line.trimmed();
         if (line.isEmpty())
             continue;
         QString why;
         auto e = parseLine(line, &why);
         if (!e) {
             ++m_skipped;
-            m_lastProblem =
-                QStringLiteral("%1:%2: %3").arg(m_file.fileName(), QString::number(m_line), why);
+            m_lastProblem = QStringLiteral("%1:%2: %3").arg(m_path, QString::number(m_line), why);
             qCWarning(lcRecording).noquote() << m_lastProblem;
             continue;
         }
         e->lineNumber = m_line;
         return e;
     }
-    return std::nullopt;
 }

@@ -5,11 +5,21 @@
 #include <QJsonDocument>
 #include <QLocalSocket>
 
-std::optional<QJsonObject> ControlClient::request(const QString& cmd, QString* error, int timeoutMs)
+std::optional<QJsonObject> ControlClient::request(const QString& cmd, QString* error, int timeoutMs,
+                                                  bool* busy)
 {
+    if (busy)
+        *busy = false;
     // Blocking is fine here: this runs in short-lived CLI commands, never in the capture loop.
+    QString why;
+    const QString path = ControlChannel::socketPath(&why);
+    if (path.isEmpty()) {
+        if (error)
+            *error = why;
+        return std::nullopt;
+    }
     QLocalSocket socket;
-    socket.connectToServer(ControlChannel::socketPath());
+    socket.connectToServer(path);
     if (!socket.waitForConnected(timeoutMs)) {
         if (error)
             *error = QStringLiteral("no running instance (%1)").arg(socket.errorString());
@@ -27,8 +37,14 @@ std::optional<QJsonObject> ControlClient::request(const QString& cmd, QString* e
     }
     const QJsonDocument doc = QJsonDocument::fromJson(line);
     if (!doc.isObject()) {
+        const bool timedOut = line.isEmpty() && socket.state() == QLocalSocket::ConnectedState;
+        if (busy)
+            *busy = timedOut;
         if (error)
-            *error = QStringLiteral("the running instance sent no valid reply");
+            *error = timedOut ? QStringLiteral("the running instance is busy: it accepted the "
+                                               "connection but did not answer within %1 ms")
+                                    .arg(timeoutMs)
+                              : QStringLiteral("the running instance sent no valid reply");
         return std::nullopt;
     }
     return doc.object();

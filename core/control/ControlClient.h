@@ -9,7 +9,9 @@
 class ControlClient
 {
 public:
-    // The instance's reply, or nothing when no instance answers (error says why).
+    // The instance's reply, or nothing when no instance answers (error says why). *busy is set
+    // when an instance accepted the connection but did not reply in time: it is there, just
+    // busy, which is not the same as no instance at all.
     static std::optional<QJsonObject> request(const QString& cmd, QString* error = nullptr,
-                                              int timeoutMs = 3000);
+                                              int timeoutMs = 3000, bool* busy = nullptr);
 };

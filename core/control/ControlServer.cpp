@@ -2,11 +2,27 @@
 
 #include "ControlChannel.h"
 
+#include <QFile>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QLocalSocket>
 #include <QLoggingCategory>
 
+#include <cerrno>
+#include <cstring>
+#include <unistd.h>
+
 Q_LOGGING_CATEGORY(lcControl, "ea.control", QtInfoMsg)
+
+namespace {
+// QLockFile keeps errno to itself: ask the system whether the directory can take a file.
+QString systemReason(const QString& dir)
+{
+    if (::access(QFile::encodeName(dir).constData(), W_OK) != 0)
+        return QString::fromLocal8Bit(std::strerror(errno));
+    return QStringLiteral("the file system refused it (full?)");
+}
+} // namespace
 
 ControlServer::ControlServer(QObject* parent) : QObject(parent)
 {
@@ -20,24 +36,63 @@ ControlServer::~ControlServer()
 
 bool ControlServer::listen()
 {
-    m_lock = std::make_unique<QLockFile>(ControlChannel::lockPath());
+    const QString lockPath = ControlChannel::lockPath(&m_error);
+    const QString socketPath = ControlChannel::socketPath(&m_error);
+    if (lockPath.isEmpty() || socketPath.isEmpty())
+        return false;
+    m_lock = std::make_unique<QLockFile>(lockPath);
     m_lock->setStaleLockTime(0); // a crashed instance's lock is stale once its pid is gone
     if (!m_lock->tryLock(100)) {
-        m_error =
-            QStringLiteral("another instance is running (lock %1)").arg(ControlChannel::lockPath());
+        qint64 pid = 0;
+        QString host;
+        QString app;
+        if (m_lock->error() != QLockFile::LockFailedError)
+            // Not another instance: the lock file cannot be created (a full or read-only disk).
+            m_error = QStringLiteral("cannot create the instance lock %1: %2")
+                          .arg(lockPath, systemReason(QFileInfo(lockPath).absolutePath()));
+        else if (m_lock->getLockInfo(&pid, &host, &app))
+            m_error = QStringLiteral("another instance is running (pid %1, lock %2)")
+                          .arg(QString::number(pid), lockPath);
+        else
+            m_error = QStringLiteral("another instance is running (lock %1)").arg(lockPath);
         m_lock.reset();
         return false;
     }
-    // We hold the lock, so a socket file left behind is a crashed instance's.
-    QLocalServer::removeServer(ControlChannel::socketPath());
-    m_server.setSocketOptions(QLocalServer::UserAccessOption);
-    if (!m_server.listen(ControlChannel::socketPath())) {
-        m_error = QStringLiteral("cannot listen on %1: %2")
-                      .arg(ControlChannel::socketPath(), m_server.errorString());
+    if (!listenOn(socketPath)) {
         qCWarning(lcControl).noquote() << m_error;
         return false;
     }
+    m_socketPath = socketPath;
+    m_listenCheck.setInterval(1000);
+    connect(&m_listenCheck, &QTimer::timeout, this, &ControlServer::keepListening);
+    m_listenCheck.start();
     return true;
+}
+
+bool ControlServer::listenOn(const QString& socketPath)
+{
+    // We hold the lock, so a socket file left behind is a crashed instance's (or our own).
+    QLocalServer::removeServer(socketPath);
+    m_server.setSocketOptions(QLocalServer::UserAccessOption);
+    if (!m_server.listen(socketPath)) {
+        m_error = QStringLiteral("cannot listen on %1: %2").arg(socketPath, m_server.errorString());
+        return false;
+    }
+    return true;
+}
+
+void ControlServer::keepListening()
+{
+    if (m_server.isListening())
+        return;
+    if (listenOn(m_socketPath)) {
+        qCInfo(lcControl).noquote() << "control socket" << m_socketPath << "open again";
+        m_reopenFailing = false;
+    } else if (!m_reopenFailing) {
+        m_reopenFailing = true;
+        qCWarning(lcControl).noquote()
+            << "control socket closed;" << m_error << "- trying again every second";
+    }
 }
 
 void ControlServer::onNewConnection()

@@ -5,6 +5,7 @@
 #include <QLockFile>
 #include <QLoggingCategory>
 #include <QObject>
+#include <QTimer>
 
 #include <functional>
 #include <memory>
@@ -38,9 +39,16 @@ Q_SIGNALS:
 
 private:
     void onNewConnection();
+    bool listenOn(const QString& socketPath);
+    void keepListening();
     QJsonObject answer(const QJsonObject& request);
 
     QLocalServer m_server;
+    QString m_socketPath;
+    // QLocalServer closes itself for good when accept() fails (out of file descriptors):
+    // checked once a second and reopened, so status and stop keep working afterwards.
+    QTimer m_listenCheck;
+    bool m_reopenFailing = false;
     std::unique_ptr<QLockFile> m_lock;
     std::function<QJsonObject()> m_status;
     QString m_error;

@@ -301,7 +301,7 @@ bool Journal::open()
     highest = std::max(highest, upTo);
     clearUpTo(upTo);
     m_watermark = upTo;
-    m_nextSeq = highest + 1;
+    m_nextSeq = std::max(highest + 1, m_minimumNextSeq);
     m_firstSeqThisRun = m_nextSeq;
     m_open = true;
 
@@ -548,6 +548,7 @@ bool Journal::writeLine(const QByteArray& line)
     if (m_failing) {
         m_failing = false;
         qCInfo(lcJournal).noquote() << "journal" << m_dir << "is writable again";
+        emit writable();
     }
     m_dirty = true;
     if (!m_syncTimer.isActive())

@@ -92,6 +92,9 @@ public:
     bool sync();
 
     void setSegmentLimits(qint64 maxBytes, qint64 maxRecords);
+    // Before open(): numbering starts at seq or later, so seqs handed out by an earlier journal
+    // (one deleted with its directory) can never name a record of this one.
+    void setMinimumNextSeq(qint64 seq) { m_minimumNextSeq = seq; }
     void setSyncDelay(int ms) { m_syncTimer.setInterval(ms); }
     int syncDelay() const { return m_syncTimer.interval(); }
 
@@ -106,6 +109,8 @@ public:
 
 signals:
     void writeFailed(const QString& path, const QString& reason);
+    // A write succeeded after writes had failed (the disk has room again).
+    void writable();
 
 private:
     struct Segment
@@ -139,6 +144,7 @@ private:
     QFile m_file;
     bool m_needNewline = false; // a failed write may have left half a line
     qint64 m_nextSeq = 1;
+    qint64 m_minimumNextSeq = 1;
     qint64 m_watermark = 0; // everything <= this is released
     qint64 m_firstSeqThisRun = 1;
     bool m_replaying = false;

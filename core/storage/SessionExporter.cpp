@@ -13,6 +13,10 @@ Q_LOGGING_CATEGORY(lcExporter, "ea.storage.exporter")
 namespace {
 QString csvField(QString v)
 {
+    // Spreadsheets run a cell that starts like a formula (=HYPERLINK(...), +cmd|...): a leading
+    // apostrophe makes it text, which is what it was.
+    if (!v.isEmpty() && QStringView(u"=+-@\t\r").contains(v.front()))
+        v.prepend(QLatin1Char('\''));
     if (v.contains(QLatin1Char(',')) || v.contains(QLatin1Char('"')) ||
         v.contains(QLatin1Char('\n')) || v.contains(QLatin1Char('\r'))) {
         v.replace(QLatin1Char('"'), QStringLiteral("\"\""));

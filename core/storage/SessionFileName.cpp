@@ -38,22 +38,28 @@ QString SessionFileName::idPart(const QString& sessionId)
         changed = true;
     }
     // Without a suffix the name is the id itself, so these cases need one to stay distinct:
-    // an id that looks like "<something>-<8 hex>" would collide with a suffixed reduction,
-    // and ids differing only in case collide on case-insensitive file systems.
-    static const QRegularExpression looksSuffixed(QStringLiteral("-[0-9a-f]{8}$"));
+    // an id that looks like "<something>-<hash>" (today's 32 hex digits or the 8 of earlier
+    // versions) would collide with a suffixed reduction, and ids differing only in case
+    // collide on case-insensitive file systems.
+    static const QRegularExpression looksSuffixed(QStringLiteral("-[0-9a-f]{8}([0-9a-f]{24})?$"));
     if (changed || upper || looksSuffixed.match(reduced).hasMatch()) {
+        // 128 bits: finding two ids with one name is infeasible (4 bytes took 0.6 s).
         const QByteArray digest =
             QCryptographicHash::hash(sessionId.toUtf8(), QCryptographicHash::Sha256);
-        reduced += QLatin1Char('-') + QString::fromLatin1(digest.left(4).toHex());
+        reduced += QLatin1Char('-') + QString::fromLatin1(digest.left(hashBytes).toHex());
     }
     return reduced;
 }
 
-QString SessionFileName::forSession(const QString& sessionId, const QDateTime& startUtc)
+QString SessionFileName::forSession(const QString& sessionId, const QDateTime& startUtc,
+                                    int attempt)
 {
     const QDateTime when =
         startUtc.isValid() ? startUtc.toUTC() : QDateTime::fromMSecsSinceEpoch(0, Qt::UTC);
-    return kPrefix + idPart(sessionId) + QLatin1Char('_') + when.toString(kTimeFormat) + kJson;
+    QString id = idPart(sessionId);
+    if (attempt > 1)
+        id += QLatin1Char('-') + QString::number(attempt);
+    return kPrefix + id + QLatin1Char('_') + when.toString(kTimeFormat) + kJson;
 }
 
 std::optional<SessionFileName::Parts> SessionFileName::parse(const QString& fileName)

@@ -19,11 +19,16 @@ public:
 
     // Longest reduced id kept verbatim; longer ids are cut and get the hash suffix.
     static constexpr int maxIdLength = 100;
+    // Bytes of SHA-256 in the suffix (twice as many hex digits).
+    static constexpr int hashBytes = 16;
 
     // session_<id>_<yyyy-MM-ddTHH-mm-ss>.json. The id is reduced to [A-Za-z0-9_-]; if that
-    // changed or cut it, or the result could be mistaken for a reduced id, "-" plus 8 hex
+    // changed or cut it, or the result could be mistaken for a reduced id, "-" plus 32 hex
     // digits of SHA-256 of the original id is appended, so distinct ids give distinct names.
-    static QString forSession(const QString& sessionId, const QDateTime& startUtc);
+    // SessionStore still never writes over a file that holds another session_id.
+    // attempt > 1 appends "-<attempt>" to the id part: the next name to try when a file of
+    // another session already has this one.
+    static QString forSession(const QString& sessionId, const QDateTime& startUtc, int attempt = 1);
 
     // The <id> part forSession() uses.
     static QString idPart(const QString& sessionId);

@@ -20,6 +20,87 @@ Q_LOGGING_CATEGORY(lcStore, "ea.storage.store")
 static constexpr int kIndexVersion = 1;
 static constexpr int kIndexWriteDelayMs = 2000;
 
+namespace {
+void newline(QByteArray* out, int level)
+{
+    out->append('\n');
+    out->append(QByteArray(level * 4, ' '));
+}
+
+// Indents compact JSON text the way QJsonDocument::Indented does, copying every token as it
+// is: a number keeps the digits it was received with (a tree would turn 2^53 + 1 into a double).
+void appendIndented(QByteArray* out, QByteArrayView json, int level)
+{
+    bool inString = false;
+    for (qsizetype i = 0; i < json.size(); ++i) {
+        const char c = json[i];
+        if (inString) {
+            out->append(c);
+            if (c == '\\' && i + 1 < json.size())
+                out->append(json[++i]);
+            else if (c == '"')
+                inString = false;
+            continue;
+        }
+        switch (c) {
+        case '"':
+            inString = true;
+            out->append(c);
+            break;
+        case '{':
+        case '[': {
+            const char close = c == '{' ? '}' : ']';
+            if (i + 1 < json.size() && json[i + 1] == close) {
+                out->append(c).append(close);
+                ++i;
+                break;
+            }
+            out->append(c);
+            newline(out, ++level);
+            break;
+        }
+        case '}':
+        case ']':
+            newline(out, --level);
+            out->append(c);
+            break;
+        case ',':
+            out->append(c);
+            newline(out, level);
+            break;
+        case ':':
+            out->append(": ");
+            break;
+        case ' ':
+        case '\n':
+        case '\r':
+        case '\t':
+            break;
+        default:
+            out->append(c);
+        }
+    }
+}
+
+// Adds "events": <eventsJson, indented> as the last member of an indented document.
+void spliceIndentedEvents(QByteArray* doc, const QByteArray& eventsJson)
+{
+    const qsizetype close = doc->lastIndexOf('}');
+    if (close < 0)
+        return;
+    QByteArray tail = doc->mid(close);
+    doc->truncate(close);
+    while (doc->endsWith('\n') || doc->endsWith(' '))
+        doc->chop(1);
+    if (!doc->endsWith('{'))
+        doc->append(',');
+    doc->append("\n    \"events\": ");
+    appendIndented(doc, eventsJson, 1);
+    doc->append('\n');
+    doc->append(tail);
+}
+} // namespace
+
 // Why a path cannot be written to, for messages; empty when lstat finds nothing there.
 SessionStore::SessionStore(const QString& directory, QObject* parent)
     : QObject(parent), m_dir(QDir::cleanPath(QDir(directory).absolutePath()))
@@ -31,12 +112,9 @@ SessionStore::SessionStore(const QString& directory, QObject* parent)
 
 SessionStore::~SessionStore()
 {
+    // Documents still pending are reported by the owner, which knows whether the journal
+    // holds their events (CaptureService::shutdown()).
     writeIndex();
-    if (!m_pending.isEmpty())
-        qCCritical(lcStore).noquote()
-            << QStringLiteral("%1 session(s) could not be saved to %2 and are lost: %3")
-                   .arg(m_pending.size())
-                   .arg(m_dir, m_lastError);
 }
 
 void SessionStore::setPendingByteLimit(qint64 bytes)
@@ -80,7 +158,9 @@ SessionStore::Prepared SessionStore::prepare(const QJsonObject& head, const QByt
         json.size() +
         (eventsJson.isEmpty() ? 0 : eventsJson.size() + qsizetype(sizeof ",\"events\":") - 1);
     if (compactSize <= compressionThreshold) {
-        json = QJsonDocument(p.whole()).toJson(QJsonDocument::Indented);
+        json = QJsonDocument(head).toJson(QJsonDocument::Indented);
+        if (!eventsJson.isEmpty())
+            spliceIndentedEvents(&json, eventsJson);
     } else if (!eventsJson.isEmpty() && json.endsWith('}')) {
         // The events go in as text: parsing them into a tree only to write them out again
         // was most of the cost of saving a big session.
@@ -121,8 +201,7 @@ bool SessionStore::commit(const Prepared& prepared)
     }
     QString why;
     if (!ensureDirectory(&why)) {
-        const QJsonObject full = prepared.whole();
-        failSave(id, m_dir, why, &full, prepared.jsonBytes);
+        failSave(id, m_dir, why, &prepared, prepared.jsonBytes);
         return false;
     }
     ensureScanned();
@@ -133,19 +212,17 @@ bool SessionStore::commit(const Prepared& prepared)
             SessionSummary::parseTime(head.value(QStringLiteral("start_time")).toString());
         if (!start.isValid())
             start = QDateTime::currentDateTimeUtc();
-        name = SessionFileName::forSession(id, start);
+        name = freeName(id, start);
     }
     const bool compress = prepared.compressed;
     name = SessionFileName::withCompression(name, compress);
     const QString path = absolute(name);
     if (!prepared.error.isEmpty()) {
-        const QJsonObject full = prepared.whole();
-        failSave(id, path, prepared.error, &full, prepared.jsonBytes);
+        failSave(id, path, prepared.error, &prepared, prepared.jsonBytes);
         return false;
     }
     if (!AtomicFile::write(path, prepared.data, &why)) {
-        const QJsonObject full = prepared.whole();
-        failSave(id, path, why, &full, prepared.jsonBytes);
+        failSave(id, path, why, &prepared, prepared.jsonBytes);
         return false;
     }
     // The caller may now drop its journal entries for this session, so the rename must be
@@ -176,8 +253,43 @@ bool SessionStore::commit(const Prepared& prepared)
     return true;
 }
 
+QString SessionStore::freeName(const QString& sessionId, const QDateTime& start)
+{
+    for (int attempt = 1;; ++attempt) {
+        const QString name = SessionFileName::forSession(sessionId, start, attempt);
+        if (!heldByAnother(sessionId, name))
+            return name;
+        qCWarning(lcStore).noquote()
+            << QStringLiteral("%1 holds another session (or is damaged); session \"%2\" is "
+                              "saved under another name")
+                   .arg(absolute(name), sessionId.left(200));
+    }
+}
+
+bool SessionStore::heldByAnother(const QString& sessionId, const QString& name)
+{
+    // Both variants: writing one removes the other.
+    for (const bool gz : {false, true}) {
+        const QString variant = SessionFileName::withCompression(name, gz);
+        const QFileInfo fi(absolute(variant));
+        // Symlinks and other odd entries are refused by the write itself, with that reason.
+        if (fi.isSymLink() || !fi.isFile())
+            continue;
+        const qint64 mtime = fi.lastModified().toMSecsSinceEpoch();
+        const qint64 size = fi.size();
+        auto known = m_entries.constFind(variant);
+        const IndexEntry entry =
+            known != m_entries.constEnd() && known->mtimeMs == mtime && known->size == size
+                ? *known
+                : parseEntry(variant, mtime, size);
+        if (entry.summary.damaged || entry.summary.sessionId != sessionId)
+            return true;
+    }
+    return false;
+}
+
 void SessionStore::failSave(const QString& sessionId, const QString& path, const QString& reason,
-                            const QJsonObject* queue, qint64 bytes)
+                            const Prepared* queue, qint64 bytes)
 {
     m_lastError =
         QStringLiteral("cannot save session \"%1\" to %2: %3").arg(sessionId, path, reason);
@@ -199,17 +311,25 @@ void SessionStore::failSave(const QString& sessionId, const QString& path, const
         ++m_failsNotLogged;
     }
     if (queue)
-        enqueuePending(sessionId, *queue, bytes);
+        enqueuePending(Pending{sessionId, queue->head, queue->eventsJson, bytes, path, reason});
     emit saveFailed(path, reason);
 }
 
-void SessionStore::enqueuePending(const QString& sessionId, const QJsonObject& document,
-                                  qint64 bytes)
+void SessionStore::enqueuePending(Pending pending)
 {
-    dropPending(sessionId);
-    m_pending.append(Pending{sessionId, document, bytes});
-    m_pendingBytes += bytes;
+    dropPending(pending.sessionId);
+    m_pendingBytes += pending.bytes;
+    m_pending.append(std::move(pending));
     evictPendingOverLimit();
+}
+
+QList<SessionStore::Unsaved> SessionStore::unsaved() const
+{
+    QList<Unsaved> out;
+    out.reserve(m_pending.size());
+    for (const Pending& p : m_pending)
+        out.append(Unsaved{p.sessionId, p.path, p.reason});
+    return out;
 }
 
 void SessionStore::dropPending(const QString& sessionId)
@@ -246,8 +366,9 @@ int SessionStore::retryPending()
     m_pendingBytes = 0;
     int succeeded = 0;
     for (const Pending& p : batch) {
-        // A failure queues the document again, so a retry never loses it.
-        if (save(p.document))
+        // A failure queues the document again, so a retry never loses it. The events stay
+        // text, so numbers keep their digits.
+        if (save(p.head, p.eventsJson))
             ++succeeded;
     }
     return succeeded;
@@ -318,8 +439,12 @@ std::optional<QJsonObject> SessionStore::loadSession(const QString& sessionId, Q
     // A save still waiting for disk space is newer than any file: reopening from the file
     // would drop the events only the queued document holds.
     for (auto it = m_pending.crbegin(); it != m_pending.crend(); ++it) {
-        if (it->sessionId == sessionId)
-            return it->document;
+        if (it->sessionId == sessionId) {
+            Prepared queued;
+            queued.head = it->head;
+            queued.eventsJson = it->eventsJson;
+            return queued.whole();
+        }
     }
     ensureScanned();
     const QString name = m_fileById.value(sessionId);
@@ -484,16 +609,31 @@ bool SessionStore::remove(const QString& sessionId)
     return true;
 }
 
-int SessionStore::cleanup(int days, bool dryRun, QStringList* removedPaths)
+int SessionStore::cleanup(int days, bool dryRun, QStringList* removedPaths, bool distrustClock)
 {
     if (days < 0) {
         m_lastError = QStringLiteral("cleanup: days must not be negative, got %1").arg(days);
         qCWarning(lcStore).noquote() << m_lastError;
         return 0;
     }
-    const QDateTime cutoff = QDateTime::currentDateTimeUtc().addDays(-days);
+    if (days == 0)
+        return 0; // 0 means never, wherever it is given
+    const QList<SessionSummary> all = list();
+    QDateTime now = QDateTime::currentDateTimeUtc();
+    if (distrustClock) {
+        // File times are written by this machine's clock when the files were saved, when it
+        // may still have been right; event times come from the network and are not trusted.
+        QDateTime newest;
+        for (const SessionSummary& s : all) {
+            if (s.modified.isValid() && (!newest.isValid() || s.modified > newest))
+                newest = s.modified;
+        }
+        if (newest.isValid() && newest < now)
+            now = newest;
+    }
+    const QDateTime cutoff = now.addDays(-days);
     int count = 0;
-    for (const SessionSummary& s : list()) {
+    for (const SessionSummary& s : all) {
         if (s.damaged || !s.isEnded())
             continue;
         // Aged by this machine's clock as well as the events' own: a session recorded today

@@ -32,7 +32,7 @@ public:
     static inline const QString indexFileName = QStringLiteral(".index.json");
 
     explicit SessionStore(const QString& directory, QObject* parent = nullptr);
-    ~SessionStore() override; // writes the index if it changed
+    ~SessionStore() override; // writes the index if it changed; pending saves are the owner's
 
     QString directory() const { return m_dir; }
 
@@ -48,8 +48,10 @@ public:
 
     // Writes the session atomically. Reads session_id (required), start_time (names a new
     // file; now if missing) and the summary fields. The same session id always lands in the
-    // same file; switching between plain and gzip removes the other variant. On failure: false,
-    // lastError(), saveFailed(), and the document is queued for retryPending().
+    // same file, and a file holding another session_id (or a damaged one) is never written
+    // over: a new session takes the next free name instead. Switching between plain and gzip
+    // removes the other variant. On failure: false, lastError(), saveFailed(), and the document is
+    // queued for retryPending().
     bool save(const QJsonObject& session);
     // The same, with the "events" array given as compact JSON text beside the rest of the
     // document (AgentSession::eventsJsonText()), so big sessions are written without a tree.
@@ -91,14 +93,25 @@ public:
 
     // Deletes sessions with status completed, timed_out or stopped whose end_time (file mtime
     // if absent) is more than `days` days ago; never active or damaged ones. days == 0 means
-    // every ended session: callers treat auto_cleanup_days == 0 as "disabled" themselves.
-    // Returns how many were (or, with dryRun, would be) deleted; their paths go to `removed`.
-    int cleanup(int days, bool dryRun, QStringList* removed = nullptr);
+    // never, as auto_cleanup_days: 0 does: nothing is deleted. Returns how many were (or, with
+    // dryRun, would be) deleted; their paths go to `removed`. distrustClock (the automatic cleanup,
+    // which nobody watches): ages are measured against the newest session file's last write when
+    // the wall clock is ahead of it, so a clock set weeks ahead deletes nothing a right clock would
+    // keep.
+    int cleanup(int days, bool dryRun, QStringList* removed = nullptr, bool distrustClock = false);
 
     // Saves again every document whose save failed, oldest first; returns how many succeeded.
     // Those that fail again stay queued.
     int retryPending();
     int pendingCount() const { return int(m_pending.size()); }
+    // What waits in the retry queue: which session, where it was to go and why it did not.
+    struct Unsaved
+    {
+        QString sessionId;
+        QString path;
+        QString reason;
+    };
+    QList<Unsaved> unsaved() const;
     qint64 pendingBytes() const { return m_pendingBytes; }
 
     QString lastError() const { return m_lastError; }
@@ -126,16 +139,22 @@ private:
     struct Pending
     {
         QString sessionId;
-        QJsonObject document;
+        QJsonObject head;      // the document without "events"
+        QByteArray eventsJson; // the "events" array, as text
         qint64 bytes = 0;
+        QString path;
+        QString reason;
     };
 
     void failSave(const QString& sessionId, const QString& path, const QString& reason,
-                  const QJsonObject* queue, qint64 bytes);
-    void enqueuePending(const QString& sessionId, const QJsonObject& document, qint64 bytes);
+                  const Prepared* queue, qint64 bytes);
+    void enqueuePending(Pending pending);
     void dropPending(const QString& sessionId);
     void evictPendingOverLimit();
     bool ensureDirectory(QString* error);
+    // A name for a session that has no file yet, never one a file of another session has.
+    QString freeName(const QString& sessionId, const QDateTime& start);
+    bool heldByAnother(const QString& sessionId, const QString& name);
     bool removeFile(const QString& path, QString* error);
     void ensureScanned();
     void scan();

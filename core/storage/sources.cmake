@@ -1,5 +1,6 @@
 # Sources of core/storage
 target_sources(eacore PRIVATE
+    storage/ActivityLock.h storage/ActivityLock.cpp
     storage/AtomicFile.h storage/AtomicFile.cpp
     storage/GzipCodec.h storage/GzipCodec.cpp
     storage/SessionFileName.h storage/SessionFileName.cpp

@@ -1,3 +1,4 @@
+#include "MissingPrerequisite.h"
 #include "PeerServer.h"
 
 #include <QDir>
@@ -5,11 +6,16 @@
 #include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QLocalSocket>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <csignal>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 // The headless app end to end: replay, live capture from a real server, kill -9, timeouts,
 // hostile ids, unwritable storage and bad configuration.
@@ -181,6 +187,58 @@ private Q_SLOTS:
                  QFileDevice::Permissions());
     }
 
+    // Every file the app writes matches docs/session.schema.json, and declares nothing the
+    // schema does not (tests/support/validate_session_schema.py, python3-jsonschema): plain and
+    // gzip, split into parts, hostile ids.
+    void savedFilesMatchTheSchema()
+    {
+        const QString root = newDir(QStringLiteral("schema"));
+        const QString config = root + QStringLiteral("/gzip.yaml");
+        QFile cfg(config);
+        QVERIFY(cfg.open(QIODevice::WriteOnly));
+        cfg.write("event_aggregator:\n  compress_sessions: true\n");
+        cfg.close();
+        QStringList files;
+        int run_ = 0;
+        for (const bool gzip : {false, true}) {
+            for (const char* sample :
+                 {"current-server", "legacy-server", "seed-format", "hostile"}) {
+                const QString act = root + QStringLiteral("/act-%1").arg(run_++);
+                QProcessEnvironment extra;
+                // Small limits, so parts and released sessions are written too.
+                extra.insert(QStringLiteral("EA_MAX_SESSION_EVENTS"), QStringLiteral("15"));
+                extra.insert(QStringLiteral("EA_MAX_LIVE_SESSIONS"), QStringLiteral("2"));
+                QStringList args{QStringLiteral("--headless"), QStringLiteral("--replay"),
+                                 fixture(QString::fromLatin1(sample) + QStringLiteral(".jsonl")),
+                                 QStringLiteral("--activity-dir"), act};
+                if (gzip)
+                    args << QStringLiteral("--config") << config;
+                int code = -1;
+                QByteArray err;
+                run(args, &code, newDir(QStringLiteral("rt-schema")), &err, extra);
+                QVERIFY2(code == 0, err.constData());
+                for (const QFileInfo& fi : QDir(act).entryInfoList(
+                         {QStringLiteral("session_*.json"), QStringLiteral("session_*.json.gz")},
+                         QDir::Files))
+                    files.append(fi.filePath());
+            }
+        }
+        QVERIFY(files.size() > 20);
+        QVERIFY(std::any_of(files.cbegin(), files.cend(),
+                            [](const QString& f) { return f.endsWith(QLatin1String(".gz")); }));
+        QProcess python;
+        python.start(QStringLiteral("python3"),
+                     QStringList{QStringLiteral(EA_SUPPORT_DIR "/validate_session_schema.py"),
+                                 QStringLiteral(EA_SOURCE_DIR "/docs/session.schema.json")} +
+                         files);
+        QVERIFY(python.waitForFinished(120000));
+        const QByteArray out = python.readAllStandardOutput() + python.readAllStandardError();
+        if (python.exitCode() == 3)
+            EA_SKIP_OR_FAIL("python3-jsonschema is not installed");
+        QVERIFY2(python.exitStatus() == QProcess::NormalExit && python.exitCode() == 0,
+                 out.right(6000).constData());
+    }
+
     void hostileSessionIdsStayInside()
     {
         const QString root = newDir(QStringLiteral("hostile"));
@@ -208,7 +266,7 @@ private Q_SLOTS:
     {
         QString why;
         if (!PeerServer::available(PeerServer::Python, &why))
-            QSKIP(qPrintable(why));
+            EA_SKIP_OR_FAIL(qPrintable(why));
         PeerServer peer;
         QVERIFY(peer.start(PeerServer::Python));
         const QString act = newDir(QStringLiteral("live")) + QStringLiteral("/act");
@@ -245,7 +303,7 @@ private Q_SLOTS:
     {
         QString why;
         if (!PeerServer::available(PeerServer::Python, &why))
-            QSKIP(qPrintable(why));
+            EA_SKIP_OR_FAIL(qPrintable(why));
         // The first 150 events leave sessions open mid-turn, so the journal is what saves them.
         const QString partial = m_tmp.path() + QStringLiteral("/partial.jsonl");
         {
@@ -292,7 +350,8 @@ private Q_SLOTS:
                     {QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("1"),
                      QStringLiteral("--activity-dir"), act});
         QVERIFY(again.waitForStarted());
-        QTest::qWait(1000);
+        // It answers status only once start-up, journal replay included, is done.
+        QVERIFY(waitForReceived(runtime, 0));
         ::kill(again.processId(), SIGTERM);
         QVERIFY(again.waitForFinished(10000));
         QCOMPARE(again.exitCode(), 0);
@@ -312,7 +371,7 @@ private Q_SLOTS:
     {
         QString why;
         if (!PeerServer::available(PeerServer::Node, &why))
-            QSKIP(qPrintable(why));
+            EA_SKIP_OR_FAIL(qPrintable(why));
         PeerServer peer;
         QVERIFY(peer.start(PeerServer::Node));
         const QString act = newDir(QStringLiteral("timeout")) + QStringLiteral("/act");
@@ -370,7 +429,7 @@ private Q_SLOTS:
                     {QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("1"),
                      QStringLiteral("--activity-dir"), newDir(QStringLiteral("single"))});
         QVERIFY(first.waitForStarted());
-        QTest::qWait(500);
+        QVERIFY(waitForReceived(runtime, 0)); // it holds the lock once it answers
         int code = -1;
         QByteArray err;
         run({QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("1"),
@@ -380,6 +439,259 @@ private Q_SLOTS:
         QVERIFY2(err.contains("another instance"), err.constData());
         ::kill(first.processId(), SIGTERM);
         QVERIFY(first.waitForFinished(10000));
+    }
+
+    // --replay from a pipe whose writer stays silent ends on SIGTERM, saving what it read;
+    // it used to ignore the signal and wait forever.
+    void replayEndsOnSigterm()
+    {
+        const QString root = newDir(QStringLiteral("replay-fifo"));
+        const QString fifo = root + QStringLiteral("/stream.jsonl");
+        QVERIFY(::mkfifo(QFile::encodeName(fifo).constData(), 0600) == 0);
+        const QString act = root + QStringLiteral("/act");
+        QProcess app;
+        app.setProcessEnvironment(env(newDir(QStringLiteral("rt-replay-fifo"))));
+        app.start(QStringLiteral(EA_APP_BINARY),
+                  {QStringLiteral("--headless"), QStringLiteral("--replay"), fifo,
+                   QStringLiteral("--activity-dir"), act});
+        QVERIFY(app.waitForStarted());
+        // Opened without blocking: ENXIO until the app has opened its end.
+        int fd = -1;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            (fd = ::open(QFile::encodeName(fifo).constData(), O_WRONLY | O_NONBLOCK)) >= 0, 10000);
+        ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+        QFile writer;
+        QVERIFY(writer.open(fd, QIODevice::WriteOnly, QFileDevice::AutoCloseHandle));
+        QFile sample(fixture(QStringLiteral("current-server.jsonl")));
+        QVERIFY(sample.open(QIODevice::ReadOnly));
+        for (int i = 0; i < 40 && !sample.atEnd(); ++i)
+            writer.write(sample.readLine());
+        writer.flush();
+        // Line 19 ends a session: once its file is written the replay has read the lines and
+        // waits for more.
+        QTRY_VERIFY_WITH_TIMEOUT(!savedSessions(act).isEmpty(), 10000);
+        const int completedBefore = savedSessions(act).size();
+        ::kill(app.processId(), SIGTERM);
+        QVERIFY2(app.waitForFinished(10000), "the replay ignored SIGTERM");
+        const QByteArray err = app.readAllStandardError();
+        QCOMPARE(app.exitCode(), 1);
+        QVERIFY2(err.contains("interrupted"), err.constData());
+        // The sessions still open when it stopped are saved too.
+        const auto saved = savedSessions(act);
+        QVERIFY(saved.size() > completedBefore);
+        for (const QJsonObject& doc : saved)
+            QVERIFY(doc.value(QLatin1String("status")).toString() != QLatin1String("active"));
+        writer.close();
+    }
+
+    // A replay whose sessions cannot be saved says so and exits 1 (it used to exit 0).
+    void replayWithUnsavableSessionsFails()
+    {
+        const QString root = newDir(QStringLiteral("replay-unsavable"));
+        QFile blocker(root + QStringLiteral("/blocker"));
+        QVERIFY(blocker.open(QIODevice::WriteOnly));
+        blocker.close();
+        int code = -1;
+        QByteArray err;
+        run({QStringLiteral("--headless"), QStringLiteral("--replay"),
+             fixture(QStringLiteral("current-server.jsonl")), QStringLiteral("--activity-dir"),
+             root + QStringLiteral("/blocker/act")},
+            &code, newDir(QStringLiteral("rt-replay-unsavable")), &err);
+        QCOMPARE(code, 1);
+        QVERIFY2(err.contains("5 session(s) of the replay could not be saved"), err.constData());
+        QVERIFY2(err.contains("Not a directory"), err.constData());
+    }
+
+    // --record refuses a symlink (a victim's ~/.bashrc planted in a directory others can
+    // write) and a file of another user's, and creates a new recording 0600.
+    void recordRefusesSymlinksAndOthersFiles()
+    {
+        const QString root = newDir(QStringLiteral("record"));
+        const QString victim = root + QStringLiteral("/bashrc");
+        QFile v(victim);
+        QVERIFY(v.open(QIODevice::WriteOnly));
+        v.write("precious\n");
+        v.close();
+        QVERIFY(QFile::setPermissions(victim, QFileDevice::ReadOwner | QFileDevice::WriteOwner |
+                                                  QFileDevice::ReadOther));
+        const QString link = root + QStringLiteral("/planted.jsonl");
+        QVERIFY(QFile::link(victim, link));
+        const auto replayRecording = [&](const QString& record, QByteArray* err) {
+            int code = -1;
+            run({QStringLiteral("--headless"), QStringLiteral("--replay"),
+                 fixture(QStringLiteral("seed-format.jsonl")), QStringLiteral("--record"), record,
+                 QStringLiteral("--activity-dir"), root + QStringLiteral("/act")},
+                &code, newDir(QStringLiteral("rt-record")), err);
+            return code;
+        };
+        QByteArray err;
+        QCOMPARE(replayRecording(link, &err), 1);
+        QVERIFY2(err.contains("symbolic link"), err.constData());
+        QFile check(victim);
+        QVERIFY(check.open(QIODevice::ReadOnly));
+        QCOMPARE(check.readAll(), QByteArray("precious\n"));
+        QVERIFY(QFileInfo(victim).permissions() & QFileDevice::ReadOther); // not chmodded
+
+        if (::geteuid() == 0) {
+            // Another user's file, reached without a link (root may chown to show it).
+            QVERIFY(::chown(QFile::encodeName(victim).constData(), 65534, 65534) == 0);
+            QCOMPARE(replayRecording(victim, &err), 1);
+            QVERIFY2(err.contains("belongs to uid 65534"), err.constData());
+            QCOMPARE(QFileInfo(victim).size(), qint64(9));
+        }
+
+        const QString fresh = root + QStringLiteral("/fresh.jsonl");
+        QVERIFY2(replayRecording(fresh, &err) == 0, err.constData());
+        struct stat st
+        {
+        };
+        QCOMPARE(::stat(QFile::encodeName(fresh).constData(), &st), 0);
+        QCOMPARE(st.st_mode & 07777, mode_t(0600));
+        QVERIFY(QFileInfo(fresh).size() > 0);
+    }
+
+    // Without XDG_RUNTIME_DIR the fallback directory has a predictable name: one created by
+    // someone else is refused with a clear error, by the capture and by status alike.
+    void foreignRuntimeDirectoryIsRefused()
+    {
+        if (::geteuid() != 0)
+            EA_SKIP_OR_FAIL("needs root to create a directory owned by another user");
+        const QString tmp = newDir(QStringLiteral("foreign-tmp"));
+        for (const QString& name :
+             {QStringLiteral("runtime-root"), QStringLiteral("event-aggregator-0")}) {
+            const QString d = tmp + QLatin1Char('/') + name;
+            QVERIFY(QDir().mkpath(d));
+            QVERIFY(::chown(QFile::encodeName(d).constData(), 65534, 65534) == 0);
+            QVERIFY(::chmod(QFile::encodeName(d).constData(), 0777) == 0);
+        }
+        QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
+        e.remove(QStringLiteral("XDG_RUNTIME_DIR"));
+        e.remove(QStringLiteral("EA_RUNTIME_DIR"));
+        e.insert(QStringLiteral("TMPDIR"), tmp);
+        e.insert(QStringLiteral("HOME"), m_tmp.path());
+        const auto runWith = [&](const QStringList& args, QByteArray* err) {
+            QProcess p;
+            p.setProcessEnvironment(e);
+            p.setWorkingDirectory(m_tmp.path());
+            p.start(QStringLiteral(EA_APP_BINARY), args);
+            if (!p.waitForFinished(20000)) {
+                p.kill();
+                p.waitForFinished();
+                return -1;
+            }
+            *err = p.readAllStandardError();
+            return p.exitCode();
+        };
+        QByteArray err;
+        QCOMPARE(
+            runWith({QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("1"),
+                     QStringLiteral("--activity-dir"), newDir(QStringLiteral("foreign-act"))},
+                    &err),
+            1);
+        QVERIFY2(err.contains("belongs to uid 65534"), err.constData());
+        QCOMPARE(runWith({QStringLiteral("status")}, &err), 1);
+        QVERIFY2(err.contains("belongs to uid 65534"), err.constData());
+        // Nothing was created in it.
+        QVERIFY(QDir(tmp + QStringLiteral("/event-aggregator-0"))
+                    .entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::System)
+                    .isEmpty());
+    }
+
+    // Out of file descriptors, QLocalServer closes its socket for good: status and stop then
+    // failed and a new instance was refused. The socket is reopened once descriptors are free.
+    void controlSocketSurvivesRunningOutOfDescriptors()
+    {
+        const QString runtime = newDir(QStringLiteral("rt-fds"));
+        QProcess app;
+        app.setProcessEnvironment(env(runtime));
+        // A low descriptor limit, so a few dozen idle connections exhaust it.
+        app.start(QStringLiteral("/bin/sh"),
+                  {QStringLiteral("-c"), QStringLiteral("ulimit -n 64 && exec \"$0\" \"$@\""),
+                   QStringLiteral(EA_APP_BINARY), QStringLiteral("--headless"),
+                   QStringLiteral("--port"), QStringLiteral("1"), QStringLiteral("--activity-dir"),
+                   newDir(QStringLiteral("fds")) + QStringLiteral("/act")});
+        QVERIFY(app.waitForStarted());
+        QVERIFY(waitForReceived(runtime, 0));
+        QList<QLocalSocket*> idle;
+        for (int i = 0; i < 100; ++i) {
+            auto* s = new QLocalSocket(this);
+            s->connectToServer(runtime + QStringLiteral("/event-aggregator.sock"));
+            if (!s->waitForConnected(1000)) {
+                delete s;
+                break;
+            }
+            idle.append(s);
+        }
+        // The app has run out: let it notice (it accepts until accept() fails).
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                QLocalSocket probe;
+                probe.connectToServer(runtime + QStringLiteral("/event-aggregator.sock"));
+                return !probe.waitForConnected(200);
+            }(),
+            10000);
+        qDeleteAll(idle);
+        idle.clear();
+        // Descriptors are free again: status answers once more.
+        QVERIFY(waitForReceived(runtime, 0, 15000));
+        ::kill(app.processId(), SIGTERM);
+        QVERIFY(app.waitForFinished(10000));
+        QCOMPARE(app.exitCode(), 0);
+    }
+
+    // The instance lock lives in the runtime directory, which a systemd user service and a
+    // shell may see differently: the activity directory has its own lock, and every writer
+    // (capture, --replay, cleanup) is refused with the holder's pid while another one runs.
+    // Without it a second process replayed and pruned the first one's journal.
+    void activityDirectoryHasOneWriter()
+    {
+        const QString act = newDir(QStringLiteral("one-writer")) + QStringLiteral("/act");
+        const QString runtime = newDir(QStringLiteral("rt-one-writer"));
+        QProcess first;
+        first.setProcessEnvironment(env(runtime));
+        first.start(QStringLiteral(EA_APP_BINARY),
+                    {QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("1"),
+                     QStringLiteral("--activity-dir"), act});
+        QVERIFY(first.waitForStarted());
+        QVERIFY(waitForReceived(runtime, 0));
+        const QByteArray pid = QByteArray::number(first.processId());
+
+        const auto refused = [&](const QStringList& args, const QString& rt) {
+            int code = -1;
+            QByteArray err;
+            run(args, &code, newDir(rt), &err);
+            QVERIFY2(code == 1, err.constData());
+            QVERIFY2(err.contains("in use by another process") && err.contains("pid " + pid),
+                     err.constData());
+        };
+        refused({QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("1"),
+                 QStringLiteral("--activity-dir"), act},
+                QStringLiteral("rt-one-writer-2"));
+        refused({QStringLiteral("--headless"), QStringLiteral("--replay"),
+                 fixture(QStringLiteral("current-server.jsonl")), QStringLiteral("--activity-dir"),
+                 act},
+                QStringLiteral("rt-one-writer-3"));
+        refused({QStringLiteral("cleanup"), QStringLiteral("--days"), QStringLiteral("1"),
+                 QStringLiteral("--activity-dir"), act},
+                QStringLiteral("rt-one-writer-4"));
+        // Reading is not writing: listing works meanwhile.
+        int code = -1;
+        run({QStringLiteral("sessions"), QStringLiteral("--activity-dir"), act}, &code,
+            newDir(QStringLiteral("rt-one-writer-5")));
+        QCOMPARE(code, 0);
+        QVERIFY(savedSessions(act).isEmpty()); // the refused replay wrote nothing
+
+        ::kill(first.processId(), SIGTERM);
+        QVERIFY(first.waitForFinished(10000));
+        QCOMPARE(first.exitCode(), 0);
+        // Once it has gone, the next writer gets the directory.
+        QByteArray err;
+        run({QStringLiteral("--headless"), QStringLiteral("--replay"),
+             fixture(QStringLiteral("current-server.jsonl")), QStringLiteral("--activity-dir"),
+             act},
+            &code, newDir(QStringLiteral("rt-one-writer-6")), &err);
+        QVERIFY2(code == 0, err.constData());
+        QCOMPARE(savedSessions(act).size(), 5);
     }
 };
 

@@ -165,6 +165,101 @@ private Q_SLOTS:
                  out.constData());
     }
 
+    // Ids and prompts come from the network: their control characters are shown escaped by
+    // sessions and show (a raw ESC could retitle or clear the terminal, or plant a link);
+    // --json keeps them exact. In CSV a cell that starts like a formula becomes text.
+    void hostileTextIsNeutralisedForTerminalsAndSpreadsheets()
+    {
+        QTemporaryDir act;
+        const QString id = QStringLiteral("evil\x1b]0;pwned\x07\x1b[2J-id");
+        const QString prompt =
+            QStringLiteral("=HYPERLINK(\"http://x\",\"\x1b]8;;http://x\x1b\\ok\")");
+        const QJsonObject doc{
+            {QStringLiteral("schema_version"), 1},
+            {QStringLiteral("session_id"), id},
+            {QStringLiteral("status"), QStringLiteral("completed")},
+            {QStringLiteral("start_time"), QStringLiteral("2026-01-01T00:00:00.000Z")},
+            {QStringLiteral("end_time"), QStringLiteral("2026-01-01T00:01:00.000Z")},
+            {QStringLiteral("initial_prompt"), prompt},
+            {QStringLiteral("events"),
+             QJsonArray{QJsonObject{
+                 {QStringLiteral("timestamp"), QStringLiteral("2026-01-01T00:00:00.000Z")},
+                 {QStringLiteral("event_type"), QStringLiteral("user_prompt")},
+                 {QStringLiteral("category"), QStringLiteral("prompt")},
+                 {QStringLiteral("data"), QJsonObject{{QStringLiteral("prompt_text"), prompt}}}}}}};
+        QFile f(act.path() + QStringLiteral("/session_evil_2026-01-01T00-00-00.json"));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QJsonDocument(doc).toJson());
+        f.close();
+        int code = -1;
+        const QByteArray list =
+            run({QStringLiteral("sessions"), QStringLiteral("--activity-dir"), act.path()}, &code);
+        QCOMPARE(code, 0);
+        QVERIFY2(!list.contains('\x1b') && !list.contains('\x07'), list.constData());
+        QVERIFY2(list.contains("evil\\u001b]0;pwned\\u0007"), list.constData());
+        const QByteArray shown = run({QStringLiteral("show"), QStringLiteral("evil"),
+                                      QStringLiteral("--activity-dir"), act.path()},
+                                     &code);
+        QCOMPARE(code, 0);
+        QVERIFY2(!shown.contains('\x1b') && !shown.contains('\x07'), shown.constData());
+        QVERIFY2(shown.contains("Prompt:      =HYPERLINK"), shown.constData());
+        const QByteArray json =
+            run({QStringLiteral("show"), QStringLiteral("evil"), QStringLiteral("--json"),
+                 QStringLiteral("--activity-dir"), act.path()},
+                &code);
+        QCOMPARE(code, 0);
+        QCOMPARE(
+            QJsonDocument::fromJson(json).object().value(QLatin1String("session_id")).toString(),
+            id);
+        const QByteArray csv =
+            run({QStringLiteral("export"), QStringLiteral("--all"), QStringLiteral("--format"),
+                 QStringLiteral("csv"), QStringLiteral("--activity-dir"), act.path()},
+                &code);
+        QCOMPARE(code, 0);
+        QVERIFY2(csv.contains(",\"'=HYPERLINK("), csv.constData());
+        QVERIFY2(!csv.contains(",=") && !csv.contains(",\"="), csv.constData());
+    }
+
+    // export checks every write and the final flush, and never writes into the activity
+    // directory: -o pointing at a session file used to empty it and exit 0.
+    void exportFailuresAreReported()
+    {
+        int code = -1;
+        QByteArray err;
+        run({QStringLiteral("export"), QStringLiteral("--all"), QStringLiteral("--format"),
+             QStringLiteral("json"), QStringLiteral("-o"), QStringLiteral("/dev/full"),
+             QStringLiteral("--activity-dir"), m_act},
+            &code, &err);
+        QVERIFY2(code == 1, err.constData());
+        // Small outputs used to sit in a buffer until exit, unchecked.
+        QProcess p;
+        p.setProcessEnvironment(env());
+        p.setStandardOutputFile(QStringLiteral("/dev/full"));
+        p.start(QStringLiteral(EA_APP_BINARY),
+                {QStringLiteral("export"), QStringLiteral("cd613e"), QStringLiteral("--format"),
+                 QStringLiteral("csv"), QStringLiteral("--activity-dir"), m_act});
+        QVERIFY(p.waitForFinished(30000));
+        QCOMPARE(p.exitCode(), 1);
+        QVERIFY2(p.readAllStandardError().contains("No space left on device"), "no reason given");
+
+        const QString victim = QDir(m_act)
+                                   .entryInfoList({QStringLiteral("session_*")}, QDir::Files)
+                                   .first()
+                                   .filePath();
+        QFile before(victim);
+        QVERIFY(before.open(QIODevice::ReadOnly));
+        const QByteArray bytes = before.readAll();
+        run({QStringLiteral("export"), QStringLiteral("--all"), QStringLiteral("--format"),
+             QStringLiteral("jsonl"), QStringLiteral("-o"), victim,
+             QStringLiteral("--activity-dir"), m_act},
+            &code, &err);
+        QCOMPARE(code, 2);
+        QVERIFY2(err.contains("activity directory"), err.constData());
+        QFile after(victim);
+        QVERIFY(after.open(QIODevice::ReadOnly));
+        QCOMPARE(after.readAll(), bytes);
+    }
+
     void cleanupDryRunRemovesNothing()
     {
         // Cleanup ages a session by its end_time and its file's last write, whichever is later.
@@ -183,6 +278,59 @@ private Q_SLOTS:
         QCOMPARE(code, 0);
         QVERIFY2(out.contains("5 session(s) would be removed"), out.constData());
         QCOMPARE(QDir(m_act).entryList({QStringLiteral("session_*")}, QDir::Files).size(), 5);
+    }
+
+    // auto_cleanup_days: 0 means never; cleanup used to pass the 0 on and delete every ended
+    // session.
+    void cleanupZeroMeansNever()
+    {
+        const QString act = m_tmp.path() + QStringLiteral("/never");
+        int code = -1;
+        run({QStringLiteral("--headless"), QStringLiteral("--replay"),
+             QStringLiteral(EA_FIXTURES_DIR "/samples/current-server.jsonl"),
+             QStringLiteral("--activity-dir"), act},
+            &code);
+        QCOMPARE(code, 0);
+        const QStringList files = QDir(act).entryList({QStringLiteral("session_*")}, QDir::Files);
+        QCOMPARE(files.size(), 5);
+        for (const QString& name : files) {
+            QFile f(act + QLatin1Char('/') + name);
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            QVERIFY(f.setFileTime(QDateTime::currentDateTimeUtc().addDays(-400),
+                                  QFileDevice::FileModificationTime));
+        }
+        const QString config = m_tmp.path() + QStringLiteral("/never.yaml");
+        QFile cfg(config);
+        QVERIFY(cfg.open(QIODevice::WriteOnly));
+        cfg.write("event_aggregator:\n  auto_cleanup_days: 0\n");
+        cfg.close();
+
+        const QByteArray out = run({QStringLiteral("cleanup"), QStringLiteral("--config"), config,
+                                    QStringLiteral("--activity-dir"), act},
+                                   &code);
+        QCOMPARE(code, 0);
+        QVERIFY2(out.contains("nothing to clean up") && out.contains("auto_cleanup_days: 0"),
+                 out.constData());
+        QCOMPARE(QDir(act).entryList({QStringLiteral("session_*")}, QDir::Files), files);
+
+        const QByteArray zero = run({QStringLiteral("cleanup"), QStringLiteral("--days"),
+                                     QStringLiteral("0"), QStringLiteral("--activity-dir"), act},
+                                    &code);
+        QCOMPARE(code, 0);
+        QVERIFY2(zero.contains("nothing to clean up"), zero.constData());
+        QCOMPARE(QDir(act).entryList({QStringLiteral("session_*")}, QDir::Files), files);
+
+        // With a real age, the same sessions go (and the output says which).
+        const QByteArray real = run({QStringLiteral("cleanup"), QStringLiteral("--days"),
+                                     QStringLiteral("30"), QStringLiteral("--activity-dir"), act},
+                                    &code);
+        QCOMPARE(code, 0);
+        QVERIFY2(real.contains("5 session(s) removed"), real.constData());
+        const QByteArray again = run({QStringLiteral("cleanup"), QStringLiteral("--days"),
+                                      QStringLiteral("30"), QStringLiteral("--activity-dir"), act},
+                                     &code);
+        QCOMPARE(code, 0);
+        QVERIFY2(again.contains("nothing to clean up"), again.constData());
     }
 
     void statusAndStopTalkToTheRunningInstance()

@@ -1,3 +1,4 @@
+#include "MissingPrerequisite.h"
 #include "PeerServer.h"
 
 #include <QJsonArray>
@@ -59,7 +60,7 @@ private Q_SLOTS:
         QFETCH(int, signalNumber);
         QString why;
         if (!PeerServer::available(kind, &why))
-            QSKIP(qPrintable(why));
+            EA_SKIP_OR_FAIL(qPrintable(why));
         PeerServer peer;
         QVERIFY(peer.start(kind));
         QProcess app;

@@ -118,11 +118,18 @@ private Q_SLOTS:
         record(a, saved);
         const auto e = event(QStringLiteral("t"), QStringLiteral("user_prompt"),
                              QStringLiteral("2026-01-01T10:00:00Z"));
-        a.addEvent(e, -1, Aggregator::monotonicNowMs());
-        QTest::qWait(30);
+        // When it fires is measured, not raced against a shorter wait: on a busy machine a
+        // 30 ms wait can last longer than the 100 ms timeout.
+        qint64 completedAt = -1;
+        connect(&a, &Aggregator::sessionCompleted, this,
+                [&] { completedAt = Aggregator::monotonicNowMs(); });
+        const qint64 added = Aggregator::monotonicNowMs();
+        a.addEvent(e, -1, added);
         QCOMPARE(saved.completions.size(), 0);
-        QTRY_COMPARE_WITH_TIMEOUT(saved.completions.size(), 1, 2000);
+        QTRY_COMPARE_WITH_TIMEOUT(saved.completions.size(), 1, 5000);
         QCOMPARE(saved.completions[0].second, QStringLiteral("timed_out"));
+        QVERIFY2(completedAt - added >= s.sessionTimeoutMs,
+                 qPrintable(QStringLiteral("timed out after %1 ms").arg(completedAt - added)));
     }
 
     void eventsWithoutSessionJoinTheRecentSessionOfTheirDirectory()

@@ -4,6 +4,7 @@
 #include "config/ConfigWriter.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
@@ -124,6 +125,33 @@ private slots:
         // Not inside a .claude-mpm directory: relative paths are taken from the working dir.
         QCOMPARE(c->projectDirectory, m_project);
         QCOMPARE(c->resolvedActivityDirectory(), m_project + "/logs/activity");
+    }
+
+    // A long events list loads in linear time: 50,000 names took 6.5 s when each name was
+    // looked up in the list so far. Measured as a ratio (10x the names must not cost 100x the
+    // time), so a slow or busy machine does not matter.
+    void longEventListsLoadInLinearTime()
+    {
+        const auto loadMs = [this](int names) {
+            QByteArray yaml = "event_aggregator:\n  events:\n";
+            for (int i = 0; i < names; ++i)
+                yaml += "    - event_name_" + QByteArray::number(i) + "\n";
+            const QString path = m_tmp.path() + QStringLiteral("/long-events.yaml");
+            writeFile(path, yaml);
+            QElapsedTimer t;
+            t.start();
+            QString error;
+            const std::optional<AggregatorConfig> c = ConfigLoader::load(path, m_project, &error);
+            const qint64 ms = t.elapsed();
+            return c && c->events.size() == names ? std::max<qint64>(ms, 1) : qint64(-1);
+        };
+        qint64 small = loadMs(5000);
+        small = std::min(small, loadMs(5000)); // the better of two: less noise
+        const qint64 large = loadMs(50000);
+        QVERIFY(small > 0 && large > 0);
+        qInfo("5,000 names: %lld ms, 50,000 names: %lld ms", small, large);
+        QVERIFY2(large < 30 * std::max<qint64>(small, 20),
+                 qPrintable(QStringLiteral("%1 ms vs %2 ms").arg(large).arg(small)));
     }
 
     void acceptsThePythonDocumentationExample()

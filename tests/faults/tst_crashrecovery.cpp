@@ -1,6 +1,7 @@
 // The aggregator itself is killed with SIGKILL in the middle of a large stream and started
 // again: every event that reached its journal is in the saved sessions afterwards, none twice.
 #include "FaultSupport.h"
+#include "MissingPrerequisite.h"
 #include "PeerServer.h"
 
 #include <QDeadlineTimer>
@@ -71,7 +72,7 @@ private Q_SLOTS:
     {
         QString why;
         if (!PeerServer::available(PeerServer::Node, &why))
-            QSKIP(qPrintable(why));
+            EA_SKIP_OR_FAIL(qPrintable(why));
         const int total = volume(100000, 20000);
         const int sessions = 50;
         // Sessions interleave; each ends a turn with a stop now and then, so some are saved
@@ -146,6 +147,60 @@ private Q_SLOTS:
               "journal records; all %lld saved exactly once",
               qlonglong(killedAfterMs), qlonglong(reached.size()), total,
               counters.value(QLatin1String("journal_replayed")).toInt(), qlonglong(unique.size()));
+    }
+
+    // The activity directory deleted while capturing went unnoticed, and a later crash lost
+    // what memory held. Now it is recreated, said so, the live sessions are written there
+    // again, and a kill -9 afterwards loses nothing.
+    void activityDirectoryDeletedWhileCapturing()
+    {
+        QString why;
+        if (!PeerServer::available(PeerServer::Node, &why))
+            EA_SKIP_OR_FAIL(qPrintable(why));
+        PeerServer peer;
+        QVERIFY(peer.start(PeerServer::Node));
+        const QString act = dir(QStringLiteral("deleted-act"));
+        const QString runtime = dir(QStringLiteral("deleted-rt"));
+        App app(runtime);
+        QVERIFY(app.start({QStringLiteral("--headless"), QStringLiteral("--port"),
+                           QString::number(peer.port()), QStringLiteral("--activity-dir"), act}));
+        QVERIFY(peer.waitForReport(PeerServer::reportIs(QStringLiteral("connect")), 10000));
+        const auto emitEvents = [&](int from, int to) {
+            for (int n = from; n < to; ++n)
+                peer.command({{QStringLiteral("cmd"), QStringLiteral("emit")},
+                              {QStringLiteral("event"), QStringLiteral("claude_event")},
+                              {QStringLiteral("args"),
+                               QJsonArray{hookEvent(QStringLiteral("gone-%1").arg(n % 4),
+                                                    QStringLiteral("notification"), n)}}});
+        };
+        emitEvents(0, 60);
+        QVERIFY(app.waitForStatus(
+            [](const QJsonObject& s) {
+                return s.value(QLatin1String("events_received")).toInt() >= 60;
+            },
+            10000));
+        QVERIFY(QDir(act).removeRecursively());
+        QVERIFY(app.waitForStderr("was deleted or moved", 10000));
+        QTRY_VERIFY_WITH_TIMEOUT(savedSessions(act).size() == 4, 10000);
+        emitEvents(60, 100);
+        QVERIFY(app.waitForStatus(
+            [](const QJsonObject& s) {
+                return s.value(QLatin1String("events_received")).toInt() >= 100;
+            },
+            10000));
+        // The journal records of the last events reach the kernel before the status answer.
+        app.kill9();
+        peer.terminate();
+
+        App again(runtime);
+        QVERIFY(again.start({QStringLiteral("--headless"), QStringLiteral("--port"),
+                             QStringLiteral("1"), QStringLiteral("--activity-dir"), act}));
+        QVERIFY(again.waitForStatus([](const QJsonObject&) { return true; }, 30000));
+        QVERIFY(!again.stop().isEmpty());
+        const QList<qint64> saved = eventNumbers(savedSessions(act));
+        const QSet<qint64> unique(saved.cbegin(), saved.cend());
+        QCOMPARE(unique.size(), saved.size());
+        QCOMPARE(unique.size(), 100);
     }
 };
 

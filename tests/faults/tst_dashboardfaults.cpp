@@ -2,6 +2,7 @@
 // (SIGSTOP) while the real app captures from it: the app reconnects by itself, nothing it could
 // recover is lost or doubled, and what it could not is recorded as a possible gap.
 #include "FaultSupport.h"
+#include "MissingPrerequisite.h"
 #include "PeerServer.h"
 
 #include <QDir>
@@ -79,7 +80,7 @@ private Q_SLOTS:
     {
         QString why;
         if (!PeerServer::available(PeerServer::Node, &why))
-            QSKIP(qPrintable(why));
+            EA_SKIP_OR_FAIL(qPrintable(why));
         PeerServer peer;
         QVERIFY(peer.start(PeerServer::Node, {QStringLiteral("--recovery")}));
         const QString act = dir(QStringLiteral("node-kill/act"));
@@ -146,7 +147,7 @@ private Q_SLOTS:
     {
         QString why;
         if (!PeerServer::available(PeerServer::Node, &why))
-            QSKIP(qPrintable(why));
+            EA_SKIP_OR_FAIL(qPrintable(why));
         PeerServer peer;
         QVERIFY(peer.start(PeerServer::Node, {QStringLiteral("--recovery")}));
         const QString act = dir(QStringLiteral("node-cut/act"));
@@ -184,7 +185,7 @@ private Q_SLOTS:
     {
         QString why;
         if (!LegacyDashboard::available(&why))
-            QSKIP(qPrintable(why));
+            EA_SKIP_OR_FAIL(qPrintable(why));
         const QString history = dir(QStringLiteral("legacy-history.jsonl"));
         LegacyDashboard dash;
         QVERIFY(dash.start(0, {QStringLiteral("--history-file"), history}));
@@ -246,7 +247,7 @@ private Q_SLOTS:
     {
         QString why;
         if (!PeerServer::available(PeerServer::Node, &why))
-            QSKIP(qPrintable(why));
+            EA_SKIP_OR_FAIL(qPrintable(why));
         PeerServer peer;
         QVERIFY(peer.start(PeerServer::Node,
                            {QStringLiteral("--ping-interval"), QStringLiteral("600"),

@@ -2,6 +2,8 @@
 #include "FuzzSupport.h"
 #include "RecordingReader.h"
 
+#include <QByteArrayList>
+
 #include <cstdlib>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)

@@ -1,5 +1,6 @@
 // Proves the test peers and PeerServer against a hand-driven QWebSocket, so later protocol tests
 // can trust that a failure is the client's and not the harness's.
+#include "MissingPrerequisite.h"
 #include "PeerServer.h"
 
 #include <QElapsedTimer>
@@ -124,7 +125,7 @@ static QJsonObject cmd(const QString& name, QJsonObject fields = {})
     do {                                                                                           \
         QString why_;                                                                              \
         if (!PeerServer::available(kind, &why_))                                                   \
-            QSKIP(qPrintable(why_));                                                               \
+            EA_SKIP_OR_FAIL(qPrintable(why_));                                                     \
     } while (false)
 
 class tst_PeerServer : public QObject

@@ -65,14 +65,19 @@ private slots:
     {
         const QString id = QStringLiteral("../../etc/x");
         const QString hash = QString::fromLatin1(
-            QCryptographicHash::hash(id.toUtf8(), QCryptographicHash::Sha256).left(4).toHex());
+            QCryptographicHash::hash(id.toUtf8(), QCryptographicHash::Sha256).left(16).toHex());
+        // 128 bits of hash: 4 bytes let a colliding pair of crafted ids be found in 0.6 s.
+        QCOMPARE(hash.size(), 32);
         QCOMPARE(SessionFileName::idPart(id), QStringLiteral("etcx-") + hash);
         QCOMPARE(SessionFileName::idPart(QString(300, QLatin1Char('z'))).size(),
-                 SessionFileName::maxIdLength + 9);
+                 SessionFileName::maxIdLength + 33);
         QVERIFY(SessionFileName::idPart(QString()).startsWith(QStringLiteral("unnamed-")));
         // An id that already looks suffixed cannot pose as the reduction of another id.
         const QString lookalike = SessionFileName::idPart(QStringLiteral("a/b"));
         QVERIFY(SessionFileName::idPart(lookalike) != lookalike);
+        // So can one that looks like the 8-digit suffix of earlier versions.
+        QVERIFY(SessionFileName::idPart(QStringLiteral("ab-0123abcd")) !=
+                QStringLiteral("ab-0123abcd"));
     }
 
     void hostileIdsStayInsideTheDirectory_data()

@@ -461,6 +461,81 @@ private slots:
         QCOMPARE(all.first().sessionId, QStringLiteral("kept"));
     }
 
+    // Ids that share a file name (crafted against the old 4-byte hash, or a file another tool
+    // wrote) never overwrite each other: the file's stored session_id decides, not its name.
+    void neverOverwritesAnotherSessionsFile()
+    {
+        QTemporaryDir tmp;
+        const QString start = QStringLiteral("2025-01-08T14:30:22.123Z");
+        const QDateTime startUtc = SessionSummary::parseTime(start);
+        const QString mineName = SessionFileName::forSession(QStringLiteral("mine/x"), startUtc);
+        const QByteArray theirs =
+            QJsonDocument(session(QStringLiteral("theirs"), QStringLiteral("completed"), start))
+                .toJson();
+        QVERIFY(writeFile(tmp.path() + QLatin1Char('/') + mineName, theirs));
+        const QString damagedName = SessionFileName::forSession(QStringLiteral("mine/y"), startUtc);
+        QVERIFY(writeFile(tmp.path() + QLatin1Char('/') + damagedName, "{damaged"));
+
+        SessionStore store(tmp.path());
+        QVERIFY(store.save(session(QStringLiteral("mine/x"), QStringLiteral("completed"), start)));
+        QVERIFY(store.save(session(QStringLiteral("mine/y"), QStringLiteral("completed"), start)));
+        QCOMPARE(readFile(tmp.path() + QLatin1Char('/') + mineName), theirs);
+        QCOMPARE(readFile(tmp.path() + QLatin1Char('/') + damagedName), QByteArray("{damaged"));
+        const QString mine = store.filePath(QStringLiteral("mine/x"));
+        QVERIFY(!mine.isEmpty() && !mine.endsWith(mineName));
+        QCOMPARE(store.loadSession(QStringLiteral("mine/x"))
+                     ->value(QLatin1String("session_id"))
+                     .toString(),
+                 QStringLiteral("mine/x"));
+        QCOMPARE(sessionFiles(tmp.path()).size(), 4);
+        // Saved again (and growing into gzip), it stays in its own file.
+        QVERIFY(store.save(
+            big(session(QStringLiteral("mine/x"), QStringLiteral("completed"), start), 2 << 20)));
+        QCOMPARE(readFile(tmp.path() + QLatin1Char('/') + mineName), theirs);
+        QCOMPARE(sessionFiles(tmp.path()).size(), 4);
+        // A fresh store (a restart) finds each session in its own file.
+        SessionStore again(tmp.path());
+        QStringList ids;
+        for (const SessionSummary& s : again.list())
+            ids.append(s.sessionId);
+        ids.sort();
+        QCOMPARE(ids.size(), 4);
+        QVERIFY(ids.contains(QStringLiteral("theirs")) && ids.contains(QStringLiteral("mine/x")) &&
+                ids.contains(QStringLiteral("mine/y")));
+    }
+
+    // Small files are indented for people, from the events' text: numbers keep the digits
+    // they arrived with (a JSON tree rounded integers above 2^53).
+    void smallFilesKeepNumbersAsReceived()
+    {
+        QTemporaryDir tmp;
+        SessionStore store(tmp.path());
+        QJsonObject head = session(QStringLiteral("numbers"));
+        head.remove(QStringLiteral("events"));
+        const QByteArray events =
+            R"([{"event_type":"x","data":{"big":12345678901234567891,"neg":-9007199254740993,)"
+            R"("exp":1.50e300,"tenth":0.10,"text":"a \"quoted\" [brace] {x}: y, z","e":{},"l":[]}}])";
+        QVERIFY(store.save(head, events));
+        const QString path = store.filePath(QStringLiteral("numbers"));
+        QVERIFY(path.endsWith(QLatin1String(".json")));
+        const QByteArray text = readFile(path);
+        for (const char* digits : {"12345678901234567891", "-9007199254740993", "1.50e300", "0.10"})
+            QVERIFY2(text.contains(digits), text.constData());
+        QVERIFY2(text.contains("\n    \"events\": [\n"), text.constData()); // still indented
+        QJsonParseError pe;
+        const QJsonObject doc = QJsonDocument::fromJson(text, &pe).object();
+        QCOMPARE(pe.error, QJsonParseError::NoError);
+        const QJsonObject data = doc.value(QLatin1String("events"))
+                                     .toArray()
+                                     .first()
+                                     .toObject()
+                                     .value("data")
+                                     .toObject();
+        QCOMPARE(data.value(QLatin1String("text")).toString(),
+                 QStringLiteral("a \"quoted\" [brace] {x}: y, z"));
+        QCOMPARE(doc.value(QLatin1String("session_id")).toString(), QStringLiteral("numbers"));
+    }
+
     void cleansUpOldEndedSessions()
     {
         QTemporaryDir tmp;
@@ -511,8 +586,39 @@ private slots:
 
         QCOMPARE(store.cleanup(-1, false), 0);
         QVERIFY(store.lastError().contains(QStringLiteral("negative")));
-        QCOMPARE(store.cleanup(0, false), 2); // every ended session
-        QCOMPARE(store.list().size(), 3);
+        // 0 means never, as in auto_cleanup_days: 0; it used to delete every ended session.
+        QCOMPARE(store.cleanup(0, false), 0);
+        QCOMPARE(store.list().size(), 5);
+    }
+
+    // The automatic cleanup measures age against the newest file when the wall clock is ahead
+    // of it: started with the clock 40 days ahead, it used to delete every ended session.
+    void automaticCleanupDistrustsAClockAhead()
+    {
+        QTemporaryDir tmp;
+        SessionStore store(tmp.path());
+        const auto ago = [](int days) {
+            return QDateTime::currentDateTimeUtc().addDays(-days).toString(Qt::ISODateWithMs);
+        };
+        QVERIFY(store.save(session("last-used", "completed", ago(40), ago(40))));
+        QVERIFY(store.save(session("a-week-before", "completed", ago(47), ago(47))));
+        QVERIFY(store.save(session("long-before", "completed", ago(80), ago(80))));
+        // As if written by a right clock that is now 40 days behind this one.
+        for (const QFileInfo& fi : QDir(tmp.path()).entryInfoList({"session_*"}, QDir::Files)) {
+            const QJsonObject doc = *store.load(fi.filePath());
+            QFile f(fi.filePath());
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            QVERIFY(f.setFileTime(
+                SessionSummary::parseTime(doc.value(QLatin1String("end_time")).toString()),
+                QFileDevice::FileModificationTime));
+        }
+        QStringList removed;
+        QCOMPARE(store.cleanup(30, false, &removed, true), 1);
+        QCOMPARE(removed.size(), 1);
+        QVERIFY(removed.first().contains(QStringLiteral("long-before")));
+        QCOMPARE(store.list().size(), 2);
+        // Asked for explicitly, the wall clock counts.
+        QCOMPARE(store.cleanup(30, true), 2);
     }
 
     void listingUsesTheIndex()

@@ -1,4 +1,5 @@
 # Sources of the shared test helpers
 target_sources(eatestsupport PRIVATE
     support/PeerServer.h support/PeerServer.cpp
+    support/MissingPrerequisite.h
 )
