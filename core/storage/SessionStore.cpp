@@ -257,24 +257,28 @@ QString SessionStore::freeName(const QString& sessionId, const QDateTime& start)
 {
     for (int attempt = 1;; ++attempt) {
         const QString name = SessionFileName::forSession(sessionId, start, attempt);
-        if (!heldByAnother(sessionId, name))
+        const QString taken = takenBy(sessionId, name);
+        if (taken.isEmpty())
             return name;
         qCWarning(lcStore).noquote()
-            << QStringLiteral("%1 holds another session (or is damaged); session \"%2\" is "
-                              "saved under another name")
-                   .arg(absolute(name), sessionId.left(200));
+            << QStringLiteral("%1 %2; session \"%3\" is saved under another name")
+                   .arg(absolute(name), taken, sessionId.left(200));
     }
 }
 
-bool SessionStore::heldByAnother(const QString& sessionId, const QString& name)
+QString SessionStore::takenBy(const QString& sessionId, const QString& name)
 {
     // Both variants: writing one removes the other.
     for (const bool gz : {false, true}) {
         const QString variant = SessionFileName::withCompression(name, gz);
         const QFileInfo fi(absolute(variant));
-        // Symlinks and other odd entries are refused by the write itself, with that reason.
-        if (fi.isSymLink() || !fi.isFile())
+        // Never followed or replaced: a link planted there must not block the session either.
+        if (fi.isSymLink())
+            return QStringLiteral("is a symbolic link (not followed)");
+        if (!fi.exists())
             continue;
+        if (!fi.isFile())
+            return QStringLiteral("is not a regular file");
         const qint64 mtime = fi.lastModified().toMSecsSinceEpoch();
         const qint64 size = fi.size();
         auto known = m_entries.constFind(variant);
@@ -282,10 +286,12 @@ bool SessionStore::heldByAnother(const QString& sessionId, const QString& name)
             known != m_entries.constEnd() && known->mtimeMs == mtime && known->size == size
                 ? *known
                 : parseEntry(variant, mtime, size);
-        if (entry.summary.damaged || entry.summary.sessionId != sessionId)
-            return true;
+        if (entry.summary.damaged)
+            return QStringLiteral("is damaged (kept as it is)");
+        if (entry.summary.sessionId != sessionId)
+            return QStringLiteral("holds another session");
     }
-    return false;
+    return {};
 }
 
 void SessionStore::failSave(const QString& sessionId, const QString& path, const QString& reason,

@@ -48,10 +48,10 @@ public:
 
     // Writes the session atomically. Reads session_id (required), start_time (names a new
     // file; now if missing) and the summary fields. The same session id always lands in the
-    // same file, and a file holding another session_id (or a damaged one) is never written
-    // over: a new session takes the next free name instead. Switching between plain and gzip
-    // removes the other variant. On failure: false, lastError(), saveFailed(), and the document is
-    // queued for retryPending().
+    // same file, and a file holding another session_id (or a damaged one, a symlink, ...) is
+    // never written over: a new session takes the next free name instead. Switching between plain
+    // and gzip removes the other variant. On failure: false, lastError(), saveFailed(), and the
+    // document is queued for retryPending().
     bool save(const QJsonObject& session);
     // The same, with the "events" array given as compact JSON text beside the rest of the
     // document (AgentSession::eventsJsonText()), so big sessions are written without a tree.
@@ -154,7 +154,8 @@ private:
     bool ensureDirectory(QString* error);
     // A name for a session that has no file yet, never one a file of another session has.
     QString freeName(const QString& sessionId, const QDateTime& start);
-    bool heldByAnother(const QString& sessionId, const QString& name);
+    // Why name (either variant) is not this session's to write, or empty when it is free.
+    QString takenBy(const QString& sessionId, const QString& name);
     bool removeFile(const QString& path, QString* error);
     void ensureScanned();
     void scan();

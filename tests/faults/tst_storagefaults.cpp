@@ -427,11 +427,13 @@ private Q_SLOTS:
                {QStringLiteral("--headless"), QStringLiteral("--replay"), rec,
                 QStringLiteral("--activity-dir"), act},
                &code, &err);
-        QCOMPARE(code, 0);
+        QVERIFY2(code == 0, err.constData());
         QVERIFY(victim.open(QIODevice::ReadOnly));
         QCOMPARE(victim.readAll(), QByteArray("precious"));
         QVERIFY(QFileInfo(act + QLatin1Char('/') + name).isSymLink());
         QVERIFY2(err.contains("symbolic link"), err.constData());
+        // The link does not cost the session: it is saved under the next free name.
+        QVERIFY(savedSessions(act).contains(QStringLiteral("planted")));
     }
 };
 
