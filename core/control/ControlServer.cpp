@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 Q_LOGGING_CATEGORY(lcControl, "ea.control", QtInfoMsg)
@@ -18,9 +19,15 @@ namespace {
 // QLockFile keeps errno to itself: ask the system whether the directory can take a file.
 QString systemReason(const QString& dir)
 {
-    if (::access(QFile::encodeName(dir).constData(), W_OK) != 0)
+    const QByteArray native = QFile::encodeName(dir);
+    if (::access(native.constData(), W_OK) != 0)
         return QString::fromLocal8Bit(std::strerror(errno));
-    return QStringLiteral("the file system refused it (full?)");
+    struct statvfs fs
+    {
+    };
+    if (::statvfs(native.constData(), &fs) == 0 && (fs.f_bavail == 0 || fs.f_favail == 0))
+        return QString::fromLocal8Bit(std::strerror(ENOSPC));
+    return QStringLiteral("the file system refused it");
 }
 } // namespace
 

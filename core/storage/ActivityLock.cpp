@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 ActivityLock::ActivityLock(const QString& activityDirectory)
@@ -19,9 +20,16 @@ ActivityLock::ActivityLock(const QString& activityDirectory)
 QString ActivityLock::whyUnwritable() const
 {
     // QLockFile keeps errno to itself; ask the system the same question to name its reason.
-    if (::access(QFile::encodeName(m_dir).constData(), W_OK) != 0)
+    const QByteArray native = QFile::encodeName(m_dir);
+    if (::access(native.constData(), W_OK) != 0)
         return QString::fromLocal8Bit(std::strerror(errno));
-    return QStringLiteral("unknown error");
+    // Writable, so most likely full: the lock file was created but its pid could not be written.
+    struct statvfs fs
+    {
+    };
+    if (::statvfs(native.constData(), &fs) == 0 && (fs.f_bavail == 0 || fs.f_favail == 0))
+        return QString::fromLocal8Bit(std::strerror(ENOSPC));
+    return QStringLiteral("the file system refused it");
 }
 
 ActivityLock::Result ActivityLock::tryLock(QString* error)

@@ -264,6 +264,20 @@ private Q_SLOTS:
         // No temporary file is left behind either.
         QCOMPARE(QDir(mnt).entryList(QDir::Files | QDir::Hidden),
                  (QStringList{QStringLiteral("configuration.yaml"), QStringLiteral("filler")}));
+
+        // Every failure on the full disk names the system's reason, never "Unknown error"
+        // (the activity directory's lock said so).
+        int code = -1;
+        QByteArray err;
+        runApp(dir(QStringLiteral("config-full-rt")),
+               {QStringLiteral("--headless"), QStringLiteral("--replay"),
+                QStringLiteral(EA_FIXTURES_DIR "/samples/current-server.jsonl"),
+                QStringLiteral("--activity-dir"), mnt + QStringLiteral("/act")},
+               &code, &err);
+        QCOMPARE(code, 1);
+        QVERIFY2(err.contains("lock file") && err.contains("No space left on device"),
+                 err.constData());
+        QVERIFY2(!err.contains("nknown error"), err.constData());
     }
 
     // A read-only activity directory (EROFS; as root, permissions alone would not stop us):
