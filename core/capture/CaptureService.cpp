@@ -583,7 +583,7 @@ bool CaptureService::shutdown()
     return false;
 }
 
-void CaptureService::reportUnsaved()
+void CaptureService::reportUnsaved(const QString& recording)
 {
     const bool journalWorks = m_journal && m_journal->isOpen();
     for (const SessionStore::Unsaved& u : m_store->unsaved()) {
@@ -594,7 +594,10 @@ void CaptureService::reportUnsaved()
                         journaled ? QStringLiteral("its events stay in the journal %1 and are "
                                                    "restored on the next start")
                                         .arg(m_journal->directory())
-                                  : QStringLiteral("the journal does not hold it"));
+                        : !recording.isEmpty()
+                            ? QStringLiteral("its events are still in the recording %1")
+                                  .arg(recording)
+                            : QStringLiteral("the journal does not hold it"));
     }
     if (m_counters.journalFailures > 0)
         qCCritical(lcCapture).noquote()
@@ -821,7 +824,7 @@ bool CaptureService::replay(const QString& path, QString* error, bool* started)
     if (!reader.readError().isEmpty())
         problems.append(QStringLiteral("cannot read %1: %2").arg(path, reader.readError()));
     if (m_store->pendingCount() > 0) {
-        reportUnsaved();
+        reportUnsaved(path);
         problems.append(QStringLiteral("%1 session(s) of the replay could not be saved to %2")
                             .arg(m_store->pendingCount())
                             .arg(m_settings.activityDirectory));

@@ -121,7 +121,8 @@ private:
     void onWriteWorked();
     void retryStorage();
     bool needsRetry() const;
-    void reportUnsaved();
+    // recording: the replayed file, which still holds what could not be saved.
+    void reportUnsaved(const QString& recording = {});
     // After a big payload (and the save of its session) freed memory is handed back to the
     // system, so a single event does not leave the process hundreds of MB larger.
     void noteBigPayload();

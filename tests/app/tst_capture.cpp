@@ -500,6 +500,8 @@ private Q_SLOTS:
         QCOMPARE(code, 1);
         QVERIFY2(err.contains("5 session(s) of the replay could not be saved"), err.constData());
         QVERIFY2(err.contains("Not a directory"), err.constData());
+        QVERIFY2(err.contains("its events are still in the recording"), err.constData());
+        QVERIFY2(!err.contains("lost"), err.constData());
     }
 
     // --record refuses a symlink (a victim's ~/.bashrc planted in a directory others can
