@@ -407,10 +407,14 @@ void CaptureService::onNamespaceConnected(const QString&, bool recovered, bool m
 void CaptureService::onSocketEvent(const SocketEvent& event)
 {
     if (!m_eventNames.contains(event.name)) {
-        if (EventNormalizer::isChatter(event.name))
+        if (EventNormalizer::isChatter(event.name)) {
             ++m_counters.chatter;
-        else
+            // --record keeps every raw event, chatter too (replay counts it again as chatter).
+            if (m_recorder)
+                m_recorder->write(event.name, event.args.value(0));
+        } else {
             ++m_counters.ignored;
+        }
         return;
     }
     ingest(event.name, event.args.value(0), QDateTime::currentDateTimeUtc());
