@@ -30,6 +30,10 @@ namespace {
 // a session without bound.
 constexpr qsizetype kMaxRecordedGaps = 1000;
 constexpr qsizetype kMaxUnmatchedStops = 100;
+// Events re-derived by rebuilds, per held event (plus a base): claude-mpm's traffic needs a
+// rebuild about once per delegation.
+constexpr qint64 kRebuildBudgetPerEvent = 64;
+constexpr qint64 kRebuildBudgetBase = 100000;
 
 QString mainAgent()
 {
@@ -279,10 +283,21 @@ AgentSession::AddResult AgentSession::addEvent(const ClaudeEvent& event)
         // threads) makes the derived state be rebuilt in time order, so arrival order never
         // changes the result.
         const OrderKey key = keyOf(eventIndex);
-        if (m_lastStructural && key < *m_lastStructural) {
+        // A rebuild costs the whole session; a stream that is out of order all the time
+        // (hostile, or a broken clock) gets a bounded budget, then arrival order.
+        const bool affordable =
+            m_rebuildWork < kRebuildBudgetPerEvent * m_events.size() + kRebuildBudgetBase;
+        if (m_lastStructural && key < *m_lastStructural && affordable) {
+            m_rebuildWork += m_events.size();
             rebuildDerived();
         } else {
-            m_lastStructural = key;
+            if (m_lastStructural && key < *m_lastStructural && !m_arrivalOrderLogged) {
+                m_arrivalOrderLogged = true;
+                qCWarning(lcSession) << "session" << m_sessionId
+                                     << "arrives out of order too often; keeping arrival order";
+            }
+            if (!m_lastStructural || *m_lastStructural < key)
+                m_lastStructural = key; // context steps stay sorted
             derive(event, eventIndex);
         }
     } else {

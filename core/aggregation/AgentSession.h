@@ -255,6 +255,8 @@ private:
     // The agent context after each structural event that changed it, in time order.
     QList<std::pair<OrderKey, int>> m_contextSteps;
     std::optional<OrderKey> m_lastStructural;
+    qint64 m_rebuildWork = 0; // events re-derived so far
+    bool m_arrivalOrderLogged = false;
     QList<UsageSample> m_usageSamples;
     QHash<QString, QList<qint64>> m_hookDurations; // hook_execution duration_ms by hook name
 

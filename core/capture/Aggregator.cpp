@@ -203,7 +203,9 @@ void Aggregator::notePrompt(const QString& sessionId, const ClaudeEvent& event, 
                 m_settings.attributionWindowMs &&
             samePrompt(ack.text, p.text, p.preview)) {
             const PendingAck taken = m_pendingAcks.takeAt(i);
-            deliver(taken.event, taken.journalSeq, nowMs, sessionId, Route::Attributed);
+            if (!deliver(taken.event, taken.journalSeq, nowMs, sessionId, Route::Attributed) &&
+                taken.journalSeq >= 0)
+                Q_EMIT journalSeqUnheld(taken.journalSeq);
             continue;
         }
         ++i;
@@ -220,7 +222,8 @@ void Aggregator::resolveAcks(qint64 nowMs, bool all)
         const PendingAck taken = m_pendingAcks.takeAt(i);
         Route route = Route::Unattributed;
         const QString target = fallbackRoute(taken.event, taken.project, nowMs, &route);
-        deliver(taken.event, taken.journalSeq, nowMs, target, route);
+        if (!deliver(taken.event, taken.journalSeq, nowMs, target, route) && taken.journalSeq >= 0)
+            Q_EMIT journalSeqUnheld(taken.journalSeq);
     }
 }
 

@@ -139,6 +139,9 @@ Q_SIGNALS:
     void sessionCompleted(const AgentSession& session, const QList<qint64>& journalSeqs);
     // A released session was idle for the timeout: its saved file should now read timed_out.
     void parkedExpired(const QString& sessionId, const QString& reason);
+    // An event held back (an acknowledgement waiting for its prompt) turned out to be a
+    // duplicate: nothing holds its journal record any more.
+    void journalSeqUnheld(qint64 journalSeq);
     // A memory limit was reached; detail says which session and how.
     void limitHit(Aggregator::Limit limit, const QString& detail);
 

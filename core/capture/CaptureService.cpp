@@ -119,6 +119,8 @@ CaptureService::CaptureService(CaptureSettings settings, QObject* parent)
     });
     connect(&m_aggregator, &Aggregator::sessionCompleted, this,
             &CaptureService::onSessionCompleted);
+    connect(&m_aggregator, &Aggregator::journalSeqUnheld, this,
+            [this](qint64 seq) { releaseSeqs({seq}); });
 }
 
 CaptureService::~CaptureService()

@@ -4,6 +4,7 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QSignalSpy>
 #include <QTest>
 
 // Routing, lifecycle (stop, timeout, manual), reopening, attribution and de-duplication.
@@ -190,12 +191,16 @@ private Q_SLOTS:
                                QStringLiteral("2026-01-01T10:00:10Z"), {});
         a.addEvent(later, -1, ms(later));
         QCOMPARE(a.stats().unattributed, quint64(1));
-        a.addEvent(k, -1, ms(later)); // and again once it was placed
+        QSignalSpy unheld(&a, &Aggregator::journalSeqUnheld);
+        QVERIFY(a.addEvent(k, 9, ms(later))); // and again once it was placed: held for now
         const auto last = mpm(QStringLiteral("s"), QStringLiteral("notification"),
                               QStringLiteral("2026-01-01T10:00:20Z"), {});
         a.addEvent(last, -1, ms(last));
         QCOMPARE(a.stats().unattributed, quint64(1));
         QCOMPARE(a.stats().duplicates, quint64(2));
+        // Its journal record is released: nothing holds it.
+        QCOMPARE(unheld.size(), 1);
+        QCOMPARE(unheld.first().first().toLongLong(), 9);
         QCOMPARE(a.liveSession(Aggregator::UnattributedId)->totalEvents(), 1);
     }
 
