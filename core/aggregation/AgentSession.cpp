@@ -32,8 +32,8 @@ constexpr qsizetype kMaxRecordedGaps = 1000;
 constexpr qsizetype kMaxUnmatchedStops = 100;
 // Events re-derived by rebuilds, per held event (plus a base): claude-mpm's traffic needs a
 // rebuild about once per delegation.
-constexpr qint64 kRebuildBudgetPerEvent = 64;
-constexpr qint64 kRebuildBudgetBase = 100000;
+constexpr qint64 kRebuildBudgetPerEvent = 32;
+constexpr qint64 kRebuildBudgetBase = 50000;
 
 QString mainAgent()
 {
@@ -444,7 +444,18 @@ void AgentSession::rebuildDerived()
     resetDerived();
     for (const qsizetype i : order) {
         m_lastStructural = keyOf(i);
-        derive(eventAt(i), i);
+        // The held bytes are canonical already: normalizing them again reads them through a
+        // view, far cheaper than eventAt()'s QJsonDocument round trip.
+        const HeldEvent& held = m_events.at(i);
+        const QDateTime at = QDateTime::fromMSecsSinceEpoch(held.timestampMs, Qt::UTC);
+        ClaudeEvent event =
+            EventNormalizer::normalize(m_names.value(held.eventName), held.raw, at).events.value(0);
+        if (event.subtype.isEmpty())
+            event = eventAt(i);
+        event.raw = held.raw;
+        event.identity = held.identity;
+        event.timestamp = at;
+        derive(event, i);
     }
 }
 

@@ -4,6 +4,7 @@
 #include "IsoTime.h"
 #include "RecordedStream.h"
 
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QtTest>
@@ -169,6 +170,7 @@ private slots:
     void hookExecutionFoldsIntoOverhead();
     void arrivalOrderLeavesNoTrace_data();
     void arrivalOrderLeavesNoTrace();
+    void outOfOrderAllTheTimeStaysCheap();
 };
 
 void tst_AgentSession::samplesMatchTruth_data()
@@ -1387,4 +1389,21 @@ void tst_AgentSession::arrivalOrderLeavesNoTrace()
             QVERIFY2(got == expected, qPrintable(id));
         }
     }
+}
+
+void tst_AgentSession::outOfOrderAllTheTimeStaysCheap()
+{
+    // Every call earlier than the one before (a hostile stream, a clock running backwards):
+    // rebuilding each time would be quadratic; the budget keeps it linear.
+    QList<ClaudeEvent> events;
+    for (int i = 0; i < 6000; ++i)
+        events.append(pre(QStringLiteral("Bash"), 6000000 - i * 10, QString::number(i)));
+    AgentSession s(QStringLiteral("hand"));
+    QElapsedTimer t;
+    t.start();
+    for (const ClaudeEvent& e : std::as_const(events))
+        s.addEvent(e);
+    const qint64 elapsed = t.elapsed();
+    QCOMPARE(s.toolOperations().size(), 6000);
+    QVERIFY2(elapsed < 20000, qPrintable(QString::number(elapsed)));
 }

@@ -1,3 +1,5 @@
+#include "PeerServer.h"
+
 #include <QDir>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -8,6 +10,8 @@
 
 #include <algorithm>
 #include <random>
+
+#include <csignal>
 
 // What the real claude-mpm 6.5.83 sends (tests/fixtures/claude-mpm, recorded from its own hook
 // handler and both of its servers), replayed through the headless binary: turns, delegation
@@ -32,11 +36,19 @@ class TestRealTraffic : public QObject
         return dir;
     }
 
-    QByteArray run(const QStringList& args, int* exitCode)
+    QProcessEnvironment env(const QString& runtime) const
+    {
+        QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
+        e.insert(QStringLiteral("EA_RUNTIME_DIR"), runtime);
+        e.insert(QStringLiteral("HOME"), m_tmp.path());
+        return e;
+    }
+
+    QByteArray run(const QStringList& args, int* exitCode, QString runtime = {})
     {
         QProcess p;
         QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
-        e.insert(QStringLiteral("EA_RUNTIME_DIR"), newDir());
+        e.insert(QStringLiteral("EA_RUNTIME_DIR"), runtime.isEmpty() ? newDir() : runtime);
         e.insert(QStringLiteral("HOME"), m_tmp.path());
         p.setProcessEnvironment(e);
         p.setWorkingDirectory(m_tmp.path());
@@ -103,6 +115,51 @@ class TestRealTraffic : public QObject
 
 private Q_SLOTS:
     void initTestCase() { QVERIFY(m_tmp.isValid()); }
+
+    // Live: a server sending the legacy recording (its status, welcome and ping included) to
+    // the headless app with --record. Chatter is counted as chatter and recorded; every
+    // session is saved completed after its last Stop.
+    void liveCaptureRecordsChatterAndCompletesSessions()
+    {
+        QString why;
+        if (!PeerServer::available(PeerServer::Python, &why))
+            QSKIP(qPrintable(why));
+        PeerServer peer;
+        QVERIFY(peer.start(PeerServer::Python));
+        const QString act = newDir() + QStringLiteral("/activity");
+        const QString runtime = newDir();
+        const QString recordFile = newDir() + QStringLiteral("/record.jsonl");
+        QProcess app;
+        app.setProcessEnvironment(env(runtime));
+        app.start(QStringLiteral(EA_APP_BINARY),
+                  {QStringLiteral("--headless"), QStringLiteral("--port"),
+                   QString::number(peer.port()), QStringLiteral("--activity-dir"), act,
+                   QStringLiteral("--record"), recordFile});
+        QVERIFY(peer.waitForReport(PeerServer::reportIs(QStringLiteral("connect")), 10000));
+        QVERIFY(!peer.command(
+                         {{QStringLiteral("cmd"), QStringLiteral("replay")},
+                          {QStringLiteral("file"), fixture(QStringLiteral("legacy-server.jsonl"))}},
+                         30000)
+                     .isEmpty());
+        // Completed sessions are saved once settled: wait for the three files.
+        QTRY_VERIFY_WITH_TIMEOUT(files(act).size() == 3, 20000);
+        ::kill(app.processId(), SIGTERM);
+        QVERIFY(app.waitForFinished(10000));
+        QCOMPARE(app.exitCode(), 0);
+        const QJsonObject counters =
+            QJsonDocument::fromJson(app.readAllStandardOutput().trimmed().split('\n').last())
+                .object();
+        QCOMPARE(counters.value(QLatin1String("ignored")).toInt(), 0);
+        QCOMPARE(counters.value(QLatin1String("chatter")).toInt(), 4); // status, welcome, 2 pings
+        QCOMPARE(counters.value(QLatin1String("unattributed")).toInt(), 0);
+        for (const QJsonObject& d : files(act))
+            QCOMPARE(d.value(QLatin1String("status")).toString(), QStringLiteral("completed"));
+        QFile recorded(recordFile);
+        QVERIFY(recorded.open(QIODevice::ReadOnly));
+        const QByteArray text = recorded.readAll();
+        QCOMPARE(text.count("{\"name\":\"ping\""), 2);
+        QCOMPARE(text.count("{\"name\":\"status\""), 1);
+    }
 
     void recordings_data()
     {
