@@ -1308,6 +1308,14 @@ void tst_AgentSession::tokensPerTurnFromRunningSums()
                                   .toObject();
     QCOMPARE(usage.value(QLatin1String("total_tokens")).toInt(), 23200);
     QCOMPARE(usage.value(QLatin1String("cache_read_input_tokens")).toInt(), 14000);
+
+    // A sum that went down (per-turn counts, a new transcript) is taken whole.
+    TokenUsage before;
+    before.input = 100;
+    TokenUsage after;
+    after.input = 40;
+    after.output = 7;
+    QCOMPARE(after.since(before), after);
 }
 
 void tst_AgentSession::hookExecutionFoldsIntoOverhead()
