@@ -227,6 +227,20 @@ int Commands::sessions(const QStringList& args, const AppOptions& global)
     return 0;
 }
 
+// "12550 (input 2000, output 550, cache write 5000, cache read 5000)", or "unknown".
+static QString tokensText(const QJsonValue& usage)
+{
+    const QJsonObject u = usage.toObject();
+    if (!u.value(QLatin1String("total_tokens")).isDouble())
+        return QStringLiteral("unknown");
+    const auto n = [&u](const char* key) {
+        return QString::number(qint64(u.value(QLatin1String(key)).toDouble()));
+    };
+    return QStringLiteral("%1 (input %2, output %3, cache write %4, cache read %5)")
+        .arg(n("total_tokens"), n("input_tokens"), n("output_tokens"),
+             n("cache_creation_input_tokens"), n("cache_read_input_tokens"));
+}
+
 int Commands::show(const QStringList& args, const AppOptions& global)
 {
     SubParser p;
@@ -267,7 +281,10 @@ int Commands::show(const QStringList& args, const AppOptions& global)
        << "Start:       " << s.startTime.toString(Qt::ISODate) << "\n"
        << "Duration:    " << duration(s) << "\n"
        << "Events:      " << s.totalEvents << "\n"
-       << "Tool calls:  " << s.toolCalls << " (" << s.failures << " failed)\n"
+       << "Tool calls:  " << s.toolCalls << " (" << s.failures << " failed, " << s.unknownResults
+       << " without a result)\n"
+       << "Turns:       " << s.turns << "\n"
+       << "Tokens:      " << tokensText(metrics.value(QLatin1String("token_usage"))) << "\n"
        << "Delegations: " << s.delegations << "\n"
        << "Agents:      "
        << printable(metrics.value(QLatin1String("agents_used"))
@@ -278,6 +295,21 @@ int Commands::show(const QStringList& args, const AppOptions& global)
        << "Prompt:      "
        << printable(doc->value(QLatin1String("initial_prompt")).toString().left(200)) << "\n"
        << "File:        " << printable(s.filePath) << "\n";
+    // One line per turn: when, how long, what it did, what it cost.
+    for (const QJsonValue& v : doc->value(QLatin1String("turns")).toArray()) {
+        const QJsonObject t = v.toObject();
+        const QJsonValue ms = t.value(QLatin1String("duration_ms"));
+        ts << "  Turn " << t.value(QLatin1String("index")).toInt() + 1 << ":  "
+           << t.value(QLatin1String("start_time")).toString() << "  "
+           << (ms.isDouble() ? QString::number(ms.toDouble() / 1000.0, 'f', 1) + QLatin1String(" s")
+                             : QStringLiteral("open"))
+           << "  " << t.value(QLatin1String("tool_calls")).toInt() << " tool calls ("
+           << t.value(QLatin1String("tool_failures")).toInt() << " failed, "
+           << t.value(QLatin1String("tool_unknown_results")).toInt() << " without a result), "
+           << t.value(QLatin1String("delegations")).toInt() << " delegations, tokens "
+           << tokensText(t.value(QLatin1String("token_usage"))) << "  "
+           << printable(t.value(QLatin1String("prompt")).toString().simplified().left(60)) << "\n";
+    }
     ts.flush();
     out(text.toUtf8());
     return 0;

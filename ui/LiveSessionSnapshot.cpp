@@ -2,6 +2,8 @@
 
 #include "AgentSession.h"
 
+#include <algorithm>
+
 LiveSessionSnapshot LiveSessionSnapshot::of(const AgentSession& session)
 {
     LiveSessionSnapshot s;
@@ -14,8 +16,18 @@ LiveSessionSnapshot LiveSessionSnapshot::of(const AgentSession& session)
     const QMap<QString, int> tools = session.toolCounts();
     for (auto it = tools.constBegin(); it != tools.constEnd(); ++it)
         m.toolCalls += it.value();
-    m.delegations = int(session.delegations().size());
-    m.failures = session.toolFailures();
+    const QList<Delegation> delegations = session.delegations();
+    m.delegations = int(delegations.size());
+    // The same definition as the saved file's metrics.total_failures.
+    m.failures =
+        session.toolFailures() +
+        int(std::count_if(delegations.cbegin(), delegations.cend(), [](const Delegation& d) {
+            return d.outcome() == ToolOperation::Outcome::Failure;
+        }));
+    const QList<Turn> turns = session.turns();
+    m.turns = int(turns.size());
+    if (const auto tokens = AgentSession::tokenUsage(turns))
+        m.totalTokens = tokens->total();
     m.workingDirectory = session.workingDirectory();
     m.gitBranch = session.gitBranch();
     s.lastEventTime = session.lastEventTime();

@@ -113,6 +113,8 @@ QVariant SessionListModel::data(const QModelIndex& index, int role) const
             return s.failures;
         case StatusColumn:
             return row.live ? tr("live") : s.status;
+        case TokensColumn:
+            return s.totalTokens >= 0 ? QVariant(QLocale().toString(s.totalTokens)) : QVariant();
         }
         return {};
     }
@@ -138,6 +140,8 @@ QVariant SessionListModel::data(const QModelIndex& index, int role) const
             return s.failures;
         case StatusColumn:
             return row.live ? QStringLiteral(" live") : s.status;
+        case TokensColumn:
+            return s.totalTokens;
         }
         return {};
     }
@@ -153,7 +157,7 @@ QVariant SessionListModel::data(const QModelIndex& index, int role) const
         return {};
     }
     if (role == Qt::TextAlignmentRole) {
-        if (column >= DurationColumn && column <= FailuresColumn)
+        if ((column >= DurationColumn && column <= FailuresColumn) || column == TokensColumn)
             return QVariant(Qt::AlignRight | Qt::AlignVCenter);
         return {};
     }
@@ -197,6 +201,8 @@ QVariant SessionListModel::headerData(int section, Qt::Orientation orientation, 
         return tr("Failures");
     case StatusColumn:
         return tr("Status");
+    case TokensColumn:
+        return tr("Tokens");
     }
     return {};
 }

@@ -29,6 +29,7 @@ public:
         DelegationsColumn,
         FailuresColumn,
         StatusColumn,
+        TokensColumn, // last, so the columns before keep their indices
         ColumnCount
     };
     enum Role

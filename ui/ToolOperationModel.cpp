@@ -2,6 +2,7 @@
 
 #include "SessionListModel.h"
 #include "SessionSummary.h"
+#include "ToolOperation.h"
 
 #include <QBrush>
 #include <QColor>
@@ -20,8 +21,7 @@ void ToolOperationModel::setOperations(const QJsonArray& operations)
 
 bool ToolOperationModel::isFailure(const QJsonObject& op)
 {
-    return op.value(QLatin1String("finished")).toBool(true) &&
-           op.value(QLatin1String("success")) == QJsonValue(false);
+    return ToolOperation::outcomeOf(op) == ToolOperation::Outcome::Failure;
 }
 
 QString ToolOperationModel::targetOf(const QJsonObject& op)
@@ -85,6 +85,8 @@ QVariant ToolOperationModel::data(const QModelIndex& index, int role) const
             if (op.value(QLatin1String("orphan")).toBool())
                 return tr("result only");
             if (!finished)
+                return tr("no result yet");
+            if (ToolOperation::outcomeOf(op) == ToolOperation::Outcome::Unknown)
                 return tr("no result");
             if (!failed)
                 return tr("ok");

@@ -30,6 +30,10 @@ namespace {
 // a session without bound.
 constexpr qsizetype kMaxRecordedGaps = 1000;
 constexpr qsizetype kMaxUnmatchedStops = 100;
+// Events re-derived by rebuilds, per held event (plus a base): claude-mpm's traffic needs a
+// rebuild about once per delegation.
+constexpr qint64 kRebuildBudgetPerEvent = 32;
+constexpr qint64 kRebuildBudgetBase = 50000;
 
 QString mainAgent()
 {
@@ -192,6 +196,7 @@ quint16 AgentSession::nameIndex(const QString& name)
         return 0xFFFE;
     }
     m_names.append(name);
+    m_nameRanks.append(qint8(rankOf(name)));
     return quint16(m_names.size() - 1);
 }
 
@@ -218,7 +223,9 @@ QString AgentSession::agentTypeOf(int delegation) const
 
 AgentSession::AddResult AgentSession::addEvent(const ClaudeEvent& event)
 {
-    if (m_status != Status::Active) {
+    // A session we stopped waiting for (timed out, stopped, interrupted) goes on with any new
+    // event; a completed one only when a new turn starts (see below).
+    if (m_status != Status::Active && m_status != Status::Completed) {
         qCInfo(lcSession) << "session" << m_sessionId << "reopened by a later" << event.subtype
                           << "event";
         setStatus(Status::Active);
@@ -228,21 +235,290 @@ AgentSession::AddResult AgentSession::addEvent(const ClaudeEvent& event)
     const QDateTime at = event.timestamp.isValid()
                              ? event.timestamp.toUTC()
                              : (m_lastEventTime.isValid() ? m_lastEventTime : QDateTime());
+    const qint64 atMs = at.isValid() ? at.toMSecsSinceEpoch() : 0;
     if (at.isValid()) {
         if (!m_startTime.isValid() || at < m_startTime)
             m_startTime = at;
         if (!m_lastEventTime.isValid() || at > m_lastEventTime)
             m_lastEventTime = at;
     }
-    if (m_workingDirectory.isEmpty() && !event.workingDirectory.isEmpty())
+    // Chosen by event time, not arrival, so the same events give the same session.
+    if (!event.workingDirectory.isEmpty() &&
+        (m_workingDirectory.isEmpty() || atMs < m_workingDirectoryMs)) {
         m_workingDirectory = event.workingDirectory;
-    if (!event.gitBranch.isEmpty())
+        m_workingDirectoryMs = atMs;
+    }
+    if (!event.gitBranch.isEmpty() && (m_gitBranch.isEmpty() || atMs >= m_gitBranchMs)) {
         m_gitBranch = event.gitBranch; // branches change; the latest is the useful one
+        m_gitBranchMs = atMs;
+    }
 
     if (!m_filter.accepts(event.category)) {
         ++m_filteredCounts[event.category];
         return AddResult::Filtered;
     }
+
+    const qsizetype eventIndex = m_events.size();
+    static_assert(sizeof(HeldEvent) <= 56, "held events are the bulk of a session's memory");
+    HeldEvent held;
+    held.raw = event.raw;
+    held.timestampMs = atMs;
+    held.identity = event.identity;
+    held.delegation = kContextFromSteps;
+    held.eventName = nameIndex(event.eventName);
+    held.subtype = nameIndex(event.subtype);
+    held.category = event.category;
+    held.timestampFromReceipt = event.timestampFromReceipt;
+    m_events.append(std::move(held));
+
+    ++m_categoryCounts[event.category];
+    const quint16 subtypeIndex = m_events.last().subtype;
+    if (m_subtypeCounts.size() <= subtypeIndex)
+        m_subtypeCounts.resize(subtypeIndex + 1);
+    ++m_subtypeCounts[subtypeIndex];
+
+    if (isStructural(event)) {
+        // Tool calls, delegations and turns are derived from the events in time order. An
+        // event that arrived after a later one (claude-mpm posts each hook's events from two
+        // threads) makes the derived state be rebuilt in time order, so arrival order never
+        // changes the result.
+        const OrderKey key = keyOf(eventIndex);
+        // A rebuild costs the whole session; a stream that is out of order all the time
+        // (hostile, or a broken clock) gets a bounded budget, then arrival order.
+        const bool affordable =
+            m_rebuildWork < kRebuildBudgetPerEvent * m_events.size() + kRebuildBudgetBase;
+        if (m_lastStructural && key < *m_lastStructural && affordable) {
+            m_rebuildWork += m_events.size();
+            rebuildDerived();
+        } else {
+            if (m_lastStructural && key < *m_lastStructural && !m_arrivalOrderLogged) {
+                m_arrivalOrderLogged = true;
+                qCWarning(lcSession) << "session" << m_sessionId
+                                     << "arrives out of order too often; keeping arrival order";
+            }
+            if (!m_lastStructural || *m_lastStructural < key)
+                m_lastStructural = key; // context steps stay sorted
+            derive(event, eventIndex);
+        }
+    } else {
+        noteFact(event, eventIndex);
+    }
+    updateStatusFromTurns();
+    return AddResult::Stored;
+}
+
+void AgentSession::updateStatusFromTurns()
+{
+    if (m_openTurn >= 0) {
+        if (m_status != Status::Active) {
+            qCInfo(lcSession) << "session" << m_sessionId << "reopened by a new turn";
+            setStatus(Status::Active);
+        }
+        return;
+    }
+    if (m_turns.isEmpty() || (m_status != Status::Active && m_status != Status::Completed))
+        return;
+    // The last turn ended: the session is complete until a new turn starts. Events that
+    // belong to the ended turn (its token counts, hook timings, late results) join it.
+    setStatus(Status::Completed,
+              m_sessionEndSeen ? QStringLiteral("session end") : QStringLiteral("stop event"),
+              m_turns.last().end);
+}
+
+bool AgentSession::isStructural(const ClaudeEvent& event)
+{
+    const QString& s = event.subtype;
+    return s == u"pre_tool" || s == u"post_tool" || s == u"user_prompt" || s == u"subagent_start" ||
+           s == u"subagent_stop" || s == u"stop" || s == u"session_end" || s == u"todo_updated" ||
+           event.category == EventCategory::Memory;
+}
+
+int AgentSession::rankOf(QStringView subtype)
+{
+    // Ties within a millisecond are broken in the order Claude Code fires the hooks.
+    static constexpr std::pair<QStringView, int> kRanks[] = {
+        {u"session_start", 0},       {u"user_prompt", 1},   {u"command_acknowledged", 1},
+        {u"subagent_start", 2},      {u"pre_tool", 3},      {u"todo_updated", 4},
+        {u"post_tool", 5},           {u"subagent_stop", 6}, {u"stop", 7},
+        {u"token_usage_updated", 8}, {u"session_end", 9},
+    };
+    for (const auto& [name, rank] : kRanks) {
+        if (subtype == name)
+            return rank;
+    }
+    return 10;
+}
+
+AgentSession::OrderKey AgentSession::keyOf(qsizetype index) const
+{
+    const HeldEvent& held = m_events.at(index);
+    return OrderKey{held.timestampMs, m_nameRanks.value(held.subtype, 10), held.identity};
+}
+
+void AgentSession::noteFact(const ClaudeEvent& event, qsizetype eventIndex)
+{
+    // Facts that do not depend on the order of events: kept as they come, never rebuilt.
+    const QString& subtype = event.subtype;
+    if (subtype == u"hook_execution") {
+        const QJsonObject data = event.data();
+        QString hook = stringAt(data, "hook_name");
+        if (hook.isEmpty())
+            hook = stringAt(data, "hook_type");
+        const QJsonValue duration = data.value(QLatin1String("duration_ms"));
+        if (!hook.isEmpty() && m_hookDurations.size() < 256) {
+            QList<qint64>& list = m_hookDurations[intern(hook)];
+            list.append(duration.isDouble() && duration.toDouble() >= 0
+                            ? qint64(duration.toDouble())
+                            : qint64(-1));
+        }
+    } else if (subtype == u"token_usage_updated") {
+        if (const auto usage = TokenUsage::fromUpdateData(event.data()))
+            m_usageSamples.append(UsageSample{keyOf(eventIndex), *usage, false});
+    } else if (subtype == u"assistant_response") {
+        const QJsonObject data = event.data();
+        const QString text = firstString({{&data, "response_text"}, {&data, "response"}});
+        const OrderKey key = keyOf(eventIndex);
+        if (!text.isEmpty() && (!m_finalResponseKey || *m_finalResponseKey < key)) {
+            m_finalResponse = text;
+            m_finalResponseKey = key;
+        }
+    } else if (subtype == u"session_start") {
+        const QJsonObject payload = event.payload();
+        const QJsonObject data = dataOf(payload);
+        const QString launch = stringAt(data, "launch_method");
+        if (!launch.isEmpty())
+            m_launchMethod = launch;
+        else if (!payload.value(QLatin1String("data")).isObject() && m_launchMethod.isEmpty())
+            m_launchMethod = stringAt(payload, "source"); // raw SessionStart: startup, resume...
+        const QJsonValue pid = data.contains(QLatin1String("claude_pid"))
+                                   ? data.value(QLatin1String("claude_pid"))
+                                   : data.value(QLatin1String("pid"));
+        if (pid.isDouble())
+            m_claudePid = qint64(pid.toDouble());
+        const QJsonObject instance = objectAt(data, "instance_info");
+        const QString root = firstString({{&data, "project_root"}, {&instance, "working_dir"}});
+        if (!root.isEmpty())
+            m_projectRoot = root;
+    } else if (subtype == u"file_read") {
+        if (!event.filePath.isEmpty())
+            m_fileEventReads.insert(event.filePath);
+    } else if (subtype == u"file_write" || subtype == u"file_edit") {
+        if (!event.filePath.isEmpty())
+            m_fileEventWrites.insert(event.filePath);
+    }
+}
+
+void AgentSession::resetDerived()
+{
+    m_initialPrompt.clear();
+    m_sessionEndSeen = false;
+    m_toolOperations.clear();
+    m_pendingOperations.clear();
+    m_orphanOperations.clear();
+    m_unknownOperations.clear();
+    m_delegations.clear();
+    m_openDelegations.clear();
+    m_pendingSubagentStarts.clear();
+    m_toolCounts.clear();
+    m_unmatchedStops.clear();
+    m_turns.clear();
+    m_openTurn = -1;
+    m_contextSteps.clear();
+    m_lastStructural.reset();
+    m_usageSamples.removeIf([](const UsageSample& u) { return u.fromStop; });
+}
+
+void AgentSession::rebuildDerived()
+{
+    QList<qsizetype> order;
+    for (qsizetype i = 0; i < m_events.size(); ++i) {
+        if (m_events.at(i).delegation != kContextFromSteps)
+            order.append(i);
+    }
+    // The newest event is structural but still marked as a fact until derived.
+    const qsizetype newest = m_events.size() - 1;
+    if (newest >= 0 && m_events.at(newest).delegation == kContextFromSteps)
+        order.append(newest);
+    std::sort(order.begin(), order.end(),
+              [this](qsizetype a, qsizetype b) { return keyOf(a) < keyOf(b); });
+    resetDerived();
+    for (const qsizetype i : order) {
+        m_lastStructural = keyOf(i);
+        // The held bytes are canonical already: normalizing them again reads them through a
+        // view, far cheaper than eventAt()'s QJsonDocument round trip.
+        const HeldEvent& held = m_events.at(i);
+        const QDateTime at = QDateTime::fromMSecsSinceEpoch(held.timestampMs, Qt::UTC);
+        ClaudeEvent event =
+            EventNormalizer::normalize(m_names.value(held.eventName), held.raw, at).events.value(0);
+        if (event.subtype.isEmpty())
+            event = eventAt(i);
+        event.raw = held.raw;
+        event.identity = held.identity;
+        event.timestamp = at;
+        derive(event, i);
+    }
+}
+
+int AgentSession::contextOf(qsizetype index) const
+{
+    const HeldEvent& held = m_events.at(index);
+    if (held.delegation != kContextFromSteps)
+        return held.delegation;
+    // The agent at work when the event happened: the context after the last structural event
+    // at or before it in time order.
+    const OrderKey key = keyOf(index);
+    const auto it = std::upper_bound(
+        m_contextSteps.cbegin(), m_contextSteps.cend(), key,
+        [](const OrderKey& k, const std::pair<OrderKey, int>& step) { return k < step.first; });
+    return it == m_contextSteps.cbegin() ? -1 : std::prev(it)->second;
+}
+
+void AgentSession::openTurn(const QDateTime& at, const QString& prompt)
+{
+    Turn t;
+    t.index = int(m_turns.size());
+    t.start = at;
+    t.prompt = prompt;
+    m_turns.append(std::move(t));
+    m_openTurn = int(m_turns.size() - 1);
+}
+
+void AgentSession::endTurn(const QDateTime& at, const QString& endedBy)
+{
+    if (m_openTurn < 0)
+        return;
+    Turn& t = m_turns[m_openTurn];
+    t.end = at.isValid() ? at : m_lastEventTime;
+    t.endedBy = endedBy;
+    // Calls still waiting for a result close with the turn: claude-mpm sends no post_tool for
+    // a failed call, so the result is unknown, neither a success nor a failure.
+    for (const int index : std::as_const(m_pendingOperations)) {
+        ToolOperation& op = m_toolOperations[index];
+        op.noResult = true;
+        op.endTime = t.end;
+        if (op.startTime.isValid())
+            op.durationMs = qMax<qint64>(0, op.startTime.msecsTo(t.end));
+        m_unknownOperations.append(index);
+    }
+    m_pendingOperations.clear();
+    while (!m_openDelegations.isEmpty()) {
+        const int d = m_openDelegations.last(); // innermost first: children are not failures
+        m_delegations[d].noResult = !m_delegations.at(d).resultReceived;
+        closeDelegation(d, t.end);
+        if (m_delegations.at(d).noResult)
+            m_delegations[d].completed = false;
+    }
+    m_pendingSubagentStarts.clear();
+    m_openTurn = -1;
+}
+
+void AgentSession::derive(const ClaudeEvent& event, qsizetype eventIndex)
+{
+    const QDateTime at =
+        m_events.at(eventIndex).timestampMs != 0 || event.timestamp.isValid()
+            ? QDateTime::fromMSecsSinceEpoch(m_events.at(eventIndex).timestampMs, Qt::UTC)
+            : QDateTime();
+    const QString& subtype = event.subtype;
 
     // The payload is parsed into a QJsonObject only when a rule needs more than a field or two
     // (delegations, todos, prompts...). Tool calls and results, the bulk of any session, read
@@ -259,12 +535,28 @@ AgentSession::AddResult AgentSession::addEvent(const ClaudeEvent& event)
             dataCache = dataOf(payloadObject());
         return *dataCache;
     };
-    const qsizetype eventIndex = m_events.size();
+
+    // Turns: a prompt (or the first activity after a Stop) starts one, a Stop ends it.
+    if (subtype == u"user_prompt") {
+        const QString prompt = firstString({{&dataObject(), "prompt_text"},
+                                            {&dataObject(), "prompt"},
+                                            {&payloadObject(), "prompt"}});
+        if (m_initialPrompt.isEmpty())
+            m_initialPrompt = prompt;
+        if (m_openTurn >= 0 && !m_turns.at(m_openTurn).prompt.isEmpty())
+            endTurn(at, QStringLiteral("next_prompt")); // its Stop never came
+        if (m_openTurn < 0)
+            openTurn(at, prompt);
+        else
+            m_turns[m_openTurn].prompt = prompt;
+    } else if ((subtype == u"pre_tool" || subtype == u"subagent_start") && m_openTurn < 0) {
+        openTurn(at, QString());
+    }
 
     // The closing event of a delegation belongs to it; a Task result belongs to the caller.
     int context = currentDelegation();
     int target = -1;
-    if (event.subtype == u"subagent_stop") {
+    if (subtype == u"subagent_stop") {
         target = delegationForStop(event);
         if (target >= 0)
             context = target;
@@ -275,24 +567,7 @@ AgentSession::AddResult AgentSession::addEvent(const ClaudeEvent& event)
         if (target >= 0)
             context = m_delegations.at(target).parent;
     }
-
-    static_assert(sizeof(HeldEvent) <= 56, "held events are the bulk of a session's memory");
-    HeldEvent held;
-    held.raw = event.raw;
-    held.timestampMs = at.isValid() ? at.toMSecsSinceEpoch() : 0;
-    held.identity = event.identity;
-    held.delegation = context;
-    held.eventName = nameIndex(event.eventName);
-    held.subtype = nameIndex(event.subtype);
-    held.category = event.category;
-    held.timestampFromReceipt = event.timestampFromReceipt;
-    m_events.append(std::move(held));
-
-    ++m_categoryCounts[event.category];
-    const quint16 subtypeIndex = m_events.last().subtype;
-    if (m_subtypeCounts.size() <= subtypeIndex)
-        m_subtypeCounts.resize(subtypeIndex + 1);
-    ++m_subtypeCounts[subtypeIndex];
+    m_events[eventIndex].delegation = context;
 
     // Reads the data object through a JsonView of the held bytes when it can, else through
     // the parsed QJsonObject: the same rules either way (see the templates above).
@@ -304,7 +579,6 @@ AgentSession::AddResult AgentSession::addEvent(const ClaudeEvent& event)
         return f(dataObject());
     };
 
-    const QString& subtype = event.subtype;
     if (subtype == u"pre_tool") {
         if (event.isDelegationTool())
             withData([&](const auto& data) { openDelegation(event, data, at, context); });
@@ -322,26 +596,18 @@ AgentSession::AddResult AgentSession::addEvent(const ClaudeEvent& event)
                 addToolPost(event, outcomeOf(data), at, eventIndex, context);
             });
         }
-    } else if (subtype == u"user_prompt") {
-        if (m_initialPrompt.isEmpty()) {
-            m_initialPrompt = withData([](const auto& data) {
-                using Object = std::decay_t<decltype(data)>;
-                return firstString<Object>({{&data, "prompt_text"}, {&data, "prompt"}});
-            });
-        }
-    } else if (subtype == u"assistant_response") {
-        const QString text = withData([](const auto& data) {
-            using Object = std::decay_t<decltype(data)>;
-            return firstString<Object>({{&data, "response_text"}, {&data, "response"}});
-        });
-        if (!text.isEmpty())
-            m_finalResponse = text;
     } else if (subtype == u"subagent_start") {
-        if (context >= 0) {
+        const QString agentId = stringAt(dataObject(), "agent_id");
+        if (context >= 0 && !m_delegations.at(context).subagentStarted &&
+            (event.agentType.isEmpty() || m_delegations.at(context).agentType.compare(
+                                              event.agentType, Qt::CaseInsensitive) == 0)) {
             Delegation& d = m_delegations[context];
             d.subagentStarted = true;
             if (d.agentId.isEmpty())
-                d.agentId = withData([](const auto& data) { return stringAt(data, "agent_id"); });
+                d.agentId = agentId;
+        } else if (m_pendingSubagentStarts.size() < kMaxUnmatchedStops) {
+            // claude-mpm sends SubagentStart before the Task's pre_tool: kept for it.
+            m_pendingSubagentStarts.append({event.agentType, agentId});
         }
     } else if (subtype == u"subagent_stop") {
         if (target >= 0) {
@@ -364,33 +630,22 @@ AgentSession::AddResult AgentSession::addEvent(const ClaudeEvent& event)
     } else if (event.category == EventCategory::Memory) {
         if (context >= 0)
             m_delegations[context].memoryUpdates.append(dataObject());
-    } else if (subtype == u"session_start") {
-        const QJsonObject& payload = payloadObject();
-        const QJsonObject& data = dataObject();
-        const QString launch = stringAt(data, "launch_method");
-        if (!launch.isEmpty())
-            m_launchMethod = launch;
-        else if (!payload.value(QLatin1String("data")).isObject() && m_launchMethod.isEmpty())
-            m_launchMethod = stringAt(payload, "source"); // raw SessionStart: startup, resume...
-        const QJsonValue pid = data.contains(QLatin1String("claude_pid"))
-                                   ? data.value(QLatin1String("claude_pid"))
-                                   : data.value(QLatin1String("pid"));
-        if (pid.isDouble())
-            m_claudePid = qint64(pid.toDouble());
-        const QJsonObject instance = objectAt(data, "instance_info");
-        const QString root = firstString({{&data, "project_root"}, {&instance, "working_dir"}});
-        if (!root.isEmpty())
-            m_projectRoot = root;
-    } else if (subtype == u"session_end") {
-        m_sessionEndSeen = true;
-    } else if (subtype == u"file_read") {
-        if (!event.filePath.isEmpty())
-            m_fileEventReads.insert(event.filePath);
-    } else if (subtype == u"file_write" || subtype == u"file_edit") {
-        if (!event.filePath.isEmpty())
-            m_fileEventWrites.insert(event.filePath);
+    } else if (subtype == u"stop" || subtype == u"session_end") {
+        if (subtype == u"stop") {
+            if (const auto usage = TokenUsage::fromStopData(dataObject()))
+                m_usageSamples.append(UsageSample{keyOf(eventIndex), *usage, true});
+            if (m_openTurn < 0 && m_turns.isEmpty())
+                openTurn(at, QString());         // a Stop whose turn left no other event
+            endTurn(at, QStringLiteral("stop")); // a repeated Stop changes nothing
+        } else {
+            m_sessionEndSeen = true;
+            endTurn(at, QStringLiteral("session_end"));
+        }
     }
-    return AddResult::Stored;
+
+    const int after = currentDelegation();
+    if (m_contextSteps.isEmpty() || m_contextSteps.last().second != after)
+        m_contextSteps.append({m_lastStructural.value_or(keyOf(eventIndex)), after});
 }
 
 int AgentSession::delegationCaller(int current) const
@@ -462,6 +717,17 @@ void AgentSession::openDelegation(const ClaudeEvent& event, const Object& data, 
     d.startTime = at;
     d.parent = parent;
     d.depth = parent >= 0 ? m_delegations.at(parent).depth + 1 : 0;
+    d.turn = m_openTurn;
+    for (qsizetype i = 0; i < m_pendingSubagentStarts.size(); ++i) {
+        const PendingSubagentStart& start = m_pendingSubagentStarts.at(i);
+        if (start.agentType.isEmpty() ||
+            start.agentType.compare(d.agentType, Qt::CaseInsensitive) == 0) {
+            d.subagentStarted = true;
+            d.agentId = start.agentId;
+            m_pendingSubagentStarts.removeAt(i);
+            break;
+        }
+    }
     m_delegations.append(std::move(d));
     m_openDelegations.append(int(m_delegations.size() - 1));
 }
@@ -499,11 +765,11 @@ void AgentSession::applyDelegationResult(int index, const ClaudeEvent& event, co
     const ToolOutcome outcome = outcomeOf(data);
     Delegation& d = m_delegations[index];
     d.resultReceived = true;
-    if (!outcome.success) {
-        d.success = false;
-        if (d.error.isEmpty())
-            d.error = outcome.error;
-    }
+    d.noResult = false;
+    // The Task result is the evidence of the delegation's outcome.
+    d.success = outcome.success;
+    if (!outcome.success && d.error.isEmpty())
+        d.error = outcome.error;
     if (d.response.isEmpty())
         d.response = resultText(data);
     closeDelegation(index, at);
@@ -516,15 +782,19 @@ void AgentSession::applySubagentStop(int index, const ClaudeEvent& event, const 
     Q_UNUSED(event)
     Delegation& d = m_delegations[index];
     d.subagentStopped = true;
-    if (d.agentId.isEmpty())
-        d.agentId = stringAt(data, "agent_id");
+    // Claude Code's own id, whichever of SubagentStart and SubagentStop came first.
+    const QString agentId = stringAt(data, "agent_id");
+    if (!agentId.isEmpty())
+        d.agentId = agentId;
+    // claude-mpm always says reason "unknown" and is_successful_completion false: that is no
+    // evidence of failure. Only a clear error termination is; the Task result decides
+    // otherwise.
     const bool errored = data.value(QLatin1String("is_error_termination")).toBool(false);
-    const bool successful = data.value(QLatin1String("is_successful_completion")).toBool(true);
-    if (errored || !successful) {
+    if (errored && !d.resultReceived) {
         d.success = false;
         if (d.error.isEmpty()) {
             d.error = stringAt(data, "reason");
-            if (d.error.isEmpty())
+            if (d.error.isEmpty() || d.error == u"unknown")
                 d.error = QStringLiteral("subagent stopped with an error");
         }
     }
@@ -591,6 +861,7 @@ void AgentSession::addToolPre(const ClaudeEvent& event, const QJsonObject* todoD
     op.startTime = at;
     op.preEvent = eventIndex;
     op.delegation = context;
+    op.turn = m_openTurn;
     m_toolOperations.append(std::move(op));
     const int index = int(m_toolOperations.size() - 1);
     m_pendingOperations.append(index);
@@ -624,13 +895,24 @@ void AgentSession::addToolPost(const ClaudeEvent& event, const ToolOutcome& outc
     int index = -1;
     if (match >= 0) {
         index = m_pendingOperations.takeAt(match);
-    } else {
+    } else if (!event.correlationId.isEmpty()) {
+        // A result after its turn ended (closed as unknown) still tells the outcome.
+        for (qsizetype i = 0; i < m_unknownOperations.size() && index < 0; ++i) {
+            if (m_toolOperations.at(m_unknownOperations.at(i)).correlationId ==
+                event.correlationId) {
+                index = m_unknownOperations.takeAt(i);
+                m_toolOperations[index].noResult = false;
+            }
+        }
+    }
+    if (index < 0) {
         ToolOperation orphan;
         orphan.toolName = toolName;
         orphan.agentType = agentTypeOf(context);
         orphan.correlationId = event.correlationId;
         orphan.delegation = context;
         orphan.orphan = true;
+        orphan.turn = m_openTurn >= 0 ? m_openTurn : int(m_turns.size()) - 1;
         m_toolOperations.append(std::move(orphan));
         index = int(m_toolOperations.size() - 1);
         m_orphanOperations.append(index);
@@ -691,7 +973,7 @@ QString AgentSession::eventAgentContext(qsizetype index) const
 {
     if (index < 0 || index >= m_events.size())
         return {};
-    const int d = m_events.at(index).delegation;
+    const int d = contextOf(index);
     return d >= 0 ? agentTypeOf(d) : QString();
 }
 
@@ -765,9 +1047,11 @@ ToolOperation AgentSession::materialize(const ToolOperation& source) const
         }
     }
     if (!isActive() && !op.isFinished() && !op.orphan) {
+        // No result before the session ended: unknown, closed at the session's end.
         op.endTime = m_endTime;
-        op.success = false;
-        op.error = QStringLiteral("Tool did not complete");
+        op.noResult = true;
+        if (op.startTime.isValid() && m_endTime.isValid())
+            op.durationMs = qMax<qint64>(0, op.startTime.msecsTo(m_endTime));
     }
     return op;
 }
@@ -790,8 +1074,7 @@ QList<Delegation> AgentSession::delegations() const
                 continue;
             d.endTime = m_endTime;
             d.completed = false;
-            d.success = false;
-            d.error = QStringLiteral("Delegation did not complete");
+            d.noResult = !d.resultReceived;
         }
     }
     return list;
@@ -801,8 +1084,7 @@ QStringList AgentSession::filesRead() const
 {
     QSet<QString> files = m_fileEventReads;
     for (const ToolOperation& op : m_toolOperations) {
-        if (!op.filePath.isEmpty() && EventCategory::isFileReadTool(op.toolName) &&
-            !(op.isFinished() && !op.success))
+        if (!op.filePath.isEmpty() && EventCategory::isFileReadTool(op.toolName) && !op.failed())
             files.insert(op.filePath);
     }
     return sorted(std::move(files));
@@ -812,8 +1094,7 @@ QStringList AgentSession::filesModified() const
 {
     QSet<QString> files = m_fileEventWrites;
     for (const ToolOperation& op : m_toolOperations) {
-        if (!op.filePath.isEmpty() && EventCategory::isFileModifyTool(op.toolName) &&
-            !(op.isFinished() && !op.success))
+        if (!op.filePath.isEmpty() && EventCategory::isFileModifyTool(op.toolName) && !op.failed())
             files.insert(op.filePath);
     }
     return sorted(std::move(files));
@@ -829,9 +1110,8 @@ QStringList AgentSession::agentsUsed() const
 
 int AgentSession::toolFailures() const
 {
-    return int(
-        std::count_if(m_toolOperations.cbegin(), m_toolOperations.cend(),
-                      [](const ToolOperation& op) { return op.isFinished() && !op.success; }));
+    return int(std::count_if(m_toolOperations.cbegin(), m_toolOperations.cend(),
+                             [](const ToolOperation& op) { return op.failed(); }));
 }
 
 int AgentSession::orphanResults() const
@@ -851,7 +1131,7 @@ std::optional<qint64> AgentSession::toolDurationP50Ms() const
 {
     QList<qint64> durations;
     for (const ToolOperation& op : m_toolOperations) {
-        if (op.durationMs >= 0 && !op.orphan)
+        if (op.durationMs >= 0 && !op.orphan && !op.noResult)
             durations.append(op.durationMs);
     }
     if (durations.isEmpty())
@@ -866,7 +1146,8 @@ std::optional<qint64> AgentSession::toolDurationMaxMs() const
 {
     std::optional<qint64> longest;
     for (const ToolOperation& op : m_toolOperations) {
-        if (op.durationMs >= 0 && !op.orphan && (!longest || op.durationMs > *longest))
+        if (op.durationMs >= 0 && !op.orphan && !op.noResult &&
+            (!longest || op.durationMs > *longest))
             longest = op.durationMs;
     }
     return longest;
@@ -940,8 +1221,10 @@ std::optional<AgentSession::Status> AgentSession::statusFromName(QStringView nam
     return std::nullopt;
 }
 
-QJsonObject AgentSession::eventJson(const HeldEvent& held) const
+QJsonObject AgentSession::eventJson(qsizetype index) const
 {
+    const HeldEvent& held = m_events.at(index);
+    const int context = contextOf(index);
     const QJsonObject payload = parseObject(held.raw);
     QJsonObject o;
     o.insert(QLatin1String("timestamp"),
@@ -950,9 +1233,8 @@ QJsonObject AgentSession::eventJson(const HeldEvent& held) const
     o.insert(QLatin1String("category"), EventCategory(EventCategory::Value(held.category)).name());
     o.insert(QLatin1String("data"), dataOf(payload));
     o.insert(QLatin1String("session_id"), m_sessionId);
-    o.insert(QLatin1String("agent_context"), held.delegation >= 0
-                                                 ? QJsonValue(agentTypeOf(held.delegation))
-                                                 : QJsonValue(QJsonValue::Null));
+    o.insert(QLatin1String("agent_context"),
+             context >= 0 ? QJsonValue(agentTypeOf(context)) : QJsonValue(QJsonValue::Null));
     o.insert(QLatin1String("correlation_id"),
              stringOrNull(EventNormalizer::correlationIdOf(payload)));
     o.insert(QLatin1String("event_name"), m_names.value(held.eventName));
@@ -968,7 +1250,7 @@ QJsonArray AgentSession::eventsJson(const QList<qsizetype>& order) const
     QJsonArray events;
     if (!EventNormalizer::fastPathEnabled()) {
         for (const qsizetype i : order)
-            events.append(eventJson(m_events.at(i)));
+            events.append(eventJson(i));
         return events;
     }
     // Building thousands of QJsonObjects key by key is slow: the events are written as JSON
@@ -983,7 +1265,7 @@ QJsonArray AgentSession::eventsJson(const QList<qsizetype>& order) const
         for (qsizetype k = from; k < to; ++k) {
             if (k > from)
                 text.append(',');
-            appendEventText(m_events.at(order.at(k)), &text);
+            appendEventText(order.at(k), &text);
         }
         text.append(']');
         QJsonParseError error;
@@ -992,7 +1274,7 @@ QJsonArray AgentSession::eventsJson(const QList<qsizetype>& order) const
             qCWarning(lcSession) << "falling back to building events one by one:"
                                  << error.errorString();
             for (qsizetype k = from; k < to; ++k)
-                events.append(eventJson(m_events.at(order.at(k))));
+                events.append(eventJson(order.at(k)));
             continue;
         }
         if (from == 0 && to == order.size())
@@ -1014,7 +1296,7 @@ QByteArray AgentSession::eventsJsonText() const
     for (qsizetype k = 0; k < order.size(); ++k) {
         if (k > 0)
             text.append(',');
-        appendEventText(m_events.at(order.at(k)), &text);
+        appendEventText(order.at(k), &text);
     }
     text.append(']');
     return text;
@@ -1022,18 +1304,20 @@ QByteArray AgentSession::eventsJsonText() const
 
 // One event as compact JSON with QJsonDocument's key order; its "data" is a slice of the held
 // canonical bytes (validated when they were parsed), so nothing is rebuilt.
-void AgentSession::appendEventText(const HeldEvent& held, QByteArray* text) const
+void AgentSession::appendEventText(qsizetype index, QByteArray* text) const
 {
+    const HeldEvent& held = m_events.at(index);
+    const int context = contextOf(index);
     thread_local JsonView view;
     if (!view.parse(held.raw) || !view.isObject(view.root())) {
-        text->append(QJsonDocument(eventJson(held)).toJson(QJsonDocument::Compact));
+        text->append(QJsonDocument(eventJson(index)).toJson(QJsonDocument::Compact));
         return;
     }
     const JsonViewObject payload = view.object(view.root());
     const JsonViewObject data = dataOf(payload);
     text->append("{\"agent_context\":");
-    if (held.delegation >= 0)
-        JsonView::appendString(agentTypeOf(held.delegation), text);
+    if (context >= 0)
+        JsonView::appendString(agentTypeOf(context), text);
     else
         text->append("null");
     text->append(",\"category\":");
@@ -1073,8 +1357,117 @@ void AgentSession::appendEventText(const HeldEvent& held, QByteArray* text) cons
     text->append('}');
 }
 
-QJsonObject AgentSession::metricsJson(const QList<ToolOperation>& operations) const
+QList<Turn> AgentSession::turns() const
 {
+    QList<Turn> list = m_turns;
+    if (!isActive() && !list.isEmpty() && list.last().isOpen()) {
+        list.last().end = m_endTime;
+        list.last().endedBy = statusName(m_status);
+    }
+    for (const ToolOperation& op : m_toolOperations) {
+        if (op.turn < 0 || op.turn >= list.size())
+            continue;
+        Turn& t = list[op.turn];
+        ++t.toolCalls;
+        const ToolOperation::Outcome outcome = op.outcome();
+        if (outcome == ToolOperation::Outcome::Failure)
+            ++t.toolFailures;
+        else if (outcome == ToolOperation::Outcome::Unknown ||
+                 (outcome == ToolOperation::Outcome::Pending && !isActive() && !op.orphan))
+            ++t.toolUnknown;
+    }
+    for (const Delegation& d : m_delegations) {
+        if (d.turn >= 0 && d.turn < list.size())
+            ++list[d.turn].delegations;
+    }
+    // Token counts: a turn's Stop usage, else its token_usage_updated (the same numbers).
+    QList<UsageSample> samples = m_usageSamples;
+    std::sort(samples.begin(), samples.end(),
+              [](const UsageSample& a, const UsageSample& b) { return a.key < b.key; });
+    QList<std::optional<UsageSample>> chosen(list.size());
+    for (const UsageSample& sample : samples) {
+        int turn = -1;
+        for (qsizetype i = list.size() - 1; i >= 0; --i) {
+            if (list.at(i).start.isValid() &&
+                list.at(i).start.toMSecsSinceEpoch() <= sample.key.ms) {
+                turn = int(i);
+                break;
+            }
+        }
+        if (turn < 0)
+            continue;
+        std::optional<UsageSample>& slot = chosen[turn];
+        // Running sums: a later report is as good or better; a Stop's beats an update's.
+        if (!slot || sample.fromStop || !slot->fromStop)
+            slot = sample;
+    }
+    std::optional<TokenUsage> previous;
+    for (qsizetype i = 0; i < list.size(); ++i) {
+        if (!chosen.at(i))
+            continue;
+        list[i].cumulative = chosen.at(i)->usage;
+        list[i].tokens = previous ? chosen.at(i)->usage.since(*previous) : chosen.at(i)->usage;
+        previous = chosen.at(i)->usage;
+    }
+    return list;
+}
+
+std::optional<TokenUsage> AgentSession::tokenUsage(const QList<Turn>& turns)
+{
+    std::optional<TokenUsage> total;
+    for (const Turn& t : turns) {
+        if (!t.tokens)
+            continue;
+        if (!total)
+            total = TokenUsage();
+        *total += *t.tokens;
+    }
+    return total;
+}
+
+QJsonObject AgentSession::hookOverheadJson() const
+{
+    QJsonObject o;
+    for (auto it = m_hookDurations.cbegin(); it != m_hookDurations.cend(); ++it) {
+        QList<qint64> durations;
+        for (const qint64 d : it.value()) {
+            if (d >= 0)
+                durations.append(d);
+        }
+        QJsonObject h;
+        h.insert(QLatin1String("count"), int(it.value().size()));
+        if (durations.isEmpty()) {
+            h.insert(QLatin1String("p50_ms"), QJsonValue(QJsonValue::Null));
+            h.insert(QLatin1String("max_ms"), QJsonValue(QJsonValue::Null));
+        } else {
+            const qsizetype middle = (durations.size() - 1) / 2;
+            std::nth_element(durations.begin(), durations.begin() + middle, durations.end());
+            h.insert(QLatin1String("p50_ms"), durations.at(middle));
+            h.insert(QLatin1String("max_ms"),
+                     *std::max_element(durations.cbegin(), durations.cend()));
+        }
+        o.insert(it.key(), h);
+    }
+    return o;
+}
+
+QJsonObject AgentSession::metricsJson(const QList<ToolOperation>& operations,
+                                      const QList<Delegation>& delegations,
+                                      const QList<Turn>& turns) const
+{
+    int failedCalls = 0;
+    int unknownCalls = 0;
+    for (const ToolOperation& op : operations) {
+        if (op.outcome() == ToolOperation::Outcome::Failure)
+            ++failedCalls;
+        else if (op.outcome() == ToolOperation::Outcome::Unknown)
+            ++unknownCalls;
+    }
+    const int delegationFailures =
+        int(std::count_if(delegations.cbegin(), delegations.cend(), [](const Delegation& d) {
+            return d.outcome() == ToolOperation::Outcome::Failure;
+        }));
+    const std::optional<TokenUsage> tokens = tokenUsage(turns);
     int fileOperations = 0;
     for (const ToolOperation& op : operations) {
         if (EventCategory::classify(u"pre_tool", op.toolName, !op.filePath.isEmpty()) ==
@@ -1100,7 +1493,14 @@ QJsonObject AgentSession::metricsJson(const QList<ToolOperation>& operations) co
     m.insert(QLatin1String("session_duration_ms"),
              duration >= 0 ? QJsonValue(duration) : QJsonValue(QJsonValue::Null));
     m.insert(QLatin1String("files_read"), QJsonArray::fromStringList(filesRead()));
-    m.insert(QLatin1String("tool_failures"), toolFailures());
+    m.insert(QLatin1String("tool_failures"), failedCalls);
+    m.insert(QLatin1String("tool_unknown_results"), unknownCalls);
+    m.insert(QLatin1String("delegation_failures"), delegationFailures);
+    m.insert(QLatin1String("total_failures"), failedCalls + delegationFailures);
+    m.insert(QLatin1String("turns"), int(turns.size()));
+    m.insert(QLatin1String("token_usage"),
+             tokens ? QJsonValue(tokens->toJson()) : QJsonValue(QJsonValue::Null));
+    m.insert(QLatin1String("hook_overhead"), hookOverheadJson());
     m.insert(QLatin1String("orphan_tool_results"), orphanResults());
     m.insert(QLatin1String("tool_counts"), countsJson(m_toolCounts));
     m.insert(QLatin1String("events_by_category"), byCategory);
@@ -1116,9 +1516,9 @@ QList<qsizetype> AgentSession::timeOrder() const
     // Arrival order can differ from event time (history replays, recovery); readers want time.
     QList<qsizetype> order(m_events.size());
     std::iota(order.begin(), order.end(), qsizetype(0));
-    std::stable_sort(order.begin(), order.end(), [this](qsizetype a, qsizetype b) {
-        return m_events.at(a).timestampMs < m_events.at(b).timestampMs;
-    });
+    // The same order the derived state is built in, so arrival order leaves no trace.
+    std::sort(order.begin(), order.end(),
+              [this](qsizetype a, qsizetype b) { return keyOf(a) < keyOf(b); });
     return order;
 }
 
@@ -1135,9 +1535,14 @@ QJsonObject AgentSession::toJsonWithoutEvents() const
     QJsonArray operationsJson;
     for (const ToolOperation& op : operations)
         operationsJson.append(op.toJson());
+    const QList<Delegation> delegationList = delegations();
     QJsonArray delegationsJson;
-    for (const Delegation& d : delegations())
+    for (const Delegation& d : delegationList)
         delegationsJson.append(d.toJson(operations));
+    const QList<Turn> turnList = turns();
+    QJsonArray turnsJson;
+    for (const Turn& t : turnList)
+        turnsJson.append(t.toJson());
 
     QJsonArray gaps;
     for (const PossibleGap& gap : possibleGaps()) {
@@ -1178,7 +1583,8 @@ QJsonObject AgentSession::toJsonWithoutEvents() const
     o.insert(QLatin1String("session_ended"), m_sessionEndSeen);
     o.insert(QLatin1String("delegations"), delegationsJson);
     o.insert(QLatin1String("tool_operations"), operationsJson);
-    o.insert(QLatin1String("metrics"), metricsJson(operations));
+    o.insert(QLatin1String("turns"), turnsJson);
+    o.insert(QLatin1String("metrics"), metricsJson(operations, delegationList, turnList));
     o.insert(QLatin1String("metadata"), metadata);
     o.insert(QLatin1String("capture"), capture);
     return o;

@@ -6,8 +6,10 @@
 #include "Delegation.h"
 #include "EventCategory.h"
 #include "ToolOperation.h"
+#include "Turn.h"
 
 #include <QDateTime>
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QList>
@@ -50,9 +52,12 @@ public:
 
     explicit AgentSession(QString sessionId, CaptureFilter filter = {});
 
-    // Adds one event, whatever its session id says: the caller routes (events without a
-    // session id are attributed by working directory). An event reopens a session that was
-    // no longer active. Events the capture filter rejects are counted, not stored.
+    // Adds one event, whatever its session id says: the caller routes. Tool calls, delegations
+    // and turns are derived from the events in time order, whatever order they arrive in.
+    // A Stop ends the turn and completes the session; events of the ended turn join it, and
+    // only a new turn (a prompt, a tool call, a subagent start) reopens it. A timed out,
+    // stopped or interrupted session goes on with any event. Events the capture filter
+    // rejects are counted, not stored.
     AddResult addEvent(const ClaudeEvent& event);
 
     const QString& sessionId() const { return m_sessionId; }
@@ -87,6 +92,13 @@ public:
     QList<ToolOperation> toolOperations() const;
     QList<Delegation> delegations() const;
     qsizetype openDelegationCount() const { return m_openDelegations.size(); }
+    // Turns in time order, with their tool counts and token usage filled in.
+    QList<Turn> turns() const;
+    bool turnOpen() const { return m_openTurn >= 0; }
+    // The session's tokens: the sum of what its turns used; nullopt when no turn reported any.
+    static std::optional<TokenUsage> tokenUsage(const QList<Turn>& turns);
+    // hook_execution events folded per hook: {name: {count, p50_ms, max_ms}}.
+    QJsonObject hookOverheadJson() const;
 
     int totalEvents() const { return int(m_events.size()); }
     QMap<QString, int> eventCounts() const; // by normalized subtype
@@ -95,7 +107,7 @@ public:
     QStringList filesRead() const;     // sorted; reads that failed do not count
     QStringList filesModified() const; // sorted; failed writes and edits do not count
     QStringList agentsUsed() const;    // sorted agent types of delegations
-    int toolFailures() const;          // results that reported failure
+    int toolFailures() const;          // results that reported failure (ToolOperation::failed())
     int orphanResults() const;
     qint64 sessionDurationMs() const; // -1 without events
     std::optional<qint64> toolDurationP50Ms() const;
@@ -131,13 +143,50 @@ private:
         QByteArray raw;
         qint64 timestampMs = 0;
         quint64 identity = 0;
-        qint32 delegation = -1; // agent context: index into m_delegations, -1 main
+        qint32 delegation = -1; // agent context: index into m_delegations, -1 main, or
+                                // kContextFromSteps for events that do not change it
         quint16 eventName = 0;  // index into m_names
         quint16 subtype = 0;    // index into m_names
         quint8 category = EventCategory::Meta;
         bool timestampFromReceipt = false;
     };
 
+    // Time order of events: timestamp, then the order Claude Code fires hooks in, then
+    // identity, so that ties never depend on arrival.
+    struct OrderKey
+    {
+        qint64 ms = 0;
+        int rank = 0;
+        quint64 identity = 0;
+        bool operator<(const OrderKey& o) const
+        {
+            return ms != o.ms ? ms < o.ms : rank != o.rank ? rank < o.rank : identity < o.identity;
+        }
+    };
+    struct UsageSample
+    {
+        OrderKey key;
+        TokenUsage usage;
+        bool fromStop = false;
+    };
+    struct PendingSubagentStart
+    {
+        QString agentType;
+        QString agentId;
+    };
+    static constexpr qint32 kContextFromSteps = -2;
+
+    static bool isStructural(const ClaudeEvent& event);
+    static int rankOf(QStringView subtype);
+    OrderKey keyOf(qsizetype index) const;
+    void noteFact(const ClaudeEvent& event, qsizetype eventIndex);
+    void derive(const ClaudeEvent& event, qsizetype eventIndex);
+    void resetDerived();
+    void rebuildDerived();
+    void updateStatusFromTurns();
+    int contextOf(qsizetype index) const;
+    void openTurn(const QDateTime& at, const QString& prompt);
+    void endTurn(const QDateTime& at, const QString& endedBy);
     quint16 nameIndex(const QString& name);
     QString intern(const QString& value);
     int currentDelegation() const;
@@ -163,11 +212,12 @@ private:
                      qsizetype eventIndex, int context);
     void noteTodos(int context, const QJsonValue& todos);
     ToolOperation materialize(const ToolOperation& op) const;
-    QJsonObject eventJson(const HeldEvent& held) const;
+    QJsonObject eventJson(qsizetype index) const;
     QJsonArray eventsJson(const QList<qsizetype>& order) const;
     QList<qsizetype> timeOrder() const;
-    void appendEventText(const HeldEvent& held, QByteArray* text) const;
-    QJsonObject metricsJson(const QList<ToolOperation>& operations) const;
+    void appendEventText(qsizetype index, QByteArray* text) const;
+    QJsonObject metricsJson(const QList<ToolOperation>& operations,
+                            const QList<Delegation>& delegations, const QList<Turn>& turns) const;
 
     QString m_sessionId;
     CaptureFilter m_filter;
@@ -177,23 +227,38 @@ private:
     QDateTime m_lastEventTime;
     QDateTime m_endTime;
     QString m_workingDirectory;
+    qint64 m_workingDirectoryMs = 0;
     QString m_gitBranch;
+    qint64 m_gitBranchMs = 0;
     QString m_launchMethod;
     QString m_initialPrompt;
     QString m_finalResponse;
+    std::optional<OrderKey> m_finalResponseKey;
     std::optional<qint64> m_claudePid;
     QString m_projectRoot;
     bool m_sessionEndSeen = false;
 
     QList<HeldEvent> m_events;
-    QList<QString> m_names;  // event names and subtypes, shared by all held events
-    QSet<QString> m_strings; // one copy of each agent type and tool name
+    QList<QString> m_names;   // event names and subtypes, shared by all held events
+    QList<qint8> m_nameRanks; // rankOf() of each name
+    QSet<QString> m_strings;  // one copy of each agent type and tool name
 
     QList<ToolOperation> m_toolOperations;
     QList<int> m_pendingOperations; // pre seen, post not yet; oldest first
     QList<int> m_orphanOperations;  // post seen, pre not (yet)
+    QList<int> m_unknownOperations; // closed without a result when their turn ended
     QList<Delegation> m_delegations;
-    QList<int> m_openDelegations; // innermost (most recently opened) last
+    QList<int> m_openDelegations;                        // innermost (most recently opened) last
+    QList<PendingSubagentStart> m_pendingSubagentStarts; // came before their Task call
+    QList<Turn> m_turns;
+    int m_openTurn = -1;
+    // The agent context after each structural event that changed it, in time order.
+    QList<std::pair<OrderKey, int>> m_contextSteps;
+    std::optional<OrderKey> m_lastStructural;
+    qint64 m_rebuildWork = 0; // events re-derived so far
+    bool m_arrivalOrderLogged = false;
+    QList<UsageSample> m_usageSamples;
+    QHash<QString, QList<qint64>> m_hookDurations; // hook_execution duration_ms by hook name
 
     std::array<int, EventCategory::Count> m_categoryCounts{};
     std::array<int, EventCategory::Count> m_filteredCounts{};

@@ -22,6 +22,15 @@ qint64 Delegation::durationMs() const
     return qMax<qint64>(0, startTime.msecsTo(endTime));
 }
 
+ToolOperation::Outcome Delegation::outcome() const
+{
+    if (noResult)
+        return ToolOperation::Outcome::Unknown;
+    if (isOpen())
+        return ToolOperation::Outcome::Pending;
+    return success ? ToolOperation::Outcome::Success : ToolOperation::Outcome::Failure;
+}
+
 QJsonObject Delegation::toJson(const QList<ToolOperation>& sessionToolOperations) const
 {
     QJsonArray operations;
@@ -45,7 +54,13 @@ QJsonObject Delegation::toJson(const QList<ToolOperation>& sessionToolOperations
     o.insert(QLatin1String("memory_updates"), memoryUpdates);
     o.insert(QLatin1String("duration_ms"),
              duration >= 0 ? QJsonValue(duration) : QJsonValue(QJsonValue::Null));
-    o.insert(QLatin1String("success"), success);
+    const ToolOperation::Outcome result = outcome();
+    o.insert(QLatin1String("success"), result == ToolOperation::Outcome::Success ? QJsonValue(true)
+                                       : result == ToolOperation::Outcome::Failure
+                                           ? QJsonValue(false)
+                                           : QJsonValue(QJsonValue::Null));
+    o.insert(QLatin1String("result"), ToolOperation::outcomeName(result));
+    o.insert(QLatin1String("turn"), turn >= 0 ? QJsonValue(turn) : QJsonValue(QJsonValue::Null));
     o.insert(QLatin1String("error"), stringOrNull(error));
     o.insert(QLatin1String("completed"), completed);
     o.insert(QLatin1String("parent"),

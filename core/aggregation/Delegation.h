@@ -29,14 +29,20 @@ struct Delegation
     bool completed = false; // closed by its own SubagentStop or Task result, not by the session end
     bool success = true;
     QString error;
+    bool noResult = false; // closed without a Task result or SubagentStop: result unknown
+    int turn = -1;         // index into AgentSession::turns() of the Task call
     bool subagentStarted = false;
     bool subagentStopped = false;
     bool resultReceived = false; // its Task post_tool arrived
 
     bool isOpen() const { return !endTime.isValid(); }
     qint64 durationMs() const; // -1 while open
+    // Success or failure from the Task result's evidence, else from an error termination;
+    // Unknown when neither arrived (a SubagentStop's reason "unknown" is not a failure).
+    ToolOperation::Outcome outcome() const;
 
     // claude-mpm's AgentDelegation.to_dict fields (tool_operations in full) plus completed,
-    // parent, depth, correlation_id and agent_id, so the tree survives the flat list.
+    // parent, depth, correlation_id, agent_id, result and turn, so the tree survives the flat
+    // list. "success" is null when the result is unknown.
     QJsonObject toJson(const QList<ToolOperation>& sessionToolOperations) const;
 };

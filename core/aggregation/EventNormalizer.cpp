@@ -62,6 +62,15 @@ const QList<QString>& knownSubtypes()
         QStringLiteral("hook_execution"),
         QStringLiteral("command_acknowledged"),
         QStringLiteral("pre_compact"),
+        QStringLiteral("post_compact"),
+        QStringLiteral("permission_request"),
+        QStringLiteral("worktree_create"),
+        QStringLiteral("worktree_remove"),
+        QStringLiteral("config_change"),
+        QStringLiteral("teammate_idle"),
+        QStringLiteral("task_completed"),
+        QStringLiteral("stop_failure"),
+        QStringLiteral("post_tool_use_failure"),
         QStringLiteral("unknown"),
     };
     return list;
@@ -318,14 +327,14 @@ bool at(QStringView text, qsizetype pos, char16_t c)
 bool EventNormalizer::isChatter(QStringView eventName)
 {
     static constexpr QStringView kChatter[] = {
-        u"heartbeat", u"dashboard:welcome", u"dashboard:client:count", u"status", u"welcome",
-        u"reload",    u"config_event",
+        u"heartbeat", u"status", u"welcome", u"ping", u"pong", u"reload", u"config_event",
     };
     for (const QStringView name : kChatter) {
         if (eventName == name)
             return true;
     }
-    return false;
+    // dashboard:welcome, dashboard:client:count, ...
+    return eventName.startsWith(u"dashboard:");
 }
 
 QString EventNormalizer::normalizeSubtype(QStringView subtype)

@@ -43,7 +43,7 @@ public:
     static QString correlationIdOf(const QJsonObject& payload);
     static QString correlationIdOf(const JsonViewObject& payload);
 
-    // heartbeat, dashboard:welcome, dashboard:client:count, status, welcome, reload, config_event.
+    // heartbeat, dashboard:*, status, welcome, ping, pong, reload, config_event.
     static bool isChatter(QStringView eventName);
 
     // "PreToolUse", "tool.start", "hook.pre_tool" ... -> "pre_tool"; unknown names become

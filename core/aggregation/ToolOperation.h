@@ -9,6 +9,17 @@
 
 struct ToolOperation
 {
+    // THE definition of a call's result, used by metrics, turns, the sessions table, show,
+    // CSV and the browser: Failure only when a result said so; Unknown when no result came
+    // before its turn (or the session) ended, which is neither a success nor a failure.
+    enum class Outcome
+    {
+        Pending, // no result yet, the turn goes on
+        Success,
+        Failure,
+        Unknown
+    };
+
     QString toolName;
     QString agentType; // the delegated agent that made the call; "main" outside delegations
     QString correlationId;
@@ -23,14 +34,24 @@ struct ToolOperation
     QJsonObject inputData;
     QJsonObject outputData;
     bool success = true;
+    bool noResult = false; // closed without a result (turn or session ended): Outcome::Unknown
     bool orphan = false;
+    int turn = -1;           // index into AgentSession::turns(); -1: before any turn
     int delegation = -1;     // index into AgentSession::delegations(); -1: the main agent
     qsizetype preEvent = -1; // index into the session's events (arrival order); -1: none
     qsizetype postEvent = -1;
 
     bool isFinished() const { return endTime.isValid(); }
+    Outcome outcome() const;
+    bool failed() const { return outcome() == Outcome::Failure; }
+    // "pending", "success", "failure", "unknown", as saved in "result".
+    static QString outcomeName(Outcome outcome);
+    // The same definition read back from a saved tool operation: its "result", or for files
+    // written before it existed, "success" false on a finished call.
+    static Outcome outcomeOf(const QJsonObject& saved);
 
     // claude-mpm's ToolOperation.to_dict fields plus correlation_id, file_path, exit_code,
-    // orphan, finished and delegation.
+    // orphan, finished, result, turn and delegation. "success" is null when the result is
+    // unknown or pending.
     QJsonObject toJson() const;
 };

@@ -8,6 +8,8 @@ target_sources(eacore PRIVATE
     aggregation/IsoTime.h aggregation/IsoTime.cpp
     aggregation/ToolOperation.h aggregation/ToolOperation.cpp
     aggregation/Delegation.h aggregation/Delegation.cpp
+    aggregation/TokenUsage.h aggregation/TokenUsage.cpp
+    aggregation/Turn.h aggregation/Turn.cpp
     aggregation/AgentSession.h aggregation/AgentSession.cpp
     aggregation/Deduplicator.h aggregation/Deduplicator.cpp
 )

@@ -3,6 +3,7 @@
 #include <QElapsedTimer>
 #include <QLoggingCategory>
 
+#include <cstdlib>
 #include <limits>
 
 Q_LOGGING_CATEGORY(lcAggregator, "ea.capture.aggregator", QtInfoMsg)
@@ -13,9 +14,37 @@ namespace {
 constexpr qint64 kEventOverheadBytes = 160;
 constexpr qint64 kReopenedEventBytes = 1024;
 
-bool isStop(const ClaudeEvent& e)
+constexpr qsizetype kMaxPendingAcks = 256;
+constexpr qsizetype kMaxRecentPrompts = 256;
+
+// claude-mpm's prompt_preview is the prompt, shortened with "..." past some length.
+QString comparablePrompt(QString text)
 {
-    return e.subtype == u"stop" || e.subtype == u"session_end";
+    text = text.trimmed();
+    if (text.endsWith(QLatin1String("...")))
+        text.chop(3);
+    else if (text.endsWith(QChar(0x2026)))
+        text.chop(1);
+    return text.trimmed();
+}
+
+bool samePrompt(const QString& ackText, const QString& promptText, const QString& promptPreview)
+{
+    const QString a = comparablePrompt(ackText);
+    if (a.isEmpty())
+        return false;
+    return a == comparablePrompt(promptPreview) || a == comparablePrompt(promptText) ||
+           (a.size() >= 16 && promptText.trimmed().startsWith(a));
+}
+
+QString promptTextOf(const QJsonObject& data, const char* first, const char* second)
+{
+    for (const char* key : {first, second}) {
+        const QString v = data.value(QLatin1String(key)).toString();
+        if (!v.isEmpty())
+            return v;
+    }
+    return {};
 }
 
 // 1 for the session's own record, N for "<routingId>#part<N>".
@@ -59,6 +88,12 @@ Aggregator::Aggregator(Settings settings, QObject* parent) : QObject(parent), m_
     m_timer.setSingleShot(true);
     m_timer.setTimerType(Qt::CoarseTimer);
     connect(&m_timer, &QTimer::timeout, this, &Aggregator::onTimer);
+    m_settleTimer.setSingleShot(true);
+    connect(&m_settleTimer, &QTimer::timeout, this, [this] {
+        const qint64 now = monotonicNowMs();
+        resolveAcks(now, false);
+        settleDue(now);
+    });
 }
 
 Aggregator::~Aggregator() = default;
@@ -76,35 +111,120 @@ qint64 Aggregator::monotonicNowMs()
 void Aggregator::setTimerDriven(bool on)
 {
     m_timerDriven = on;
-    if (!on)
+    if (!on) {
         m_timer.stop();
-    else
+        m_settleTimer.stop();
+    } else {
         armTimer();
+        armSettleTimer();
+    }
 }
 
-Aggregator::Live* Aggregator::routeTarget(const ClaudeEvent& event, qint64 nowMs,
-                                          QString* sessionId)
+std::optional<QString> Aggregator::promptMatch(const QString& text, qint64 atMs) const
 {
-    if (event.hasSession()) {
-        *sessionId = event.sessionId;
-        return ensureLive(*sessionId, nowMs, event);
+    for (qsizetype i = m_recentPrompts.size() - 1; i >= 0; --i) {
+        const RecentPrompt& p = m_recentPrompts.at(i);
+        if (std::abs(p.atMs - atMs) <= m_settings.attributionWindowMs &&
+            samePrompt(text, p.text, p.preview))
+            return p.sessionId;
     }
-    // command_acknowledged and friends: join the most recent session of the same directory.
+    return std::nullopt;
+}
+
+QString Aggregator::fallbackRoute(const ClaudeEvent& event, const QString& project, qint64 nowMs,
+                                  Route* route)
+{
+    *route = Route::Attributed;
+    // command_acknowledged names only the project folder: the most recently active session
+    // working there.
+    if (!project.isEmpty()) {
+        for (auto it = m_byActivity.crbegin(); it != m_byActivity.crend(); ++it) {
+            const AgentSession& s = *m_live.at(*it).session;
+            if (*it != UnattributedId &&
+                s.workingDirectory().section(QLatin1Char('/'), -1, -1, QString::SectionSkipEmpty) ==
+                    project)
+                return *it;
+        }
+    }
+    // Others may name a working directory: a recent session of the same one.
     if (!event.workingDirectory.isEmpty()) {
         const auto recent = m_recentByDirectory.constFind(event.workingDirectory);
         if (recent != m_recentByDirectory.cend() &&
-            nowMs - recent->atMs <= m_settings.proximityWindowMs) {
-            const auto live = m_live.find(recent->sessionId);
-            if (live != m_live.end()) {
-                ++m_stats.attributed;
-                *sessionId = recent->sessionId;
-                return &live->second;
-            }
+            nowMs - recent->atMs <= m_settings.proximityWindowMs && m_live.count(recent->sessionId))
+            return recent->sessionId;
+    }
+    *route = Route::Unattributed;
+    return UnattributedId;
+}
+
+bool Aggregator::addUnattached(const ClaudeEvent& event, qint64 journalSeq, qint64 nowMs)
+{
+    for (const PendingAck& p : std::as_const(m_pendingAcks)) {
+        if (p.event.identity == event.identity) {
+            ++m_stats.duplicates;
+            return false;
         }
     }
-    ++m_stats.unattributed;
-    *sessionId = UnattributedId;
-    return ensureLive(*sessionId, nowMs, event);
+    const QJsonObject data = event.data();
+    const QString text = promptTextOf(data, "prompt_preview", "prompt_text");
+    const QString project = data.value(QLatin1String("project")).toString();
+    if (!text.isEmpty()) {
+        // Its user_prompt follows within milliseconds, or came just before.
+        if (const auto id = promptMatch(text, event.timestamp.toMSecsSinceEpoch()))
+            return deliver(event, journalSeq, nowMs, *id, Route::Attributed);
+        if (m_pendingAcks.size() < kMaxPendingAcks) {
+            m_pendingAcks.append(PendingAck{event, journalSeq,
+                                            nowMs + m_settings.attributionWindowMs, text, project});
+            armSettleTimer();
+            return true;
+        }
+    }
+    Route route = Route::Unattributed;
+    const QString target = fallbackRoute(event, project, nowMs, &route);
+    return deliver(event, journalSeq, nowMs, target, route);
+}
+
+void Aggregator::notePrompt(const QString& sessionId, const ClaudeEvent& event, qint64 nowMs)
+{
+    const QJsonObject data = event.data();
+    RecentPrompt p;
+    p.sessionId = sessionId;
+    p.text = promptTextOf(data, "prompt_text", "prompt");
+    p.preview = promptTextOf(data, "prompt_preview", "prompt_text");
+    p.atMs = event.timestamp.toMSecsSinceEpoch();
+    if (p.text.isEmpty() && p.preview.isEmpty())
+        return;
+    m_recentPrompts.append(p);
+    if (m_recentPrompts.size() > kMaxRecentPrompts)
+        m_recentPrompts.removeFirst();
+    for (qsizetype i = 0; i < m_pendingAcks.size();) {
+        const PendingAck& ack = m_pendingAcks.at(i);
+        if (std::abs(ack.event.timestamp.toMSecsSinceEpoch() - p.atMs) <=
+                m_settings.attributionWindowMs &&
+            samePrompt(ack.text, p.text, p.preview)) {
+            const PendingAck taken = m_pendingAcks.takeAt(i);
+            if (!deliver(taken.event, taken.journalSeq, nowMs, sessionId, Route::Attributed) &&
+                taken.journalSeq >= 0)
+                Q_EMIT journalSeqUnheld(taken.journalSeq);
+            continue;
+        }
+        ++i;
+    }
+}
+
+void Aggregator::resolveAcks(qint64 nowMs, bool all)
+{
+    for (qsizetype i = 0; i < m_pendingAcks.size();) {
+        if (!all && m_pendingAcks.at(i).deadlineMs > nowMs) {
+            ++i;
+            continue;
+        }
+        const PendingAck taken = m_pendingAcks.takeAt(i);
+        Route route = Route::Unattributed;
+        const QString target = fallbackRoute(taken.event, taken.project, nowMs, &route);
+        if (!deliver(taken.event, taken.journalSeq, nowMs, target, route) && taken.journalSeq >= 0)
+            Q_EMIT journalSeqUnheld(taken.journalSeq);
+    }
 }
 
 Aggregator::Live* Aggregator::ensureLive(const QString& sessionId, qint64 nowMs,
@@ -173,21 +293,34 @@ void Aggregator::pruneRecentDirectories(qint64 nowMs)
 
 bool Aggregator::addEvent(const ClaudeEvent& event, qint64 journalSeq, qint64 nowMs)
 {
-    if (!m_timerDriven)
+    if (!m_timerDriven) {
+        settleDue(nowMs);
         expire(nowMs);
-    if (event.hasSession() && m_dedup.contains(event.sessionId, event.identity)) {
+        resolveAcks(nowMs, false);
+    }
+    if (!event.hasSession())
+        return addUnattached(event, journalSeq, nowMs);
+    if (m_dedup.contains(event.sessionId, event.identity)) {
         ++m_stats.duplicates;
         return false;
     }
-    QString sessionId;
-    Live* live = routeTarget(event, nowMs, &sessionId);
+    return deliver(event, journalSeq, nowMs, event.sessionId, Route::Own);
+}
+
+bool Aggregator::deliver(const ClaudeEvent& event, qint64 journalSeq, qint64 nowMs,
+                         const QString& sessionId, Route route)
+{
+    Live* live = ensureLive(sessionId, nowMs, event);
     if (!live || m_dedup.contains(sessionId, event.identity)) {
         ++m_stats.duplicates;
         return false;
     }
     m_dedup.insert(sessionId, event.identity);
-    if (!live->session->isActive())
-        live->session->setStatus(AgentSession::Status::Active);
+    // Counted once the event is known to be new: a replayed duplicate counts as a duplicate.
+    if (route == Route::Attributed)
+        ++m_stats.attributed;
+    else if (route == Route::Unattributed)
+        ++m_stats.unattributed;
     if (live->session->addEvent(event) == AgentSession::AddResult::Filtered) {
         ++m_stats.filtered;
     } else {
@@ -203,18 +336,56 @@ bool Aggregator::addEvent(const ClaudeEvent& event, qint64 journalSeq, qint64 no
     if (journalSeq >= 0)
         live->journalSeqs.append(journalSeq);
     touch(*live, sessionId, nowMs);
-    Q_EMIT sessionChanged(sessionId);
-    if (isStop(event)) {
-        complete(sessionId, AgentSession::Status::Completed,
-                 event.subtype == u"session_end" ? QStringLiteral("session end")
-                                                 : QStringLiteral("stop event"),
-                 event.timestamp);
-        return true;
+    // The session decides whether its turn ended (AgentSession): a completed session is saved
+    // once it settled, so a Stop and its companion events make one save.
+    if (live->session->isActive()) {
+        live->settleAtMs = -1;
+    } else if (live->settleAtMs < 0) {
+        live->settleAtMs = nowMs + m_settings.settleMs;
+        m_settleQueue.emplace(live->settleAtMs, sessionId);
+        armSettleTimer();
     }
+    Q_EMIT sessionChanged(sessionId);
+    if (event.subtype == u"user_prompt" && route == Route::Own)
+        notePrompt(sessionId, event, nowMs);
+    if (!m_live.count(sessionId))
+        return true;
     enforceSessionLimits(sessionId, nowMs);
     enforceLiveLimits(sessionId, nowMs);
     armTimer();
     return true;
+}
+
+void Aggregator::settleDue(qint64 nowMs)
+{
+    while (!m_settleQueue.empty() && m_settleQueue.begin()->first <= nowMs) {
+        const auto [at, id] = *m_settleQueue.begin();
+        m_settleQueue.erase(m_settleQueue.begin());
+        const auto it = m_live.find(id);
+        if (it == m_live.end() || it->second.settleAtMs != at || it->second.session->isActive())
+            continue;
+        const AgentSession& s = *it->second.session;
+        complete(id, s.status(), s.completionReason(), s.endTime());
+    }
+    armSettleTimer();
+}
+
+void Aggregator::armSettleTimer()
+{
+    if (!m_timerDriven) {
+        m_settleTimer.stop();
+        return;
+    }
+    qint64 next = std::numeric_limits<qint64>::max();
+    if (!m_settleQueue.empty())
+        next = m_settleQueue.begin()->first;
+    for (const PendingAck& p : std::as_const(m_pendingAcks))
+        next = std::min(next, p.deadlineMs);
+    if (next == std::numeric_limits<qint64>::max()) {
+        m_settleTimer.stop();
+        return;
+    }
+    m_settleTimer.start(int(std::clamp<qint64>(next - monotonicNowMs(), 0, 1 << 30)));
 }
 
 void Aggregator::resume(AgentSession session, qint64 nowMs, qint64 idleMs, const QString& routingId)
@@ -384,6 +555,11 @@ void Aggregator::expire(qint64 nowMs)
         const Live& live = m_live.at(id);
         if (nowMs - live.lastActivityMs <= m_settings.sessionTimeoutMs)
             break;
+        if (!live.session->isActive()) { // its turn ended: complete, not timed out
+            const AgentSession& s = *live.session;
+            complete(id, s.status(), s.completionReason(), s.endTime());
+            continue;
+        }
         ++m_stats.timedOut;
         complete(id, AgentSession::Status::TimedOut,
                  QStringLiteral("no activity for %1 minutes")
@@ -414,10 +590,19 @@ bool Aggregator::stopSession(const QString& sessionId, AgentSession::Status stat
 
 void Aggregator::stopAll(AgentSession::Status status, const QString& reason)
 {
+    resolveAcks(0, true);
     const QStringList ids = liveSessionIds();
-    for (const QString& id : ids)
-        complete(id, status, reason);
+    for (const QString& id : ids) {
+        const AgentSession& s = *m_live.at(id).session;
+        // A session whose last turn ended is complete, whatever stops the capture.
+        if (!s.isActive())
+            complete(id, s.status(), s.completionReason(), s.endTime());
+        else
+            complete(id, status, reason);
+    }
+    m_settleQueue.clear();
     m_timer.stop();
+    m_settleTimer.stop();
 }
 
 void Aggregator::complete(const QString& sessionId, AgentSession::Status status,

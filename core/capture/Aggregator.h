@@ -13,6 +13,7 @@
 
 #include <functional>
 #include <list>
+#include <map>
 #include <memory>
 #include <optional>
 #include <unordered_map>
@@ -29,6 +30,13 @@ public:
         qint64 sessionTimeoutMs = 60 * 60 * 1000;
         qint64 proximityWindowMs =
             5000; // events without a session id join a recent one of the same cwd
+        // command_acknowledged joins the session whose user_prompt with the same text is at
+        // most this far apart (event times).
+        qint64 attributionWindowMs = 5000;
+        // A session whose turn ended is saved once no event came for this long: the Stop's
+        // companion events (token counts, hook timings) arrive milliseconds later and join
+        // the same save.
+        qint64 settleMs = 1000;
         CaptureFilter filter;
         CaptureLimits limits;
     };
@@ -60,8 +68,8 @@ public:
         quint64 aggregated = 0;
         quint64 duplicates = 0;
         quint64 filtered = 0;
-        quint64 attributed = 0;   // no session id, joined a session by working directory
-        quint64 unattributed = 0; // no session id and no session to join
+        quint64 attributed = 0;   // no session id, joined a session (prompt text, project, cwd)
+        quint64 unattributed = 0; // no session id and no session to join (duplicates excluded)
         quint64 reopened = 0;
         quint64 completed = 0;
         quint64 timedOut = 0;
@@ -131,6 +139,9 @@ Q_SIGNALS:
     void sessionCompleted(const AgentSession& session, const QList<qint64>& journalSeqs);
     // A released session was idle for the timeout: its saved file should now read timed_out.
     void parkedExpired(const QString& sessionId, const QString& reason);
+    // An event held back (an acknowledgement waiting for its prompt) turned out to be a
+    // duplicate: nothing holds its journal record any more.
+    void journalSeqUnheld(qint64 journalSeq);
     // A memory limit was reached; detail says which session and how.
     void limitHit(Aggregator::Limit limit, const QString& detail);
 
@@ -142,8 +153,9 @@ private:
         qint64 lastActivityMs = 0;
         std::list<QString>::iterator lru; // position in m_byActivity
         int part = 1;
-        qint64 bytes = 0; // approximate: event bytes plus per-event overhead
-        int pending = 0;  // pre_tool events without their post_tool (approximate)
+        qint64 bytes = 0;       // approximate: event bytes plus per-event overhead
+        int pending = 0;        // pre_tool events without their post_tool (approximate)
+        qint64 settleAtMs = -1; // its turn ended: saved at this time unless a new one starts
     };
     // A session completed for good (not released, not split), kept warm for its next turn.
     struct Finished
@@ -158,7 +170,22 @@ private:
         qint64 lastActivityMs = 0;
     };
 
-    Live* routeTarget(const ClaudeEvent& event, qint64 nowMs, QString* sessionId);
+    enum class Route
+    {
+        Own,
+        Attributed,
+        Unattributed
+    };
+    bool deliver(const ClaudeEvent& event, qint64 journalSeq, qint64 nowMs,
+                 const QString& sessionId, Route route);
+    bool addUnattached(const ClaudeEvent& event, qint64 journalSeq, qint64 nowMs);
+    QString fallbackRoute(const ClaudeEvent& event, const QString& project, qint64 nowMs,
+                          Route* route);
+    std::optional<QString> promptMatch(const QString& text, qint64 atMs) const;
+    void notePrompt(const QString& sessionId, const ClaudeEvent& event, qint64 nowMs);
+    void resolveAcks(qint64 nowMs, bool all);
+    void settleDue(qint64 nowMs);
+    void armSettleTimer();
     Live* ensureLive(const QString& sessionId, qint64 nowMs, const ClaudeEvent& event);
     void touch(Live& live, const QString& id, qint64 nowMs);
     void complete(const QString& sessionId, AgentSession::Status status, const QString& reason,
@@ -198,6 +225,26 @@ private:
     std::unordered_map<QString, Finished> m_finished;
     std::list<QString> m_finishedOrder; // oldest first
     qint64 m_finishedBytes = 0;
+    // Events without a session id that name a prompt, waiting for that prompt's user_prompt.
+    struct PendingAck
+    {
+        ClaudeEvent event;
+        qint64 journalSeq = -1;
+        qint64 deadlineMs = 0;
+        QString text;
+        QString project;
+    };
+    QList<PendingAck> m_pendingAcks;
+    struct RecentPrompt
+    {
+        QString sessionId;
+        QString text;    // the whole prompt
+        QString preview; // as claude-mpm shortens it
+        qint64 atMs = 0; // event time
+    };
+    QList<RecentPrompt> m_recentPrompts; // newest last, bounded
+    std::multimap<qint64, QString> m_settleQueue;
+    QTimer m_settleTimer;
     Completion m_completing;
     QTimer m_timer;
     bool m_timerDriven = true;

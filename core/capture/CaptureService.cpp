@@ -130,6 +130,8 @@ CaptureService::CaptureService(CaptureSettings settings, QObject* parent)
     });
     connect(&m_aggregator, &Aggregator::sessionCompleted, this,
             &CaptureService::onSessionCompleted);
+    connect(&m_aggregator, &Aggregator::journalSeqUnheld, this,
+            [this](qint64 seq) { releaseSeqs({seq}); });
 }
 
 CaptureService::~CaptureService()
@@ -632,10 +634,14 @@ void CaptureService::onNamespaceConnected(const QString&, bool recovered, bool m
 void CaptureService::onSocketEvent(const SocketEvent& event)
 {
     if (!m_eventNames.contains(event.name)) {
-        if (EventNormalizer::isChatter(event.name))
+        if (EventNormalizer::isChatter(event.name)) {
             ++m_counters.chatter;
-        else
+            // --record keeps every raw event, chatter too (replay counts it again as chatter).
+            if (m_recorder)
+                m_recorder->write(event.name, event.args.value(0));
+        } else {
             ++m_counters.ignored;
+        }
         return;
     }
     ingest(event.name, event.args.value(0), QDateTime::currentDateTimeUtc());

@@ -1,5 +1,9 @@
 #include "SessionExporter.h"
 
+#include "ToolOperation.h"
+
+#include <QHash>
+
 #include <QIODevice>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -63,7 +67,8 @@ QString SessionExporter::formatName(Format format)
 QString SessionExporter::csvHeader()
 {
     return QStringLiteral("session_id,timestamp,event_type,category,agent_context,correlation_id,"
-                          "tool_name,file_path,text");
+                          "tool_name,file_path,text,result,input_tokens,output_tokens,"
+                          "cache_creation_input_tokens,cache_read_input_tokens,total_tokens");
 }
 
 SessionExporter::SessionExporter(Format format, QIODevice* device)
@@ -88,8 +93,13 @@ bool SessionExporter::begin()
     return true;
 }
 
-QString SessionExporter::csvRow(const QString& sessionId, const QJsonObject& e)
+QString SessionExporter::csvRow(const QString& sessionId, const QJsonObject& e,
+                                const RowFacts& facts)
 {
+    const auto tokens = [&facts](const char* key) {
+        const QJsonValue v = facts.tokens.value(QLatin1String(key));
+        return v.isDouble() ? QString::number(qint64(v.toDouble())) : QString();
+    };
     const QJsonObject data = e.value(QLatin1String("data")).toObject();
     // Legacy documents nest the hook's fields one level deeper.
     const QJsonObject inner = data.value(QLatin1String("data")).isObject()
@@ -105,7 +115,13 @@ QString SessionExporter::csvRow(const QString& sessionId, const QJsonObject& e)
         e.value(QLatin1String("correlation_id")).toString(),
         firstString(inner, {"tool_name"}),
         firstString(params, {"file_path"}),
-        firstString(inner, {"prompt_text", "prompt", "response_text", "message"}).left(500)};
+        firstString(inner, {"prompt_text", "prompt", "response_text", "message"}).left(500),
+        facts.result,
+        tokens("input_tokens"),
+        tokens("output_tokens"),
+        tokens("cache_creation_input_tokens"),
+        tokens("cache_read_input_tokens"),
+        tokens("total_tokens")};
     QStringList cells;
     cells.reserve(row.size());
     for (const QString& c : row)
@@ -124,6 +140,23 @@ bool SessionExporter::add(const QJsonObject& session)
     }
     const QString sid = session.value(QLatin1String("session_id")).toString();
     const QJsonArray events = session.value(QLatin1String("events")).toArray();
+    QHash<QString, QString> results;        // correlation id -> outcome of its call
+    QHash<QString, QJsonObject> turnTokens; // Stop time -> tokens of the turn it ended
+    if (m_format == Format::Csv) {
+        for (const QJsonValue& v : session.value(QLatin1String("tool_operations")).toArray()) {
+            const QJsonObject op = v.toObject();
+            const QString id = op.value(QLatin1String("correlation_id")).toString();
+            if (!id.isEmpty())
+                results.insert(id, ToolOperation::outcomeName(ToolOperation::outcomeOf(op)));
+        }
+        for (const QJsonValue& v : session.value(QLatin1String("turns")).toArray()) {
+            const QJsonObject t = v.toObject();
+            if (t.value(QLatin1String("ended_by")).toString() == QLatin1String("stop") &&
+                t.value(QLatin1String("token_usage")).isObject())
+                turnTokens.insert(t.value(QLatin1String("end_time")).toString(),
+                                  t.value(QLatin1String("token_usage")).toObject());
+        }
+    }
     for (const QJsonValue& v : events) {
         const QJsonObject e = v.toObject();
         QByteArray line;
@@ -132,7 +165,13 @@ bool SessionExporter::add(const QJsonObject& session)
             withId.insert(QStringLiteral("session_id"), sid);
             line = QJsonDocument(withId).toJson(QJsonDocument::Compact);
         } else {
-            line = csvRow(sid, e).toUtf8();
+            RowFacts facts;
+            const QString type = e.value(QLatin1String("event_type")).toString();
+            if (type == QLatin1String("pre_tool") || type == QLatin1String("post_tool"))
+                facts.result = results.value(e.value(QLatin1String("correlation_id")).toString());
+            else if (type == QLatin1String("stop"))
+                facts.tokens = turnTokens.take(e.value(QLatin1String("timestamp")).toString());
+            line = csvRow(sid, e, facts).toUtf8();
         }
         if (!write(line + '\n'))
             return false;

@@ -39,7 +39,16 @@ public:
     QString errorString() const { return m_error; }
 
     // One CSV row (without the line end) for an event of a saved session.
-    static QString csvRow(const QString& sessionId, const QJsonObject& event);
+    // result: the outcome of the tool call a pre_tool/post_tool row belongs to
+    // (ToolOperation::outcomeOf); tokens: on a Stop row, what its turn used, so summing the
+    // column gives the session's tokens without counting token_usage_updated twice.
+    struct RowFacts
+    {
+        QString result;
+        QJsonObject tokens;
+    };
+    static QString csvRow(const QString& sessionId, const QJsonObject& event,
+                          const RowFacts& facts = {});
 
 private:
     bool write(const QByteArray& bytes);

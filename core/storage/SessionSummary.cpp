@@ -1,5 +1,7 @@
 #include "SessionSummary.h"
 
+#include "ToolOperation.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRegularExpression>
@@ -17,7 +19,7 @@ static void collectFailedOperations(const QJsonArray& operations, QSet<QByteArra
 {
     for (const QJsonValue& op : operations) {
         const QJsonObject o = op.toObject();
-        if (o.value(QStringLiteral("success")) == QJsonValue(false))
+        if (ToolOperation::outcomeOf(o) == ToolOperation::Outcome::Failure)
             failed->insert(QJsonDocument(o).toJson(QJsonDocument::Compact));
     }
 }
@@ -57,6 +59,14 @@ SessionSummary SessionSummary::fromDocument(const QJsonObject& session)
     s.toolCalls = intField(metrics, QStringLiteral("total_tool_calls"), operations);
     s.delegations = intField(metrics, QStringLiteral("total_delegations"), int(delegations.size()));
     s.failures = intField(metrics, QStringLiteral("total_failures"), failed);
+    s.unknownResults = intField(metrics, QStringLiteral("tool_unknown_results"), 0);
+    s.turns = intField(metrics, QStringLiteral("turns"),
+                       int(session.value(QStringLiteral("turns")).toArray().size()));
+    const QJsonValue total = metrics.value(QStringLiteral("token_usage"))
+                                 .toObject()
+                                 .value(QStringLiteral("total_tokens"));
+    if (total.isDouble())
+        s.totalTokens = qint64(total.toDouble());
 
     s.workingDirectory = session.value(QStringLiteral("working_directory")).toString();
     if (s.workingDirectory.isEmpty())
@@ -107,6 +117,10 @@ QJsonObject SessionSummary::toJson() const
                   {QStringLiteral("tool_calls"), toolCalls},
                   {QStringLiteral("delegations"), delegations},
                   {QStringLiteral("failures"), failures},
+                  {QStringLiteral("unknown_results"), unknownResults},
+                  {QStringLiteral("turns"), turns},
+                  {QStringLiteral("total_tokens"),
+                   totalTokens >= 0 ? QJsonValue(totalTokens) : QJsonValue(QJsonValue::Null)},
                   {QStringLiteral("working_directory"), workingDirectory},
                   {QStringLiteral("git_branch"), gitBranch},
                   {QStringLiteral("compressed"), compressed}};
@@ -128,6 +142,10 @@ SessionSummary SessionSummary::fromJson(const QJsonObject& json)
     s.toolCalls = json.value(QStringLiteral("tool_calls")).toInt();
     s.delegations = json.value(QStringLiteral("delegations")).toInt();
     s.failures = json.value(QStringLiteral("failures")).toInt();
+    s.unknownResults = json.value(QStringLiteral("unknown_results")).toInt();
+    s.turns = json.value(QStringLiteral("turns")).toInt();
+    const QJsonValue tokens = json.value(QStringLiteral("total_tokens"));
+    s.totalTokens = tokens.isDouble() ? qint64(tokens.toDouble()) : -1;
     s.workingDirectory = json.value(QStringLiteral("working_directory")).toString();
     s.gitBranch = json.value(QStringLiteral("git_branch")).toString();
     s.compressed = json.value(QStringLiteral("compressed")).toBool();

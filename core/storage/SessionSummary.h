@@ -15,7 +15,10 @@ struct SessionSummary
     int totalEvents = 0;
     int toolCalls = 0;
     int delegations = 0;
-    int failures = 0;
+    int failures = 0;       // failed tool calls and delegations (ToolOperation::outcomeOf)
+    int unknownResults = 0; // tool calls that closed without a result
+    int turns = 0;
+    qint64 totalTokens = -1; // metrics.token_usage.total_tokens; -1: not reported
     QString workingDirectory;
     QString gitBranch;
     qint64 fileSize = 0; // bytes on disk (compressed size for .json.gz)

@@ -4,11 +4,14 @@
 #include "IsoTime.h"
 #include "RecordedStream.h"
 
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QtTest>
 
+#include <algorithm>
 #include <map>
+#include <random>
 
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -157,6 +160,17 @@ private slots:
     void fromJsonRejectsBadInput();
     void statusNames();
     void heldMemoryPerEvent();
+    void stopEndsTheTurnAndCompanionsJoinIt();
+    void newTurnReopensACompletedSession();
+    void callWithoutResultClosesUnknownAtItsTurnEnd();
+    void lateResultAfterTheTurnStillCounts();
+    void subagentStopReasonUnknownIsNoFailure();
+    void subagentStartBeforeItsTaskJoinsIt();
+    void tokensPerTurnFromRunningSums();
+    void hookExecutionFoldsIntoOverhead();
+    void arrivalOrderLeavesNoTrace_data();
+    void arrivalOrderLeavesNoTrace();
+    void outOfOrderAllTheTimeStaysCheap();
 };
 
 void tst_AgentSession::samplesMatchTruth_data()
@@ -566,11 +580,14 @@ void tst_AgentSession::openDelegationAtCompletionAndReopen()
     Delegation d = s.delegations().first();
     QCOMPARE(d.endTime, kStart.addMSecs(10));
     QVERIFY(!d.completed);
-    QVERIFY(!d.success);
-    QCOMPARE(d.error, QStringLiteral("Delegation did not complete"));
+    // Without a result: unknown, neither a success nor a failure.
+    QCOMPARE(d.outcome(), ToolOperation::Outcome::Unknown);
+    QVERIFY(d.error.isEmpty());
     ToolOperation op = s.toolOperations().first();
-    QVERIFY(!op.success);
-    QCOMPARE(op.error, QStringLiteral("Tool did not complete"));
+    QCOMPARE(op.outcome(), ToolOperation::Outcome::Unknown);
+    QCOMPARE(op.endTime, kStart.addMSecs(10));
+    QCOMPARE(op.durationMs, 0);
+    QVERIFY(op.error.isEmpty());
     QCOMPARE(s.toolFailures(), 0); // no result reported a failure
 
     const QJsonObject json = s.toJson();
@@ -766,7 +783,9 @@ void tst_AgentSession::sessionFacts()
     QCOMPARE(s.initialPrompt(), QStringLiteral("first"));
     QCOMPARE(s.finalResponse(), QStringLiteral("two"));
     QVERIFY(s.sessionEndSeen());
-    QVERIFY(s.isActive()); // ending is the aggregator's decision, not the record's
+    // The session end ended the turn the prompt opened: the session is complete.
+    QCOMPARE(s.status(), AgentSession::Status::Completed);
+    QCOMPARE(s.completionReason(), QStringLiteral("session end"));
     const QJsonObject json = s.toJson();
     QCOMPARE(json.value(QStringLiteral("metadata"))
                  .toObject()
@@ -778,7 +797,8 @@ void tst_AgentSession::sessionFacts()
                  .value(QStringLiteral("git_branch"))
                  .toString(),
              QStringLiteral("fix"));
-    QVERIFY(json.value(QStringLiteral("end_time")).isNull());
+    QCOMPARE(json.value(QStringLiteral("end_time")).toString(),
+             IsoTime::toString(kStart.addMSecs(50)));
     QCOMPARE(json.value(QStringLiteral("metrics"))
                  .toObject()
                  .value(QStringLiteral("session_duration_ms"))
@@ -1072,3 +1092,326 @@ void tst_AgentSession::heldMemoryPerEvent()
 
 QTEST_GUILESS_MAIN(tst_AgentSession)
 #include "tst_agentsession.moc"
+
+namespace {
+
+ClaudeEvent stopAt(qint64 ms, qint64 in = -1, qint64 out = 0, qint64 creation = 0, qint64 read = 0)
+{
+    QJsonObject data{{QStringLiteral("reason"), QStringLiteral("unknown")}};
+    if (in >= 0)
+        data.insert(QStringLiteral("usage"),
+                    QJsonObject{{QStringLiteral("input_tokens"), in},
+                                {QStringLiteral("output_tokens"), out},
+                                {QStringLiteral("cache_creation_input_tokens"), creation},
+                                {QStringLiteral("cache_read_input_tokens"), read}});
+    return make("stop", ms, data);
+}
+
+ClaudeEvent usageUpdate(qint64 ms, qint64 in, qint64 out, qint64 creation, qint64 read)
+{
+    return make("token_usage_updated", ms,
+                {{QStringLiteral("input_tokens"), in},
+                 {QStringLiteral("output_tokens"), out},
+                 {QStringLiteral("cache_creation_tokens"), creation},
+                 {QStringLiteral("cache_read_tokens"), read},
+                 {QStringLiteral("total_tokens"), in + out + creation + read}});
+}
+
+ClaudeEvent prompt(const QString& text, qint64 ms)
+{
+    return make("user_prompt", ms, {{QStringLiteral("prompt_text"), text}});
+}
+
+ClaudeEvent hookExecution(const QString& hook, qint64 ms, int durationMs)
+{
+    return make("hook_execution", ms,
+                {{QStringLiteral("hook_name"), hook}, {QStringLiteral("duration_ms"), durationMs}});
+}
+
+} // namespace
+
+void tst_AgentSession::stopEndsTheTurnAndCompanionsJoinIt()
+{
+    AgentSession s(QStringLiteral("hand"));
+    s.addEvent(prompt(QStringLiteral("do it"), 0));
+    s.addEvent(pre(QStringLiteral("Read"), 100, QStringLiteral("c1")));
+    s.addEvent(post(QStringLiteral("Read"), 200, QStringLiteral("c1")));
+    QVERIFY(s.isActive());
+    s.addEvent(stopAt(300));
+    QCOMPARE(s.status(), AgentSession::Status::Completed);
+    QCOMPARE(s.endTime(), kStart.addMSecs(300));
+    // The Stop's companions arrive after it: they join the ended turn.
+    s.addEvent(usageUpdate(302, 10, 5, 0, 0));
+    s.addEvent(hookExecution(QStringLiteral("Stop"), 318, 30));
+    QCOMPARE(s.status(), AgentSession::Status::Completed);
+    QCOMPARE(s.endTime(), kStart.addMSecs(300));
+    QCOMPARE(s.totalEvents(), 6);
+    const QList<Turn> turns = s.turns();
+    QCOMPARE(turns.size(), 1);
+    QCOMPARE(turns.first().prompt, QStringLiteral("do it"));
+    QCOMPARE(turns.first().endedBy, QStringLiteral("stop"));
+    QCOMPARE(turns.first().toolCalls, 1);
+    QCOMPARE(turns.first().durationMs(), 300);
+    QCOMPARE(s.toJson().value(QLatin1String("status")).toString(), QStringLiteral("completed"));
+}
+
+void tst_AgentSession::newTurnReopensACompletedSession()
+{
+    AgentSession s(QStringLiteral("hand"));
+    s.addEvent(prompt(QStringLiteral("one"), 0));
+    s.addEvent(stopAt(100));
+    QCOMPARE(s.status(), AgentSession::Status::Completed);
+    s.addEvent(prompt(QStringLiteral("two"), 5000));
+    QCOMPARE(s.status(), AgentSession::Status::Active);
+    QVERIFY(!s.endTime().isValid());
+    s.addEvent(stopAt(6000));
+    QCOMPARE(s.status(), AgentSession::Status::Completed);
+    QCOMPARE(s.endTime(), kStart.addMSecs(6000));
+    QCOMPARE(s.turns().size(), 2);
+    QCOMPARE(s.turns().at(1).prompt, QStringLiteral("two"));
+    // A companion timestamped before the Stop, arriving late, joins without reopening.
+    s.addEvent(pre(QStringLiteral("Grep"), 5500, QStringLiteral("g")));
+    QCOMPARE(s.status(), AgentSession::Status::Completed);
+    QCOMPARE(s.turns().at(1).toolCalls, 1);
+}
+
+void tst_AgentSession::callWithoutResultClosesUnknownAtItsTurnEnd()
+{
+    AgentSession s(QStringLiteral("hand"));
+    s.addEvent(prompt(QStringLiteral("one"), 0));
+    s.addEvent(pre(QStringLiteral("Bash"), 100, QStringLiteral("b1")));
+    s.addEvent(pre(QStringLiteral("Edit"), 200, QStringLiteral("e1")));
+    s.addEvent(post(QStringLiteral("Edit"), 300, QStringLiteral("e1"), false));
+    s.addEvent(stopAt(1000));
+    s.addEvent(prompt(QStringLiteral("two"), 60000));
+    s.addEvent(stopAt(61000));
+    const QList<ToolOperation> ops = s.toolOperations();
+    QCOMPARE(ops.size(), 2);
+    QCOMPARE(ops.at(0).outcome(), ToolOperation::Outcome::Unknown);
+    QCOMPARE(ops.at(0).endTime, kStart.addMSecs(1000)); // its own turn's end, not the session's
+    QCOMPARE(ops.at(0).durationMs, 900);
+    QCOMPARE(ops.at(0).turn, 0);
+    QCOMPARE(ops.at(1).outcome(), ToolOperation::Outcome::Failure);
+    QCOMPARE(s.toolFailures(), 1);
+    const QJsonObject doc = s.toJson();
+    const QJsonObject metrics = doc.value(QLatin1String("metrics")).toObject();
+    QCOMPARE(metrics.value(QLatin1String("tool_failures")).toInt(), 1);
+    QCOMPARE(metrics.value(QLatin1String("tool_unknown_results")).toInt(), 1);
+    QCOMPARE(metrics.value(QLatin1String("total_failures")).toInt(), 1);
+    const QJsonObject saved =
+        doc.value(QLatin1String("tool_operations")).toArray().at(0).toObject();
+    QCOMPARE(saved.value(QLatin1String("result")).toString(), QStringLiteral("unknown"));
+    QVERIFY(saved.value(QLatin1String("success")).isNull());
+    QCOMPARE(ToolOperation::outcomeOf(saved), ToolOperation::Outcome::Unknown);
+    const QJsonObject turn0 = doc.value(QLatin1String("turns")).toArray().at(0).toObject();
+    QCOMPARE(turn0.value(QLatin1String("tool_unknown_results")).toInt(), 1);
+    QCOMPARE(turn0.value(QLatin1String("tool_failures")).toInt(), 1);
+}
+
+void tst_AgentSession::lateResultAfterTheTurnStillCounts()
+{
+    AgentSession s(QStringLiteral("hand"));
+    s.addEvent(prompt(QStringLiteral("one"), 0));
+    s.addEvent(pre(QStringLiteral("Bash"), 100, QStringLiteral("b1")));
+    s.addEvent(stopAt(1000));
+    QCOMPARE(s.toolOperations().first().outcome(), ToolOperation::Outcome::Unknown);
+    s.addEvent(post(QStringLiteral("Bash"), 1500, QStringLiteral("b1"), true));
+    QCOMPARE(s.toolOperations().first().outcome(), ToolOperation::Outcome::Success);
+    QCOMPARE(s.status(), AgentSession::Status::Completed);
+}
+
+void tst_AgentSession::subagentStopReasonUnknownIsNoFailure()
+{
+    AgentSession s(QStringLiteral("hand"));
+    s.addEvent(prompt(QStringLiteral("go"), 0));
+    s.addEvent(task(QStringLiteral("research"), 100, QStringLiteral("t1")));
+    // claude-mpm: reason "unknown", is_successful_completion false, always.
+    s.addEvent(make("subagent_stop", 900,
+                    {{QStringLiteral("agent_type"), QStringLiteral("research")},
+                     {QStringLiteral("agent_id"), QStringLiteral("cc-id")},
+                     {QStringLiteral("reason"), QStringLiteral("unknown")},
+                     {QStringLiteral("is_successful_completion"), false},
+                     {QStringLiteral("is_error_termination"), false}}));
+    QCOMPARE(s.delegations().first().outcome(), ToolOperation::Outcome::Success);
+    // Its Task result without a correlation id decides.
+    s.addEvent(taskResult(950, QString(), true));
+    s.addEvent(stopAt(1000));
+    Delegation d = s.delegations().first();
+    QCOMPARE(d.outcome(), ToolOperation::Outcome::Success);
+    QVERIFY(d.completed);
+    QVERIFY(d.resultReceived);
+    QCOMPARE(d.agentId, QStringLiteral("cc-id"));
+    QVERIFY(d.error.isEmpty());
+
+    // A failing Task result is a failure.
+    AgentSession f(QStringLiteral("hand"));
+    f.addEvent(task(QStringLiteral("engineer"), 100, QStringLiteral("t2")));
+    f.addEvent(subagentStop(QStringLiteral("engineer"), 500));
+    f.addEvent(taskResult(600, QString(), false));
+    QCOMPARE(f.delegations().first().outcome(), ToolOperation::Outcome::Failure);
+    // No result before the turn ended: unknown.
+    AgentSession u(QStringLiteral("hand"));
+    u.addEvent(task(QStringLiteral("qa"), 100, QStringLiteral("t3")));
+    u.addEvent(stopAt(700));
+    QCOMPARE(u.delegations().first().outcome(), ToolOperation::Outcome::Unknown);
+    QCOMPARE(u.delegations().first().endTime, kStart.addMSecs(700));
+}
+
+void tst_AgentSession::subagentStartBeforeItsTaskJoinsIt()
+{
+    const auto start = make("subagent_start", 100,
+                            {{QStringLiteral("agent_type"), QStringLiteral("research")},
+                             {QStringLiteral("agent_id"), QStringLiteral("research_hand")}});
+    const auto stop = make("subagent_stop", 500,
+                           {{QStringLiteral("agent_type"), QStringLiteral("research")},
+                            {QStringLiteral("agent_id"), QStringLiteral("cc-id")},
+                            {QStringLiteral("reason"), QStringLiteral("unknown")}});
+    // Arrival order must not change which id is kept.
+    for (const bool stopFirst : {false, true}) {
+        AgentSession s(QStringLiteral("hand"));
+        s.addEvent(start);
+        if (stopFirst)
+            s.addEvent(stop);
+        s.addEvent(task(QStringLiteral("research"), 120, QStringLiteral("t1")));
+        if (!stopFirst)
+            s.addEvent(stop);
+        QCOMPARE(s.delegations().size(), 1);
+        QVERIFY(s.delegations().first().subagentStarted);
+        QCOMPARE(s.delegations().first().agentId, QStringLiteral("cc-id"));
+    }
+}
+
+void tst_AgentSession::tokensPerTurnFromRunningSums()
+{
+    AgentSession s(QStringLiteral("hand"));
+    s.addEvent(prompt(QStringLiteral("one"), 0));
+    // token_usage_updated repeats the Stop's numbers; arriving first must not matter.
+    s.addEvent(usageUpdate(1002, 2000, 550, 5000, 5000));
+    s.addEvent(stopAt(1000, 2000, 550, 5000, 5000));
+    s.addEvent(prompt(QStringLiteral("two"), 5000));
+    s.addEvent(stopAt(6000, 3500, 700, 5000, 14000));
+    s.addEvent(usageUpdate(6002, 3500, 700, 5000, 14000));
+    s.addEvent(prompt(QStringLiteral("three"), 9000)); // its Stop and usage were lost
+    s.addEvent(stopAt(9500));
+    const QList<Turn> turns = s.turns();
+    QCOMPARE(turns.size(), 3);
+    QCOMPARE(turns.at(0).tokens->total(), 12550);
+    QCOMPARE(turns.at(1).tokens->input, 1500);
+    QCOMPARE(turns.at(1).tokens->cacheRead, 9000);
+    QCOMPARE(turns.at(1).tokens->total(), 10650);
+    QVERIFY(!turns.at(2).tokens);
+    QCOMPARE(AgentSession::tokenUsage(turns)->total(), 23200);
+    const QJsonObject usage = s.toJson()
+                                  .value(QLatin1String("metrics"))
+                                  .toObject()
+                                  .value(QLatin1String("token_usage"))
+                                  .toObject();
+    QCOMPARE(usage.value(QLatin1String("total_tokens")).toInt(), 23200);
+    QCOMPARE(usage.value(QLatin1String("cache_read_input_tokens")).toInt(), 14000);
+
+    // A sum that went down (per-turn counts, a new transcript) is taken whole.
+    TokenUsage before;
+    before.input = 100;
+    TokenUsage after;
+    after.input = 40;
+    after.output = 7;
+    QCOMPARE(after.since(before), after);
+}
+
+void tst_AgentSession::hookExecutionFoldsIntoOverhead()
+{
+    AgentSession s(QStringLiteral("hand"));
+    for (int i = 0; i < 5; ++i)
+        s.addEvent(hookExecution(QStringLiteral("PreToolUse"), i * 10, 10 + i));
+    s.addEvent(hookExecution(QStringLiteral("Stop"), 100, 52));
+    QCOMPARE(s.totalEvents(), 6); // kept
+    const QJsonObject overhead = s.hookOverheadJson();
+    const QJsonObject pre = overhead.value(QLatin1String("PreToolUse")).toObject();
+    QCOMPARE(pre.value(QLatin1String("count")).toInt(), 5);
+    QCOMPARE(pre.value(QLatin1String("p50_ms")).toInt(), 12);
+    QCOMPARE(pre.value(QLatin1String("max_ms")).toInt(), 14);
+    QCOMPARE(overhead.value(QLatin1String("Stop")).toObject().value(QLatin1String("count")).toInt(),
+             1);
+}
+
+void tst_AgentSession::arrivalOrderLeavesNoTrace_data()
+{
+    QTest::addColumn<QString>("recording");
+    QTest::newRow("samples current") << QStringLiteral("current-server.jsonl");
+    QTest::newRow("samples legacy") << QStringLiteral("legacy-server.jsonl");
+    QTest::newRow("claude-mpm current") << QStringLiteral("../claude-mpm/current-server.jsonl");
+    QTest::newRow("claude-mpm legacy") << QStringLiteral("../claude-mpm/legacy-server.jsonl");
+}
+
+void tst_AgentSession::arrivalOrderLeavesNoTrace()
+{
+    QFETCH(QString, recording);
+    const QList<RecordedEvent> lines = RecordedStream::load(recording);
+    QVERIFY(!lines.isEmpty());
+    // Each session's events in recorded order, and reversed / shuffled within 50 ms windows.
+    std::map<QString, QList<ClaudeEvent>> bySession;
+    for (const RecordedEvent& line : lines) {
+        const NormalizeResult r = EventNormalizer::normalize(line.name, line.payload,
+                                                             RecordedStream::receivedAt(line.line));
+        for (const ClaudeEvent& e : r.events) {
+            if (e.hasSession())
+                bySession[e.sessionId].append(e);
+        }
+    }
+    QVERIFY(!bySession.empty());
+    std::mt19937 random(50);
+    for (const auto& [id, events] : bySession) {
+        const auto build = [&id](const QList<ClaudeEvent>& list) {
+            AgentSession s(id);
+            Deduplicator dedup;
+            for (const ClaudeEvent& e : list) {
+                if (dedup.insert(e))
+                    s.addEvent(e);
+            }
+            return s.toJson();
+        };
+        const QJsonObject expected = build(events);
+        for (int round = 0; round < 3; ++round) {
+            QList<ClaudeEvent> shuffled;
+            for (qsizetype from = 0; from < events.size();) {
+                const qint64 window = events.at(from).timestamp.toMSecsSinceEpoch() / 50;
+                qsizetype to = from;
+                while (to < events.size() &&
+                       events.at(to).timestamp.toMSecsSinceEpoch() / 50 == window)
+                    ++to;
+                QList<ClaudeEvent> part = events.mid(from, to - from);
+                if (round == 0)
+                    std::reverse(part.begin(), part.end());
+                else
+                    std::shuffle(part.begin(), part.end(), random);
+                shuffled += part;
+                from = to;
+            }
+            const QJsonObject got = build(shuffled);
+            if (got != expected) {
+                for (const QString& key : expected.keys()) {
+                    if (got.value(key) != expected.value(key))
+                        qWarning().noquote() << id << "differs in" << key;
+                }
+            }
+            QVERIFY2(got == expected, qPrintable(id));
+        }
+    }
+}
+
+void tst_AgentSession::outOfOrderAllTheTimeStaysCheap()
+{
+    // Every call earlier than the one before (a hostile stream, a clock running backwards):
+    // rebuilding each time would be quadratic; the budget keeps it linear.
+    QList<ClaudeEvent> events;
+    for (int i = 0; i < 6000; ++i)
+        events.append(pre(QStringLiteral("Bash"), 6000000 - i * 10, QString::number(i)));
+    AgentSession s(QStringLiteral("hand"));
+    QElapsedTimer t;
+    t.start();
+    for (const ClaudeEvent& e : std::as_const(events))
+        s.addEvent(e);
+    const qint64 elapsed = t.elapsed();
+    QCOMPARE(s.toolOperations().size(), 6000);
+    QVERIFY2(elapsed < 20000, qPrintable(QString::number(elapsed)));
+}

@@ -4,6 +4,7 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QSignalSpy>
 #include <QTest>
 
 // Routing, lifecycle (stop, timeout, manual), reopening, attribution and de-duplication.
@@ -25,6 +26,38 @@ class TestAggregator : public QObject
         return r.events.first();
     }
     static qint64 ms(const ClaudeEvent& e) { return e.timestamp.toMSecsSinceEpoch(); }
+
+    // An event in the real claude-mpm's shape (data carries the hook's fields).
+    static ClaudeEvent mpm(const QString& session, const QString& subtype, const QString& ts,
+                           const QJsonObject& data)
+    {
+        QJsonObject top{{QStringLiteral("type"), QStringLiteral("claude_event")},
+                        {QStringLiteral("subtype"), subtype},
+                        {QStringLiteral("timestamp"), ts},
+                        {QStringLiteral("data"), data}};
+        top.insert(QStringLiteral("session_id"),
+                   session.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(session));
+        const NormalizeResult r = EventNormalizer::normalize(
+            QStringLiteral("claude_event"), QJsonDocument(top).toJson(QJsonDocument::Compact),
+            QDateTime::currentDateTimeUtc());
+        Q_ASSERT(r.isEvents() && r.events.size() == 1);
+        return r.events.first();
+    }
+    static ClaudeEvent ack(const QString& prompt, const QString& project, const QString& ts)
+    {
+        return mpm(QString(), QStringLiteral("command_acknowledged"), ts,
+                   {{QStringLiteral("prompt_preview"), prompt},
+                    {QStringLiteral("status"), QStringLiteral("received")},
+                    {QStringLiteral("project"), project}});
+    }
+    static ClaudeEvent userPrompt(const QString& session, const QString& prompt, const QString& cwd,
+                                  const QString& ts)
+    {
+        return mpm(session, QStringLiteral("user_prompt"), ts,
+                   {{QStringLiteral("prompt_text"), prompt},
+                    {QStringLiteral("prompt_preview"), prompt},
+                    {QStringLiteral("working_directory"), cwd}});
+    }
 
     struct Saved
     {
@@ -48,6 +81,129 @@ class TestAggregator : public QObject
     }
 
 private Q_SLOTS:
+    void stopSettlesAndSavesOnceWithItsCompanions()
+    {
+        Aggregator a({});
+        a.setTimerDriven(false);
+        Saved saved;
+        record(a, saved);
+        const auto p = userPrompt(QStringLiteral("s"), QStringLiteral("go"), QStringLiteral("/w/a"),
+                                  QStringLiteral("2026-01-01T10:00:00Z"));
+        const auto stop = mpm(QStringLiteral("s"), QStringLiteral("stop"),
+                              QStringLiteral("2026-01-01T10:00:05.000Z"), {});
+        const auto usage =
+            mpm(QStringLiteral("s"), QStringLiteral("token_usage_updated"),
+                QStringLiteral("2026-01-01T10:00:05.002Z"), {{QStringLiteral("input_tokens"), 5}});
+        const auto hook = mpm(QStringLiteral("s"), QStringLiteral("hook_execution"),
+                              QStringLiteral("2026-01-01T10:00:05.020Z"),
+                              {{QStringLiteral("hook_name"), QStringLiteral("Stop")}});
+        a.addEvent(p, 1, ms(p));
+        // The companions arrive before and after the Stop.
+        a.addEvent(usage, 2, ms(usage));
+        a.addEvent(stop, 3, ms(stop));
+        a.addEvent(hook, 4, ms(hook));
+        QCOMPARE(saved.completions.size(), 0); // not yet settled
+        QCOMPARE(a.liveSession(QStringLiteral("s"))->status(), AgentSession::Status::Completed);
+        const auto other =
+            userPrompt(QStringLiteral("o"), QStringLiteral("x"), QStringLiteral("/w/b"),
+                       QStringLiteral("2026-01-01T10:00:07Z"));
+        a.addEvent(other, 5, ms(other));
+        QCOMPARE(saved.completions.size(), 1); // one save for the turn and its companions
+        QCOMPARE(saved.completions[0],
+                 (QPair<QString, QString>{QStringLiteral("s"), QStringLiteral("completed")}));
+        const QJsonObject doc = saved.docs.value(QStringLiteral("s"));
+        QCOMPARE(doc.value(QLatin1String("events")).toArray().size(), 4);
+        QCOMPARE(doc.value(QLatin1String("end_time")).toString(),
+                 QStringLiteral("2026-01-01T10:00:05.000Z"));
+        // The end of a replay does not turn the completed session into a stopped one.
+        a.stopAll(AgentSession::Status::Stopped, QStringLiteral("end of replay"));
+        QCOMPARE(saved.completions.last(),
+                 (QPair<QString, QString>{QStringLiteral("o"), QStringLiteral("stopped")}));
+        QCOMPARE(saved.completions.size(), 2);
+    }
+
+    void acknowledgementJoinsTheSessionOfItsPrompt()
+    {
+        Aggregator a({});
+        a.setTimerDriven(false);
+        const auto p1 =
+            userPrompt(QStringLiteral("s1"), QStringLiteral("first thing"),
+                       QStringLiteral("/x/alpha"), QStringLiteral("2026-01-01T10:00:00Z"));
+        const auto p2 =
+            userPrompt(QStringLiteral("s2"), QStringLiteral("second thing to do"),
+                       QStringLiteral("/y/alpha"), QStringLiteral("2026-01-01T10:00:02.005Z"));
+        a.addEvent(p1, -1, ms(p1));
+        // s1 is the most recently active session of a folder named alpha, but the prompt text
+        // says s2: its user_prompt follows the acknowledgement within milliseconds.
+        const auto k = ack(QStringLiteral("second thing to do"), QStringLiteral("alpha"),
+                           QStringLiteral("2026-01-01T10:00:02Z"));
+        QVERIFY(a.addEvent(k, -1, ms(k)));
+        QCOMPARE(a.liveCount(), 1);
+        a.addEvent(p2, -1, ms(p2));
+        QCOMPARE(a.liveSession(QStringLiteral("s2"))->totalEvents(), 2);
+        QCOMPARE(a.liveSession(QStringLiteral("s1"))->totalEvents(), 1);
+        QCOMPARE(a.stats().attributed, quint64(1));
+        // The user_prompt came first this time.
+        const auto p3 =
+            userPrompt(QStringLiteral("s1"), QStringLiteral("third"), QStringLiteral("/x/alpha"),
+                       QStringLiteral("2026-01-01T10:00:10Z"));
+        a.addEvent(p3, -1, ms(p3));
+        const auto k3 = ack(QStringLiteral("third"), QStringLiteral("alpha"),
+                            QStringLiteral("2026-01-01T10:00:09.990Z"));
+        a.addEvent(k3, -1, ms(k3));
+        QCOMPARE(a.liveSession(QStringLiteral("s1"))->totalEvents(), 3);
+        QCOMPARE(a.stats().attributed, quint64(2));
+        QCOMPARE(a.stats().unattributed, quint64(0));
+    }
+
+    void acknowledgementWithoutItsPromptGoesByProjectFolder()
+    {
+        Aggregator a({});
+        a.setTimerDriven(false);
+        const auto p1 =
+            userPrompt(QStringLiteral("s1"), QStringLiteral("a"), QStringLiteral("/x/alpha"),
+                       QStringLiteral("2026-01-01T10:00:00Z"));
+        const auto p2 =
+            userPrompt(QStringLiteral("s2"), QStringLiteral("b"), QStringLiteral("/y/beta"),
+                       QStringLiteral("2026-01-01T10:00:01Z"));
+        a.addEvent(p1, -1, ms(p1));
+        a.addEvent(p2, -1, ms(p2));
+        const auto k = ack(QStringLiteral("lost prompt"), QStringLiteral("alpha"),
+                           QStringLiteral("2026-01-01T10:00:02Z"));
+        a.addEvent(k, -1, ms(k));
+        QCOMPARE(a.liveSession(QStringLiteral("s1"))->totalEvents(), 1); // still waiting
+        const auto later = mpm(QStringLiteral("s2"), QStringLiteral("notification"),
+                               QStringLiteral("2026-01-01T10:00:08Z"), {});
+        a.addEvent(later, -1, ms(later)); // the attribution window has passed
+        QCOMPARE(a.liveSession(QStringLiteral("s1"))->totalEvents(), 2);
+        QCOMPARE(a.stats().attributed, quint64(1));
+    }
+
+    void unattributedCountsNoDuplicates()
+    {
+        Aggregator a({});
+        a.setTimerDriven(false);
+        const auto k = ack(QStringLiteral("nobody asked"), QStringLiteral("ghost"),
+                           QStringLiteral("2026-01-01T10:00:00Z"));
+        QVERIFY(a.addEvent(k, -1, ms(k)));
+        QVERIFY(!a.addEvent(k, -1, ms(k))); // a history replay while it waits
+        const auto later = mpm(QStringLiteral("s"), QStringLiteral("notification"),
+                               QStringLiteral("2026-01-01T10:00:10Z"), {});
+        a.addEvent(later, -1, ms(later));
+        QCOMPARE(a.stats().unattributed, quint64(1));
+        QSignalSpy unheld(&a, &Aggregator::journalSeqUnheld);
+        QVERIFY(a.addEvent(k, 9, ms(later))); // and again once it was placed: held for now
+        const auto last = mpm(QStringLiteral("s"), QStringLiteral("notification"),
+                              QStringLiteral("2026-01-01T10:00:20Z"), {});
+        a.addEvent(last, -1, ms(last));
+        QCOMPARE(a.stats().unattributed, quint64(1));
+        QCOMPARE(a.stats().duplicates, quint64(2));
+        // Its journal record is released: nothing holds it.
+        QCOMPARE(unheld.size(), 1);
+        QCOMPARE(unheld.first().first().toLongLong(), 9);
+        QCOMPARE(a.liveSession(Aggregator::UnattributedId)->totalEvents(), 1);
+    }
+
     void stopCompletesAndLaterEventReopensTheSameRecord()
     {
         Aggregator a({});
@@ -63,10 +219,12 @@ private Q_SLOTS:
                               QStringLiteral("again"));
         QVERIFY(a.addEvent(e1, 1, ms(e1)));
         QVERIFY(a.addEvent(e2, 2, ms(e2)));
-        QCOMPARE(a.liveCount(), 0);
+        // Completed at once, saved once settled (the next event is a minute later).
+        QCOMPARE(a.liveSession(QStringLiteral("s1"))->status(), AgentSession::Status::Completed);
+        QCOMPARE(saved.completions.size(), 0);
+        QVERIFY(a.addEvent(e3, 3, ms(e3)));
         QCOMPARE(saved.completions.size(), 1);
         QCOMPARE(saved.completions[0].second, QStringLiteral("completed"));
-        QVERIFY(a.addEvent(e3, 3, ms(e3)));
         QCOMPARE(a.liveCount(), 1);
         QCOMPARE(a.stats().reopened, quint64(1));
         QCOMPARE(a.liveSession(QStringLiteral("s1"))->totalEvents(), 3); // one record, all events
