@@ -418,7 +418,8 @@ int firstKeyColumn(const YAML::Node& map, int fallback)
 } // namespace
 
 std::optional<QByteArray> ConfigWriter::update(const QByteArray& original,
-                                               const AggregatorConfig& config, QString* error)
+                                               const AggregatorConfig& config, QString* error,
+                                               const QString& fileName)
 {
     auto fail = [&](const QString& message) -> std::optional<QByteArray> {
         if (error)
@@ -439,7 +440,7 @@ std::optional<QByteArray> ConfigWriter::update(const QByteArray& original,
     // What the file says now: only what differs from it is written.
     QString why;
     const std::optional<AggregatorConfig> now =
-        ConfigLoader::parse(original, QStringLiteral("the file"), QString(), &why);
+        ConfigLoader::parse(original, fileName, QString(), &why);
     if (!now)
         return fail(QStringLiteral("not rewritten, it does not load: %1").arg(why));
 
@@ -597,7 +598,7 @@ bool ConfigWriter::write(const QString& path, const AggregatorConfig& config, QS
         original = f.readAll();
     }
     QString why;
-    const std::optional<QByteArray> data = update(original, config, &why);
+    const std::optional<QByteArray> data = update(original, config, &why, fi.fileName());
     if (!data)
         return fail(why);
     if (*data == original)

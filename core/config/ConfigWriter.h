@@ -23,8 +23,10 @@ public:
 
     // write()'s edit on the text alone: `original` changed to say `config`, or nullopt with
     // *error when it does not load or its section is not a block mapping.
-    static std::optional<QByteArray> update(const QByteArray& original,
-                                            const AggregatorConfig& config, QString* error);
+    // fileName only labels messages.
+    static std::optional<QByteArray>
+    update(const QByteArray& original, const AggregatorConfig& config, QString* error,
+           const QString& fileName = QStringLiteral("configuration.yaml"));
 
     // Where a settings dialog should write: config.configFile if it came from a file, else
     // <workingDirectory>/.claude-mpm/configuration.yaml.

@@ -249,6 +249,19 @@ private Q_SLOTS:
         QVERIFY2(error.contains(path()) && error.contains(QStringLiteral("invalid YAML")),
                  qPrintable(error));
         QCOMPARE(readFile(), broken);
+
+        // Valid YAML with a value we refuse: said with the file, line and key; left alone.
+        const QByteArray refused = "event_aggregator:\n  session_timeout_minutes: -5\n";
+        {
+            QFile f(path());
+            QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            f.write(refused);
+        }
+        QVERIFY(!ConfigWriter::write(path(), c, &error));
+        QVERIFY2(error.contains(QStringLiteral("configuration.yaml:2:")) &&
+                     error.contains(QStringLiteral("session_timeout_minutes")),
+                 qPrintable(error));
+        QCOMPARE(readFile(), refused);
     }
 };
 
