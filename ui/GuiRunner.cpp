@@ -19,12 +19,10 @@
 #include <QJsonObject>
 #include <QLockFile>
 #include <QLoggingCategory>
-#include <QMenu>
 #include <QMessageBox>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QSystemTrayIcon>
-#include <QTimer>
 
 #include <cstdio>
 
@@ -120,10 +118,6 @@ void GuiRunner::useTray(bool available)
         connect(m_tray, &TrayController::openSessionRequested, this, &GuiRunner::openSession);
         connect(m_tray, &TrayController::openSettingsRequested, this, &GuiRunner::openSettings);
         connect(m_tray, &TrayController::quitRequested, this, &GuiRunner::quit);
-        connect(m_tray->menu(), &QMenu::aboutToHide, this, [this] {
-            if (m_heldMessage)
-                QTimer::singleShot(0, this, std::exchange(m_heldMessage, {}));
-        });
         m_tray->show();
         m_browser->setMainWindowMode({});
         // A window that only stood in for the missing tray (autostarted before the panel)
@@ -165,13 +159,8 @@ bool GuiRunner::eventFilter(QObject* watched, QEvent* event)
 void GuiRunner::showMessage(const QString& title, const QString& text,
                             QSystemTrayIcon::MessageIcon icon)
 {
-    if (m_tray && m_tray->menu()->isVisible()) {
-        // A balloon would cover the menu being read: it waits until the menu closes.
-        m_heldMessage = [this, title, text, icon] { showMessage(title, text, icon); };
-        return;
-    }
     if (m_tray)
-        m_tray->trayIcon()->showMessage(title, text, icon, 8000);
+        m_tray->showMessage(title, text, icon);
     else if (m_browser)
         m_browser->statusBar()->showMessage(title + QStringLiteral(": ") + text, 10000);
 }

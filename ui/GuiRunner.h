@@ -74,7 +74,6 @@ private:
     TrayController* m_tray = nullptr;
     SessionBrowserWindow* m_browser = nullptr; // owned; no parent, it is a top-level window
     TrayAvailabilityWatcher* m_trayWatch = nullptr;
-    std::function<void()> m_heldMessage; // shown when the tray menu closes
     bool m_modeChosen = false;
     bool m_windowStoodIn = false; // shown because there was no tray, not asked for
     bool m_windowUsed = false;    // clicked or typed in since

@@ -48,6 +48,10 @@ TrayController::TrayController(CaptureController* capture, QObject* parent)
     m_status->setEnabled(false);
     m_menu->addSeparator();
     connect(m_menu.get(), &QMenu::aboutToShow, this, &TrayController::updateStatusLine);
+    connect(m_menu.get(), &QMenu::aboutToHide, this, [this] {
+        if (m_heldMessage)
+            QTimer::singleShot(0, this, std::exchange(m_heldMessage, {}));
+    });
     m_toggle = m_menu->addAction(QString());
     connect(m_toggle, &QAction::triggered, m_capture, &CaptureController::toggle);
     m_liveMenu = m_menu->addMenu(tr("Live Sessions"));
@@ -220,6 +224,17 @@ void TrayController::refreshLiveMenu()
         m_liveMenu->addAction(tr("No live sessions"))->setEnabled(false);
 }
 
+void TrayController::showMessage(const QString& title, const QString& text,
+                                 QSystemTrayIcon::MessageIcon icon)
+{
+    if (m_menu->isVisible()) {
+        m_heldMessage = [this, title, text, icon] { showMessage(title, text, icon); };
+        return;
+    }
+    m_tray->showMessage(title, text, icon, 8000);
+    Q_EMIT messageShown(title);
+}
+
 void TrayController::onActivated(QSystemTrayIcon::ActivationReason reason)
 {
     if (reason == QSystemTrayIcon::Trigger)
@@ -237,7 +252,6 @@ void TrayController::openActivityFolder()
     // Asked for from the menu: a silent failure would look like a click that did nothing.
     const QString text = tr("No file manager could open %1").arg(dir);
     qCWarning(lcTray).noquote() << text;
-    m_tray->showMessage(tr("Cannot open the activity folder"), text, QSystemTrayIcon::Warning,
-                        8000);
+    showMessage(tr("Cannot open the activity folder"), text, QSystemTrayIcon::Warning);
     Q_EMIT folderOpenFailed(text);
 }

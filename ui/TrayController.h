@@ -9,6 +9,7 @@
 #include <QSystemTrayIcon>
 #include <QTimer>
 
+#include <functional>
 #include <memory>
 
 class CaptureController;
@@ -48,6 +49,9 @@ public:
     void refreshLiveMenu();
     // Opens the activity directory in the file manager, or says why it cannot.
     void openActivityFolder();
+    // A balloon message from the icon; while the menu is open it waits until the menu closes
+    // (it would cover the menu being read).
+    void showMessage(const QString& title, const QString& text, QSystemTrayIcon::MessageIcon icon);
 
 Q_SIGNALS:
     void openBrowserRequested();
@@ -56,6 +60,8 @@ Q_SIGNALS:
     void quitRequested();
     // Open Activity Folder found no file manager (also shown as a tray message).
     void folderOpenFailed(const QString& message);
+    // A balloon was shown (after the menu closed, if it was open).
+    void messageShown(const QString& title);
 
 private:
     void updateState();
@@ -73,4 +79,5 @@ private:
     qsizetype m_liveMenuTotal = -1;
     QString m_iconPath;
     QTimer m_tooltipTimer;
+    std::function<void()> m_heldMessage; // shown when the menu closes
 };

@@ -245,6 +245,23 @@ private Q_SLOTS:
         QVERIFY(failed.last().at(0).toString().contains(capture.settings().activityDirectory));
     }
 
+    // A message while the menu is open waits until it closes instead of covering it.
+    void messageWaitsForTheOpenMenu()
+    {
+        CaptureController capture(settings(QStringLiteral("menuopen")));
+        QVERIFY(capture.initialize());
+        TrayController tray(&capture);
+        QSignalSpy shown(&tray, &TrayController::messageShown);
+        tray.menu()->popup(QPoint(10, 10));
+        QTRY_VERIFY(tray.menu()->isVisible());
+        tray.showMessage(QStringLiteral("Session completed"), QStringLiteral("shop"),
+                         QSystemTrayIcon::Information);
+        QCOMPARE(shown.count(), 0);
+        tray.menu()->hide();
+        QTRY_COMPARE(shown.count(), 1);
+        QCOMPARE(shown.last().at(0).toString(), QStringLiteral("Session completed"));
+    }
+
     // Settings -> Save with nothing changed for capture keeps the connection and counters.
     void unchangedSettingsKeepTheService()
     {
