@@ -1,6 +1,7 @@
 #include "CaptureSetup.h"
 #include "CommandLine.h"
 #include "Commands.h"
+#include "ControlClient.h"
 #include "GuiRunner.h"
 #include "HeadlessRunner.h"
 #include "StartupProblem.h"
@@ -9,8 +10,10 @@
 
 #include <QApplication>
 #include <QCoreApplication>
+#include <QDeadlineTimer>
 #include <QIcon>
 #include <QLoggingCategory>
+#include <QThread>
 
 #include <cstdio>
 
@@ -34,8 +37,8 @@ int runHeadless(const AppOptions& options)
 }
 
 // Started from a menu there is no terminal: the problem goes to stderr and into a dialog,
-// which SIGTERM closes too (the exit code is the problem's either way).
-int report(const StartupProblem& problem, UnixSignalWatcher& unixSignals)
+// which SIGTERM closes too. True when the user chose to stop the other instance.
+bool report(const StartupProblem& problem, UnixSignalWatcher& unixSignals)
 {
     std::fputs(qPrintable(problem.consoleText()), stderr);
     std::fflush(stderr);
@@ -43,7 +46,22 @@ int report(const StartupProblem& problem, UnixSignalWatcher& unixSignals)
     QObject::connect(&unixSignals, &UnixSignalWatcher::terminationRequested, &box,
                      &QMessageBox::reject);
     box.exec();
-    return problem.exitCode;
+    return box.stopOtherChosen();
+}
+
+// Asks the running instance to save and exit, and waits until it has (its lock is free).
+bool stopOtherInstance()
+{
+    QString error;
+    if (!ControlClient::request(QStringLiteral("stop"), &error))
+        return false;
+    QDeadlineTimer deadline(20000);
+    while (!deadline.hasExpired()) {
+        if (!ControlClient::request(QStringLiteral("status"), nullptr, 1000))
+            return true;
+        QThread::msleep(100);
+    }
+    return false;
 }
 
 int runGui(const AppOptions& options)
@@ -54,22 +72,32 @@ int runGui(const AppOptions& options)
     UnixSignalWatcher unixSignals;
     QString error;
     const auto setup = CaptureSetup::resolve(options, &error);
-    if (!setup)
-        return report(StartupProblem::badConfiguration(error), unixSignals);
+    if (!setup) {
+        const StartupProblem problem = StartupProblem::badConfiguration(error);
+        report(problem, unixSignals);
+        return problem.exitCode;
+    }
 
-    GuiRunner gui({setup->config, setup->settings}, [options](QString* reloadError) {
-        const auto again = CaptureSetup::resolve(options, reloadError);
-        return again ? std::optional<GuiRunner::Setup>({again->config, again->settings})
-                     : std::nullopt;
-    });
-    QObject::connect(&unixSignals, &UnixSignalWatcher::terminationRequested, &gui,
-                     &GuiRunner::quit);
-    const int code = gui.start();
-    if (gui.startupProblem())
-        return report(*gui.startupProblem(), unixSignals);
-    if (code >= 0)
-        return code;
-    return QApplication::exec();
+    for (;;) {
+        GuiRunner gui({setup->config, setup->settings}, [options](QString* reloadError) {
+            const auto again = CaptureSetup::resolve(options, reloadError);
+            return again ? std::optional<GuiRunner::Setup>({again->config, again->settings})
+                         : std::nullopt;
+        });
+        QObject::connect(&unixSignals, &UnixSignalWatcher::terminationRequested, &gui,
+                         &GuiRunner::quit);
+        const int code = gui.start();
+        if (const std::optional<StartupProblem> problem = gui.startupProblem()) {
+            // "Stop It and Start Here": the other instance saves and exits, then this one
+            // starts in its place.
+            if (report(*problem, unixSignals) && stopOtherInstance())
+                continue;
+            return problem->exitCode;
+        }
+        if (code >= 0)
+            return code;
+        return QApplication::exec();
+    }
 }
 } // namespace
 

@@ -32,6 +32,7 @@ StartupProblem StartupProblem::headlessInstanceRunning(qint64 pid, const QString
                "event-aggregator\" for the service), then start Event Aggregator again. Its "
                "sessions can be listed meanwhile with \"event-aggregator sessions\".");
     p.exitCode = 1;
+    p.canStopOther = true;
     return p;
 }
 

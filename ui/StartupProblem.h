@@ -14,6 +14,7 @@ public:
     QString detail; // what was found
     QString fix;    // what to do about it
     int exitCode = 1;
+    bool canStopOther = false; // another instance can be asked to stop so this one starts
 
     // The configuration file does not load (error names the file, line and key).
     static StartupProblem badConfiguration(const QString& error);

@@ -10,4 +10,6 @@ StartupProblemDialog::StartupProblemDialog(const StartupProblem& problem, QWidge
     // The commands in the text are meant to be copied into a terminal.
     setTextInteractionFlags(Qt::TextSelectableByMouse);
     setStandardButtons(QMessageBox::Close);
+    if (problem.canStopOther)
+        m_stopOther = addButton(tr("Stop It and Start Here"), QMessageBox::AcceptRole);
 }

@@ -1,6 +1,7 @@
 #include "StartupProblem.h"
 #include "StartupProblemDialog.h"
 
+#include <QAbstractButton>
 #include <QTest>
 
 // What the desktop app says when it cannot start: the same words on stderr and in the dialog.
@@ -44,6 +45,12 @@ private Q_SLOTS:
         StartupProblemDialog box(p);
         QCOMPARE(box.icon(), QMessageBox::Warning);
         QVERIFY(box.informativeText().contains(QStringLiteral("pid 4242")));
+        // It offers to stop the other instance; a bad configuration offers nothing of the kind.
+        QVERIFY(box.stopOtherButton());
+        QCOMPARE(box.stopOtherButton()->text(), QStringLiteral("Stop It and Start Here"));
+        QVERIFY(!box.stopOtherChosen());
+        QVERIFY(!StartupProblemDialog(StartupProblem::badConfiguration(QStringLiteral("x")))
+                     .stopOtherButton());
     }
 };
 
