@@ -3,8 +3,74 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 
-CommandLine::Result CommandLine::parse(const QStringList& arguments)
+namespace {
+// The options QGuiApplication and QApplication take out of argv themselves.
+const QStringList kQtOptionsWithValue{
+    QStringLiteral("platform"),      QStringLiteral("platformpluginpath"),
+    QStringLiteral("platformtheme"), QStringLiteral("plugin"),
+    QStringLiteral("qmljsdebugger"), QStringLiteral("qwindowgeometry"),
+    QStringLiteral("qwindowicon"),   QStringLiteral("qwindowtitle"),
+    QStringLiteral("display"),       QStringLiteral("geometry"),
+    QStringLiteral("session"),       QStringLiteral("style"),
+    QStringLiteral("stylesheet"),    QStringLiteral("name"),
+    QStringLiteral("title")};
+// Ours that take a separate value, so the value is not taken for a command.
+const QStringList kOurOptionsWithValue{
+    QStringLiteral("--host"),         QStringLiteral("--port"),
+    QStringLiteral("--event"),        QStringLiteral("--config"),
+    QStringLiteral("--activity-dir"), QStringLiteral("--timeout-minutes"),
+    QStringLiteral("--replay"),       QStringLiteral("--record")};
+const QStringList kQtFlags{QStringLiteral("reverse"), QStringLiteral("widgetcount"),
+                           QStringLiteral("nograb"),  QStringLiteral("dograb"),
+                           QStringLiteral("sync"),    QStringLiteral("testability")};
+
+// Drops Qt's GUI options (and their values) before the first positional argument: they are
+// QApplication's, which reads them from argv itself.
+QStringList withoutQtOptions(const QStringList& arguments)
 {
+    QStringList out = arguments.mid(0, 1);
+    for (qsizetype i = 1; i < arguments.size(); ++i) {
+        const QString& a = arguments.at(i);
+        // A command (the rest is its own), or the end of the options.
+        if (!a.startsWith(QLatin1Char('-')) || a == QLatin1String("--")) {
+            out.append(arguments.mid(i));
+            break;
+        }
+        if (kOurOptionsWithValue.contains(a)) {
+            out.append(arguments.mid(i, 2));
+            ++i;
+            continue;
+        }
+        QString name = a.mid(a.startsWith(QLatin1String("--")) ? 2 : 1);
+        const qsizetype eq = name.indexOf(QLatin1Char('='));
+        const bool inlineValue = eq >= 0;
+        if (inlineValue)
+            name.truncate(eq);
+        if (kQtFlags.contains(name) && !inlineValue)
+            continue;
+        if (kQtOptionsWithValue.contains(name)) {
+            if (!inlineValue)
+                ++i; // its value
+            continue;
+        }
+        out.append(a);
+    }
+    return out;
+}
+} // namespace
+
+QStringList CommandLine::arguments(int argc, const char* const* argv)
+{
+    QStringList list;
+    list.reserve(argc);
+    for (int i = 0; i < argc; ++i)
+        list.append(QString::fromLocal8Bit(argv[i]));
+    return list;
+}
+
+CommandLine::Result CommandLine::parse(const QStringList& allArguments)
+{
+    const QStringList arguments = withoutQtOptions(allArguments);
     Result r;
     QCommandLineParser p;
     p.setApplicationDescription(QStringLiteral("Captures the live event stream of Claude MPM's "
@@ -58,7 +124,11 @@ CommandLine::Result CommandLine::parse(const QStringList& arguments)
         return r;
     }
     if (p.isSet(help)) {
+        // Without an application object the parser cannot name the program itself.
         r.earlyOutput = p.helpText();
+        r.earlyOutput.replace(QLatin1String("<executable_name>"),
+                              arguments.isEmpty() ? QCoreApplication::applicationName()
+                                                  : arguments.constFirst());
         return r;
     }
     if (p.isSet(version)) {

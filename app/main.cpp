@@ -1,31 +1,103 @@
 #include "CaptureSetup.h"
 #include "CommandLine.h"
 #include "Commands.h"
+#include "ControlClient.h"
 #include "GuiRunner.h"
 #include "HeadlessRunner.h"
+#include "StartupProblem.h"
+#include "StartupProblemDialog.h"
 #include "UnixSignalWatcher.h"
 
 #include <QApplication>
 #include <QCoreApplication>
+#include <QDeadlineTimer>
 #include <QIcon>
 #include <QLoggingCategory>
+#include <QThread>
 
 #include <cstdio>
-#include <memory>
 
 namespace {
-bool wantsHeadless(int argc, char* argv[])
+int runHeadless(const AppOptions& options)
 {
-    // Decided before any QCoreApplication exists, since that choice is the application class.
-    for (int i = 1; i < argc; ++i) {
-        const QByteArray a(argv[i]);
-        if (a == "--headless" || a == "--replay" || a.startsWith("--replay=") || a == "--help" ||
-            a == "-h" || a == "--version" || a == "-v")
+    QString error;
+    const auto setup = CaptureSetup::resolve(options, &error);
+    if (!setup) {
+        std::fprintf(stderr, "event-aggregator: %s\n", qPrintable(error));
+        return 2;
+    }
+    UnixSignalWatcher unixSignals;
+    HeadlessRunner runner(options, *setup);
+    QObject::connect(&unixSignals, &UnixSignalWatcher::terminationRequested, &runner,
+                     &HeadlessRunner::finish);
+    const int code = runner.start();
+    if (code >= 0)
+        return code;
+    return QCoreApplication::exec();
+}
+
+// Started from a menu there is no terminal: the problem goes to stderr and into a dialog,
+// which SIGTERM closes too. True when the user chose to stop the other instance.
+bool report(const StartupProblem& problem, UnixSignalWatcher& unixSignals)
+{
+    std::fputs(qPrintable(problem.consoleText()), stderr);
+    std::fflush(stderr);
+    StartupProblemDialog box(problem);
+    QObject::connect(&unixSignals, &UnixSignalWatcher::terminationRequested, &box,
+                     &QMessageBox::reject);
+    box.exec();
+    return box.stopOtherChosen();
+}
+
+// Asks the running instance to save and exit, and waits until it has (its lock is free).
+bool stopOtherInstance()
+{
+    QString error;
+    if (!ControlClient::request(QStringLiteral("stop"), &error))
+        return false;
+    QDeadlineTimer deadline(20000);
+    while (!deadline.hasExpired()) {
+        if (!ControlClient::request(QStringLiteral("status"), nullptr, 1000))
             return true;
-        if (!a.startsWith('-'))
-            return true; // a subcommand
+        QThread::msleep(100);
     }
     return false;
+}
+
+int runGui(const AppOptions& options)
+{
+    QApplication::setApplicationDisplayName(QStringLiteral("Event Aggregator"));
+    QApplication::setDesktopFileName(QStringLiteral("event-aggregator"));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/event-aggregator.svg")));
+    UnixSignalWatcher unixSignals;
+    QString error;
+    const auto setup = CaptureSetup::resolve(options, &error);
+    if (!setup) {
+        const StartupProblem problem = StartupProblem::badConfiguration(error);
+        report(problem, unixSignals);
+        return problem.exitCode;
+    }
+
+    for (;;) {
+        GuiRunner gui({setup->config, setup->settings}, [options](QString* reloadError) {
+            const auto again = CaptureSetup::resolve(options, reloadError);
+            return again ? std::optional<GuiRunner::Setup>({again->config, again->settings})
+                         : std::nullopt;
+        });
+        QObject::connect(&unixSignals, &UnixSignalWatcher::terminationRequested, &gui,
+                         &GuiRunner::quit);
+        const int code = gui.start();
+        if (const std::optional<StartupProblem> problem = gui.startupProblem()) {
+            // "Stop It and Start Here": the other instance saves and exits, then this one
+            // starts in its place.
+            if (report(*problem, unixSignals) && stopOtherInstance())
+                continue;
+            return problem->exitCode;
+        }
+        if (code >= 0)
+            return code;
+        return QApplication::exec();
+    }
 }
 } // namespace
 
@@ -36,16 +108,13 @@ int main(int argc, char* argv[])
                        "%{if-critical}error: %{endif}%{message}"));
     // Debug lines only on request (QT_LOGGING_RULES, which takes precedence over this).
     QLoggingCategory::setFilterRules(QStringLiteral("*.debug=false"));
-    std::unique_ptr<QCoreApplication> app;
-    if (wantsHeadless(argc, argv))
-        app = std::make_unique<QCoreApplication>(argc, argv);
-    else
-        app = std::make_unique<QApplication>(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("event-aggregator"));
     QCoreApplication::setOrganizationName(QStringLiteral("event-aggregator"));
     QCoreApplication::setApplicationVersion(QStringLiteral(EA_VERSION));
 
-    const CommandLine::Result cl = CommandLine::parse(QCoreApplication::arguments());
+    // Parsed once, before any application object: what it finds decides which one to create
+    // (widgets need QApplication; commands and headless capture must run without a display).
+    const CommandLine::Result cl = CommandLine::parse(CommandLine::arguments(argc, argv));
     if (!cl.earlyOutput.isEmpty()) {
         std::fputs(qPrintable(cl.earlyOutput), stdout);
         return 0;
@@ -54,43 +123,15 @@ int main(int argc, char* argv[])
         std::fprintf(stderr, "event-aggregator: %s\n", qPrintable(cl.error));
         return 2;
     }
+    if (cl.wantsGui()) {
+        QApplication app(argc, argv);
+        return runGui(cl.options);
+    }
+    QCoreApplication app(argc, argv);
     if (!cl.options.command.isEmpty()) {
         // Commands print results for scripts; progress chatter would only clutter stderr.
         QLoggingCategory::setFilterRules(QStringLiteral("*.debug=false\n*.info=false"));
         return Commands::run(cl.options);
     }
-
-    QString error;
-    const auto setup = CaptureSetup::resolve(cl.options, &error);
-    if (!setup) {
-        std::fprintf(stderr, "event-aggregator: %s\n", qPrintable(error));
-        return 2;
-    }
-
-    UnixSignalWatcher unixSignals;
-    if (cl.options.headless) {
-        HeadlessRunner runner(cl.options, *setup);
-        QObject::connect(&unixSignals, &UnixSignalWatcher::terminationRequested, &runner,
-                         &HeadlessRunner::finish);
-        const int code = runner.start();
-        if (code >= 0)
-            return code;
-        return app->exec();
-    }
-
-    QApplication::setApplicationDisplayName(QStringLiteral("Event Aggregator"));
-    QApplication::setDesktopFileName(QStringLiteral("event-aggregator"));
-    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/event-aggregator.svg")));
-    const AppOptions options = cl.options;
-    GuiRunner gui({setup->config, setup->settings}, [options](QString* reloadError) {
-        const auto again = CaptureSetup::resolve(options, reloadError);
-        return again ? std::optional<GuiRunner::Setup>({again->config, again->settings})
-                     : std::nullopt;
-    });
-    QObject::connect(&unixSignals, &UnixSignalWatcher::terminationRequested, &gui,
-                     &GuiRunner::quit);
-    const int code = gui.start();
-    if (code >= 0)
-        return code;
-    return app->exec();
+    return runHeadless(cl.options);
 }

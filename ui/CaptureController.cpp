@@ -1,6 +1,7 @@
 #include "CaptureController.h"
 
 #include "CaptureService.h"
+#include "DashboardProblem.h"
 #include "SessionStore.h"
 
 #include <QDir>
@@ -12,6 +13,8 @@ Q_LOGGING_CATEGORY(lcController, "ea.ui.capture", QtInfoMsg)
 CaptureController::CaptureController(CaptureSettings settings, QObject* parent)
     : QObject(parent), m_settings(std::move(settings))
 {
+    m_monotonic.start();
+    m_clock = [this] { return m_monotonic.elapsed(); };
     createService();
 }
 
@@ -30,6 +33,9 @@ void CaptureController::createService()
             [this](SocketIoClient::State state, const QString& reason) {
                 const SocketIoClient::State before = m_connection;
                 m_connection = state;
+                if (state == SocketIoClient::State::Connected ||
+                    DashboardProblem::retryDelayMs(reason))
+                    Q_EMIT connectionProblemChanged();
                 if (state == SocketIoClient::State::Connected) {
                     m_everConnected = true;
                     if (before != state)
@@ -72,6 +78,25 @@ bool CaptureController::initialize()
 bool CaptureController::isCapturing() const
 {
     return m_service && m_service->isCapturing();
+}
+
+QString CaptureController::connectionProblem() const
+{
+    const SocketIoClient* client = m_service ? m_service->client() : nullptr;
+    if (!client || !isCapturing() || m_connection == SocketIoClient::State::Connected)
+        return {};
+    // The client updates its reason at every failed attempt without a state change (it stays
+    // Connecting), so it is read here; the countdown runs from when a reason was first seen.
+    const QString reason = client->stateReason();
+    if (reason != m_problemReason) {
+        m_problemReason = reason;
+        const std::optional<qint64> delay = DashboardProblem::retryDelayMs(reason);
+        m_retryAtMs = delay ? m_clock() + *delay : -1;
+    }
+    if (m_retryAtMs < 0)
+        return {}; // connecting for the first time, or gave up (the state says so)
+    return DashboardProblem::describe(serverText(), reason,
+                                      std::max<qint64>(0, m_retryAtMs - m_clock()));
 }
 
 QString CaptureController::serverText() const
@@ -129,8 +154,23 @@ void CaptureController::shutdown()
     m_service->shutdown();
 }
 
+// Whether the service would run any differently with `b` than with `a`.
+static bool sameService(const CaptureSettings& a, const CaptureSettings& b)
+{
+    return a.host == b.host && a.port == b.port && a.allowRemote == b.allowRemote &&
+           a.events == b.events && a.activityDirectory == b.activityDirectory &&
+           a.sessionTimeoutMs == b.sessionTimeoutMs && a.proximityWindowMs == b.proximityWindowMs &&
+           a.autoCleanupDays == b.autoCleanupDays && a.compressAll == b.compressAll &&
+           a.filter == b.filter && a.recordFile == b.recordFile && a.useJournal == b.useJournal &&
+           a.saveRetryIntervalMs == b.saveRetryIntervalMs;
+}
+
 void CaptureController::applySettings(const CaptureSettings& settings)
 {
+    // Saving unchanged settings (or only the desktop's, like notifications) must not drop the
+    // connection, reset the counters or interrupt live sessions.
+    if (sameService(settings, m_settings))
+        return;
     const bool wasCapturing = isCapturing();
     m_service->shutdown();
     m_settings = settings;

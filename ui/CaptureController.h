@@ -8,6 +8,9 @@
 #include <QObject>
 #include <QString>
 
+#include <QElapsedTimer>
+
+#include <functional>
 #include <memory>
 
 class CaptureService;
@@ -33,11 +36,18 @@ public:
     // Why the state is Error (or the last connection problem), for tooltips and status bars.
     QString errorText() const { return m_storageError.isEmpty() ? m_startError : m_storageError; }
     QString serverText() const;
+    // Why the dashboard is not connected, with the retry countdown ("Dashboard not reachable
+    // at 127.0.0.1:8765: connection refused — ... Retrying in 4 s"); empty when connected,
+    // stopped, or before a first attempt failed.
+    QString connectionProblem() const;
+    // Milliseconds on a monotonic clock, for the countdown; tests pass their own.
+    void setClock(std::function<qint64()> msecsNow) { m_clock = std::move(msecsNow); }
     quint64 eventsCaptured() const;
     int liveSessionCount() const;
 
     // Saves live sessions as interrupted, then runs with the new settings (capturing again
-    // if it was); the interrupted sessions are resumed by the new service.
+    // if it was); the interrupted sessions are resumed by the new service. Settings that
+    // change nothing for the service change nothing at all.
     void applySettings(const CaptureSettings& settings);
 
 public Q_SLOTS:
@@ -56,6 +66,9 @@ Q_SIGNALS:
     // The dashboard connection went down while capturing (for "lost for more than 30 s").
     void connectionLost();
     void connectionRestored();
+    // connectionProblem() may say something new (an attempt failed, or it connected). Not
+    // sent for every retry: views that show it also refresh it every second.
+    void connectionProblemChanged();
 
 private:
     void createService();
@@ -72,4 +85,9 @@ private:
     QString m_storageError; // lasts until a save works again
     QString m_startError;   // lasts until the next start
     bool m_shutDown = false;
+    // The client's reason last seen by connectionProblem(), and when it retries (m_clock).
+    mutable QString m_problemReason;
+    mutable qint64 m_retryAtMs = -1;
+    std::function<qint64()> m_clock;
+    QElapsedTimer m_monotonic;
 };

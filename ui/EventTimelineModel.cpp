@@ -1,6 +1,7 @@
 #include "EventTimelineModel.h"
 
 #include "CategoryPalette.h"
+#include "ReadableLabel.h"
 #include "SessionSummary.h"
 
 #include <QBrush>
@@ -110,8 +111,11 @@ QVariant EventTimelineModel::data(const QModelIndex& index, int role) const
         }
         case CategoryColumn:
             return category;
-        case TypeColumn:
-            return e.value(QLatin1String("event_type")).toString();
+        case TypeColumn: {
+            // The words in the list; the raw id, as in the JSON, in the tooltip.
+            const QString raw = e.value(QLatin1String("event_type")).toString();
+            return role == Qt::ToolTipRole ? raw : ReadableLabel::eventType(raw);
+        }
         case AgentColumn: {
             const QString agent = e.value(QLatin1String("agent_context")).toString();
             return agent.isEmpty() ? tr("main") : agent;

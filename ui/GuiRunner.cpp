@@ -4,16 +4,20 @@
 #include "CaptureController.h"
 #include "CaptureService.h"
 #include "ConfigWriter.h"
+#include "ControlChannel.h"
 #include "ControlClient.h"
 #include "ControlServer.h"
 #include "LiveSessionFeed.h"
 #include "SessionBrowserWindow.h"
 #include "SettingsDialog.h"
+#include "TrayAvailabilityWatcher.h"
 #include "TrayController.h"
 #include "TrayNotifier.h"
 
 #include <QApplication>
 #include <QDir>
+#include <QJsonObject>
+#include <QLockFile>
 #include <QLoggingCategory>
 #include <QMessageBox>
 #include <QStandardPaths>
@@ -40,23 +44,16 @@ int GuiRunner::start()
 {
     // One instance per user: a second launch hands over to the first and leaves.
     m_control = new ControlServer(this);
-    if (!m_control->listen()) {
-        QString error;
-        const auto reply = ControlClient::request(QStringLiteral("activate"), &error);
-        if (!reply) {
-            std::fprintf(stderr, "event-aggregator: %s; %s\n", qPrintable(m_control->errorString()),
-                         qPrintable(error));
-            return 1;
-        }
-        std::fprintf(stderr, "event-aggregator: already running; brought its window forward\n");
-        return 0;
-    }
+    if (!m_control->listen())
+        return handOver();
     m_control->setStatusProvider([this] {
         QJsonObject st = m_capture->service().countersJson();
         st.insert(QStringLiteral("capturing"), m_capture->isCapturing());
         st.insert(QStringLiteral("server"), m_capture->serverText());
         st.insert(QStringLiteral("activity_directory"), m_capture->settings().activityDirectory);
         st.insert(QStringLiteral("mode"), QStringLiteral("gui"));
+        st.insert(QStringLiteral("tray"), m_tray != nullptr);
+        st.insert(QStringLiteral("window_visible"), m_browser && m_browser->isVisible());
         if (m_capture->service().client())
             st.insert(QStringLiteral("state"),
                       QVariant::fromValue(m_capture->service().client()->state()).toString());
@@ -83,7 +80,10 @@ int GuiRunner::start()
     connect(m_capture, &CaptureController::stateChanged, m_notifier, [this](CaptureState s) {
         if (s == CaptureState::Stopped)
             m_notifier->onCaptureStopped();
+        else if (s == CaptureState::Connecting)
+            m_notifier->onConnecting();
     });
+    m_notifier->setProblemSource([this] { return m_capture->connectionProblem(); });
 
     m_browser = new SessionBrowserWindow(m_capture, m_feed);
     m_browser->setSearchCacheFile(QStandardPaths::writableLocation(QStandardPaths::CacheLocation) +
@@ -91,37 +91,109 @@ int GuiRunner::start()
     connect(m_browser, &SessionBrowserWindow::quitRequested, this, &GuiRunner::quit);
     connect(m_browser, &SessionBrowserWindow::settingsRequested, this, &GuiRunner::openSettings);
 
-    if (QSystemTrayIcon::isSystemTrayAvailable()) {
-        QApplication::setQuitOnLastWindowClosed(false);
+    // Messages go to the tray, or to the window's status bar while there is none.
+    connect(m_notifier, &TrayNotifier::message, this, &GuiRunner::showMessage);
+    // Closing the window quits only in window mode, and says so (quitRequested).
+    QApplication::setQuitOnLastWindowClosed(false);
+    m_trayWatch = new TrayAvailabilityWatcher({}, this);
+    connect(m_trayWatch, &TrayAvailabilityWatcher::availabilityChanged, this, &GuiRunner::useTray);
+    useTray(m_trayWatch->isAvailable());
+    m_trayWatch->start();
+    connect(qApp, &QCoreApplication::aboutToQuit, m_capture, &CaptureController::shutdown);
+
+    if (m_setup.config.enabled)
+        m_capture->start();
+    qCInfo(lcGui).noquote() << "capturing into" << m_setup.settings.activityDirectory;
+    return -1;
+}
+
+void GuiRunner::useTray(bool available)
+{
+    if (m_modeChosen && available == (m_tray != nullptr))
+        return;
+    m_modeChosen = true;
+    if (available) {
         m_tray = new TrayController(m_capture);
         connect(m_tray, &TrayController::openBrowserRequested, this, &GuiRunner::openBrowser);
         connect(m_tray, &TrayController::openSessionRequested, this, &GuiRunner::openSession);
         connect(m_tray, &TrayController::openSettingsRequested, this, &GuiRunner::openSettings);
         connect(m_tray, &TrayController::quitRequested, this, &GuiRunner::quit);
-        connect(
-            m_notifier, &TrayNotifier::message, m_tray->trayIcon(),
-            [this](const QString& title, const QString& text, QSystemTrayIcon::MessageIcon icon) {
-                m_tray->trayIcon()->showMessage(title, text, icon, 8000);
-            });
         m_tray->show();
-    } else {
-        // Without a tray the window is the application, and says why.
-        m_browser->setMainWindowMode(
-            tr("No system tray is available, so this window is the application: closing it "
-               "quits."));
-        connect(m_notifier, &TrayNotifier::message, m_browser,
-                [this](const QString& title, const QString& text) {
-                    m_browser->statusBar()->showMessage(title + QStringLiteral(": ") + text, 10000);
-                });
+        m_browser->setMainWindowMode({});
+        // A window that only stood in for the missing tray (autostarted before the panel)
+        // goes into it, unless the user has started using it.
+        if (m_windowStoodIn && !m_windowUsed)
+            m_browser->hide();
+        m_windowStoodIn = false;
+        qApp->removeEventFilter(this);
+        qCInfo(lcGui) << "system tray available: running in the tray";
+        return;
+    }
+    delete m_tray;
+    m_tray = nullptr;
+    // Without a tray the window is the application, and says why; it is never left hidden.
+    m_browser->setMainWindowMode(
+        tr("No system tray: this window is the application (closing it quits) until a tray "
+           "appears."));
+    if (!m_browser->isVisible()) {
+        m_windowStoodIn = true;
+        m_windowUsed = false;
+        qApp->installEventFilter(this);
         m_browser->show();
     }
-    connect(qApp, &QCoreApplication::aboutToQuit, m_capture, &CaptureController::shutdown);
+    qCInfo(lcGui) << "no system tray: running as a window";
+}
 
-    if (m_setup.config.enabled)
-        m_capture->start();
-    qCInfo(lcGui).noquote() << "capturing into" << m_setup.settings.activityDirectory
-                            << (m_tray ? "(tray)" : "(window, no system tray)");
-    return -1;
+bool GuiRunner::eventFilter(QObject* watched, QEvent* event)
+{
+    // Only watches for the first click or key press in the stand-in window.
+    const QEvent::Type t = event->type();
+    if ((t == QEvent::MouseButtonPress || t == QEvent::KeyPress) && watched->isWidgetType() &&
+        static_cast<QWidget*>(watched)->window() == m_browser) {
+        m_windowUsed = true;
+        qApp->removeEventFilter(this);
+    }
+    return QObject::eventFilter(watched, event);
+}
+
+void GuiRunner::showMessage(const QString& title, const QString& text,
+                            QSystemTrayIcon::MessageIcon icon)
+{
+    if (m_tray)
+        m_tray->showMessage(title, text, icon);
+    else if (m_browser)
+        m_browser->statusBar()->showMessage(title + QStringLiteral(": ") + text, 10000);
+}
+
+int GuiRunner::handOver()
+{
+    QString error;
+    const auto reply = ControlClient::request(QStringLiteral("status"), &error);
+    if (!reply) {
+        m_problem = StartupProblem::instanceNotAnswering(m_control->errorString() +
+                                                         QStringLiteral("; ") + error);
+        return m_problem->exitCode;
+    }
+    const QJsonObject status = reply->value(QLatin1String("status")).toObject();
+    if (status.value(QLatin1String("mode")).toString() != QLatin1String("gui")) {
+        // The lock file names its holder.
+        QLockFile lock(ControlChannel::lockPath());
+        qint64 pid = 0;
+        QString host;
+        QString application;
+        if (!lock.getLockInfo(&pid, &host, &application))
+            pid = 0;
+        m_problem = StartupProblem::headlessInstanceRunning(
+            pid, status.value(QLatin1String("server")).toString(),
+            status.value(QLatin1String("activity_directory")).toString());
+        return m_problem->exitCode;
+    }
+    if (!ControlClient::request(QStringLiteral("activate"), &error)) {
+        m_problem = StartupProblem::instanceNotAnswering(error);
+        return m_problem->exitCode;
+    }
+    std::fprintf(stderr, "event-aggregator: already running; brought its window forward\n");
+    return 0;
 }
 
 void GuiRunner::openBrowser()

@@ -3,9 +3,11 @@
 
 #include "AggregatorConfig.h"
 #include "CaptureSettings.h"
+#include "StartupProblem.h"
 
 #include <QObject>
 #include <QString>
+#include <QSystemTrayIcon>
 
 #include <functional>
 #include <optional>
@@ -14,6 +16,7 @@ class CaptureController;
 class ControlServer;
 class LiveSessionFeed;
 class SessionBrowserWindow;
+class TrayAvailabilityWatcher;
 class TrayController;
 class TrayNotifier;
 
@@ -34,8 +37,10 @@ public:
     ~GuiRunner() override;
 
     // Returns an exit code to end with now (another instance was asked to come forward, or
-    // it failed), or -1 to enter the event loop.
+    // it failed), or -1 to enter the event loop. When it cannot start, startupProblem() says
+    // why, for the user.
     int start();
+    const std::optional<StartupProblem>& startupProblem() const { return m_problem; }
 
     CaptureController* capture() const { return m_capture; }
     TrayController* tray() const { return m_tray; }
@@ -49,8 +54,18 @@ public Q_SLOTS:
     // Saves live sessions as interrupted and leaves the event loop.
     void quit();
 
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
 private:
+    // Moves into the tray when one exists, else runs as a window (and back when it changes).
+    void useTray(bool available);
+    void showMessage(const QString& title, const QString& text, QSystemTrayIcon::MessageIcon icon);
+    // Another instance holds the lock: bring a desktop one forward, or explain a headless one.
+    int handOver();
+
     Setup m_setup;
+    std::optional<StartupProblem> m_problem;
     Reload m_reload;
     ControlServer* m_control = nullptr;
     CaptureController* m_capture = nullptr;
@@ -58,6 +73,10 @@ private:
     TrayNotifier* m_notifier = nullptr;
     TrayController* m_tray = nullptr;
     SessionBrowserWindow* m_browser = nullptr; // owned; no parent, it is a top-level window
+    TrayAvailabilityWatcher* m_trayWatch = nullptr;
+    bool m_modeChosen = false;
+    bool m_windowStoodIn = false; // shown because there was no tray, not asked for
+    bool m_windowUsed = false;    // clicked or typed in since
     bool m_settingsOpen = false;
     bool m_quitting = false;
 };

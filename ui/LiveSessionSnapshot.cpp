@@ -36,6 +36,7 @@ LiveSessionSnapshot LiveSessionSnapshot::of(const AgentSession& session)
     s.finalResponse = session.finalResponse();
     s.agents = session.agentsUsed();
     s.tools = tools.keys();
+    s.files = session.filesModified() + session.filesRead();
     return s;
 }
 
@@ -46,7 +47,8 @@ QString LiveSessionSnapshot::searchText() const
                        summary.workingDirectory,
                        summary.gitBranch,
                        agents.join(QLatin1Char(' ')),
-                       tools.join(QLatin1Char(' '))}
+                       tools.join(QLatin1Char(' ')),
+                       files.join(QLatin1Char('\n'))}
         .join(QLatin1Char('\n'))
         .toLower();
 }

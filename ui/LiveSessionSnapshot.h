@@ -18,6 +18,7 @@ struct LiveSessionSnapshot
     QString finalResponse;
     QStringList agents;
     QStringList tools;
+    QStringList files; // read or modified, including the one being edited right now
     // Since the previous snapshot of this session, for notifications.
     int newFailures = 0;
     QString failedTool; // the last tool that failed among them, when known

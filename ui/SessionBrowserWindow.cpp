@@ -26,6 +26,7 @@
 #include <QElapsedTimer>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QGuiApplication>
 #include <QHeaderView>
 #include <QIcon>
 #include <QKeyEvent>
@@ -35,6 +36,7 @@
 #include <QLoggingCategory>
 #include <QMenu>
 #include <QMessageBox>
+#include <QScreen>
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
@@ -43,6 +45,8 @@
 #include <QToolBar>
 #include <QUrl>
 #include <QtConcurrent/QtConcurrentRun>
+
+#include <algorithm>
 
 Q_LOGGING_CATEGORY(lcBrowser, "ea.ui.browser")
 
@@ -112,6 +116,12 @@ SessionBrowserWindow::SessionBrowserWindow(CaptureController* capture, LiveSessi
     if (m_capture) {
         connect(m_capture, &CaptureController::stateChanged, this,
                 &SessionBrowserWindow::onCaptureState);
+        // Why the dashboard is unreachable, with a countdown that moves every second.
+        m_problemTimer.setInterval(1000);
+        connect(&m_problemTimer, &QTimer::timeout, this,
+                [this] { onCaptureState(m_capture->state()); });
+        connect(m_capture, &CaptureController::connectionProblemChanged, this,
+                [this] { onCaptureState(m_capture->state()); });
         connect(m_capture, &CaptureController::serviceReplaced, this,
                 &SessionBrowserWindow::connectService);
         connect(m_capture, &CaptureController::sessionSaved, this,
@@ -119,6 +129,11 @@ SessionBrowserWindow::SessionBrowserWindow(CaptureController* capture, LiveSessi
         connectService(&m_capture->service());
         onCaptureState(m_capture->state());
     }
+    // After a delete the row that moved under the cursor is selected, as after a search.
+    connect(m_proxy, &QAbstractItemModel::rowsRemoved, this, [this] {
+        if (m_table->hasFocus())
+            QTimer::singleShot(0, this, &SessionBrowserWindow::selectCurrentRow);
+    });
     restoreWindowState();
     updateStatus();
 }
@@ -219,6 +234,8 @@ void SessionBrowserWindow::buildLayout()
     m_table->setShowGrid(false);
     m_table->setWordWrap(false);
     m_table->verticalHeader()->hide();
+    // Tab moves between the window's parts; the arrows move within the table.
+    m_table->setTabKeyNavigation(false);
     m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 8);
     QHeaderView* h = m_table->horizontalHeader();
@@ -261,6 +278,13 @@ void SessionBrowserWindow::buildLayout()
     m_splitter->setChildrenCollapsible(true);
     setCentralWidget(m_splitter);
 
+    // Said in the empty list itself, where the user looks first.
+    m_emptyNote = new QLabel(m_table->viewport());
+    m_emptyNote->setAlignment(Qt::AlignCenter);
+    m_emptyNote->setWordWrap(true);
+    m_emptyNote->setEnabled(false);
+    m_table->viewport()->installEventFilter(this);
+
     m_countLabel = new QLabel(this);
     m_indexLabel = new QLabel(this);
     m_stateLabel = new QLabel(this);
@@ -271,11 +295,15 @@ void SessionBrowserWindow::buildLayout()
 
 void SessionBrowserWindow::setMainWindowMode(const QString& reason)
 {
-    m_mainWindowMode = true;
+    m_mainWindowMode = !reason.isEmpty();
     // A lasting note rather than a status message: temporary messages hide the counts.
-    auto* why = new QLabel(reason, this);
-    why->setToolTip(reason);
-    statusBar()->addWidget(why, 1);
+    if (!m_modeNote) {
+        m_modeNote = new QLabel(this);
+        statusBar()->addWidget(m_modeNote, 1);
+    }
+    m_modeNote->setText(reason);
+    m_modeNote->setToolTip(reason);
+    m_modeNote->setVisible(m_mainWindowMode);
 }
 
 void SessionBrowserWindow::setSearchCacheFile(const QString& path)
@@ -320,8 +348,42 @@ void SessionBrowserWindow::closeEvent(QCloseEvent* event)
         Q_EMIT quitRequested();
 }
 
+void SessionBrowserWindow::selectCurrentRow()
+{
+    // A focused row that is not selected leaves Export and Delete disabled and makes Down
+    // skip it: the row under the cursor is the selection.
+    if (m_table->selectionModel()->hasSelection() || m_proxy->rowCount() == 0)
+        return;
+    QModelIndex current = m_table->currentIndex();
+    if (!current.isValid())
+        current = m_proxy->index(0, 0);
+    m_table->selectionModel()->setCurrentIndex(current, QItemSelectionModel::ClearAndSelect |
+                                                            QItemSelectionModel::Rows);
+}
+
+void SessionBrowserWindow::updateEmptyNote()
+{
+    if (!m_emptyNote)
+        return;
+    const bool empty = m_model->rowCount() == 0;
+    m_emptyNote->setVisible(empty);
+    if (!empty)
+        return;
+    const QString problem = m_capture ? m_capture->connectionProblem() : QString();
+    const bool capturing = m_capture && m_capture->isCapturing();
+    m_emptyNote->setText(
+        !problem.isEmpty() ? tr("No sessions yet.\n\n%1").arg(problem)
+        : capturing
+            ? tr("No sessions yet. They appear here as soon as Claude starts working (capturing "
+                 "from %1).")
+                  .arg(m_capture->serverText())
+            : tr("No sessions yet. Start capture to record Claude's sessions."));
+}
+
 bool SessionBrowserWindow::eventFilter(QObject* watched, QEvent* event)
 {
+    if (m_emptyNote && watched == m_table->viewport() && event->type() == QEvent::Resize)
+        m_emptyNote->setGeometry(m_table->viewport()->rect().adjusted(24, 24, -24, -24));
     if (event->type() != QEvent::KeyPress)
         return QMainWindow::eventFilter(watched, event);
     const auto* key = static_cast<QKeyEvent*>(event);
@@ -333,8 +395,7 @@ bool SessionBrowserWindow::eventFilter(QObject* watched, QEvent* event)
     if (watched == m_search && enter) {
         applySearchNow();
         m_table->setFocus();
-        if (!m_table->currentIndex().isValid() && m_proxy->rowCount() > 0)
-            m_table->setCurrentIndex(m_proxy->index(0, 0));
+        selectCurrentRow();
         return true;
     }
     if (watched == m_search && key->key() == Qt::Key_Down) {
@@ -404,6 +465,7 @@ void SessionBrowserWindow::updateStatus()
     if (selected > 1)
         text += tr(" · %1 selected").arg(selected);
     m_countLabel->setText(text);
+    updateEmptyNote();
     if (m_index->isIndexing())
         m_indexLabel->setText(
             tr("Indexing for search: %1 left…").arg(locale.toString(m_index->pendingCount())));
@@ -423,10 +485,21 @@ void SessionBrowserWindow::onCaptureState(CaptureState state)
     QString text = p.stateText;
     if (state == CaptureState::Error && m_capture && !m_capture->errorText().isEmpty())
         text += QStringLiteral(": ") + m_capture->errorText();
-    if (m_capture && state != CaptureState::Stopped && state != CaptureState::Error)
+    const QString problem = m_capture ? m_capture->connectionProblem() : QString();
+    if (!problem.isEmpty())
+        text += QStringLiteral(" — ") + problem;
+    else if (m_capture && state != CaptureState::Stopped && state != CaptureState::Error)
         text += tr(" · %1").arg(m_capture->serverText());
     m_stateLabel->setText(text);
     m_stateLabel->setToolTip(text);
+    // While connecting the reason and its countdown move every second.
+    const bool connecting =
+        state == CaptureState::Connecting || state == CaptureState::Reconnecting;
+    if (!connecting)
+        m_problemTimer.stop();
+    else if (!m_problemTimer.isActive())
+        m_problemTimer.start();
+    updateEmptyNote();
     const bool capturing = m_capture && m_capture->isCapturing();
     m_toggleCapture->setText(capturing ? tr("Stop Capture") : tr("Start Capture"));
     m_toggleCapture->setIcon(QIcon(p.iconPath));
@@ -474,7 +547,14 @@ void SessionBrowserWindow::onCurrentChanged()
     if (!current.isValid()) {
         m_detail->showMessage(tr("Select a session to see what it did"));
         m_liveDetailTimer.stop();
+        // The list has the height until a session is chosen.
+        m_detail->hide();
         return;
+    }
+    if (m_detail->isHidden()) {
+        m_detail->show();
+        if (m_splitter->sizes().value(1) == 0)
+            m_splitter->setSizes({height() / 3, height() * 2 / 3});
     }
     loadDetail(m_model->sessionIdAt(current.row()));
 }
@@ -686,6 +766,31 @@ void SessionBrowserWindow::restoreWindowState()
     m_table->horizontalHeader()->restoreState(
         s.value(QStringLiteral("browser/columns")).toByteArray());
     m_detail->restoreState(s.value(QStringLiteral("browser/detail")).toByteArray());
+    // Shown once a session is chosen (onCurrentChanged).
+    m_detail->setVisible(m_table->currentIndex().isValid());
+    fitToScreen();
+}
+
+void SessionBrowserWindow::fitToScreen()
+{
+    // A geometry saved on a larger screen (or at another scale factor), or the default size
+    // on a small one, must not come back larger than the screen.
+    const QScreen* where = screen() ? screen() : QGuiApplication::primaryScreen();
+    if (!where)
+        return;
+    const QRect available = where->availableGeometry();
+    // Room for the title bar and borders the window manager adds around the window.
+    const QSize room = available.size() - QSize(16, 48);
+    if (width() > room.width() || height() > room.height())
+        resize(size().boundedTo(room));
+    QRect frame(pos(), size());
+    if (!available.contains(frame)) {
+        frame.moveLeft(std::clamp(frame.left(), available.left(),
+                                  std::max(available.left(), available.right() - frame.width())));
+        frame.moveTop(std::clamp(frame.top(), available.top(),
+                                 std::max(available.top(), available.bottom() - frame.height())));
+        move(frame.topLeft());
+    }
 }
 
 void SessionBrowserWindow::saveWindowState()

@@ -36,7 +36,7 @@ public:
     ~SessionBrowserWindow() override;
 
     // Where no system tray exists this window is the application: it says why, and
-    // closing it quits instead of hiding.
+    // closing it quits instead of hiding. An empty reason ends that mode (a tray appeared).
     void setMainWindowMode(const QString& reason);
     bool isMainWindowMode() const { return m_mainWindowMode; }
     // Where the search index keeps its cache; empty: in memory only.
@@ -55,6 +55,8 @@ public:
     SessionDetailView* detailView() const { return m_detail; }
     SessionSearchIndex* searchIndex() const { return m_index; }
     QLineEdit* searchField() const { return m_search; }
+    QLabel* emptyNote() const { return m_emptyNote; }
+    QLabel* stateLabel() const { return m_stateLabel; }
     QComboBox* categoryBox() const { return m_category; }
     // Runs the pending search now instead of after the typing pause.
     void applySearchNow();
@@ -78,6 +80,8 @@ private:
     void scheduleRefresh();
     void runSearch();
     void updateStatus();
+    void updateEmptyNote();
+    void selectCurrentRow();
     void onCaptureState(CaptureState state);
     void onCurrentChanged();
     void showDetails(bool focus);
@@ -88,6 +92,7 @@ private:
     void showInFileManager();
     void copySessionId();
     void restoreWindowState();
+    void fitToScreen();
     void saveWindowState();
     QList<int> selectedSourceRows() const;
 
@@ -104,6 +109,8 @@ private:
     QLabel* m_countLabel = nullptr;
     QLabel* m_indexLabel = nullptr;
     QLabel* m_stateLabel = nullptr;
+    QLabel* m_emptyNote = nullptr; // over the empty table: why it is empty
+    QTimer m_problemTimer;
     QAction* m_toggleCapture = nullptr;
     QAction* m_exportAction = nullptr;
     QAction* m_deleteAction = nullptr;
@@ -121,6 +128,7 @@ private:
     QString m_loadingId;
     int m_liveDetailEvents = -1;
     bool m_mainWindowMode = false;
+    QLabel* m_modeNote = nullptr;
     bool m_listingStale = true;
     QPointer<SessionExportJob> m_export;
     QMetaObject::Connection m_storeConnection;

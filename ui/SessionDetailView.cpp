@@ -4,6 +4,7 @@
 #include "DelegationTreeView.h"
 #include "EventCategory.h"
 #include "EventTimelineModel.h"
+#include "ReadableLabel.h"
 #include "SessionListModel.h"
 #include "SessionSummary.h"
 #include "ToolOperationModel.h"
@@ -114,6 +115,7 @@ SessionDetailView::SessionDetailView(QWidget* parent) : QWidget(parent)
     m_raw->setLineWrapMode(QPlainTextEdit::NoWrap);
     m_raw->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_raw->setPlaceholderText(tr("Select an event, tool call or delegation to see its JSON"));
+    m_raw->hide();
 
     m_splitter = new QSplitter(Qt::Horizontal, page);
     m_splitter->addWidget(m_tabs);
@@ -141,6 +143,14 @@ SessionDetailView::SessionDetailView(QWidget* parent) : QWidget(parent)
         if (item)
             showRaw(item->data(0, DelegationTreeView::JsonRole).toJsonObject());
     });
+    // Enter (or a double click) on an event, a tool call or a delegation opens its JSON.
+    auto openRaw = [this] {
+        if (m_raw->isVisible())
+            m_raw->setFocus();
+    };
+    connect(m_timelineView, &QAbstractItemView::activated, this, openRaw);
+    connect(m_toolView, &QAbstractItemView::activated, this, openRaw);
+    connect(m_delegations, &QAbstractItemView::activated, this, openRaw);
     showMessage(tr("Select a session to see what it did"));
 }
 
@@ -164,7 +174,10 @@ void SessionDetailView::fillHeader(const QJsonObject& session)
     m_title->setToolTip(s.sessionId);
 
     qint64 duration = -1;
-    if (s.startTime.isValid()) {
+    if (s.startTime.isValid() && s.status == QLatin1String("active") && !s.endTime.isValid()) {
+        // Live: elapsed so far by the wall clock, as the list shows it.
+        duration = std::max<qint64>(0, s.startTime.msecsTo(QDateTime::currentDateTimeUtc()));
+    } else if (s.startTime.isValid()) {
         const QDateTime end = s.endTime.isValid()
                                   ? s.endTime
                                   : SessionSummary::parseTime(
@@ -173,7 +186,7 @@ void SessionDetailView::fillHeader(const QJsonObject& session)
             duration = s.startTime.msecsTo(end);
     }
     QStringList facts;
-    facts << s.status.toHtmlEscaped();
+    facts << ReadableLabel::status(s.status).toHtmlEscaped();
     if (s.startTime.isValid())
         facts << s.startTime.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
     facts << SessionListModel::formatDuration(duration);
@@ -235,6 +248,8 @@ void SessionDetailView::setDocument(const QJsonObject& session)
 
 void SessionDetailView::showRaw(const QJsonObject& object)
 {
+    // No empty pane: the tabs take the width until there is something to show.
+    m_raw->setVisible(!object.isEmpty());
     m_raw->setPlainText(object.isEmpty() ? QString()
                                          : QString::fromUtf8(QJsonDocument(object).toJson(
                                                QJsonDocument::Indented)));

@@ -31,6 +31,8 @@ public:
     DelegationTreeView* delegationTree() const { return m_delegations; }
     QTableView* timelineView() const { return m_timelineView; }
     QTabWidget* tabs() const { return m_tabs; }
+    QTableView* toolView() const { return m_toolView; }
+    QPlainTextEdit* rawView() const { return m_raw; }
     QString rawJson() const;
 
     QByteArray saveState() const;

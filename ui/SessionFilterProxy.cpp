@@ -35,13 +35,13 @@ SessionSearchIndex::Fields SessionFilterProxy::fieldsFor(Category category)
 {
     switch (category) {
     case Category::All:
+    case Category::Failures: // the filter is the failures; the query may be about anything
         return SessionSearchIndex::AllFields;
     case Category::Prompts:
         return 1u << SessionSearchIndex::Prompts;
     case Category::Responses:
         return 1u << SessionSearchIndex::Responses;
     case Category::Tools:
-    case Category::Failures:
         return 1u << SessionSearchIndex::Tools;
     case Category::Files:
         return 1u << SessionSearchIndex::Files;

@@ -24,7 +24,7 @@ public:
         Tools,
         Files,
         Agents,
-        Failures // sessions with failed tool calls; the search then looks at tool text
+        Failures // sessions with failed tool calls; the search looks at everything
     };
 
     explicit SessionFilterProxy(QObject* parent = nullptr);

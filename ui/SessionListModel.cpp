@@ -1,5 +1,8 @@
 #include "SessionListModel.h"
 
+#include "Aggregator.h"
+#include "ReadableLabel.h"
+
 #include <QBrush>
 #include <QColor>
 #include <QDir>
@@ -48,10 +51,13 @@ QString SessionListModel::formatDuration(qint64 ms)
         return QStringLiteral("%1 s").arg(secs);
     if (secs < 3600)
         return QStringLiteral("%1:%2").arg(secs / 60).arg(secs % 60, 2, 10, QLatin1Char('0'));
-    return QStringLiteral("%1:%2:%3")
-        .arg(secs / 3600)
-        .arg((secs / 60) % 60, 2, 10, QLatin1Char('0'))
-        .arg(secs % 60, 2, 10, QLatin1Char('0'));
+    if (secs < 24 * 3600)
+        return QStringLiteral("%1:%2:%3")
+            .arg(secs / 3600)
+            .arg((secs / 60) % 60, 2, 10, QLatin1Char('0'))
+            .arg(secs % 60, 2, 10, QLatin1Char('0'));
+    // "3024:32:30" reads as nothing; days and hours do.
+    return QStringLiteral("%1 d %2 h").arg(secs / 86400).arg((secs / 3600) % 24);
 }
 
 qint64 SessionListModel::durationMs(const Row& row) const
@@ -93,6 +99,9 @@ QVariant SessionListModel::data(const QModelIndex& index, int role) const
         case SessionColumn:
             return shortId(s.sessionId);
         case ProjectColumn:
+            // The record of events that named no session is not a project of its own.
+            if (s.sessionId == Aggregator::UnattributedId && s.workingDirectory.isEmpty())
+                return tr("Events without a session");
             return projectName(s.workingDirectory);
         case BranchColumn:
             return s.gitBranch;
@@ -112,7 +121,7 @@ QVariant SessionListModel::data(const QModelIndex& index, int role) const
         case FailuresColumn:
             return s.failures;
         case StatusColumn:
-            return row.live ? tr("live") : s.status;
+            return row.live ? tr("Live") : ReadableLabel::status(s.status);
         case TokensColumn:
             return s.totalTokens >= 0 ? QVariant(QLocale().toString(s.totalTokens)) : QVariant();
         }
@@ -152,8 +161,10 @@ QVariant SessionListModel::data(const QModelIndex& index, int role) const
             return s.workingDirectory;
         if (column == StartColumn && s.startTime.isValid())
             return QLocale().toString(s.startTime.toLocalTime(), QLocale::LongFormat);
-        if (column == StatusColumn && !row.saved.filePath.isEmpty())
-            return row.saved.filePath;
+        if (column == StatusColumn)
+            return row.saved.filePath.isEmpty()
+                       ? (row.live ? QStringLiteral("active") : s.status)
+                       : QStringLiteral("%1 — %2").arg(s.status, row.saved.filePath);
         return {};
     }
     if (role == Qt::TextAlignmentRole) {

@@ -202,12 +202,23 @@ bool SettingsDialog::save(QString* error)
     }
     if (!ConfigWriter::write(m_target, config(), error))
         return false;
-    if (m_autostartBox->isChecked() != m_autostart.isEnabled() &&
-        !m_autostart.setEnabled(m_autostartBox->isChecked(),
-                                QCoreApplication::applicationFilePath(), error))
+    // An entry written by an older version, or for another file, is brought up to date too.
+    const bool wanted = m_autostartBox->isChecked();
+    const AutostartEntry::Launch launch = autostartLaunch();
+    if ((wanted != m_autostart.isEnabled() || (wanted && !m_autostart.isUpToDate(launch))) &&
+        !m_autostart.setEnabled(wanted, launch, error))
         return false;
     qCInfo(lcSettings).noquote() << "settings written to" << m_target;
     return true;
+}
+
+AutostartEntry::Launch SettingsDialog::autostartLaunch() const
+{
+    // Nothing to point at while the file does not exist (nothing differed from the defaults):
+    // the working directory then finds the same configuration, none.
+    const QFileInfo target(m_target);
+    return {QCoreApplication::applicationFilePath(),
+            target.exists() ? target.absoluteFilePath() : QString(), QDir::currentPath()};
 }
 
 void SettingsDialog::accept()

@@ -13,8 +13,8 @@ class QLabel;
 class QLineEdit;
 class QSpinBox;
 
-// Only the section's values change: ConfigWriter keeps every other section of the file and
-// the keys of this one it does not know.
+// Only the values that changed are written: ConfigWriter keeps every other byte of the file
+// (comments, order, other sections).
 class SettingsDialog : public QDialog
 {
     Q_OBJECT
@@ -29,6 +29,8 @@ public:
     // validate(), then write the file and the autostart entry. False with *error.
     bool save(QString* error);
     QString targetFile() const { return m_target; }
+    // How the autostart entry starts the app: this program, with the file just saved.
+    AutostartEntry::Launch autostartLaunch() const;
 
     QLineEdit* hostEdit() const { return m_host; }
     QSpinBox* portBox() const { return m_port; }

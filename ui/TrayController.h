@@ -9,6 +9,7 @@
 #include <QSystemTrayIcon>
 #include <QTimer>
 
+#include <functional>
 #include <memory>
 
 class CaptureController;
@@ -28,6 +29,7 @@ public:
         bool capturing = false;
     };
     static Presentation present(CaptureState state);
+    static constexpr int MaxLiveMenuEntries = 10;
 
     explicit TrayController(CaptureController* capture, QObject* parent = nullptr);
     ~TrayController() override;
@@ -38,28 +40,44 @@ public:
     QMenu* liveMenu() const { return m_liveMenu; }
     QAction* toggleAction() const { return m_toggle; }
     QString toolTip() const;
+    // The line at the top of the menu: state, live sessions and events, or what is wrong.
+    QString statusLine() const;
+    QAction* statusAction() const { return m_status; }
     QString currentIconPath() const { return m_iconPath; }
 
     // Fills the "Live sessions" submenu from the aggregator (done each time it opens).
     void refreshLiveMenu();
+    // Opens the activity directory in the file manager, or says why it cannot.
+    void openActivityFolder();
+    // A balloon message from the icon; while the menu is open it waits until the menu closes
+    // (it would cover the menu being read).
+    void showMessage(const QString& title, const QString& text, QSystemTrayIcon::MessageIcon icon);
 
 Q_SIGNALS:
     void openBrowserRequested();
     void openSessionRequested(const QString& sessionId);
     void openSettingsRequested();
     void quitRequested();
+    // Open Activity Folder found no file manager (also shown as a tray message).
+    void folderOpenFailed(const QString& message);
+    // A balloon was shown (after the menu closed, if it was open).
+    void messageShown(const QString& title);
 
 private:
     void updateState();
     void updateToolTip();
+    void updateStatusLine();
     void onActivated(QSystemTrayIcon::ActivationReason reason);
-    void openActivityFolder();
 
     QPointer<CaptureController> m_capture;
     std::unique_ptr<QSystemTrayIcon> m_tray;
     std::unique_ptr<QMenu> m_menu;
     QMenu* m_liveMenu = nullptr;
     QAction* m_toggle = nullptr;
+    QAction* m_status = nullptr;
+    QStringList m_liveMenuIds; // what the submenu lists now, in order
+    qsizetype m_liveMenuTotal = -1;
     QString m_iconPath;
     QTimer m_tooltipTimer;
+    std::function<void()> m_heldMessage; // shown when the menu closes
 };

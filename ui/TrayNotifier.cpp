@@ -15,6 +15,30 @@ TrayNotifier::TrayNotifier(QObject* parent) : QObject(parent)
                  .arg(m_lostTimer.interval() / 1000),
              QSystemTrayIcon::Warning);
     });
+    m_clock.start();
+    m_completedTimer.setSingleShot(true);
+    connect(&m_completedTimer, &QTimer::timeout, this, &TrayNotifier::reportCompleted);
+    m_gapTimer.setSingleShot(true);
+    m_gapTimer.setInterval(DefaultMessageGapMs);
+    connect(&m_gapTimer, &QTimer::timeout, this, &TrayNotifier::flushQueue);
+    m_firstTimer.setSingleShot(true);
+    connect(&m_firstTimer, &QTimer::timeout, this, [this] {
+        m_lostReported = true; // "Connection restored" follows when it comes
+        const QString problem = m_problem ? m_problem() : QString();
+        send(tr("Dashboard not reachable"),
+             problem.isEmpty()
+                 ? tr("No connection to the dashboard at %1 after %2 s. Still retrying.")
+                       .arg(m_server)
+                       .arg(m_firstTimer.interval() / 1000)
+                 : problem,
+             QSystemTrayIcon::Warning);
+    });
+}
+
+void TrayNotifier::onConnecting()
+{
+    if (!m_firstTimer.isActive() && !m_lostReported)
+        m_firstTimer.start(m_lostTimer.interval());
 }
 
 void TrayNotifier::setEnabled(bool on)
@@ -32,14 +56,19 @@ QString TrayNotifier::where(const SessionSummary& s)
 
 void TrayNotifier::onLiveBatch(const QList<LiveSessionSnapshot>& snapshots)
 {
-    QStringList completed;
     QStringList failures;
     int failureCount = 0;
     QStringList waiting;
     QString waitingMessage;
     for (const LiveSessionSnapshot& s : snapshots) {
-        if (!s.live && s.summary.status == QLatin1String("completed"))
-            completed.append(where(s.summary));
+        const QString& id = s.summary.sessionId;
+        if (!s.live && s.summary.status == QLatin1String("completed")) {
+            if (!m_completed.contains(id))
+                m_completedIds.append(id);
+            m_completed.insert(id, {where(s.summary), m_clock.elapsed()});
+        } else if (s.live && m_completed.remove(id) > 0) {
+            m_completedIds.removeOne(id); // the next turn began: it was not finished after all
+        }
         if (s.newFailures > 0) {
             failureCount += s.newFailures;
             failures.append(s.failedTool.isEmpty()
@@ -69,11 +98,36 @@ void TrayNotifier::onLiveBatch(const QList<LiveSessionSnapshot>& snapshots)
             m_lastFailureMessage.start();
         }
     }
-    if (!completed.isEmpty()) {
-        send(completed.size() == 1 ? tr("Session completed")
-                                   : tr("%1 sessions completed").arg(completed.size()),
-             completed.join(QStringLiteral(", ")), QSystemTrayIcon::Information);
+    if (!m_completedIds.isEmpty() && !m_completedTimer.isActive())
+        m_completedTimer.start(m_completedQuietMs);
+}
+
+void TrayNotifier::reportCompleted()
+{
+    // Those that stayed completed long enough; the rest wait for their turn.
+    const qint64 now = m_clock.elapsed();
+    const int quiet = m_completedQuietMs;
+    QStringList completed;
+    QStringList waiting;
+    qint64 next = quiet;
+    for (const QString& id : std::as_const(m_completedIds)) {
+        const Completed c = m_completed.value(id);
+        if (now - c.atMs >= quiet) {
+            completed.append(c.where);
+            m_completed.remove(id);
+        } else {
+            waiting.append(id);
+            next = std::min(next, quiet - (now - c.atMs));
+        }
     }
+    m_completedIds = waiting;
+    if (!waiting.isEmpty())
+        m_completedTimer.start(int(next));
+    if (completed.isEmpty())
+        return;
+    send(completed.size() == 1 ? tr("Session completed")
+                               : tr("%1 sessions completed").arg(completed.size()),
+         completed.join(QStringLiteral(", ")), QSystemTrayIcon::Information);
 }
 
 void TrayNotifier::onConnectionLost()
@@ -85,6 +139,7 @@ void TrayNotifier::onConnectionLost()
 void TrayNotifier::onConnectionRestored()
 {
     m_lostTimer.stop();
+    m_firstTimer.stop();
     if (std::exchange(m_lostReported, false))
         send(tr("Connection restored"), tr("Capturing from %1 again.").arg(m_server),
              QSystemTrayIcon::Information);
@@ -92,13 +147,36 @@ void TrayNotifier::onConnectionRestored()
 
 void TrayNotifier::onCaptureStopped()
 {
+    m_completedTimer.stop();
+    m_completedIds.clear();
+    m_completed.clear();
     m_lostTimer.stop();
+    m_firstTimer.stop();
     m_lostReported = false;
 }
 
 void TrayNotifier::send(const QString& title, const QString& text,
                         QSystemTrayIcon::MessageIcon icon)
 {
-    if (m_enabled)
-        Q_EMIT message(title, text, icon);
+    if (!m_enabled)
+        return;
+    // A newer message of the same kind replaces one still waiting.
+    for (Message& m : m_queue) {
+        if (m.title == title) {
+            m = {title, text, icon};
+            return;
+        }
+    }
+    m_queue.append({title, text, icon});
+    if (!m_gapTimer.isActive())
+        flushQueue();
+}
+
+void TrayNotifier::flushQueue()
+{
+    if (m_queue.isEmpty())
+        return;
+    const Message m = m_queue.takeFirst();
+    m_gapTimer.start();
+    Q_EMIT message(m.title, m.text, m.icon);
 }

@@ -1,15 +1,11 @@
-// Tests ConfigLoader and ConfigWriter: defaults, every key, errors with key and line, discovery,
-// write-back.
+// Tests ConfigLoader: defaults, every key, errors with key and line, discovery.
 #include "config/ConfigLoader.h"
-#include "config/ConfigWriter.h"
 
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
-
-#include <yaml-cpp/yaml.h>
 
 class TstConfigLoader : public QObject
 {
@@ -360,97 +356,6 @@ private slots:
         QCOMPARE(c.resolvedActivityDirectory(), QStringLiteral("/var/tmp/act"));
         c.activityDirectory = QStringLiteral("~/act");
         QCOMPARE(c.resolvedActivityDirectory(), m_home + "/act");
-    }
-
-    void writesBackKeepingOtherSections()
-    {
-        const QString path = m_project + "/.claude-mpm/configuration.yaml";
-        const QByteArray original = "# a comment that will not survive\n"
-                                    "agents:\n"
-                                    "  deploy: [engineer, qa]\n"
-                                    "  limits: {cpu: 2, note: \"yes\", version: \"1.10\"}\n"
-                                    "  tagged: !!str 123\n"
-                                    "  empty: ''\n"
-                                    "event_aggregator:\n"
-                                    "  session_timeout_minutes: 45\n"
-                                    "  auto_start: true\n"
-                                    "  enabled: true\n"
-                                    "monitoring:\n"
-                                    "  port: 8765\n"
-                                    "  hosts:\n"
-                                    "    - a\n"
-                                    "    - b\n";
-        QVERIFY(writeFile(path, original));
-        QString error;
-        std::optional<AggregatorConfig> c = ConfigLoader::load({}, m_project, &error);
-        QVERIFY2(c, qPrintable(error));
-        QCOMPARE(c->sessionTimeoutMinutes, 45);
-        QVERIFY(c->autoStart);
-
-        c->dashboardPort = 9999;
-        c->capture.responses = false;
-        c->events = {QStringLiteral("claude_event"), QStringLiteral("yes")};
-        c->activityDirectory = QStringLiteral("logs: here/#not a comment");
-        c->notifications = false;
-        QCOMPARE(ConfigWriter::targetFor(*c, m_project), path);
-        QVERIFY2(ConfigWriter::write(path, *c, &error), qPrintable(error));
-
-        const std::optional<AggregatorConfig> back = ConfigLoader::load({}, m_project, &error);
-        QVERIFY2(back, qPrintable(error + "\n" + QString::fromUtf8(readFile(path))));
-        QCOMPARE(*back, *c);
-
-        const YAML::Node before = YAML::Load(original.toStdString());
-        const YAML::Node after = YAML::Load(readFile(path).toStdString());
-        for (const char* section : {"agents", "monitoring"})
-            QCOMPARE(YAML::Dump(after[section]), YAML::Dump(before[section]));
-        // Quoted strings that would read as booleans or numbers unquoted stay strings.
-        const QByteArray written = readFile(path);
-        QVERIFY2(written.contains("note: \"yes\"") && written.contains("version: \"1.10\""),
-                 written.constData());
-        QCOMPARE(after["agents"]["limits"]["note"].Tag(), std::string("!"));
-        QCOMPARE(after["agents"]["tagged"].Tag(), std::string("tag:yaml.org,2002:str"));
-        QCOMPARE(after["agents"]["empty"].Scalar(), std::string());
-        QVERIFY(!after["agents"]["empty"].IsNull());
-        QVERIFY(written.contains("- \"yes\"")); // an event name of ours, protected the same way
-        // The section's existing keys keep their order; new ones follow.
-        std::vector<std::string> keys;
-        for (auto it = after["event_aggregator"].begin(); it != after["event_aggregator"].end();
-             ++it)
-            keys.push_back(it->first.Scalar());
-        QCOMPARE(keys.at(0), std::string("session_timeout_minutes"));
-        QCOMPARE(keys.at(1), std::string("auto_start"));
-        QCOMPARE(keys.at(2), std::string("enabled"));
-        QCOMPARE(keys.size(), size_t(11)); // 10 keys + auto_start, which the file had
-    }
-
-    void writesANewFile()
-    {
-        const QString path = m_project + "/.claude-mpm/configuration.yaml";
-        QVERIFY(!QFileInfo::exists(path));
-        AggregatorConfig c;
-        c.projectDirectory = m_project;
-        QCOMPARE(ConfigWriter::targetFor(c, m_project), path);
-        c.sessionTimeoutMinutes = 5;
-        c.compressSessions = true;
-        QString error;
-        QVERIFY2(ConfigWriter::write(path, c, &error), qPrintable(error));
-        const std::optional<AggregatorConfig> back = ConfigLoader::load({}, m_project, &error);
-        QVERIFY2(back, qPrintable(error));
-        c.configFile = path;
-        QCOMPARE(*back, c);
-        QVERIFY(!readFile(path).contains("auto_start")); // Python-era keys only when meaningful
-    }
-
-    void refusesToOverwriteABrokenFile()
-    {
-        const QString path = m_project + "/.claude-mpm/configuration.yaml";
-        const QByteArray broken = "agents: [unclosed\nevent_aggregator:\n";
-        QVERIFY(writeFile(path, broken));
-        QString error;
-        QVERIFY(!ConfigWriter::write(path, AggregatorConfig{}, &error));
-        QVERIFY2(error.contains(path) && error.contains(QStringLiteral("invalid YAML")),
-                 qPrintable(error));
-        QCOMPARE(readFile(path), broken);
     }
 };
 

@@ -20,7 +20,9 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLineEdit>
+#include <QPlainTextEdit>
 #include <QSignalSpy>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
@@ -141,6 +143,26 @@ private Q_SLOTS:
         QCOMPARE(window.model()->rowCount(), total - 1);
     }
 
+    // Enter in the search field selects the first match (so Export and Delete work and Down
+    // goes to the second); Tab leaves the table.
+    void keyboardSearchEnterSelectsAndTabLeavesTheTable()
+    {
+        SessionBrowserWindow window(m_capture.get(), m_feed.get());
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        window.activateWindow();
+        window.searchField()->setFocus();
+        QTest::keyClick(window.searchField(), Qt::Key_Return);
+        QVERIFY(window.table()->hasFocus());
+        QCOMPARE(window.selectedSessionIds().size(), 1);
+        QCOMPARE(window.table()->currentIndex().row(), 0);
+        QTest::keyClick(window.table(), Qt::Key_Down);
+        QCOMPARE(window.table()->currentIndex().row(), 1);
+        QCOMPARE(window.selectedSessionIds().size(), 1);
+        QTest::keyClick(window.table(), Qt::Key_Tab);
+        QVERIFY(!window.table()->hasFocus());
+    }
+
     void liveSessionAppearsAndSelectSessionFindsIt()
     {
         SessionBrowserWindow window(m_capture.get(), m_feed.get());
@@ -159,6 +181,65 @@ private Q_SLOTS:
         window.searchField()->setText(QStringLiteral("watch me"));
         window.applySearchNow();
         QCOMPARE(window.proxy()->rowCount(), 1);
+
+        // The file Claude is editing right now finds the session editing it.
+        const QByteArray edit =
+            "{\"type\":\"tool_event\",\"subtype\":\"pre_tool\",\"timestamp\":"
+            "\"2026-07-28T10:00:01Z\",\"session_id\":\"live-0001\",\"data\":{\"tool_name\":"
+            "\"Edit\",\"tool_parameters\":{\"file_path\":\"/home/dev/live/src/Being_Edited.py\"},"
+            "\"session_id\":\"live-0001\",\"working_directory\":\"/home/dev/live\"}}";
+        m_capture->service().ingest(QStringLiteral("tool_event"), edit,
+                                    QDateTime::currentDateTimeUtc());
+        window.searchField()->setText(QStringLiteral("being_edited.py"));
+        QTRY_VERIFY_WITH_TIMEOUT((window.applySearchNow(), window.proxy()->rowCount() == 1), 5000);
+        QCOMPARE(window.proxy()->index(0, 0).data(SessionListModel::SessionIdRole).toString(),
+                 QStringLiteral("live-0001"));
+    }
+
+    // Restored (here: the default size, larger than the offscreen 800x600 screen), the
+    // window fits the screen.
+    void windowFitsTheScreen()
+    {
+        SessionBrowserWindow window(m_capture.get(), m_feed.get());
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        const QRect available = window.screen()->availableGeometry();
+        QVERIFY2(available.contains(window.geometry()), qPrintable(QStringLiteral("%1x%2 on %3x%4")
+                                                                       .arg(window.width())
+                                                                       .arg(window.height())
+                                                                       .arg(available.width())
+                                                                       .arg(available.height())));
+    }
+
+    // The list has the window's height until a session is chosen.
+    void detailsAppearWhenASessionIsChosen()
+    {
+        SessionBrowserWindow window(m_capture.get(), m_feed.get());
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(!window.detailView()->isVisible());
+        window.table()->setCurrentIndex(window.proxy()->index(0, 0));
+        QVERIFY(window.detailView()->isVisible());
+        QTRY_VERIFY(window.detailView()->height() > 0);
+
+        // Enter on a tool call opens its JSON, on the Tools tab as on the Timeline.
+        SessionDetailView* detail = window.detailView();
+        QTRY_VERIFY(detail->toolModel()->rowCount() > 0);
+        detail->tabs()->setCurrentIndex(1);
+        window.activateWindow();
+        detail->toolView()->setFocus();
+        detail->toolView()->setCurrentIndex(detail->toolView()->model()->index(0, 0));
+        QVERIFY(detail->rawView()->isVisible());
+        QTest::keyClick(detail->toolView(), Qt::Key_Return);
+        QTRY_VERIFY(detail->rawView()->hasFocus());
+        QVERIFY(detail->rawJson().contains(QStringLiteral("tool_name")));
+    }
+
+    // "With failures" narrows the list; the query still searches prompts, files and the rest.
+    void failuresFilterSearchesEverything()
+    {
+        QCOMPARE(SessionFilterProxy::fieldsFor(SessionFilterProxy::Category::Failures),
+                 SessionSearchIndex::AllFields);
     }
 };
 

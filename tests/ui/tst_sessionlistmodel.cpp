@@ -1,5 +1,6 @@
 #include "Aggregator.h"
 #include "LiveSessionFeed.h"
+#include "ReadableLabel.h"
 #include "SessionFilterProxy.h"
 #include "SessionListModel.h"
 #include "UiTestEvents.h"
@@ -32,6 +33,47 @@ class TestSessionListModel : public QObject
     }
 
 private Q_SLOTS:
+    void rawIdsReadAsWords()
+    {
+        QCOMPARE(ReadableLabel::status(QStringLiteral("timed_out")), QStringLiteral("Timed out"));
+        QCOMPARE(ReadableLabel::eventType(QStringLiteral("pre_tool")),
+                 QStringLiteral("Tool started"));
+        QCOMPARE(ReadableLabel::eventType(QStringLiteral("subagent_start")),
+                 QStringLiteral("Subagent started"));
+        QCOMPARE(ReadableLabel::eventType(QStringLiteral("memory_loaded")),
+                 QStringLiteral("Memory loaded"));
+
+        SessionListModel model;
+        SessionSummary timedOut = saved("t", 1, "timed_out");
+        SessionSummary unattributed = saved("unattributed", 2, "completed");
+        unattributed.workingDirectory.clear();
+        model.setSavedSessions({timedOut, unattributed});
+        const int t = model.rowOf(QStringLiteral("t"));
+        QCOMPARE(model.index(t, SessionListModel::StatusColumn).data().toString(),
+                 QStringLiteral("Timed out"));
+        QVERIFY(model.index(t, SessionListModel::StatusColumn)
+                    .data(Qt::ToolTipRole)
+                    .toString()
+                    .startsWith(QStringLiteral("timed_out")));
+        QCOMPARE(
+            model
+                .index(model.rowOf(QStringLiteral("unattributed")), SessionListModel::ProjectColumn)
+                .data()
+                .toString(),
+            QStringLiteral("Events without a session"));
+    }
+
+    void durationsReadTheSameAtAnyLength()
+    {
+        QCOMPARE(SessionListModel::formatDuration(42000), QStringLiteral("42 s"));
+        QCOMPARE(SessionListModel::formatDuration(65000), QStringLiteral("1:05"));
+        QCOMPARE(SessionListModel::formatDuration(3723000), QStringLiteral("1:02:03"));
+        // A replayed old session: days past 24 h, not "3024:32:30".
+        QCOMPARE(SessionListModel::formatDuration(qint64(3024) * 3600000 + 32 * 60000),
+                 QStringLiteral("126 d 0 h"));
+        QCOMPARE(SessionListModel::formatDuration(-1), QStringLiteral("–"));
+    }
+
     void savedListingIsDiffedInPlace()
     {
         SessionListModel model;
@@ -111,7 +153,7 @@ private Q_SLOTS:
         QCOMPARE(model.rowCount(), 1);
         QVERIFY(model.isLive(0));
         QCOMPARE(model.index(0, SessionListModel::StatusColumn).data().toString(),
-                 QStringLiteral("live"));
+                 QStringLiteral("Live"));
         QVERIFY(model.index(0, 0)
                     .data(SessionListModel::SearchTextRole)
                     .toString()
@@ -122,7 +164,9 @@ private Q_SLOTS:
         QCOMPARE(model.rowCount(), 1);
         QVERIFY(!model.isLive(0));
         QCOMPARE(model.index(0, SessionListModel::StatusColumn).data().toString(),
-                 QStringLiteral("completed"));
+                 QStringLiteral("Completed"));
+        QCOMPARE(model.index(0, SessionListModel::StatusColumn).data(Qt::ToolTipRole).toString(),
+                 QStringLiteral("completed")); // the raw id, as in the file
         QCOMPARE(model.index(0, SessionListModel::EventsColumn).data().toInt(), 2);
 
         // The store's listing then has it: still one row, now with its file.

@@ -30,7 +30,123 @@ class TestSettingsDialog : public QObject
         return path;
     }
 
+    static QByteArray readAll(const QString& path)
+    {
+        QFile f(path);
+        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+    }
+
+    // A desktop entry's key, as a launcher reads it.
+    static QString entryValue(const QByteArray& entry, const QString& key)
+    {
+        for (const QByteArray& line : entry.split('\n')) {
+            const QString l = QString::fromUtf8(line);
+            if (l.startsWith(key + QLatin1Char('=')))
+                return l.mid(key.size() + 1);
+        }
+        return {};
+    }
+
+    // Exec= split into arguments the way the Desktop Entry specification says a launcher does:
+    // string escapes first, then quoting, then %% -> %.
+    static QStringList execArguments(const QString& value)
+    {
+        QString s;
+        for (qsizetype i = 0; i < value.size(); ++i) {
+            if (value.at(i) == QLatin1Char('\\') && i + 1 < value.size()) {
+                const QChar n = value.at(++i);
+                s += n == QLatin1Char('s')   ? QChar(' ')
+                     : n == QLatin1Char('n') ? QChar('\n')
+                     : n == QLatin1Char('t') ? QChar('\t')
+                                             : n;
+                if (n != QLatin1Char('\\') && n != QLatin1Char('s') && n != QLatin1Char('n') &&
+                    n != QLatin1Char('t'))
+                    s.insert(s.size() - 1, QLatin1Char('\\')); // not a string escape: kept
+            } else {
+                s += value.at(i);
+            }
+        }
+        QStringList args;
+        QString current;
+        bool quoted = false;
+        bool any = false;
+        for (qsizetype i = 0; i < s.size(); ++i) {
+            const QChar c = s.at(i);
+            if (quoted) {
+                if (c == QLatin1Char('\\') && i + 1 < s.size() &&
+                    QStringLiteral("\"`$\\").contains(s.at(i + 1)))
+                    current += s.at(++i);
+                else if (c == QLatin1Char('"'))
+                    quoted = false;
+                else
+                    current += c;
+            } else if (c == QLatin1Char(' ')) {
+                if (any)
+                    args.append(current);
+                current.clear();
+                any = false;
+            } else if (c == QLatin1Char('"')) {
+                quoted = any = true;
+            } else {
+                current += c;
+                any = true;
+            }
+        }
+        if (any)
+            args.append(current);
+        for (QString& a : args)
+            a.replace(QStringLiteral("%%"), QStringLiteral("%"));
+        return args;
+    }
+
 private Q_SLOTS:
+    // Settings -> Save with only "start at login" ticked: the configuration file is not
+    // rewritten at all, and the entry starts this program with that very file.
+    void autostartAloneLeavesTheFileAndPointsAtIt()
+    {
+        // A directory with characters the Exec= quoting must get right.
+        const QString project = m_tmp.path() + QStringLiteral("/my proj $HOME \\ 100% \"q\"");
+        const QString path = project + QStringLiteral("/.claude-mpm/configuration.yaml");
+        QVERIFY(QDir().mkpath(QFileInfo(path).absolutePath()));
+        QFile::remove(path);
+        QVERIFY(QFile::copy(QStringLiteral(EA_FIXTURES_DIR "/config/full.yaml"), path));
+        QFile::setPermissions(path, QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+        const QByteArray before = readAll(path);
+        QString error;
+        const auto loaded = ConfigLoader::loadFile(path, project, &error);
+        QVERIFY2(loaded, qPrintable(error));
+        const QString autostartPath = m_tmp.path() + QStringLiteral("/autostart/only.desktop");
+        SettingsDialog dialog(*loaded, path, AutostartEntry(autostartPath));
+        dialog.autostartBox()->setChecked(true);
+        QVERIFY2(dialog.save(&error), qPrintable(error));
+        QCOMPARE(readAll(path), before);
+
+        const QByteArray entry = readAll(autostartPath);
+        QCOMPARE(execArguments(entryValue(entry, QStringLiteral("Exec"))),
+                 (QStringList{QCoreApplication::applicationFilePath(), QStringLiteral("--config"),
+                              path}));
+        QCOMPARE(entryValue(entry, QStringLiteral("Path")), QDir::currentPath());
+    }
+
+    // One value changed in the dialog: one token changed in the file (its comment line kept).
+    void savingRewritesOnlyTheChangedValue()
+    {
+        const QString path = copyFixture();
+        const QByteArray before = readAll(path);
+        QString error;
+        const auto loaded =
+            ConfigLoader::loadFile(path, m_tmp.path() + QStringLiteral("/proj"), &error);
+        QVERIFY2(loaded, qPrintable(error));
+        SettingsDialog dialog(*loaded, path,
+                              AutostartEntry(m_tmp.path() + QStringLiteral("/none.desktop")));
+        dialog.portBox()->setValue(12345);
+        dialog.notificationsBox()->setChecked(true);
+        QVERIFY2(dialog.save(&error), qPrintable(error));
+        QCOMPARE(readAll(path), QByteArray(before)
+                                    .replace("dashboard_port: 9876", "dashboard_port: 12345")
+                                    .replace("notifications: off", "notifications: on"));
+    }
+
     void roundTripKeepsOtherSections()
     {
         const QString path = copyFixture();

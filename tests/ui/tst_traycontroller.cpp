@@ -7,11 +7,13 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QIcon>
 #include <QMenu>
 #include <QSignalSpy>
 #include <QTcpServer>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -85,11 +87,11 @@ private Q_SLOTS:
         for (QAction* a : tray.menu()->actions())
             if (!a->isSeparator())
                 texts.append(a->text());
-        QCOMPARE(texts,
-                 (QStringList{QStringLiteral("Start Capture"), QStringLiteral("Live Sessions"),
-                              QStringLiteral("Open Session Browser"),
-                              QStringLiteral("Open Activity Folder"), QStringLiteral("Settings…"),
-                              QStringLiteral("Quit")}));
+        QCOMPARE(texts, (QStringList{QStringLiteral("Stopped"), QStringLiteral("Start Capture"),
+                                     QStringLiteral("Live Sessions"),
+                                     QStringLiteral("Open Session Browser"),
+                                     QStringLiteral("Open Activity Folder"),
+                                     QStringLiteral("Settings…"), QStringLiteral("Quit")}));
         QSignalSpy quit(&tray, &TrayController::quitRequested);
         tray.menu()->actions().last()->trigger();
         QCOMPARE(quit.count(), 1);
@@ -139,6 +141,35 @@ private Q_SLOTS:
         QVERIFY(!tray.liveMenu()->actions().first()->isEnabled()); // "No live sessions"
     }
 
+    // Many live sessions: the ten most recent, then one entry to see them all; the status
+    // line at the top counts them.
+    void liveMenuIsCappedAndCounted()
+    {
+        CaptureController capture(settings(QStringLiteral("many")));
+        QVERIFY(capture.initialize());
+        TrayController tray(&capture);
+        capture.start();
+        for (int i = 0; i < 43; ++i)
+            capture.service().ingest(
+                QStringLiteral("claude_event"),
+                payload(QStringLiteral("sess%1-0000").arg(i, 4, 10, QLatin1Char('0')),
+                        QStringLiteral("user_prompt"),
+                        QStringLiteral("2026-07-01T10:%1:00Z").arg(i, 2, 10, QLatin1Char('0'))),
+                QDateTime::currentDateTimeUtc());
+        tray.refreshLiveMenu();
+        const QList<QAction*> actions = tray.liveMenu()->actions();
+        QCOMPARE(actions.size(), TrayController::MaxLiveMenuEntries + 2);      // + separator, all
+        QVERIFY(actions.first()->text().contains(QStringLiteral("sess0042"))); // most recent
+        QCOMPARE(actions.last()->text(), QStringLiteral("Show All 43 in the Session Browser…"));
+        QSignalSpy browser(&tray, &TrayController::openBrowserRequested);
+        actions.last()->trigger();
+        QCOMPARE(browser.count(), 1);
+        QCOMPARE(tray.liveMenu()->title(), QStringLiteral("Live Sessions (43)"));
+        QVERIFY2(tray.statusLine().contains(QStringLiteral("43 live sessions")),
+                 qPrintable(tray.statusLine()));
+        capture.stop();
+    }
+
     void unwritableStorageShowsTheErrorState()
     {
         // The activity directory would be below a regular file: it cannot exist.
@@ -162,10 +193,121 @@ private Q_SLOTS:
         capture.stop();
     }
 
+    // Nothing listening, then a web server that is not a dashboard: the tooltip says which,
+    // and when the next attempt comes.
+    void tooltipSaysWhyTheDashboardIsUnreachable()
+    {
+        CaptureSettings s = settings(QStringLiteral("unreachable"));
+        CaptureController capture(s);
+        QVERIFY(capture.initialize());
+        TrayController tray(&capture);
+        capture.start();
+        QTRY_VERIFY_WITH_TIMEOUT(tray.toolTip().contains(QStringLiteral(
+                                     "connection refused — is claude-mpm's monitor running?")),
+                                 10000);
+        QVERIFY2(tray.toolTip().contains(QStringLiteral("Retrying in ")),
+                 qPrintable(tray.toolTip()));
+        capture.stop();
+        QVERIFY(capture.connectionProblem().isEmpty()); // stopped: nothing to explain
+
+        QTcpServer web;
+        QVERIFY(web.listen(QHostAddress::LocalHost));
+        connect(&web, &QTcpServer::newConnection, &web, [&web] {
+            while (QTcpSocket* c = web.nextPendingConnection()) {
+                connect(c, &QTcpSocket::readyRead, c, [c] {
+                    c->readAll();
+                    c->write("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n"
+                             "Connection: close\r\n\r\n");
+                    c->disconnectFromHost();
+                });
+                connect(c, &QTcpSocket::disconnected, c, &QObject::deleteLater);
+            }
+        });
+        s.port = web.serverPort();
+        capture.applySettings(s);
+        capture.start();
+        const QString expected = QStringLiteral("127.0.0.1:%1 answered HTTP 404: not a Socket.IO "
+                                                "dashboard")
+                                     .arg(web.serverPort());
+        QTRY_VERIFY_WITH_TIMEOUT(tray.toolTip().contains(expected), 10000);
+        capture.stop();
+    }
+
+    // No file manager (the offscreen platform has none): the user is told, not ignored.
+    void openActivityFolderSaysWhenItCannot()
+    {
+        CaptureController capture(settings(QStringLiteral("folder")));
+        QVERIFY(capture.initialize());
+        TrayController tray(&capture);
+        QSignalSpy failed(&tray, &TrayController::folderOpenFailed);
+        tray.openActivityFolder();
+        QCOMPARE(failed.count(), 1);
+        QVERIFY(failed.last().at(0).toString().contains(capture.settings().activityDirectory));
+    }
+
+    // A message while the menu is open waits until it closes instead of covering it.
+    void messageWaitsForTheOpenMenu()
+    {
+        CaptureController capture(settings(QStringLiteral("menuopen")));
+        QVERIFY(capture.initialize());
+        TrayController tray(&capture);
+        QSignalSpy shown(&tray, &TrayController::messageShown);
+        tray.menu()->popup(QPoint(10, 10));
+        QTRY_VERIFY(tray.menu()->isVisible());
+        tray.showMessage(QStringLiteral("Session completed"), QStringLiteral("shop"),
+                         QSystemTrayIcon::Information);
+        QCOMPARE(shown.count(), 0);
+        tray.menu()->hide();
+        QTRY_COMPARE(shown.count(), 1);
+        QCOMPARE(shown.last().at(0).toString(), QStringLiteral("Session completed"));
+    }
+
+    // Settings -> Save with nothing changed for capture keeps the connection and counters.
+    void unchangedSettingsKeepTheService()
+    {
+        const CaptureSettings s = settings(QStringLiteral("same"));
+        CaptureController capture(s);
+        QVERIFY(capture.initialize());
+        capture.start();
+        const CaptureService* before = &capture.service();
+        QSignalSpy replaced(&capture, &CaptureController::serviceReplaced);
+        capture.applySettings(s);
+        QCOMPARE(replaced.count(), 0);
+        QCOMPARE(&capture.service(), before);
+        QVERIFY(capture.isCapturing());
+        CaptureSettings other = s;
+        other.sessionTimeoutMs = 5 * 60 * 1000;
+        capture.applySettings(other);
+        QCOMPARE(replaced.count(), 1); // a real change still takes effect
+        QVERIFY(capture.isCapturing());
+        capture.stop();
+    }
+
+    void notifiesOnceWhenTheFirstConnectionNeverComes()
+    {
+        TrayNotifier notifier;
+        notifier.setServer(QStringLiteral("127.0.0.1:8765"));
+        notifier.setProblemSource([] { return QStringLiteral("the reason, retrying in 3 s"); });
+        QSignalSpy messages(&notifier, &TrayNotifier::message);
+        notifier.setMessageGapMs(0);
+        notifier.setLostThresholdMs(50);
+        notifier.onConnecting();
+        QTRY_COMPARE(messages.count(), 1);
+        QCOMPARE(messages.last().at(0).toString(), QStringLiteral("Dashboard not reachable"));
+        QCOMPARE(messages.last().at(1).toString(), QStringLiteral("the reason, retrying in 3 s"));
+        notifier.onConnecting(); // still the same start: said once
+        QVERIFY(!messages.wait(300));
+        notifier.onConnectionRestored();
+        QTRY_COMPARE(messages.count(), 2);
+        QCOMPARE(messages.last().at(0).toString(), QStringLiteral("Connection restored"));
+    }
+
     void notifierWordsAndThrottlesMessages()
     {
         TrayNotifier notifier;
         notifier.setServer(QStringLiteral("127.0.0.1:8765"));
+        notifier.setMessageGapMs(0);
+        notifier.setCompletedQuietMs(0);
         QSignalSpy messages(&notifier, &TrayNotifier::message);
         LiveSessionSnapshot failed;
         failed.summary.sessionId = QStringLiteral("12345678-aaaa");
@@ -176,16 +318,17 @@ private Q_SLOTS:
         QCOMPARE(messages.count(), 1);
         QVERIFY(messages.last().at(1).toString().contains(QStringLiteral("Bash in shop")));
         notifier.onLiveBatch({failed}); // within the quiet period: held back
-        QCOMPARE(messages.count(), 1);
+        QVERIFY(!messages.wait(100));
 
         LiveSessionSnapshot done = failed;
         done.newFailures = 0;
         done.live = false;
         done.summary.status = QStringLiteral("completed");
         LiveSessionSnapshot stopped = done;
+        stopped.summary.sessionId = QStringLiteral("87654321-bbbb");
         stopped.summary.status = QStringLiteral("stopped"); // the user stopped it: no message
         notifier.onLiveBatch({done, stopped});
-        QCOMPARE(messages.count(), 2);
+        QTRY_COMPARE(messages.count(), 2);
         QCOMPARE(messages.last().at(0).toString(), QStringLiteral("Session completed"));
 
         LiveSessionSnapshot waiting = failed;
@@ -193,7 +336,7 @@ private Q_SLOTS:
         waiting.newPermissionRequests = 1;
         waiting.permissionMessage = QStringLiteral("Claude needs your permission to use Bash");
         notifier.onLiveBatch({waiting});
-        QCOMPARE(messages.count(), 3);
+        QTRY_COMPARE(messages.count(), 3);
         QVERIFY(messages.last().at(1).toString().startsWith(waiting.permissionMessage));
 
         // Lost for longer than the threshold, then back.
@@ -202,18 +345,61 @@ private Q_SLOTS:
         QTRY_COMPARE(messages.count(), 4);
         QCOMPARE(messages.last().at(0).toString(), QStringLiteral("Connection lost"));
         notifier.onConnectionRestored();
-        QCOMPARE(messages.count(), 5);
+        QTRY_COMPARE(messages.count(), 5);
         // A short drop says nothing.
         notifier.setLostThresholdMs(10000);
         notifier.onConnectionLost();
         notifier.onConnectionRestored();
-        QCOMPARE(messages.count(), 5);
+        QVERIFY(!messages.wait(100));
 
         notifier.setEnabled(false);
         failed.summary.status = QStringLiteral("completed");
         failed.live = false;
         notifier.onLiveBatch({failed});
+        QVERIFY(!messages.wait(100));
         QCOMPARE(messages.count(), 5);
+    }
+
+    // Claude Code completes a session at the end of every turn: only one that stays completed
+    // is announced, each session once, and messages do not replace each other at once.
+    void notifierIsQuietDuringAStream()
+    {
+        TrayNotifier notifier;
+        notifier.setCompletedQuietMs(300);
+        notifier.setMessageGapMs(400);
+        QSignalSpy messages(&notifier, &TrayNotifier::message);
+        // When each message came, taken as it is sent (not when a wait returns).
+        QElapsedTimer clock;
+        clock.start();
+        QList<qint64> sentAt;
+        connect(&notifier, &TrayNotifier::message, this, [&] { sentAt.append(clock.elapsed()); });
+        LiveSessionSnapshot turn;
+        turn.summary.sessionId = QStringLiteral("aaaaaaaa-1111");
+        turn.summary.workingDirectory = QStringLiteral("/home/dev/shop");
+        turn.summary.status = QStringLiteral("completed");
+        turn.live = false;
+        LiveSessionSnapshot next = turn;
+        next.live = true; // the next prompt reopened it
+        next.summary.status = QStringLiteral("active");
+        notifier.onLiveBatch({turn});
+        notifier.onLiveBatch({next});
+        QVERIFY(!messages.wait(600)); // a turn ended, the session did not
+
+        LiveSessionSnapshot other = turn;
+        other.summary.sessionId = QStringLiteral("bbbbbbbb-2222");
+        notifier.onLiveBatch({turn, other, turn});
+        notifier.onLiveBatch({turn});
+        QVERIFY(messages.wait(2000));
+        QCOMPARE(messages.last().at(0).toString(), QStringLiteral("2 sessions completed"));
+
+        notifier.setLostThresholdMs(1);
+        notifier.onConnectionLost();
+        QVERIFY(messages.wait(2000));
+        QCOMPARE(messages.last().at(0).toString(), QStringLiteral("Connection lost"));
+        QCOMPARE(sentAt.size(), 2);
+        // 400 ms apart (a coarse timer may fire up to 5 % early).
+        QVERIFY2(sentAt.at(1) - sentAt.at(0) >= 380,
+                 qPrintable(QString::number(sentAt.at(1) - sentAt.at(0))));
     }
 };
 
