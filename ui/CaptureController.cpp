@@ -154,22 +154,11 @@ void CaptureController::shutdown()
     m_service->shutdown();
 }
 
-// Whether the service would run any differently with `b` than with `a`.
-static bool sameService(const CaptureSettings& a, const CaptureSettings& b)
-{
-    return a.host == b.host && a.port == b.port && a.allowRemote == b.allowRemote &&
-           a.events == b.events && a.activityDirectory == b.activityDirectory &&
-           a.sessionTimeoutMs == b.sessionTimeoutMs && a.proximityWindowMs == b.proximityWindowMs &&
-           a.autoCleanupDays == b.autoCleanupDays && a.compressAll == b.compressAll &&
-           a.filter == b.filter && a.recordFile == b.recordFile && a.useJournal == b.useJournal &&
-           a.saveRetryIntervalMs == b.saveRetryIntervalMs;
-}
-
 void CaptureController::applySettings(const CaptureSettings& settings)
 {
     // Saving unchanged settings (or only the desktop's, like notifications) must not drop the
     // connection, reset the counters or interrupt live sessions.
-    if (sameService(settings, m_settings))
+    if (settings == m_settings)
         return;
     const bool wasCapturing = isCapturing();
     m_service->shutdown();

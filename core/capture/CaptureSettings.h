@@ -31,6 +31,8 @@ struct CaptureLimits
     // many bytes, so the turn that follows does not reload and re-parse the saved file.
     qint64 maxFinishedBytes = qint64(64) << 20;
     int logIntervalMs = 60000;
+
+    bool operator==(const CaptureLimits&) const = default;
 };
 
 // Everything CaptureService needs, resolved from the config file and the command line.
@@ -55,4 +57,7 @@ struct CaptureSettings
     // EA_MAX_PENDING_TOOL_CALLS, EA_MAX_PARKED_SESSIONS, EA_MAX_UNSAVED_BYTES,
     // EA_LIMIT_LOG_INTERVAL_MS (positive integers; others are ignored).
     static CaptureSettings withEnvironment(CaptureSettings settings);
+
+    // Whether a service would run any differently with the other settings.
+    bool operator==(const CaptureSettings&) const = default;
 };
