@@ -42,6 +42,13 @@ CaptureService::CaptureService(CaptureSettings settings, QObject* parent)
 {
     for (const QString& name : std::as_const(m_settings.events))
         m_eventNames.insert(name);
+#ifdef __GLIBC__
+    // A fixed threshold: blocks of a big payload's size are mapped and unmapped on their own.
+    // glibc otherwise raises it to the largest block freed (the 24 MB buffer one 7.5 MB text
+    // frame is converted in), so the save worker's copies of that session came from its
+    // thread's arena, whose free top malloc_trim() does not return: 24 MB stayed resident.
+    ::mallopt(M_MMAP_THRESHOLD, int(kBigPayloadBytes));
+#endif
     m_activityLock = std::make_unique<ActivityLock>(m_settings.activityDirectory);
     m_store = std::make_unique<SessionStore>(m_settings.activityDirectory);
     if (m_settings.compressAll)
