@@ -1,6 +1,7 @@
 #include "ConfigWriter.h"
 
 #include "AtomicFile.h"
+#include "SystemReason.h"
 
 #include <QDir>
 #include <QFile>
@@ -188,7 +189,8 @@ bool ConfigWriter::write(const QString& path, const AggregatorConfig& config, QS
     data.append('\n');
 
     if (!QDir().mkpath(fi.absolutePath()))
-        return fail(QStringLiteral("cannot create directory %1").arg(fi.absolutePath()));
+        return fail(QStringLiteral("cannot create directory %1: %2")
+                        .arg(fi.absolutePath(), SystemReason::forDirectory(fi.absolutePath())));
     // Keep the permissions the user gave the file; a new one is readable by its owner only.
     const QFileDevice::Permissions mode =
         fi.exists() ? QFile::permissions(path) : QFileDevice::ReadOwner | QFileDevice::WriteOwner;

@@ -2,6 +2,7 @@
 
 #include "JsonView.h"
 #include "PrivateDirectory.h"
+#include "SystemReason.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -514,7 +515,8 @@ bool Journal::startSegment()
     if (!m_file.open(QIODevice::WriteOnly | QIODevice::Append | QIODevice::Unbuffered |
                          QIODevice::NewOnly,
                      QFileDevice::ReadOwner | QFileDevice::WriteOwner)) {
-        fail(s.path, QStringLiteral("cannot create segment: %1").arg(m_file.errorString()));
+        fail(s.path,
+             QStringLiteral("cannot create segment: %1").arg(SystemReason::forFile(m_file)));
         return false;
     }
     PrivateDirectory::sync(m_dir);
@@ -541,7 +543,8 @@ bool Journal::writeLine(const QByteArray& line)
     if (written != data.size()) {
         // Whatever part reached the file becomes a garbage line once the next write ends it.
         m_needNewline = true;
-        fail(m_file.fileName(), QStringLiteral("write failed: %1").arg(m_file.errorString()));
+        fail(m_file.fileName(),
+             QStringLiteral("write failed: %1").arg(SystemReason::forFile(m_file)));
         return false;
     }
     m_needNewline = false;
