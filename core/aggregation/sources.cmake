@@ -5,7 +5,6 @@ target_sources(eacore PRIVATE
     aggregation/ClaudeEvent.h aggregation/ClaudeEvent.cpp
     aggregation/NormalizeResult.h aggregation/NormalizeResult.cpp
     aggregation/EventNormalizer.h aggregation/EventNormalizer.cpp
-    aggregation/UnreadableNumbers.h aggregation/UnreadableNumbers.cpp
     aggregation/IsoTime.h aggregation/IsoTime.cpp
     aggregation/ToolOperation.h aggregation/ToolOperation.cpp
     aggregation/Delegation.h aggregation/Delegation.cpp

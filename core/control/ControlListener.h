@@ -1,7 +1,7 @@
+// Serves the control socket on the control thread: status from the published snapshot.
 #pragma once
 
-// Serves the control socket on the control thread: reads requests, answers status from the
-// published snapshot and passes stop and activate on as signals.
+// Reads requests, answers status from the snapshot and passes stop and activate on as signals.
 #include <QJsonObject>
 #include <QLocalServer>
 #include <QObject>

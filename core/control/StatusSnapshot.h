@@ -1,6 +1,6 @@
+// The latest status counters, handed from the thread that owns them to the control thread.
 #pragma once
 
-// The latest status counters, handed from the thread that owns them to the control thread.
 #include <QDeadlineTimer>
 #include <QJsonObject>
 #include <QMutex>

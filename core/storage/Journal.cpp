@@ -3,6 +3,7 @@
 #include "JsonView.h"
 #include "PrivateDirectory.h"
 #include "SystemReason.h"
+#include "UnreadableNumbers.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -104,7 +105,11 @@ static bool parseRecordFast(const QByteArray& text, JournalLine* line)
     if (!expect(text, &at, "\"") || !expect(text, &at, QByteArrayView(kArgsMarker)) ||
         !text.endsWith("]}") || at > text.size() - 2)
         return false;
-    if (!JsonView::isValidArrayContent(QByteArrayView(text).sliced(at, text.size() - 2 - at)))
+    const QByteArrayView args = QByteArrayView(text).sliced(at, text.size() - 2 - at);
+    int unreadable = 0;
+    // A number out of range (1e999) was journaled as received; it is valid JSON all the same.
+    if (!JsonView::isValidArrayContent(args) &&
+        !JsonView::isValidArrayContent(UnreadableNumbers::zeroed(args, &unreadable)))
         return false;
     line->kind = JournalLine::Record;
     line->seq = seq;
@@ -440,12 +445,15 @@ qint64 Journal::append(const QString& eventName, const QByteArray& payloadJson, 
     if (!body.isEmpty()) {
         // Embedded verbatim, so it must be JSON: anything else would corrupt the line. The
         // JsonView check settles the usual case without building a document; QJsonDocument
-        // decides the rest and explains what is wrong.
+        // decides the rest and explains what is wrong. A number out of range (1e999), which
+        // Qt's reader refuses, is checked as a zero and journaled as it came.
         QJsonParseError pe;
-        if (!JsonView::isValidArrayContent(body))
-            QJsonDocument::fromJson('[' + body + ']', &pe);
-        else
-            pe.error = QJsonParseError::NoError;
+        pe.error = QJsonParseError::NoError;
+        if (!JsonView::isValidArrayContent(body)) {
+            int unreadable = 0;
+            const QByteArray readable = UnreadableNumbers::zeroed(body, &unreadable);
+            QJsonDocument::fromJson('[' + readable + ']', &pe);
+        }
         if (pe.error != QJsonParseError::NoError) {
             m_lastError =
                 QStringLiteral("event \"%1\" not journaled: its payload is not valid JSON "
