@@ -21,13 +21,20 @@ QString SystemReason::forFile(const QFileDevice& file)
 
 QString SystemReason::forDirectory(const QString& dir)
 {
-    // A directory still to be made: its nearest existing ancestor is the one that refused.
-    QString existing = QFileInfo(dir).absoluteFilePath();
-    while (!QFileInfo::exists(existing) && QFileInfo(existing).absolutePath() != existing)
-        existing = QFileInfo(existing).absolutePath();
-    const QByteArray native = QFile::encodeName(existing);
-    if (::access(native.constData(), W_OK) != 0)
-        return QString::fromLocal8Bit(std::strerror(errno));
+    QByteArray native = QFile::encodeName(dir);
+    if (::access(native.constData(), W_OK) != 0) {
+        if (errno != ENOENT)
+            return QString::fromLocal8Bit(std::strerror(errno)); // read-only, not a directory...
+        // A directory still to be made: its nearest existing ancestor is the one to ask.
+        QString existing = QFileInfo(dir).absoluteFilePath();
+        while (!QFileInfo::exists(existing) && QFileInfo(existing).absolutePath() != existing)
+            existing = QFileInfo(existing).absolutePath();
+        if (!QFileInfo(existing).isDir())
+            return QString::fromLocal8Bit(std::strerror(ENOTDIR));
+        native = QFile::encodeName(existing);
+        if (::access(native.constData(), W_OK) != 0)
+            return QString::fromLocal8Bit(std::strerror(errno));
+    }
     struct statvfs fs
     {
     };
