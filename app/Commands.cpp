@@ -5,9 +5,11 @@
 #include "CaptureSetup.h"
 #include "ControlChannel.h"
 #include "ControlClient.h"
+#include "JsonText.h"
 #include "SessionExporter.h"
 #include "SessionStore.h"
 #include "SessionSummary.h"
+#include "SystemReason.h"
 
 #include <QBuffer>
 #include <QCommandLineParser>
@@ -260,22 +262,24 @@ int Commands::show(const QStringList& args, const AppOptions& global)
     if (!resolveIds(newestFirst(*store, false), p.parser.positionalArguments(), &found))
         return 1;
     QString error;
-    const auto doc = store->load(found.first().filePath, &error);
-    if (!doc) {
+    const auto fileText = store->loadText(found.first().filePath, &error);
+    if (!fileText) {
         err(error);
         return 1;
     }
     if (p.parser.isSet(json)) {
-        out(QJsonDocument(*doc).toJson(QJsonDocument::Indented));
+        // The file's own text: a tree would round integers above 2^53.
+        out(JsonText::indented(*fileText));
         return 0;
     }
+    const QJsonObject doc = QJsonDocument::fromJson(*fileText).object();
     const SessionSummary& s = found.first();
-    const QJsonObject metrics = doc->value(QLatin1String("metrics")).toObject();
+    const QJsonObject metrics = doc.value(QLatin1String("metrics")).toObject();
     QString text;
     QTextStream ts(&text);
     ts << "Session:     " << printable(s.sessionId) << "\n"
        << "Status:      " << printable(s.status) << " ("
-       << printable(doc->value(QLatin1String("completion_reason")).toString()) << ")\n"
+       << printable(doc.value(QLatin1String("completion_reason")).toString()) << ")\n"
        << "Project:     " << printable(s.workingDirectory) << "\n"
        << "Branch:      " << printable(s.gitBranch) << "\n"
        << "Start:       " << s.startTime.toString(Qt::ISODate) << "\n"
@@ -293,10 +297,10 @@ int Commands::show(const QStringList& args, const AppOptions& global)
                         .join(QStringLiteral(", ")))
        << "\n"
        << "Prompt:      "
-       << printable(doc->value(QLatin1String("initial_prompt")).toString().left(200)) << "\n"
+       << printable(doc.value(QLatin1String("initial_prompt")).toString().left(200)) << "\n"
        << "File:        " << printable(s.filePath) << "\n";
     // One line per turn: when, how long, what it did, what it cost.
-    for (const QJsonValue& v : doc->value(QLatin1String("turns")).toArray()) {
+    for (const QJsonValue& v : doc.value(QLatin1String("turns")).toArray()) {
         const QJsonObject t = v.toObject();
         const QJsonValue ms = t.value(QLatin1String("duration_ms"));
         ts << "  Turn " << t.value(QLatin1String("index")).toInt() + 1 << ":  "
@@ -384,12 +388,12 @@ int Commands::exportSessions(const QStringList& args, const AppOptions& global)
         if (!ok)
             break;
         QString error;
-        const auto doc = store->load(s.filePath, &error);
-        if (!doc) {
+        const auto text = store->loadText(s.filePath, &error);
+        if (!text) {
             err(error);
             continue;
         }
-        ok = exporter.add(*doc);
+        ok = exporter.add(QJsonDocument::fromJson(*text).object(), *text);
     }
     ok = ok && exporter.finish();
     if (!ok) {
@@ -400,7 +404,7 @@ int Commands::exportSessions(const QStringList& args, const AppOptions& global)
         // The last bytes leave only now: a full disk or /dev/full shows up here.
         if (!stdoutFile.flush()) {
             err(QStringLiteral("cannot write the export to standard output: %1")
-                    .arg(stdoutFile.errorString()));
+                    .arg(SystemReason::forFile(stdoutFile)));
             return 1;
         }
         if (std::fflush(stdout) != 0 || std::ferror(stdout)) {

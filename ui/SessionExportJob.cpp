@@ -1,6 +1,7 @@
 #include "SessionExportJob.h"
 
 #include "SessionStore.h"
+#include "SystemReason.h"
 
 #include "TextFormat.h"
 
@@ -28,7 +29,7 @@ void SessionExportJob::start(QWidget* dialogParent)
 {
     m_file = std::make_unique<QSaveFile>(m_target);
     if (!m_file->open(QIODevice::WriteOnly)) {
-        finish(false, tr("Cannot write %1: %2").arg(m_target, m_file->errorString()));
+        finish(false, tr("Cannot write %1: %2").arg(m_target, SystemReason::forFile(*m_file)));
         return;
     }
     m_exporter = std::make_unique<SessionExporter>(m_format, m_file.get());
@@ -61,7 +62,7 @@ void SessionExportJob::step()
         return;
     if (m_next >= m_sources.size()) {
         if (!m_exporter->finish() || !m_file->commit()) {
-            finish(false, tr("Cannot write %1: %2").arg(m_target, m_file->errorString()));
+            finish(false, tr("Cannot write %1: %2").arg(m_target, SystemReason::forFile(*m_file)));
             return;
         }
         m_file.reset();

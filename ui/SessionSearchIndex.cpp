@@ -2,6 +2,7 @@
 
 #include "EventCategory.h"
 #include "SessionStore.h"
+#include "SystemReason.h"
 
 #include <QByteArrayMatcher>
 #include <QDataStream>
@@ -367,7 +368,7 @@ bool SessionSearchIndex::writeCache()
     QSaveFile f(m_cacheFile);
     if (!f.open(QIODevice::WriteOnly)) {
         qCWarning(lcSearch).noquote()
-            << "cannot write search cache" << m_cacheFile << ":" << f.errorString();
+            << "cannot write search cache" << m_cacheFile << ":" << SystemReason::forFile(f);
         return false;
     }
     // It holds prompts and responses: as private as the session files themselves.
@@ -382,7 +383,7 @@ bool SessionSearchIndex::writeCache()
     }
     if (!f.commit()) {
         qCWarning(lcSearch).noquote()
-            << "cannot write search cache" << m_cacheFile << ":" << f.errorString();
+            << "cannot write search cache" << m_cacheFile << ":" << SystemReason::forFile(f);
         return false;
     }
     m_dirty = false;

@@ -1,5 +1,7 @@
 #include "EventNormalizer.h"
 
+#include "UnreadableNumbers.h"
+
 #include "JsonView.h"
 
 #include <QCryptographicHash>
@@ -689,6 +691,22 @@ NormalizeResult EventNormalizer::normalize(const QString& eventName, const QByte
 
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(payloadJson, &parseError);
+    if (parseError.error == QJsonParseError::IllegalNumber) {
+        // One number no reader can hold (1e999) would cost the whole event: it is kept as the
+        // string of its text instead, which every reader of the saved file accepts.
+        int quoted = 0;
+        const QByteArray readable = UnreadableNumbers::quote(payloadJson, &quoted);
+        if (quoted > 0) {
+            NormalizeResult result = normalize(eventName, readable, receivedAt, limits);
+            if (!result.isError()) {
+                qCWarning(lcNormalizer).noquote()
+                    << eventName.left(64) << "payload:" << quoted
+                    << "number(s) out of range kept as text (JSON strings)";
+                result.numbersAsText = quoted;
+            }
+            return result;
+        }
+    }
     if (parseError.error != QJsonParseError::NoError) {
         // JSON scalars ("text", 42, null) fail QJsonDocument but are valid, just not events.
         const QJsonDocument wrapped =

@@ -28,8 +28,9 @@ struct NormalizeResult
     Kind kind = Kind::Events;
     QList<ClaudeEvent> events; // several for a legacy history batch, else one
     Error error = Error::None;
-    QString message; // human-readable reason for an error, never empty then
-    int skipped = 0; // history entries that were not event objects
+    QString message;       // human-readable reason for an error, never empty then
+    int skipped = 0;       // history entries that were not event objects
+    int numbersAsText = 0; // numbers out of a double's range, kept as strings of their text
 
     bool isEvents() const { return kind == Kind::Events; }
     bool isChatter() const { return kind == Kind::Chatter; }

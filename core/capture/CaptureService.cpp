@@ -713,6 +713,7 @@ void CaptureService::process(const QString& name, const QByteArray& payload,
         releaseSeqs({seq});
         return;
     }
+    m_counters.numbersAsText += quint64(result.numbersAsText);
     int held = 0;
     for (const ClaudeEvent& event : result.events) {
         qint64 now = 0;
@@ -866,6 +867,7 @@ QJsonObject CaptureService::countersJson() const
     put("chatter", m_counters.chatter);
     put("ignored", m_counters.ignored);
     put("malformed", m_counters.malformed);
+    put("numbers_kept_as_text", m_counters.numbersAsText);
     put("attributed_by_directory", a.attributed);
     put("unattributed", a.unattributed);
     put("sessions_live", quint64(m_aggregator.liveCount()));

@@ -35,6 +35,7 @@ public:
         quint64 chatter = 0;        // server chatter, counted not stored
         quint64 ignored = 0;        // event names we do not aggregate
         quint64 malformed = 0;      // payloads the normalizer rejected
+        quint64 numbersAsText = 0;  // numbers out of a double's range, saved as strings
         quint64 sessionsSaved = 0;
         quint64 saveFailures = 0;
         quint64 journalFailures = 0;      // events that could not be journaled

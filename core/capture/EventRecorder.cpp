@@ -1,5 +1,7 @@
 #include "EventRecorder.h"
 
+#include "SystemReason.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 
@@ -45,7 +47,7 @@ bool EventRecorder::open(QString* error)
     }
     if (!m_file.open(fd, QIODevice::WriteOnly | QIODevice::Append, QFileDevice::AutoCloseHandle)) {
         ::close(fd);
-        return fail(m_file.errorString());
+        return fail(SystemReason::forFile(m_file));
     }
     return true;
 }

@@ -1,5 +1,8 @@
 #include "RecordingReader.h"
 
+#include "JsonView.h"
+#include "UnreadableNumbers.h"
+
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -112,7 +115,11 @@ bool RecordingReader::fill()
 std::optional<RecordingReader::Entry> RecordingReader::parseLine(const QByteArray& line,
                                                                  QString* error)
 {
-    const QJsonDocument doc = QJsonDocument::fromJson(line);
+    // A number no reader can hold (1e999) must not cost the line: the structure is read from a
+    // copy where it is a zero of the same length, the payload is cut from the line as it is.
+    int unreadable = 0;
+    const QByteArray readable = UnreadableNumbers::zeroed(line, &unreadable);
+    const QJsonDocument doc = QJsonDocument::fromJson(readable);
     if (!doc.isObject()) {
         *error = QStringLiteral("not a JSON object");
         return std::nullopt;
@@ -131,7 +138,14 @@ std::optional<RecordingReader::Entry> RecordingReader::parseLine(const QByteArra
     Entry e;
     e.name = name.toString();
     const QJsonArray a = args.toArray();
-    if (!a.isEmpty()) {
+    thread_local JsonView view;
+    const int argsNode =
+        !a.isEmpty() && view.parse(readable) ? view.member(view.root(), QLatin1String("args")) : -1;
+    if (argsNode >= 0 && view.childCount(argsNode) > 0) {
+        // The payload's exact text: numbers keep their digits (a tree rounds 2^53 + 1).
+        const QByteArrayView text = view.text(view.child(argsNode, 0));
+        e.payload = line.mid(text.data() - readable.constData(), text.size());
+    } else if (!a.isEmpty()) {
         // Scalars cannot be a QJsonDocument on their own; serialize through an array.
         const QByteArray wrapped =
             QJsonDocument(QJsonArray{a.first()}).toJson(QJsonDocument::Compact);

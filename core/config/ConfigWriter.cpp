@@ -2,6 +2,7 @@
 
 #include "AtomicFile.h"
 #include "ConfigLoader.h"
+#include "SystemReason.h"
 
 #include <QDir>
 #include <QFile>
@@ -605,7 +606,8 @@ bool ConfigWriter::write(const QString& path, const AggregatorConfig& config, QS
         return true; // nothing changed: the file (or its absence) stays as it is
 
     if (!QDir().mkpath(fi.absolutePath()))
-        return fail(QStringLiteral("cannot create directory %1").arg(fi.absolutePath()));
+        return fail(QStringLiteral("cannot create directory %1: %2")
+                        .arg(fi.absolutePath(), SystemReason::forDirectory(fi.absolutePath())));
     // Keep the permissions the user gave the file; a new one is readable by its owner only.
     const QFileDevice::Permissions mode =
         fi.exists() ? QFile::permissions(path) : QFileDevice::ReadOwner | QFileDevice::WriteOwner;

@@ -1,44 +1,38 @@
 #include "ControlServer.h"
 
 #include "ControlChannel.h"
+#include "ControlListener.h"
+#include "StatusSnapshot.h"
+#include "SystemReason.h"
 
-#include <QFile>
 #include <QFileInfo>
-#include <QJsonDocument>
-#include <QLocalSocket>
 #include <QLoggingCategory>
-
-#include <cerrno>
-#include <cstring>
-#include <sys/statvfs.h>
-#include <unistd.h>
 
 Q_LOGGING_CATEGORY(lcControl, "ea.control", QtInfoMsg)
 
-namespace {
-// QLockFile keeps errno to itself: ask the system whether the directory can take a file.
-QString systemReason(const QString& dir)
+ControlServer::ControlServer(QObject* parent)
+    : QObject(parent), m_snapshot(std::make_shared<StatusSnapshot>()),
+      m_listener(new ControlListener(m_snapshot))
 {
-    const QByteArray native = QFile::encodeName(dir);
-    if (::access(native.constData(), W_OK) != 0)
-        return QString::fromLocal8Bit(std::strerror(errno));
-    struct statvfs fs
-    {
-    };
-    if (::statvfs(native.constData(), &fs) == 0 && (fs.f_bavail == 0 || fs.f_favail == 0))
-        return QString::fromLocal8Bit(std::strerror(ENOSPC));
-    return QStringLiteral("the file system refused it");
-}
-} // namespace
-
-ControlServer::ControlServer(QObject* parent) : QObject(parent)
-{
-    connect(&m_server, &QLocalServer::newConnection, this, &ControlServer::onNewConnection);
+    m_thread.setObjectName(QStringLiteral("control"));
+    m_listener->moveToThread(&m_thread);
+    // Cross-thread, so queued: they run here, on the thread that owns the counters and the app.
+    connect(&m_thread, &QThread::finished, m_listener, &QObject::deleteLater);
+    connect(m_listener, &ControlListener::snapshotWanted, this, &ControlServer::publish);
+    connect(m_listener, &ControlListener::stopRequested, this, &ControlServer::stopRequested);
+    connect(m_listener, &ControlListener::activateRequested, this,
+            &ControlServer::activateRequested);
 }
 
 ControlServer::~ControlServer()
 {
-    m_server.close();
+    if (!m_thread.isRunning()) {
+        delete m_listener;
+        return;
+    }
+    QMetaObject::invokeMethod(m_listener, &ControlListener::close, Qt::BlockingQueuedConnection);
+    m_thread.quit(); // the listener is deleted on its thread as that ends
+    m_thread.wait();
 }
 
 bool ControlServer::listen()
@@ -55,8 +49,9 @@ bool ControlServer::listen()
         QString app;
         if (m_lock->error() != QLockFile::LockFailedError)
             // Not another instance: the lock file cannot be created (a full or read-only disk).
-            m_error = QStringLiteral("cannot create the instance lock %1: %2")
-                          .arg(lockPath, systemReason(QFileInfo(lockPath).absolutePath()));
+            m_error =
+                QStringLiteral("cannot create the instance lock %1: %2")
+                    .arg(lockPath, SystemReason::forDirectory(QFileInfo(lockPath).absolutePath()));
         else if (m_lock->getLockInfo(&pid, &host, &app))
             m_error = QStringLiteral("another instance is running (pid %1, lock %2)")
                           .arg(QString::number(pid), lockPath);
@@ -65,84 +60,19 @@ bool ControlServer::listen()
         m_lock.reset();
         return false;
     }
-    if (!listenOn(socketPath)) {
+    m_thread.start();
+    bool listening = false;
+    QMetaObject::invokeMethod(
+        m_listener, [&] { listening = m_listener->listen(socketPath, &m_error); },
+        Qt::BlockingQueuedConnection);
+    if (!listening) {
         qCWarning(lcControl).noquote() << m_error;
         return false;
     }
-    m_socketPath = socketPath;
-    m_listenCheck.setInterval(1000);
-    connect(&m_listenCheck, &QTimer::timeout, this, &ControlServer::keepListening);
-    m_listenCheck.start();
     return true;
 }
 
-bool ControlServer::listenOn(const QString& socketPath)
+void ControlServer::publish()
 {
-    // We hold the lock, so a socket file left behind is a crashed instance's (or our own).
-    QLocalServer::removeServer(socketPath);
-    m_server.setSocketOptions(QLocalServer::UserAccessOption);
-    if (!m_server.listen(socketPath)) {
-        m_error = QStringLiteral("cannot listen on %1: %2").arg(socketPath, m_server.errorString());
-        return false;
-    }
-    return true;
-}
-
-void ControlServer::keepListening()
-{
-    if (m_server.isListening())
-        return;
-    if (listenOn(m_socketPath)) {
-        qCInfo(lcControl).noquote() << "control socket" << m_socketPath << "open again";
-        m_reopenFailing = false;
-    } else if (!m_reopenFailing) {
-        m_reopenFailing = true;
-        qCWarning(lcControl).noquote()
-            << "control socket closed;" << m_error << "- trying again every second";
-    }
-}
-
-void ControlServer::onNewConnection()
-{
-    while (QLocalSocket* socket = m_server.nextPendingConnection()) {
-        connect(socket, &QLocalSocket::disconnected, socket, &QObject::deleteLater);
-        connect(socket, &QLocalSocket::readyRead, this, [this, socket] {
-            if (!socket->canReadLine()) {
-                if (socket->bytesAvailable() > MaxRequestBytes) {
-                    qCWarning(lcControl) << "control request too long; closing";
-                    socket->abort();
-                }
-                return;
-            }
-            const QByteArray line = socket->readLine(MaxRequestBytes);
-            const QJsonDocument doc = QJsonDocument::fromJson(line);
-            QJsonObject reply;
-            if (!doc.isObject())
-                reply = {{QStringLiteral("ok"), false},
-                         {QStringLiteral("error"), QStringLiteral("request is not a JSON object")}};
-            else
-                reply = answer(doc.object());
-            socket->write(QJsonDocument(reply).toJson(QJsonDocument::Compact) + '\n');
-            socket->flush();
-            socket->disconnectFromServer();
-        });
-    }
-}
-
-QJsonObject ControlServer::answer(const QJsonObject& request)
-{
-    const QString cmd = request.value(QLatin1String("cmd")).toString();
-    QJsonObject reply{{QStringLiteral("ok"), true}};
-    if (cmd == QLatin1String("status")) {
-        reply.insert(QStringLiteral("status"), m_status ? m_status() : QJsonObject());
-    } else if (cmd == QLatin1String("stop")) {
-        // Reply first: the stop may end this process before the client reads anything.
-        QMetaObject::invokeMethod(this, &ControlServer::stopRequested, Qt::QueuedConnection);
-    } else if (cmd == QLatin1String("activate")) {
-        QMetaObject::invokeMethod(this, &ControlServer::activateRequested, Qt::QueuedConnection);
-    } else {
-        reply = {{QStringLiteral("ok"), false},
-                 {QStringLiteral("error"), QStringLiteral("unknown command \"%1\"").arg(cmd)}};
-    }
-    return reply;
+    m_snapshot->publish(m_status ? m_status() : QJsonObject());
 }

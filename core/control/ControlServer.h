@@ -1,18 +1,22 @@
 #pragma once
 
 #include <QJsonObject>
-#include <QLocalServer>
 #include <QLockFile>
 #include <QLoggingCategory>
 #include <QObject>
-#include <QTimer>
+#include <QThread>
 
 #include <functional>
 #include <memory>
 
 Q_DECLARE_LOGGING_CATEGORY(lcControl)
 
+class ControlListener;
+class StatusSnapshot;
+
 // The running instance's side of the per-user control socket: one instance, status, stop, activate.
+// The socket is served on a thread of its own and status answers from counters published by this
+// (the main) thread, so a main thread busy with a flood of events is busy, not absent.
 class ControlServer : public QObject
 {
     Q_OBJECT
@@ -25,30 +29,23 @@ public:
     bool listen();
     QString errorString() const { return m_error; }
 
+    // Called on this object's thread whenever the control thread wants fresh status; what it
+    // returns is what `status` answers until the next call.
     void setStatusProvider(std::function<QJsonObject()> provider)
     {
         m_status = std::move(provider);
     }
-
-    // Caps a request line so a hostile local client cannot make us buffer without bound.
-    static constexpr qint64 MaxRequestBytes = 64 * 1024;
 
 Q_SIGNALS:
     void stopRequested();
     void activateRequested();
 
 private:
-    void onNewConnection();
-    bool listenOn(const QString& socketPath);
-    void keepListening();
-    QJsonObject answer(const QJsonObject& request);
+    void publish();
 
-    QLocalServer m_server;
-    QString m_socketPath;
-    // QLocalServer closes itself for good when accept() fails (out of file descriptors):
-    // checked once a second and reopened, so status and stop keep working afterwards.
-    QTimer m_listenCheck;
-    bool m_reopenFailing = false;
+    std::shared_ptr<StatusSnapshot> m_snapshot;
+    QThread m_thread;
+    ControlListener* m_listener; // lives on m_thread
     std::unique_ptr<QLockFile> m_lock;
     std::function<QJsonObject()> m_status;
     QString m_error;

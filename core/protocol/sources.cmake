@@ -4,6 +4,7 @@ target_sources(eacore PRIVATE
     protocol/EnginePacket.h protocol/EnginePacket.cpp
     protocol/SocketPacket.h protocol/SocketPacket.cpp
     protocol/JsonArrayScanner.h protocol/JsonArrayScanner.cpp
+    protocol/UnreadableNumbers.h protocol/UnreadableNumbers.cpp
     protocol/JsonView.h protocol/JsonView.cpp
     protocol/BinaryPlaceholders.h protocol/BinaryPlaceholders.cpp
     protocol/SocketEvent.h protocol/SocketEvent.cpp

@@ -1,13 +1,10 @@
 #include "ActivityLock.h"
 
+#include "SystemReason.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
-
-#include <cerrno>
-#include <cstring>
-#include <sys/statvfs.h>
-#include <unistd.h>
 
 ActivityLock::ActivityLock(const QString& activityDirectory)
     : m_dir(QDir::cleanPath(QDir(activityDirectory).absolutePath())),
@@ -20,16 +17,7 @@ ActivityLock::ActivityLock(const QString& activityDirectory)
 QString ActivityLock::whyUnwritable() const
 {
     // QLockFile keeps errno to itself; ask the system the same question to name its reason.
-    const QByteArray native = QFile::encodeName(m_dir);
-    if (::access(native.constData(), W_OK) != 0)
-        return QString::fromLocal8Bit(std::strerror(errno));
-    // Writable, so most likely full: the lock file was created but its pid could not be written.
-    struct statvfs fs
-    {
-    };
-    if (::statvfs(native.constData(), &fs) == 0 && (fs.f_bavail == 0 || fs.f_favail == 0))
-        return QString::fromLocal8Bit(std::strerror(ENOSPC));
-    return QStringLiteral("the file system refused it");
+    return SystemReason::forDirectory(m_dir);
 }
 
 ActivityLock::Result ActivityLock::tryLock(QString* error)

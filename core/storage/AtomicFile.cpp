@@ -1,5 +1,7 @@
 #include "AtomicFile.h"
 
+#include "SystemReason.h"
+
 #include <QFileInfo>
 #include <QSaveFile>
 
@@ -24,7 +26,7 @@ bool AtomicFile::write(const QString& path, const QByteArray& data, QString* err
     }
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly)) {
-        *error = file.errorString();
+        *error = SystemReason::forFile(file);
         return false;
     }
     // QSaveFile::open() resolves a symlink at the final name and would then replace its
@@ -36,24 +38,24 @@ bool AtomicFile::write(const QString& path, const QByteArray& data, QString* err
         return false;
     }
     if (!file.setPermissions(permissions)) {
-        *error = QStringLiteral("cannot set permissions: %1").arg(file.errorString());
+        *error = QStringLiteral("cannot set permissions: %1").arg(SystemReason::forFile(file));
         file.cancelWriting();
         return false;
     }
     if (file.write(data) != data.size()) {
-        *error = file.errorString();
+        *error = SystemReason::forFile(file);
         file.cancelWriting();
         return false;
     }
     // Qt 6.4's QSaveFile::commit() can return true after its final flush failed (ENOSPC on a
     // full disk), having renamed an empty file over the old one: flush and check first.
     if (!file.flush() || file.error() != QFileDevice::NoError) {
-        *error = file.errorString();
+        *error = SystemReason::forFile(file);
         file.cancelWriting();
         return false;
     }
     if (!file.commit()) {
-        *error = file.errorString();
+        *error = SystemReason::forFile(file);
         return false;
     }
     // And check what landed, since callers may drop their only other copy (the journal).

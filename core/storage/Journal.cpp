@@ -2,6 +2,8 @@
 
 #include "JsonView.h"
 #include "PrivateDirectory.h"
+#include "SystemReason.h"
+#include "UnreadableNumbers.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -103,7 +105,11 @@ static bool parseRecordFast(const QByteArray& text, JournalLine* line)
     if (!expect(text, &at, "\"") || !expect(text, &at, QByteArrayView(kArgsMarker)) ||
         !text.endsWith("]}") || at > text.size() - 2)
         return false;
-    if (!JsonView::isValidArrayContent(QByteArrayView(text).sliced(at, text.size() - 2 - at)))
+    const QByteArrayView args = QByteArrayView(text).sliced(at, text.size() - 2 - at);
+    int unreadable = 0;
+    // A number out of range (1e999) was journaled as received; it is valid JSON all the same.
+    if (!JsonView::isValidArrayContent(args) &&
+        !JsonView::isValidArrayContent(UnreadableNumbers::zeroed(args, &unreadable)))
         return false;
     line->kind = JournalLine::Record;
     line->seq = seq;
@@ -439,12 +445,15 @@ qint64 Journal::append(const QString& eventName, const QByteArray& payloadJson, 
     if (!body.isEmpty()) {
         // Embedded verbatim, so it must be JSON: anything else would corrupt the line. The
         // JsonView check settles the usual case without building a document; QJsonDocument
-        // decides the rest and explains what is wrong.
+        // decides the rest and explains what is wrong. A number out of range (1e999), which
+        // Qt's reader refuses, is checked as a zero and journaled as it came.
         QJsonParseError pe;
-        if (!JsonView::isValidArrayContent(body))
-            QJsonDocument::fromJson('[' + body + ']', &pe);
-        else
-            pe.error = QJsonParseError::NoError;
+        pe.error = QJsonParseError::NoError;
+        if (!JsonView::isValidArrayContent(body)) {
+            int unreadable = 0;
+            const QByteArray readable = UnreadableNumbers::zeroed(body, &unreadable);
+            QJsonDocument::fromJson('[' + readable + ']', &pe);
+        }
         if (pe.error != QJsonParseError::NoError) {
             m_lastError =
                 QStringLiteral("event \"%1\" not journaled: its payload is not valid JSON "
@@ -514,7 +523,8 @@ bool Journal::startSegment()
     if (!m_file.open(QIODevice::WriteOnly | QIODevice::Append | QIODevice::Unbuffered |
                          QIODevice::NewOnly,
                      QFileDevice::ReadOwner | QFileDevice::WriteOwner)) {
-        fail(s.path, QStringLiteral("cannot create segment: %1").arg(m_file.errorString()));
+        fail(s.path,
+             QStringLiteral("cannot create segment: %1").arg(SystemReason::forFile(m_file)));
         return false;
     }
     PrivateDirectory::sync(m_dir);
@@ -541,7 +551,8 @@ bool Journal::writeLine(const QByteArray& line)
     if (written != data.size()) {
         // Whatever part reached the file becomes a garbage line once the next write ends it.
         m_needNewline = true;
-        fail(m_file.fileName(), QStringLiteral("write failed: %1").arg(m_file.errorString()));
+        fail(m_file.fileName(),
+             QStringLiteral("write failed: %1").arg(SystemReason::forFile(m_file)));
         return false;
     }
     m_needNewline = false;

@@ -1,5 +1,8 @@
 #include "SessionExporter.h"
 
+#include "JsonText.h"
+#include "JsonView.h"
+#include "SystemReason.h"
 #include "ToolOperation.h"
 
 #include <QHash>
@@ -79,7 +82,8 @@ bool SessionExporter::write(const QByteArray& bytes)
 {
     if (m_device->write(bytes) == bytes.size())
         return true;
-    m_error = m_device->errorString();
+    const auto* file = qobject_cast<const QFileDevice*>(m_device);
+    m_error = file ? SystemReason::forFile(*file) : m_device->errorString();
     qCWarning(lcExporter).noquote() << "export write failed:" << m_error;
     return false;
 }
@@ -129,10 +133,12 @@ QString SessionExporter::csvRow(const QString& sessionId, const QJsonObject& e,
     return cells.join(QLatin1Char(','));
 }
 
-bool SessionExporter::add(const QJsonObject& session)
+bool SessionExporter::add(const QJsonObject& session, QByteArrayView text)
 {
     if (m_format == Format::Json) {
-        const QByteArray doc = QJsonDocument(session).toJson(QJsonDocument::Compact);
+        const QByteArray doc = text.isEmpty()
+                                   ? QJsonDocument(session).toJson(QJsonDocument::Compact)
+                                   : JsonText::compact(text);
         if (!write(m_sessions > 0 ? ",\n" + doc : doc))
             return false;
         ++m_sessions;
@@ -157,10 +163,24 @@ bool SessionExporter::add(const QJsonObject& session)
                                   t.value(QLatin1String("token_usage")).toObject());
         }
     }
-    for (const QJsonValue& v : events) {
-        const QJsonObject e = v.toObject();
+    // Each event's own text where the file's text is at hand: numbers keep their digits.
+    thread_local JsonView view;
+    const int eventsNode = m_format == Format::Jsonl && !text.isEmpty() && view.parse(text)
+                               ? view.member(view.root(), QLatin1String("events"))
+                               : -1;
+    const bool exact = eventsNode >= 0 && view.childCount(eventsNode) == events.size();
+    QByteArray quotedId;
+    JsonView::appendString(sid, &quotedId);
+    for (qsizetype i = 0; i < events.size(); ++i) {
+        const QJsonObject e = events.at(i).toObject();
         QByteArray line;
-        if (m_format == Format::Jsonl) {
+        const int node = exact ? view.child(eventsNode, int(i)) : -1;
+        if (m_format == Format::Jsonl && view.isObject(node) && view.childCount(node) > 0 &&
+            view.member(node, QLatin1String("session_id")) < 0) {
+            line = JsonText::compact(view.text(node));
+            line.chop(1);
+            line.append(",\"session_id\":").append(quotedId).append('}');
+        } else if (m_format == Format::Jsonl) {
             QJsonObject withId = e;
             withId.insert(QStringLiteral("session_id"), sid);
             line = QJsonDocument(withId).toJson(QJsonDocument::Compact);

@@ -1,6 +1,7 @@
 // Writes session documents to a device as one JSON array, JSON Lines of events, or CSV of events.
 #pragma once
 
+#include <QByteArrayView>
 #include <QJsonObject>
 #include <QString>
 #include <QStringView>
@@ -29,7 +30,9 @@ public:
 
     // Writes what comes before the first session; false when the device refuses it.
     bool begin();
-    bool add(const QJsonObject& session);
+    // `text`, the session file's text when at hand, is written instead of the object where the
+    // format copies events whole (json, jsonl): a tree would round integers above 2^53.
+    bool add(const QJsonObject& session, QByteArrayView text = {});
     // Writes what comes after the last session.
     bool finish();
 

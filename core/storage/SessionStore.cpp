@@ -3,6 +3,7 @@
 #include "AtomicFile.h"
 
 #include "GzipCodec.h"
+#include "JsonText.h"
 #include "PrivateDirectory.h"
 #include "SessionFileName.h"
 
@@ -21,67 +22,6 @@ static constexpr int kIndexVersion = 1;
 static constexpr int kIndexWriteDelayMs = 2000;
 
 namespace {
-void newline(QByteArray* out, int level)
-{
-    out->append('\n');
-    out->append(QByteArray(level * 4, ' '));
-}
-
-// Indents compact JSON text the way QJsonDocument::Indented does, copying every token as it
-// is: a number keeps the digits it was received with (a tree would turn 2^53 + 1 into a double).
-void appendIndented(QByteArray* out, QByteArrayView json, int level)
-{
-    bool inString = false;
-    for (qsizetype i = 0; i < json.size(); ++i) {
-        const char c = json[i];
-        if (inString) {
-            out->append(c);
-            if (c == '\\' && i + 1 < json.size())
-                out->append(json[++i]);
-            else if (c == '"')
-                inString = false;
-            continue;
-        }
-        switch (c) {
-        case '"':
-            inString = true;
-            out->append(c);
-            break;
-        case '{':
-        case '[': {
-            const char close = c == '{' ? '}' : ']';
-            if (i + 1 < json.size() && json[i + 1] == close) {
-                out->append(c).append(close);
-                ++i;
-                break;
-            }
-            out->append(c);
-            newline(out, ++level);
-            break;
-        }
-        case '}':
-        case ']':
-            newline(out, --level);
-            out->append(c);
-            break;
-        case ',':
-            out->append(c);
-            newline(out, level);
-            break;
-        case ':':
-            out->append(": ");
-            break;
-        case ' ':
-        case '\n':
-        case '\r':
-        case '\t':
-            break;
-        default:
-            out->append(c);
-        }
-    }
-}
-
 // Adds "events": <eventsJson, indented> as the last member of an indented document.
 void spliceIndentedEvents(QByteArray* doc, const QByteArray& eventsJson)
 {
@@ -95,7 +35,7 @@ void spliceIndentedEvents(QByteArray* doc, const QByteArray& eventsJson)
     if (!doc->endsWith('{'))
         doc->append(',');
     doc->append("\n    \"events\": ");
-    appendIndented(doc, eventsJson, 1);
+    JsonText::appendIndented(doc, eventsJson, 1);
     doc->append('\n');
     doc->append(tail);
 }
@@ -394,10 +334,10 @@ bool SessionStore::removeFile(const QString& path, QString* error)
     return false;
 }
 
-std::optional<QJsonObject> SessionStore::load(const QString& path, QString* error) const
+std::optional<QByteArray> SessionStore::loadText(const QString& path, QString* error) const
 {
     const QString p = QFileInfo(path).isRelative() ? absolute(path) : path;
-    auto fail = [&](const QString& message) -> std::optional<QJsonObject> {
+    auto fail = [&](const QString& message) -> std::optional<QByteArray> {
         if (error)
             *error = message;
         return std::nullopt;
@@ -437,7 +377,15 @@ std::optional<QJsonObject> SessionStore::load(const QString& path, QString* erro
                         .arg(pe.offset));
     if (!doc.isObject())
         return fail(QStringLiteral("%1 does not hold a JSON object").arg(p));
-    return doc.object();
+    return raw;
+}
+
+std::optional<QJsonObject> SessionStore::load(const QString& path, QString* error) const
+{
+    const std::optional<QByteArray> text = loadText(path, error);
+    if (!text)
+        return std::nullopt;
+    return QJsonDocument::fromJson(*text).object();
 }
 
 std::optional<QJsonObject> SessionStore::loadSession(const QString& sessionId, QString* error)

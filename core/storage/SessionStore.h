@@ -78,6 +78,9 @@ public:
     // Reads a .json or .json.gz file (detected by content). A relative path is taken inside
     // the directory. Symbolic links are refused, sizes are bounded by maxDocumentBytes().
     std::optional<QJsonObject> load(const QString& path, QString* error = nullptr) const;
+    // The same file's text as it is (inflated), checked to be a JSON object: numbers keep the
+    // digits they were saved with, which a QJsonObject would round (2^53 + 1).
+    std::optional<QByteArray> loadText(const QString& path, QString* error = nullptr) const;
     // The newest copy: a document queued after a failed save wins over the file on disk.
     std::optional<QJsonObject> loadSession(const QString& sessionId, QString* error = nullptr);
 

@@ -88,6 +88,42 @@ private Q_SLOTS:
             bad->value(QLatin1String("error")).toString().contains(QLatin1String("format-disk")));
     }
 
+    // The socket is served on its own thread: with this (the main) thread busy, status still
+    // answers, from the counters published last. It used to wait for this thread, and time out.
+    void answersStatusWhileTheMainThreadIsBusy()
+    {
+        ControlServer server;
+        QVERIFY(server.listen());
+        int calls = 0;
+        server.setStatusProvider([&calls] {
+            ++calls;
+            return QJsonObject{{QStringLiteral("events_received"), calls}};
+        });
+        const auto fresh = ask(QStringLiteral("status"));
+        QVERIFY(fresh.has_value());
+        QCOMPARE(fresh->value(QLatin1String("status"))
+                     .toObject()
+                     .value(QLatin1String("events_received"))
+                     .toInt(),
+                 1);
+
+        // Busy: the client's thread is waited for without running this thread's event loop.
+        std::optional<QJsonObject> reply;
+        QString error;
+        QThread* t = QThread::create(
+            [&] { reply = ControlClient::request(QStringLiteral("status"), &error, 2000); });
+        t->start();
+        QVERIFY(t->wait(5000));
+        delete t;
+        QVERIFY2(reply.has_value(), qPrintable(error));
+        QCOMPARE(reply->value(QLatin1String("status"))
+                     .toObject()
+                     .value(QLatin1String("events_received"))
+                     .toInt(),
+                 1);
+        QCOMPARE(calls, 1);
+    }
+
     void lockIsReleasedWithTheInstance()
     {
         {

@@ -5,6 +5,7 @@
 #include "FaultSupport.h"
 #include "MissingPrerequisite.h"
 #include "PeerServer.h"
+#include "SessionStore.h"
 
 #include <QDir>
 #include <QDirIterator>
@@ -360,6 +361,81 @@ private Q_SLOTS:
         QCOMPARE(lastJsonLine(out).value(QLatin1String("events_aggregated")).toInt(), 1);
     }
 
+    // Numbers as received: 1e999 (no reader can hold it) used to drop its whole event; it is
+    // kept as the string "1e999", logged and counted. 2^53 + 1 keeps its digits in small and
+    // gzipped files, in `show --json` and in exports.
+    void numbersKeepTheirText()
+    {
+        const QString root = dir(QStringLiteral("numbers"));
+        const QString act = root + QStringLiteral("/act");
+        const QString rec = root + QStringLiteral("/numbers.jsonl");
+        QVERIFY(QDir().mkpath(root));
+        // Written by hand: a JSON writer cannot produce 1e999.
+        QFile f(rec);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        qint64 n = 0;
+        for (const QString& id : {QStringLiteral("num-small"), QStringLiteral("num-big")}) {
+            QJsonObject prompt = hookEvent(id, QStringLiteral("user_prompt"), n++);
+            if (id == QLatin1String("num-big")) // over the 1 MiB at which files are gzipped
+                prompt.insert(QStringLiteral("pad"), QString(1200 * 1024, QLatin1Char('p')));
+            QByteArray payload = QJsonDocument(prompt).toJson(QJsonDocument::Compact);
+            payload.chop(1);
+            payload += R"(,"huge":1e999,"exact":9007199254740993})";
+            f.write(R"({"name":"claude_event","args":[)" + payload + "]}\n");
+            const QJsonObject stop = hookEvent(id, QStringLiteral("stop"), n++);
+            f.write(R"({"name":"claude_event","args":[)" +
+                    QJsonDocument(stop).toJson(QJsonDocument::Compact) + "]}\n");
+        }
+        f.close();
+
+        int code = -1;
+        QByteArray err;
+        const QByteArray out = runApp(dir(QStringLiteral("numbers-rt")),
+                                      {QStringLiteral("--headless"), QStringLiteral("--replay"),
+                                       rec, QStringLiteral("--activity-dir"), act},
+                                      &code, &err);
+        QVERIFY2(code == 0, err.constData());
+        const QJsonObject counters = lastJsonLine(out);
+        QCOMPARE(counters.value(QLatin1String("events_aggregated")).toInt(), 4);
+        QCOMPARE(counters.value(QLatin1String("malformed")).toInt(), 0);
+        QCOMPARE(counters.value(QLatin1String("numbers_kept_as_text")).toInt(), 2);
+        QVERIFY2(err.contains("out of range kept as text"), err.constData());
+
+        const QStringList files = QDir(act).entryList({QStringLiteral("session_*")}, QDir::Files);
+        QCOMPARE(files.size(), 2);
+        QCOMPARE(files.filter(QStringLiteral(".json.gz")).size(), 1);
+        SessionStore store(act);
+        for (const QString& name : files) {
+            const auto text = store.loadText(name);
+            QVERIFY(text);
+            QVERIFY2(text->contains("9007199254740993") && text->contains("\"1e999\""),
+                     qPrintable(name));
+        }
+        for (const QString& id : {QStringLiteral("num-small"), QStringLiteral("num-big")}) {
+            const QByteArray shown = runApp(dir(QStringLiteral("numbers-rt")),
+                                            {QStringLiteral("show"), id, QStringLiteral("--json"),
+                                             QStringLiteral("--activity-dir"), act},
+                                            &code, &err);
+            QVERIFY2(code == 0, err.constData());
+            QVERIFY(QJsonDocument::fromJson(shown).isObject()); // every reader takes it
+            QVERIFY2(shown.contains("\"exact\": 9007199254740993"), qPrintable(id));
+            QVERIFY2(shown.contains("\"huge\": \"1e999\""), qPrintable(id));
+        }
+        for (const QString& format : {QStringLiteral("json"), QStringLiteral("jsonl")}) {
+            const QString target = root + QStringLiteral("/export.") + format;
+            runApp(dir(QStringLiteral("numbers-rt")),
+                   {QStringLiteral("export"), QStringLiteral("--all"), QStringLiteral("--format"),
+                    format, QStringLiteral("-o"), target, QStringLiteral("--activity-dir"), act},
+                   &code, &err);
+            QVERIFY2(code == 0, err.constData());
+            QFile exported(target);
+            QVERIFY(exported.open(QIODevice::ReadOnly));
+            const QByteArray all = exported.readAll();
+            QCOMPARE(int(all.count("\"exact\":9007199254740993")), 2);
+            QCOMPARE(int(all.count("\"huge\":\"1e999\"")), 2);
+        }
+    }
+
     // A flood of distinct session ids: at most maxLiveSessions stay in memory, the least
     // recently active are saved and released (never dropped), the limit is logged once per
     // interval, and every session ends up in its own file.
@@ -400,6 +476,60 @@ private Q_SLOTS:
         qInfo("%d session ids, %d live at most: %lld ms, peak RSS %lld kB, %d limit log line(s)",
               total, maxLive, qlonglong(t.elapsed()), qlonglong(peak),
               linesContaining(err, "max_live_sessions"));
+    }
+
+    // `status` while a flood of distinct session ids is being aggregated: the real CLI answers
+    // from the counters within its default timeout, exit 0 and JSON. Busy is not absent: it
+    // used to time out and say "no running instance" while the instance ran.
+    void statusAnswersDuringFlood()
+    {
+        QString why;
+        if (!PeerServer::available(PeerServer::Node, &why))
+            EA_SKIP_OR_FAIL(qPrintable(why));
+        const int total = volume(1000000, 30000);
+        const QString act =
+            scratchActivityDir(QStringLiteral("status-flood"), m_full ? 8192 : 1024);
+        QList<QJsonObject> events;
+        events.reserve(total);
+        for (int i = 0; i < total; ++i)
+            events.append(
+                hookEvent(QStringLiteral("sf-%1").arg(i), QStringLiteral("notification"), i));
+        const QString rec = dir(QStringLiteral("status-flood.jsonl"));
+        QVERIFY(writeRecording(rec, events));
+        events.clear();
+        PeerServer peer;
+        QVERIFY(peer.start(PeerServer::Node));
+        const QString rt = dir(QStringLiteral("status-flood-rt"));
+        App app(rt);
+        QVERIFY(app.start({QStringLiteral("--headless"), QStringLiteral("--port"),
+                           QString::number(peer.port()), QStringLiteral("--activity-dir"), act}));
+        QVERIFY(peer.waitForReport(PeerServer::reportIs(QStringLiteral("connect")), 10000));
+        peer.command(
+            {{QStringLiteral("cmd"), QStringLiteral("replay")}, {QStringLiteral("file"), rec}},
+            120000);
+        // Ask until the flood is through; every answer counts, and some must come mid-flood.
+        int answeredMidFlood = 0;
+        qint64 slowest = 0;
+        for (int attempt = 0; attempt < 200; ++attempt) {
+            int code = -1;
+            QByteArray err;
+            QElapsedTimer t;
+            t.start();
+            const QByteArray out = runApp(rt, {QStringLiteral("status")}, &code, &err, {}, 30000);
+            slowest = std::max(slowest, t.elapsed());
+            QVERIFY2(code == 0, err.constData());
+            const QJsonDocument doc = QJsonDocument::fromJson(out);
+            QVERIFY2(doc.isObject(), out.constData());
+            const int aggregated = doc.object().value(QLatin1String("events_aggregated")).toInt();
+            if (aggregated >= total)
+                break;
+            ++answeredMidFlood;
+        }
+        QVERIFY(answeredMidFlood >= 1);
+        // The client's default timeout is 10 s; an answer from the counters takes far less.
+        QVERIFY2(slowest < 10000, qPrintable(QString::number(slowest)));
+        qInfo("%d status answers mid-flood, slowest %lld ms", answeredMidFlood, qlonglong(slowest));
+        QVERIFY(!app.stop(120000).isEmpty());
     }
 
     // Live capture over the session limit: released sessions are on disk as interrupted,

@@ -17,6 +17,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <cstdlib>
+
 using namespace faults;
 
 class TestStorageFaults : public QObject
@@ -172,6 +174,76 @@ private Q_SLOTS:
         const auto saved = savedSessions(act);
         QCOMPARE(saved.size(), 6);
         QCOMPARE(eventNumbers(saved).size(), sent);
+    }
+
+    // A disk that fills in the middle of a write: the part that fitted is written and the rest
+    // refused, which Qt reports without a reason. The journal and the session save still name
+    // the system's: "No space left on device", never "Unknown error".
+    void partialWritesOnAFullDiskNameTheReason()
+    {
+        QString why;
+        if (!PeerServer::available(PeerServer::Node, &why))
+            EA_SKIP_OR_FAIL(qPrintable(why));
+        const QString mnt = dir(QStringLiteral("partial"));
+        if (!mountTmpfs(mnt, 2048, &why))
+            EA_SKIP_OR_FAIL(qPrintable(QStringLiteral("disk-full test needs a tmpfs: ") + why));
+        m_mounts.append(mnt);
+        const QString act = mnt + QStringLiteral("/act");
+        PeerServer peer;
+        QVERIFY(peer.start(PeerServer::Node));
+        App app(dir(QStringLiteral("partial-rt")));
+        QVERIFY(app.start({QStringLiteral("--headless"), QStringLiteral("--port"),
+                           QString::number(peer.port()), QStringLiteral("--activity-dir"), act}));
+        QVERIFY(peer.waitForReport(PeerServer::reportIs(QStringLiteral("connect")), 10000));
+        QVERIFY(app.waitForStatus([](const QJsonObject&) { return true; }, 10000));
+        // Payloads that do not compress, so the gzipped save is as big as the events.
+        QByteArray noise(24 * 1024, Qt::Uninitialized);
+        for (qsizetype i = 0; i < noise.size(); ++i)
+            noise[i] = char(std::rand());
+        const QString text = QString::fromLatin1(noise.toBase64());
+        int n = 0;
+        const auto send = [&](const QString& subtype) {
+            QJsonObject e = hookEvent(QStringLiteral("partial"), subtype, n++);
+            e.insert(QStringLiteral("noise"), text);
+            peer.command(emitEvent(e));
+        };
+        send(QStringLiteral("notification"));
+        QVERIFY(app.waitForStatus(
+            [&](const QJsonObject& s) {
+                return s.value(QLatin1String("events_received")).toInt() >= n;
+            },
+            10000));
+        // Full, but for 64 KiB: the journal takes part of the next event, then is refused.
+        QFile spare(mnt + QStringLiteral("/spare"));
+        QVERIFY(spare.open(QIODevice::WriteOnly));
+        QVERIFY(spare.write(QByteArray(64 * 1024, 'x')) == 64 * 1024);
+        spare.close();
+        fill(mnt + QStringLiteral("/filler"));
+        QVERIFY(QFile::remove(mnt + QStringLiteral("/spare")));
+        for (int i = 0; i < 4; ++i)
+            send(QStringLiteral("notification"));
+        QVERIFY(app.waitForStderr("journal", 10000));
+        // Room again for part of the session file only: the save is cut short the same way.
+        QVERIFY(QFile::remove(mnt + QStringLiteral("/filler")));
+        QVERIFY(spare.open(QIODevice::WriteOnly));
+        QVERIFY(spare.write(QByteArray(64 * 1024, 'x')) == 64 * 1024);
+        spare.close();
+        fill(mnt + QStringLiteral("/filler"));
+        QVERIFY(QFile::remove(mnt + QStringLiteral("/spare")));
+        send(QStringLiteral("stop"));
+        QVERIFY(app.waitForStderr("cannot save session", 10000));
+        app.stop();
+        const QByteArray err = app.stderrText();
+        QVERIFY2(!err.contains("nknown error"), err.right(3000).constData());
+        bool journal = false;
+        bool save = false;
+        for (const QByteArray& line : err.split('\n')) {
+            journal = journal || (line.contains("journal " + act.toUtf8()) &&
+                                  line.contains("No space left on device"));
+            save = save || (line.contains("cannot save session \"partial\"") &&
+                            line.contains("No space left on device"));
+        }
+        QVERIFY2(journal && save, err.right(3000).constData());
     }
 
     // Still full at SIGTERM: each session that could not be written is named with its path

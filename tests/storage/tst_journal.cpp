@@ -129,6 +129,25 @@ private slots:
         QCOMPARE(o.value("args").toArray().at(0).toObject().value("a").toInt(), 1);
     }
 
+    // 1e999 is valid JSON that Qt's reader refuses: journaled and replayed as it came, like
+    // 2^53 + 1 (the event used to be refused, so a crash lost it).
+    void numbersOutOfRangeAreJournaledAsReceived()
+    {
+        QTemporaryDir tmp;
+        const QByteArray payload = R"({"huge":1e999,"tiny":-1e-999,"exact":9007199254740993})";
+        {
+            Journal journal(tmp.path());
+            QVERIFY(journal.open());
+            QCOMPARE(journal.append("claude_event", payload, 1000), 1);
+            QCOMPARE(journal.append("x", "{\"a\":1e999x}"), -1); // not a number at all
+        }
+        Journal journal(tmp.path());
+        QVERIFY(journal.open());
+        const QList<Replayed> got = replayAll(journal);
+        QCOMPARE(got.size(), 1);
+        QCOMPARE(got.first().payload, payload);
+    }
+
     void rejectsPayloadsThatAreNotJson()
     {
         QTemporaryDir tmp;
