@@ -124,7 +124,7 @@ private Q_SLOTS:
         QVERIFY(stop.waitForFinished(10000));
         QVERIFY(app.waitForFinished(20000));
         QCOMPARE(app.exitStatus(), QProcess::NormalExit);
-        QCOMPARE(app.exitCode(), 0);
+        QVERIFY2(app.exitCode() == 0, app.readAllStandardError().right(4000).constData());
     }
 };
 
