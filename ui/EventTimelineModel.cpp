@@ -29,7 +29,7 @@ void EventTimelineModel::setEvents(const QJsonArray& events)
 {
     beginResetModel();
     m_events = events;
-    index();
+    indexShownRows();
     m_start = m_events.isEmpty()
                   ? QDateTime()
                   : SessionSummary::parseTime(
@@ -37,7 +37,7 @@ void EventTimelineModel::setEvents(const QJsonArray& events)
     endResetModel();
 }
 
-void EventTimelineModel::index()
+void EventTimelineModel::indexShownRows()
 {
     m_shown.clear();
     for (int i = 0; i < m_events.size(); ++i) {

@@ -44,7 +44,7 @@ public:
     static QString detailOf(const QJsonObject& event);
 
 private:
-    void index();
+    void indexShownRows();
 
     QJsonArray m_events;
     QList<int> m_shown; // row -> index into m_events, without hook executions
