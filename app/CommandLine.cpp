@@ -14,19 +14,15 @@ const QStringList kQtOptionsWithValue{
     QStringLiteral("session"),       QStringLiteral("style"),
     QStringLiteral("stylesheet"),    QStringLiteral("name"),
     QStringLiteral("title")};
-// Ours that take a separate value, so the value is not taken for a command.
-const QStringList kOurOptionsWithValue{
-    QStringLiteral("--host"),         QStringLiteral("--port"),
-    QStringLiteral("--event"),        QStringLiteral("--config"),
-    QStringLiteral("--activity-dir"), QStringLiteral("--timeout-minutes"),
-    QStringLiteral("--replay"),       QStringLiteral("--record")};
 const QStringList kQtFlags{QStringLiteral("reverse"), QStringLiteral("widgetcount"),
                            QStringLiteral("nograb"),  QStringLiteral("dograb"),
                            QStringLiteral("sync"),    QStringLiteral("testability")};
 
 // Drops Qt's GUI options (and their values) before the first positional argument: they are
 // QApplication's, which reads them from argv itself.
-QStringList withoutQtOptions(const QStringList& arguments)
+// `ourOptionsWithValue`: "--name" of each of our options that takes a separate value, so that
+// value is not taken for a command or for one of Qt's options.
+QStringList withoutQtOptions(const QStringList& arguments, const QStringList& ourOptionsWithValue)
 {
     QStringList out = arguments.mid(0, 1);
     for (qsizetype i = 1; i < arguments.size(); ++i) {
@@ -36,7 +32,7 @@ QStringList withoutQtOptions(const QStringList& arguments)
             out.append(arguments.mid(i));
             break;
         }
-        if (kOurOptionsWithValue.contains(a)) {
+        if (ourOptionsWithValue.contains(a)) {
             out.append(arguments.mid(i, 2));
             ++i;
             continue;
@@ -70,7 +66,6 @@ QStringList CommandLine::arguments(int argc, const char* const* argv)
 
 CommandLine::Result CommandLine::parse(const QStringList& allArguments)
 {
-    const QStringList arguments = withoutQtOptions(allArguments);
     Result r;
     QCommandLineParser p;
     p.setApplicationDescription(QStringLiteral("Captures the live event stream of Claude MPM's "
@@ -113,9 +108,14 @@ CommandLine::Result CommandLine::parse(const QStringList& allArguments)
         QStringLiteral("record"),
         QStringLiteral("Also write every raw event received to a JSON Lines file."),
         QStringLiteral("file"));
+    QStringList withValue;
     for (const auto& o :
-         {headless, host, port, event, allowRemote, config, activity, timeout, replay, record})
+         {headless, host, port, event, allowRemote, config, activity, timeout, replay, record}) {
         p.addOption(o);
+        if (!o.valueName().isEmpty())
+            withValue.append(QStringLiteral("--") + o.names().constFirst());
+    }
+    const QStringList arguments = withoutQtOptions(allArguments, withValue);
     // Subcommands take their own flags (--json, --limit...): stop at the first positional.
     p.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsPositionalArguments);
 

@@ -160,8 +160,24 @@ void CaptureController::applySettings(const CaptureSettings& settings)
     // connection, reset the counters or interrupt live sessions.
     if (settings == m_settings)
         return;
+    // Only the dashboard's address or the event names changed: reconnect, keeping the live
+    // sessions and the counters.
+    CaptureSettings sameConnection = settings;
+    sameConnection.host = m_settings.host;
+    sameConnection.port = m_settings.port;
+    sameConnection.allowRemote = m_settings.allowRemote;
+    sameConnection.events = m_settings.events;
+    if (sameConnection == m_settings) {
+        m_settings = settings;
+        m_startError.clear();
+        if (!m_service->changeConnection(settings.host, settings.port, settings.allowRemote,
+                                         settings.events))
+            setStartError(m_service->lastError());
+        updateState();
+        return;
+    }
     const bool wasCapturing = isCapturing();
-    m_service->shutdown();
+    m_service->shutdown(QStringLiteral("settings changed"));
     m_settings = settings;
     m_storageError.clear();
     m_startError.clear();

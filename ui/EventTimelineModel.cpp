@@ -29,6 +29,7 @@ void EventTimelineModel::setEvents(const QJsonArray& events)
 {
     beginResetModel();
     m_events = events;
+    indexShownRows();
     m_start = m_events.isEmpty()
                   ? QDateTime()
                   : SessionSummary::parseTime(
@@ -36,14 +37,37 @@ void EventTimelineModel::setEvents(const QJsonArray& events)
     endResetModel();
 }
 
+void EventTimelineModel::indexShownRows()
+{
+    m_shown.clear();
+    for (int i = 0; i < m_events.size(); ++i) {
+        if (m_events.at(i).toObject().value(QLatin1String("event_type")) !=
+            QLatin1String("hook_execution"))
+            m_shown.append(i);
+    }
+}
+
+void EventTimelineModel::setShowHookExecutions(bool show)
+{
+    if (show == m_showHookExecutions)
+        return;
+    beginResetModel();
+    m_showHookExecutions = show;
+    endResetModel();
+}
+
 QJsonObject EventTimelineModel::eventAt(int row) const
 {
-    return row >= 0 && row < m_events.size() ? m_events.at(row).toObject() : QJsonObject();
+    if (row < 0 || row >= rowCount())
+        return {};
+    return m_events.at(m_showHookExecutions ? row : m_shown.at(row)).toObject();
 }
 
 int EventTimelineModel::rowCount(const QModelIndex& parent) const
 {
-    return parent.isValid() ? 0 : int(m_events.size());
+    if (parent.isValid())
+        return 0;
+    return int(m_showHookExecutions ? m_events.size() : m_shown.size());
 }
 
 int EventTimelineModel::columnCount(const QModelIndex& parent) const
@@ -90,7 +114,7 @@ QVariant EventTimelineModel::data(const QModelIndex& index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const QJsonObject e = m_events.at(index.row()).toObject();
+    const QJsonObject e = eventAt(index.row());
     if (role == EventRole)
         return e;
     const QString category = e.value(QLatin1String("category")).toString();

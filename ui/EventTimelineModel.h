@@ -28,6 +28,11 @@ public:
 
     void setEvents(const QJsonArray& events);
     QJsonObject eventAt(int row) const;
+    // claude-mpm follows every hook with a hook_execution event (~40 % of the traffic): hidden
+    // by default, as the session's metrics.hook_overhead already sums them up.
+    void setShowHookExecutions(bool show);
+    bool showsHookExecutions() const { return m_showHookExecutions; }
+    int hookExecutionCount() const { return int(m_events.size() - m_shown.size()); }
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
@@ -39,6 +44,10 @@ public:
     static QString detailOf(const QJsonObject& event);
 
 private:
+    void indexShownRows();
+
     QJsonArray m_events;
+    QList<int> m_shown; // row -> index into m_events, without hook executions
+    bool m_showHookExecutions = false;
     QDateTime m_start;
 };

@@ -11,6 +11,7 @@
 
 #include "TextFormat.h"
 
+#include <QCheckBox>
 #include <QFontDatabase>
 #include <QHeaderView>
 #include <QJsonArray>
@@ -96,6 +97,12 @@ SessionDetailView::SessionDetailView(QWidget* parent) : QWidget(parent)
     m_timelineView->horizontalHeader()->resizeSection(EventTimelineModel::TypeColumn, 130);
     m_timelineView->horizontalHeader()->resizeSection(EventTimelineModel::AgentColumn, 110);
     m_tabs->addTab(m_timelineView, tr("Timeline"));
+    m_showHooks = new QCheckBox(tr("Hook executions"), m_tabs);
+    m_showHooks->setToolTip(tr("Show claude-mpm's hook_execution events in the timeline; the "
+                               "session's hook overhead metrics sum them up"));
+    m_tabs->setCornerWidget(m_showHooks, Qt::TopRightCorner);
+    connect(m_showHooks, &QCheckBox::toggled, m_timeline,
+            &EventTimelineModel::setShowHookExecutions);
 
     m_tools = new ToolOperationModel(this);
     m_toolsSorted = new QSortFilterProxyModel(this);
@@ -235,6 +242,8 @@ void SessionDetailView::setDocument(const QJsonObject& session)
     m_tools->setOperations(session.value(QLatin1String("tool_operations")).toArray());
     m_delegations->setDelegations(session.value(QLatin1String("delegations")).toArray());
     fillHeader(session);
+    m_showHooks->setText(tr("Hook executions (%1)").arg(m_timeline->hookExecutionCount()));
+    m_showHooks->setVisible(m_timeline->hookExecutionCount() > 0);
     m_tabs->setTabText(1, tr("Tools (%1)").arg(m_tools->rowCount()));
     m_tabs->setTabText(2, tr("Delegations (%1)").arg(m_delegations->topLevelItemCount()));
     // A live session refreshed in place keeps the user's place in its timeline.

@@ -5,6 +5,7 @@
 #include <QWidget>
 
 class DelegationTreeView;
+class QCheckBox;
 class EventTimelineModel;
 class QLabel;
 class QPlainTextEdit;
@@ -31,6 +32,7 @@ public:
     DelegationTreeView* delegationTree() const { return m_delegations; }
     QTableView* timelineView() const { return m_timelineView; }
     QTabWidget* tabs() const { return m_tabs; }
+    QCheckBox* hookExecutionsToggle() const { return m_showHooks; }
     QTableView* toolView() const { return m_toolView; }
     QPlainTextEdit* rawView() const { return m_raw; }
     QString rawJson() const;
@@ -51,6 +53,7 @@ private:
     QLabel* m_response = nullptr;
     QTabWidget* m_tabs = nullptr;
     EventTimelineModel* m_timeline = nullptr;
+    QCheckBox* m_showHooks = nullptr;
     QTableView* m_timelineView = nullptr;
     ToolOperationModel* m_tools = nullptr;
     QSortFilterProxyModel* m_toolsSorted = nullptr;

@@ -567,10 +567,28 @@ void CaptureService::stopCapture()
     Q_EMIT capturingChanged(false);
 }
 
-bool CaptureService::shutdown()
+bool CaptureService::changeConnection(const QString& host, quint16 port, bool allowRemote,
+                                      const QStringList& events)
+{
+    m_settings.events = events;
+    m_eventNames.clear();
+    for (const QString& name : std::as_const(m_settings.events))
+        m_eventNames.insert(name);
+    const bool sameEndpoint =
+        host == m_settings.host && port == m_settings.port && allowRemote == m_settings.allowRemote;
+    m_settings.host = host;
+    m_settings.port = port;
+    m_settings.allowRemote = allowRemote;
+    if (sameEndpoint || !m_client)
+        return true;
+    closeClient();
+    return startCapture();
+}
+
+bool CaptureService::shutdown(const QString& reason)
 {
     closeClient();
-    m_aggregator.stopAll(AgentSession::Status::Interrupted, QStringLiteral("application quit"));
+    m_aggregator.stopAll(AgentSession::Status::Interrupted, reason);
     m_saver->flush();
     // Released sessions whose timeout already passed: finish now rather than at the next start.
     while (!m_parkedFinish.isEmpty())

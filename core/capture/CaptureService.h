@@ -64,6 +64,11 @@ public:
     // Disconnects and completes live sessions as stopped; the service can start again.
     void stopCapture();
     bool isCapturing() const { return m_client != nullptr; }
+    // Takes a new dashboard endpoint and event list in place: live sessions, counters and the
+    // journal stay; a capturing service reconnects to the new endpoint. False (the old client
+    // is gone, nothing captures) when the new host is refused; lastError() says why.
+    bool changeConnection(const QString& host, quint16 port, bool allowRemote,
+                          const QStringList& events);
     // Feeds a JSON Lines recording through the same pipeline, judging timeouts on the events'
     // own times, then saves every session (still open ones as stopped, "end of replay"). The
     // event loop runs now and then meanwhile, so requestReplayStop() (a signal) ends it early:
@@ -76,7 +81,7 @@ public:
     // waits for the disk is tried once more, and the journal synced. False when something could
     // not be written: each such session is logged with its path, the reason and whether the
     // journal still holds its events.
-    bool shutdown();
+    bool shutdown(const QString& reason = QStringLiteral("application quit"));
 
     // One received event: journaled, normalized, aggregated. receivedAt is the wall clock.
     void ingest(const QString& name, const QByteArray& payload, const QDateTime& receivedAt);

@@ -283,6 +283,32 @@ private Q_SLOTS:
         capture.stop();
     }
 
+    // Issue 12 item 10: a new port reconnects in place; live sessions and counters stay.
+    void portChangeReconnectsInPlace()
+    {
+        const CaptureSettings s = settings(QStringLiteral("port"));
+        CaptureController capture(s);
+        QVERIFY(capture.initialize());
+        capture.start();
+        capture.service().ingest(QStringLiteral("claude_event"),
+                                 payload(QStringLiteral("live-1"), QStringLiteral("user_prompt"),
+                                         QStringLiteral("2026-11-30T10:00:00+00:00")),
+                                 QDateTime::currentDateTimeUtc());
+        QCOMPARE(capture.service().counters().eventsReceived, quint64(1));
+        const CaptureService* before = &capture.service();
+        QSignalSpy replaced(&capture, &CaptureController::serviceReplaced);
+        CaptureSettings other = s;
+        other.port = quint16(s.port == 1 ? 2 : s.port - 1);
+        capture.applySettings(other);
+        QCOMPARE(replaced.count(), 0);
+        QCOMPARE(&capture.service(), before);
+        QVERIFY(capture.isCapturing());
+        QCOMPARE(capture.service().settings().port, other.port);
+        QCOMPARE(capture.service().counters().eventsReceived, quint64(1));
+        QVERIFY(capture.service().aggregator().liveSession(QStringLiteral("live-1")));
+        capture.stop();
+    }
+
     void notifiesOnceWhenTheFirstConnectionNeverComes()
     {
         TrayNotifier notifier;
