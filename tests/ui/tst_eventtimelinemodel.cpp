@@ -8,7 +8,7 @@
 #include <QTest>
 
 namespace {
-QJsonObject event(const char* type, const char* time)
+QJsonObject hookEvent(const char* type, const char* time)
 {
     return QJsonObject{{QStringLiteral("event_type"), QString::fromLatin1(type)},
                        {QStringLiteral("timestamp"), QString::fromLatin1(time)},
@@ -18,11 +18,11 @@ QJsonObject event(const char* type, const char* time)
 // A claude-mpm turn as stored: every hook followed by its hook_execution.
 QJsonArray turn()
 {
-    return QJsonArray{event("user_prompt", "2026-11-30T10:00:00.000+00:00"),
-                      event("hook_execution", "2026-11-30T10:00:00.010+00:00"),
-                      event("pre_tool", "2026-11-30T10:00:01.000+00:00"),
-                      event("hook_execution", "2026-11-30T10:00:01.010+00:00"),
-                      event("stop", "2026-11-30T10:00:02.000+00:00")};
+    return QJsonArray{hookEvent("user_prompt", "2026-11-30T10:00:00.000+00:00"),
+                      hookEvent("hook_execution", "2026-11-30T10:00:00.010+00:00"),
+                      hookEvent("pre_tool", "2026-11-30T10:00:01.000+00:00"),
+                      hookEvent("hook_execution", "2026-11-30T10:00:01.010+00:00"),
+                      hookEvent("stop", "2026-11-30T10:00:02.000+00:00")};
 }
 } // namespace
 
@@ -68,7 +68,7 @@ private Q_SLOTS:
         view.setDocument(
             QJsonObject{{QStringLiteral("session_id"), QStringLiteral("s2")},
                         {QStringLiteral("events"),
-                         QJsonArray{event("user_prompt", "2026-11-30T10:00:00.000+00:00")}}});
+                         QJsonArray{hookEvent("user_prompt", "2026-11-30T10:00:00.000+00:00")}}});
         QVERIFY(toggle->isHidden());
     }
 };
