@@ -706,11 +706,11 @@ void SessionBrowserWindow::deleteSelected()
         return;
     }
     QString text = ids.size() == 1
-                       ? tr("Delete the saved session %1? Its file is removed and cannot be "
-                            "restored.")
+                       ? tr("Move the saved session %1 to the trash? It can be restored "
+                            "from there.")
                              .arg(SessionListModel::shortId(ids.first()))
-                       : tr("Delete %1 saved sessions? Their files are removed and cannot be "
-                            "restored.")
+                       : tr("Move %1 saved sessions to the trash? They can be restored from "
+                            "there.")
                              .arg(ids.size());
     if (live > 0)
         text += tr("\n\nLive sessions in the selection are kept: %1.")
@@ -727,7 +727,7 @@ void SessionBrowserWindow::deleteSelected()
     SessionStore& store = m_capture->service().store();
     QStringList failed;
     for (const QString& id : std::as_const(ids)) {
-        if (!store.remove(id))
+        if (!store.remove(id, SessionStore::Disposal::Trash))
             failed.append(store.lastError());
     }
     if (!failed.isEmpty())

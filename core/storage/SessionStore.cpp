@@ -173,7 +173,7 @@ bool SessionStore::commit(const Prepared& prepared)
     const QString other = SessionFileName::withCompression(name, !compress);
     const QFileInfo otherInfo(absolute(other));
     if (otherInfo.exists() || otherInfo.isSymLink()) {
-        if (!removeFile(otherInfo.filePath(), &why))
+        if (!removeFile(otherInfo.filePath(), Disposal::Delete, &why))
             qCWarning(lcStore).noquote() << why;
     }
     m_entries.remove(other);
@@ -325,12 +325,15 @@ bool SessionStore::ensureDirectory(QString* error)
     return PrivateDirectory::ensure(m_dir, error);
 }
 
-bool SessionStore::removeFile(const QString& path, QString* error)
+bool SessionStore::removeFile(const QString& path, Disposal disposal, QString* error)
 {
     QFile f(path);
-    if (f.remove())
+    if (disposal == Disposal::Trash ? f.moveToTrash() : f.remove())
         return true;
-    *error = QStringLiteral("cannot remove %1: %2").arg(path, f.errorString());
+    *error = QStringLiteral("cannot %1 %2: %3")
+                 .arg(disposal == Disposal::Trash ? QStringLiteral("move to the trash")
+                                                  : QStringLiteral("remove"),
+                      path, f.errorString());
     return false;
 }
 
@@ -531,7 +534,7 @@ QList<SessionSummary> SessionStore::list()
     return out;
 }
 
-bool SessionStore::remove(const QString& sessionId)
+bool SessionStore::remove(const QString& sessionId, Disposal disposal)
 {
     ensureScanned();
     const QString name = m_fileById.value(sessionId);
@@ -546,7 +549,7 @@ bool SessionStore::remove(const QString& sessionId)
         const QFileInfo fi(absolute(variant));
         if (fi.exists() || fi.isSymLink()) {
             QString why;
-            if (!removeFile(fi.filePath(), &why)) {
+            if (!removeFile(fi.filePath(), disposal, &why)) {
                 m_lastError = why;
                 qCWarning(lcStore).noquote() << why;
                 ok = false;
@@ -604,7 +607,7 @@ int SessionStore::cleanup(int days, bool dryRun, QStringList* removedPaths, bool
             } else {
                 // A second file claiming an id that has a newer one: delete just this file.
                 QString why;
-                if (!removeFile(s.filePath, &why)) {
+                if (!removeFile(s.filePath, Disposal::Delete, &why)) {
                     m_lastError = why;
                     qCWarning(lcStore).noquote() << why;
                     continue;

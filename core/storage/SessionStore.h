@@ -91,8 +91,15 @@ public:
     // an error. Only files changed since the last look (by mtime and size) are parsed.
     QList<SessionSummary> list();
 
-    // Deletes the session's file (both variants) and any queued unsaved copy of it.
-    bool remove(const QString& sessionId);
+    // Deletes the session's file (both variants) and any queued unsaved copy of it; with
+    // Disposal::Trash the files go to the user's trash (freedesktop.org spec) instead, so a
+    // deletion from the browser can be undone there.
+    enum class Disposal
+    {
+        Delete,
+        Trash
+    };
+    bool remove(const QString& sessionId, Disposal disposal = Disposal::Delete);
 
     // Deletes sessions with status completed, timed_out or stopped whose end_time (file mtime
     // if absent) is more than `days` days ago; never active or damaged ones. days == 0 means
@@ -159,7 +166,7 @@ private:
     QString freeName(const QString& sessionId, const QDateTime& start);
     // Why name (either variant) is not this session's to write, or empty when it is free.
     QString takenBy(const QString& sessionId, const QString& name);
-    bool removeFile(const QString& path, QString* error);
+    bool removeFile(const QString& path, Disposal disposal, QString* error);
     void ensureScanned();
     void scan();
     void loadIndexFile();

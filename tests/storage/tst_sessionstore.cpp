@@ -463,6 +463,30 @@ private slots:
         QCOMPARE(all.first().sessionId, QStringLiteral("kept"));
     }
 
+    // The browser's Delete moves files to the user's trash (freedesktop.org), so it can be undone.
+    void trashesSessionsIntoTheUsersTrash()
+    {
+        QTemporaryDir tmp;
+        const QByteArray oldDataHome = qgetenv("XDG_DATA_HOME");
+        QVERIFY(QDir().mkpath(tmp.path() + QStringLiteral("/data"))); // as ~/.local/share exists
+        qputenv("XDG_DATA_HOME", QFile::encodeName(tmp.path() + QStringLiteral("/data")));
+        SessionStore store(tmp.path() + QStringLiteral("/activity"));
+        QVERIFY(store.save(session(QStringLiteral("trashed"))));
+        const QString path = store.list().constFirst().filePath;
+        QVERIFY(store.remove(QStringLiteral("trashed"), SessionStore::Disposal::Trash));
+        if (oldDataHome.isNull())
+            qunsetenv("XDG_DATA_HOME");
+        else
+            qputenv("XDG_DATA_HOME", oldDataHome);
+        QVERIFY(!QFile::exists(path));
+        QVERIFY(store.list().isEmpty());
+        const QString inTrash =
+            tmp.path() + QStringLiteral("/data/Trash/files/") + QFileInfo(path).fileName();
+        QVERIFY2(QFile::exists(inTrash), qPrintable(inTrash));
+        QVERIFY(QFile::exists(tmp.path() + QStringLiteral("/data/Trash/info/") +
+                              QFileInfo(path).fileName() + QStringLiteral(".trashinfo")));
+    }
+
     // Ids that share a file name (crafted against the old 4-byte hash, or a file another tool
     // wrote) never overwrite each other: the file's stored session_id decides, not its name.
     void neverOverwritesAnotherSessionsFile()
