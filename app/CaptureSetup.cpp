@@ -1,9 +1,11 @@
-#include "CaptureSetup.h"
+#include "app/CaptureSetup.h"
 
-#include "ConfigLoader.h"
+#include "config/ConfigLoader.h"
 
 #include <QDir>
 #include <QLoggingCategory>
+
+namespace ea {
 
 Q_LOGGING_CATEGORY(lcSetup, "ea.app.setup", QtInfoMsg)
 
@@ -41,3 +43,5 @@ std::optional<CaptureSetup::Result> CaptureSetup::resolve(const AppOptions& o, Q
         s.sessionTimeoutMs = ms;
     return r;
 }
+
+} // namespace ea

@@ -1,10 +1,12 @@
 #pragma once
 
-#include "AggregatorConfig.h"
-#include "CaptureSettings.h"
-#include "CommandLine.h"
+#include "app/CommandLine.h"
+#include "config/AggregatorConfig.h"
+#include "model/CaptureSettings.h"
 
 #include <optional>
+
+namespace ea {
 
 // Merges the configuration file and the command line into the settings the core runs with.
 class CaptureSetup
@@ -18,3 +20,5 @@ public:
     // nullopt with *error (naming the file, line and key) when the configuration is invalid.
     static std::optional<Result> resolve(const AppOptions& options, QString* error);
 };
+
+} // namespace ea

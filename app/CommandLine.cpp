@@ -1,7 +1,9 @@
-#include "CommandLine.h"
+#include "app/CommandLine.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+
+namespace ea {
 
 namespace {
 // The options QGuiApplication and QApplication take out of argv themselves.
@@ -182,3 +184,5 @@ CommandLine::Result CommandLine::parse(const QStringList& allArguments)
         o.headless = true; // a replay has nothing to show
     return r;
 }
+
+} // namespace ea

@@ -5,6 +5,8 @@
 
 #include <optional>
 
+namespace ea {
+
 // What the user asked for on the command line, after validation.
 struct AppOptions
 {
@@ -49,3 +51,5 @@ public:
     // argv as QCoreApplication::arguments() would decode it, for use before one exists.
     static QStringList arguments(int argc, const char* const* argv);
 };
+
+} // namespace ea

@@ -1,15 +1,15 @@
-#include "Commands.h"
+#include "app/Commands.h"
 
-#include "ActivityLock.h"
-#include "AtomicFile.h"
-#include "CaptureSetup.h"
-#include "ControlChannel.h"
-#include "ControlClient.h"
-#include "JsonText.h"
-#include "SessionExporter.h"
-#include "SessionStore.h"
-#include "SessionSummary.h"
-#include "SystemReason.h"
+#include "app/CaptureSetup.h"
+#include "control/ControlChannel.h"
+#include "control/ControlClient.h"
+#include "export/SessionExporter.h"
+#include "model/SessionSummary.h"
+#include "storage/ActivityLock.h"
+#include "storage/SessionStore.h"
+#include "util/AtomicFile.h"
+#include "util/SystemReason.h"
+#include "json/JsonText.h"
 
 #include <QBuffer>
 #include <QCommandLineParser>
@@ -23,6 +23,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+
+namespace ea {
 
 namespace {
 // Ids, prompts and paths come from the network or from files: printed raw, their control
@@ -522,3 +524,5 @@ int Commands::control(const QString& command)
         out("stopping\n");
     return 0;
 }
+
+} // namespace ea

@@ -1,6 +1,8 @@
 #pragma once
 
-#include "CommandLine.h"
+#include "app/CommandLine.h"
+
+namespace ea {
 
 // The script-facing subcommands: sessions, show, export, cleanup, status, stop.
 class Commands
@@ -16,3 +18,5 @@ private:
     static int cleanup(const QStringList& args, const AppOptions& global);
     static int control(const QString& command);
 };
+
+} // namespace ea

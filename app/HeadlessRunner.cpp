@@ -1,13 +1,15 @@
-#include "HeadlessRunner.h"
+#include "app/HeadlessRunner.h"
 
-#include "CaptureService.h"
-#include "ControlServer.h"
+#include "capture/CaptureService.h"
+#include "control/ControlServer.h"
 
 #include <QCoreApplication>
 #include <QJsonDocument>
 #include <QLoggingCategory>
 
 #include <cstdio>
+
+namespace ea {
 
 Q_LOGGING_CATEGORY(lcHeadless, "ea.app.headless", QtInfoMsg)
 
@@ -97,3 +99,5 @@ void HeadlessRunner::printCounters()
     std::fprintf(stdout, "%s\n", line.constData());
     std::fflush(stdout);
 }
+
+} // namespace ea

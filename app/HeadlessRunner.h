@@ -1,9 +1,11 @@
 #pragma once
 
-#include "CaptureSetup.h"
-#include "CommandLine.h"
+#include "app/CaptureSetup.h"
+#include "app/CommandLine.h"
 
 #include <QObject>
+
+namespace ea {
 
 class CaptureService;
 class ControlServer;
@@ -34,3 +36,5 @@ private:
     bool m_finished = false;
     bool m_replaying = false;
 };
+
+} // namespace ea

@@ -1,9 +1,11 @@
-#include "UnixSignalWatcher.h"
+#include "app/UnixSignalWatcher.h"
 
 #include <csignal>
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+namespace ea {
 
 namespace {
 // A signal handler can reach nothing but process-wide state; this is the one such variable.
@@ -46,3 +48,5 @@ void UnixSignalWatcher::handle(int signalNumber)
     const unsigned char sig = static_cast<unsigned char>(signalNumber);
     [[maybe_unused]] const auto n = ::write(g_signalFd[0], &sig, 1);
 }
+
+} // namespace ea

@@ -3,6 +3,8 @@
 #include <QObject>
 #include <QSocketNotifier>
 
+namespace ea {
+
 // Turns SIGINT/SIGTERM into a Qt signal, via a self-pipe so the handler stays async-signal-safe.
 class UnixSignalWatcher : public QObject
 {
@@ -18,3 +20,5 @@ private:
     static void handle(int signalNumber);
     QSocketNotifier* m_notifier = nullptr;
 };
+
+} // namespace ea

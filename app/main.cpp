@@ -1,12 +1,12 @@
-#include "CaptureSetup.h"
-#include "CommandLine.h"
-#include "Commands.h"
-#include "ControlClient.h"
-#include "GuiRunner.h"
-#include "HeadlessRunner.h"
-#include "StartupProblem.h"
-#include "StartupProblemDialog.h"
-#include "UnixSignalWatcher.h"
+#include "app/CaptureSetup.h"
+#include "app/CommandLine.h"
+#include "app/Commands.h"
+#include "app/GuiRunner.h"
+#include "app/HeadlessRunner.h"
+#include "app/UnixSignalWatcher.h"
+#include "control/ControlClient.h"
+#include "presentation/StartupProblem.h"
+#include "ui/StartupProblemDialog.h"
 
 #include <QApplication>
 #include <QCoreApplication>
@@ -16,6 +16,8 @@
 #include <QThread>
 
 #include <cstdio>
+
+using namespace ea;
 
 namespace {
 int runHeadless(const AppOptions& options)

@@ -1,12 +1,14 @@
-#include "DelegationTreeView.h"
+#include "ui/DelegationTreeView.h"
 
-#include "CategoryPalette.h"
-#include "EventCategory.h"
-#include "SessionListModel.h"
-#include "ToolOperationModel.h"
+#include "model/EventCategory.h"
+#include "presentation/CategoryPalette.h"
+#include "presentation/SessionListModel.h"
+#include "presentation/ToolOperationModel.h"
 
 #include <QHeaderView>
 #include <QJsonObject>
+
+namespace ea {
 
 DelegationTreeView::DelegationTreeView(QWidget* parent) : QTreeWidget(parent)
 {
@@ -92,3 +94,5 @@ void DelegationTreeView::setDelegations(const QJsonArray& delegations)
         root->setExpanded(roots.size() <= 20);
     resizeColumnToContents(0);
 }
+
+} // namespace ea

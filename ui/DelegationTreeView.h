@@ -4,6 +4,8 @@
 #include <QJsonArray>
 #include <QTreeWidget>
 
+namespace ea {
+
 class DelegationTreeView : public QTreeWidget
 {
     Q_OBJECT
@@ -15,3 +17,5 @@ public:
     // delegations as saved: each with "parent" (index or null) and its tool_operations.
     void setDelegations(const QJsonArray& delegations);
 };
+
+} // namespace ea

@@ -1,18 +1,16 @@
-#include "SessionBrowserWindow.h"
+#include "ui/SessionBrowserWindow.h"
 
-#include "Aggregator.h"
-#include "CaptureController.h"
-#include "CaptureService.h"
-#include "LiveSessionFeed.h"
-#include "SessionDetailView.h"
-#include "SessionExportJob.h"
-#include "SessionFilterProxy.h"
-#include "SessionListModel.h"
-#include "SessionSearchIndex.h"
-#include "SessionStore.h"
-#include "TrayController.h"
+#include "export/SessionExporter.h"
+#include "presentation/CaptureController.h"
+#include "presentation/LiveSessionFeed.h"
+#include "presentation/SessionFilterProxy.h"
+#include "presentation/SessionListModel.h"
+#include "presentation/SessionSearchIndex.h"
+#include "ui/SessionDetailView.h"
+#include "ui/SessionExportJob.h"
+#include "ui/TrayController.h"
 
-#include "TextFormat.h"
+#include "presentation/TextFormat.h"
 
 #include <QAction>
 #include <QApplication>
@@ -47,6 +45,8 @@
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
+
+namespace ea {
 
 Q_LOGGING_CATEGORY(lcBrowser, "ea.ui.browser")
 
@@ -122,11 +122,19 @@ SessionBrowserWindow::SessionBrowserWindow(CaptureController* capture, LiveSessi
                 [this] { onCaptureState(m_capture->state()); });
         connect(m_capture, &CaptureController::connectionProblemChanged, this,
                 [this] { onCaptureState(m_capture->state()); });
-        connect(m_capture, &CaptureController::serviceReplaced, this,
-                &SessionBrowserWindow::connectService);
+        // New settings bring a new store (possibly another directory): list it again.
+        connect(m_capture, &CaptureController::savedSessionsChanged, this, [this] {
+            m_listingStale = true;
+            if (isVisible())
+                scheduleRefresh();
+        });
+        connect(m_capture, &CaptureController::sessionRemoved, m_model,
+                &SessionListModel::removeSaved);
+        connect(m_capture, &CaptureController::savedSessionsListed, this,
+                &SessionBrowserWindow::showSaved);
         connect(m_capture, &CaptureController::sessionSaved, this,
                 &SessionBrowserWindow::scheduleRefresh);
-        connectService(&m_capture->service());
+        m_listingStale = true;
         onCaptureState(m_capture->state());
     }
     // After a delete the row that moved under the cursor is selected, as after a search.
@@ -311,16 +319,6 @@ void SessionBrowserWindow::setSearchCacheFile(const QString& path)
     m_index->setCacheFile(path);
 }
 
-void SessionBrowserWindow::connectService(CaptureService* service)
-{
-    disconnect(m_storeConnection);
-    m_storeConnection =
-        connect(&service->store(), &SessionStore::removed, m_model, &SessionListModel::removeSaved);
-    m_listingStale = true;
-    if (isVisible())
-        scheduleRefresh();
-}
-
 void SessionBrowserWindow::bringForward()
 {
     if (isMinimized())
@@ -423,7 +421,11 @@ void SessionBrowserWindow::refreshSaved()
         return;
     m_refreshDelay.stop();
     m_listingStale = false;
-    const QList<SessionSummary> listing = m_capture->service().store().list();
+    m_capture->listSavedSessions();
+}
+
+void SessionBrowserWindow::showSaved(const QList<SessionSummary>& listing)
+{
     m_model->setSavedSessions(listing);
     m_index->refresh(listing);
     updateStatus();
@@ -588,12 +590,10 @@ void SessionBrowserWindow::loadDetail(const QString& sessionId)
         return;
     }
     m_detail->showMessage(tr("Loading…"));
-    const QString dir = QFileInfo(path).absolutePath();
     // Big sessions take a while to parse: never on the UI thread.
-    m_loader.setFuture(QtConcurrent::run([sessionId, path, dir]() {
-        SessionStore reader(dir);
+    m_loader.setFuture(QtConcurrent::run([sessionId, path]() {
         DetailLoad load{sessionId, {}, {}};
-        const auto doc = reader.load(path, &load.error);
+        const auto doc = SessionExporter::readSession(path, &load.error);
         if (doc)
             load.document = *doc;
         else if (load.error.isEmpty())
@@ -606,19 +606,18 @@ void SessionBrowserWindow::refreshLiveDetail()
 {
     if (!m_capture)
         return;
-    const AgentSession* s = m_capture->service().aggregator().liveSession(m_loadingId);
-    if (!s) {
+    const qsizetype events = m_capture->liveEventCount(m_loadingId);
+    if (events < 0) {
         // It completed meanwhile: show the saved file once the listing has it.
         m_liveDetailTimer.stop();
         return;
     }
-    const int events = int(s->eventCount());
     if (events == m_liveDetailEvents)
         return;
     if (m_liveDetailEvents >= 0 && events > kLiveDetailMaxEvents)
         return; // refreshed on selection only
-    m_liveDetailEvents = events;
-    m_detail->setDocument(s->toJson());
+    m_liveDetailEvents = int(events);
+    m_detail->setDocument(m_capture->liveDocument(m_loadingId));
 }
 
 void SessionBrowserWindow::copySessionId()
@@ -636,9 +635,7 @@ SessionExportJob* SessionBrowserWindow::exportSelected(const QString& path, cons
         SessionExportJob::Source src;
         src.sessionId = m_model->sessionIdAt(row);
         if (m_model->isLive(row)) {
-            if (const AgentSession* s =
-                    m_capture->service().aggregator().liveSession(src.sessionId))
-                src.liveDocument = s->toJson();
+            src.liveDocument = m_capture->liveDocument(src.sessionId);
         } else {
             src.filePath = m_model->summaryAt(row).filePath;
         }
@@ -719,17 +716,7 @@ void SessionBrowserWindow::deleteSelected()
                               QMessageBox::Yes | QMessageBox::Cancel,
                               QMessageBox::Cancel) != QMessageBox::Yes)
         return;
-    QString lockError;
-    if (!m_capture->service().ensureActivityLock(&lockError)) {
-        QMessageBox::warning(this, tr("Delete Sessions"), lockError);
-        return;
-    }
-    SessionStore& store = m_capture->service().store();
-    QStringList failed;
-    for (const QString& id : std::as_const(ids)) {
-        if (!store.remove(id, SessionStore::Disposal::Trash))
-            failed.append(store.lastError());
-    }
+    const QStringList failed = m_capture->trashSessions(ids);
     if (!failed.isEmpty())
         QMessageBox::warning(this, tr("Delete Sessions"), failed.join(QLatin1Char('\n')));
     scheduleRefresh();
@@ -802,3 +789,5 @@ void SessionBrowserWindow::saveWindowState()
     s.setValue(QStringLiteral("browser/columns"), m_table->horizontalHeader()->saveState());
     s.setValue(QStringLiteral("browser/detail"), m_detail->saveState());
 }
+
+} // namespace ea

@@ -1,31 +1,34 @@
 // The session browser: the table of sessions, search, the detail pane, export and delete.
 #pragma once
 
-#include "CaptureState.h"
+#include "presentation/CaptureState.h"
 
+#include "model/SessionSummary.h"
 #include <QFutureWatcher>
 #include <QJsonObject>
+
 #include <QMainWindow>
 #include <QPointer>
 #include <QTimer>
 
 #include <optional>
 
-class CaptureController;
-class CaptureService;
-class LiveSessionFeed;
 class QAction;
 class QComboBox;
 class QLabel;
 class QLineEdit;
 class QSplitter;
 class QTableView;
+
+namespace ea {
+
+class CaptureController;
+class LiveSessionFeed;
 class SessionDetailView;
 class SessionExportJob;
 class SessionFilterProxy;
 class SessionListModel;
 class SessionSearchIndex;
-class SessionStore;
 
 class SessionBrowserWindow : public QMainWindow
 {
@@ -76,7 +79,7 @@ protected:
 private:
     void buildActions();
     void buildLayout();
-    void connectService(CaptureService* service);
+    void showSaved(const QList<SessionSummary>& listing);
     void scheduleRefresh();
     void runSearch();
     void updateStatus();
@@ -131,5 +134,6 @@ private:
     QLabel* m_modeNote = nullptr;
     bool m_listingStale = true;
     QPointer<SessionExportJob> m_export;
-    QMetaObject::Connection m_storeConnection;
 };
+
+} // namespace ea

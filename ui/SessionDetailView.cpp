@@ -1,15 +1,15 @@
-#include "SessionDetailView.h"
+#include "ui/SessionDetailView.h"
 
-#include "CategoryPalette.h"
-#include "DelegationTreeView.h"
-#include "EventCategory.h"
-#include "EventTimelineModel.h"
-#include "ReadableLabel.h"
-#include "SessionListModel.h"
-#include "SessionSummary.h"
-#include "ToolOperationModel.h"
+#include "model/EventCategory.h"
+#include "model/SessionSummary.h"
+#include "presentation/CategoryPalette.h"
+#include "presentation/EventTimelineModel.h"
+#include "presentation/ReadableLabel.h"
+#include "presentation/SessionListModel.h"
+#include "presentation/ToolOperationModel.h"
+#include "ui/DelegationTreeView.h"
 
-#include "TextFormat.h"
+#include "presentation/TextFormat.h"
 
 #include <QCheckBox>
 #include <QFontDatabase>
@@ -25,6 +25,8 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QVBoxLayout>
+
+namespace ea {
 
 namespace {
 QTableView* makeTable(QAbstractItemModel* model, QWidget* parent)
@@ -278,3 +280,5 @@ void SessionDetailView::restoreState(const QByteArray& state)
 {
     m_splitter->restoreState(state);
 }
+
+} // namespace ea

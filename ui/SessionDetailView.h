@@ -4,15 +4,19 @@
 #include <QJsonObject>
 #include <QWidget>
 
-class DelegationTreeView;
 class QCheckBox;
-class EventTimelineModel;
 class QLabel;
 class QPlainTextEdit;
 class QSortFilterProxyModel;
+class QSplitter;
 class QStackedWidget;
 class QTabWidget;
 class QTableView;
+
+namespace ea {
+
+class DelegationTreeView;
+class EventTimelineModel;
 class ToolOperationModel;
 
 class SessionDetailView : public QWidget
@@ -60,5 +64,7 @@ private:
     QTableView* m_toolView = nullptr;
     DelegationTreeView* m_delegations = nullptr;
     QPlainTextEdit* m_raw = nullptr;
-    class QSplitter* m_splitter = nullptr;
+    QSplitter* m_splitter = nullptr;
 };
+
+} // namespace ea

@@ -1,15 +1,16 @@
-#include "SessionExportJob.h"
+#include "ui/SessionExportJob.h"
 
-#include "SessionStore.h"
-#include "SystemReason.h"
+#include "util/SystemReason.h"
 
-#include "TextFormat.h"
+#include "presentation/TextFormat.h"
 
 #include <QFileInfo>
 #include <QLoggingCategory>
 #include <QProgressDialog>
 #include <QSaveFile>
 #include <QTimer>
+
+namespace ea {
 
 Q_LOGGING_CATEGORY(lcExport, "ea.ui.export")
 
@@ -37,7 +38,6 @@ void SessionExportJob::start(QWidget* dialogParent)
         finish(false, tr("Cannot write %1: %2").arg(m_target, m_exporter->errorString()));
         return;
     }
-    m_reader = std::make_unique<SessionStore>(QFileInfo(m_target).absolutePath());
     m_running = true;
     if (dialogParent && m_sources.size() > DialogThreshold) {
         m_dialog = new QProgressDialog(tr("Exporting sessions…"), tr("Cancel"), 0,
@@ -79,7 +79,7 @@ void SessionExportJob::step()
     QJsonObject doc = source.liveDocument;
     if (doc.isEmpty()) {
         QString error;
-        const auto loaded = m_reader->load(source.filePath, &error);
+        const auto loaded = SessionExporter::readSession(source.filePath, &error);
         if (!loaded) {
             qCWarning(lcExport).noquote() << "skipped:" << error;
             ++m_skipped;
@@ -109,3 +109,5 @@ void SessionExportJob::finish(bool ok, const QString& message)
     }
     Q_EMIT finished(ok, message);
 }
+
+} // namespace ea

@@ -2,7 +2,7 @@
 // UI.
 #pragma once
 
-#include "SessionExporter.h"
+#include "export/SessionExporter.h"
 
 #include <QJsonObject>
 #include <QList>
@@ -14,8 +14,9 @@
 
 class QProgressDialog;
 class QSaveFile;
-class SessionStore;
 class QWidget;
+
+namespace ea {
 
 class SessionExportJob : public QObject
 {
@@ -53,9 +54,10 @@ private:
     QString m_target;
     std::unique_ptr<QSaveFile> m_file;
     std::unique_ptr<SessionExporter> m_exporter;
-    std::unique_ptr<SessionStore> m_reader;
     QPointer<QProgressDialog> m_dialog;
     int m_next = 0;
     int m_skipped = 0;
     bool m_running = false;
 };
+
+} // namespace ea

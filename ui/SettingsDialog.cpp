@@ -1,7 +1,7 @@
-#include "SettingsDialog.h"
+#include "ui/SettingsDialog.h"
 
-#include "ConfigWriter.h"
-#include "SocketIoClient.h"
+#include "config/ConfigWriter.h"
+#include "util/LoopbackHost.h"
 
 #include <QCheckBox>
 #include <QCoreApplication>
@@ -20,6 +20,8 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QVBoxLayout>
+
+namespace ea {
 
 Q_LOGGING_CATEGORY(lcSettings, "ea.ui.settings")
 
@@ -171,7 +173,7 @@ QString SettingsDialog::validate() const
         return tr("Enter the dashboard host (127.0.0.1 for this computer).");
     if (c.dashboardHost.contains(QLatin1Char(' ')) || c.dashboardHost.contains(QLatin1Char('/')))
         return tr("The host is a name or an address, without spaces, scheme or path.");
-    if (!c.allowRemote && !SocketIoClient::isLoopbackHost(c.dashboardHost))
+    if (!c.allowRemote && !LoopbackHost::matches(c.dashboardHost))
         return tr("%1 is not this computer. Tick \"Allow a host other than this computer\" to "
                   "connect to it anyway.")
             .arg(c.dashboardHost);
@@ -239,3 +241,5 @@ void SettingsDialog::browseActivity()
     if (!dir.isEmpty())
         m_activity->setText(dir);
 }
+
+} // namespace ea

@@ -1,8 +1,8 @@
 // Edits the event_aggregator section of configuration.yaml, validated, and writes it back.
 #pragma once
 
-#include "AggregatorConfig.h"
-#include "AutostartEntry.h"
+#include "config/AggregatorConfig.h"
+#include "presentation/AutostartEntry.h"
 
 #include <QDialog>
 #include <QMap>
@@ -12,6 +12,8 @@ class QDialogButtonBox;
 class QLabel;
 class QLineEdit;
 class QSpinBox;
+
+namespace ea {
 
 // Only the values that changed are written: ConfigWriter keeps every other byte of the file
 // (comments, order, other sections).
@@ -65,3 +67,5 @@ private:
     QLabel* m_problem = nullptr;
     QDialogButtonBox* m_buttons = nullptr;
 };
+
+} // namespace ea

@@ -1,4 +1,6 @@
-#include "StartupProblemDialog.h"
+#include "ui/StartupProblemDialog.h"
+
+namespace ea {
 
 StartupProblemDialog::StartupProblemDialog(const StartupProblem& problem, QWidget* parent)
     : QMessageBox(parent)
@@ -13,3 +15,5 @@ StartupProblemDialog::StartupProblemDialog(const StartupProblem& problem, QWidge
     if (problem.canStopOther)
         m_stopOther = addButton(tr("Stop It and Start Here"), QMessageBox::AcceptRole);
 }
+
+} // namespace ea

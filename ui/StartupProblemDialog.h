@@ -1,10 +1,12 @@
 // The message box that shows a StartupProblem when the desktop application cannot start.
 #pragma once
 
-#include "StartupProblem.h"
+#include "presentation/StartupProblem.h"
 
 #include <QMessageBox>
 #include <QPushButton>
+
+namespace ea {
 
 class StartupProblemDialog : public QMessageBox
 {
@@ -20,3 +22,5 @@ public:
 private:
     QAbstractButton* m_stopOther = nullptr;
 };
+
+} // namespace ea

@@ -1,6 +1,8 @@
-#include "TrayAvailabilityWatcher.h"
+#include "ui/TrayAvailabilityWatcher.h"
 
 #include <QSystemTrayIcon>
+
+namespace ea {
 
 TrayAvailabilityWatcher::TrayAvailabilityWatcher(Probe probe, QObject* parent)
     : QObject(parent),
@@ -19,3 +21,5 @@ void TrayAvailabilityWatcher::check()
     m_available = now;
     Q_EMIT availabilityChanged(now);
 }
+
+} // namespace ea

@@ -6,6 +6,8 @@
 
 #include <functional>
 
+namespace ea {
+
 // Panels often start after autostarted applications, and restart. Qt signals no change of
 // tray availability in its public API, so this asks again every few seconds (on X11 one
 // selection-owner query while there is no tray, a cached answer while there is one).
@@ -34,3 +36,5 @@ private:
     QTimer m_timer;
     bool m_available = false;
 };
+
+} // namespace ea

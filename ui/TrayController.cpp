@@ -1,11 +1,9 @@
-#include "TrayController.h"
+#include "ui/TrayController.h"
 
-#include "Aggregator.h"
-#include "CaptureController.h"
-#include "CaptureService.h"
-#include "SessionListModel.h"
+#include "presentation/CaptureController.h"
+#include "presentation/SessionListModel.h"
 
-#include "TextFormat.h"
+#include "presentation/TextFormat.h"
 
 #include <QAction>
 #include <QDesktopServices>
@@ -15,6 +13,8 @@
 #include <QLoggingCategory>
 #include <QMenu>
 #include <QUrl>
+
+namespace ea {
 
 Q_LOGGING_CATEGORY(lcTray, "ea.ui.tray")
 
@@ -174,28 +174,25 @@ void TrayController::updateToolTip()
 
 void TrayController::refreshLiveMenu()
 {
-    const Aggregator& aggregator = m_capture->service().aggregator();
-    QStringList ids = aggregator.liveSessionIds();
     // Most recent activity first: the session you are looking for is usually the busy one.
-    std::sort(ids.begin(), ids.end(), [&aggregator](const QString& a, const QString& b) {
-        return aggregator.liveSession(a)->lastEventTime() >
-               aggregator.liveSession(b)->lastEventTime();
-    });
-    const qsizetype total = ids.size();
     // A menu of 43 sessions covers the screen: the most recent ones, then the browser.
-    if (total > MaxLiveMenuEntries)
-        ids.resize(MaxLiveMenuEntries);
+    const QList<LiveSessionSnapshot> sessions = m_capture->liveSessions(MaxLiveMenuEntries);
+    const qsizetype total = std::max<qsizetype>(m_capture->liveSessionCount(), sessions.size());
     const QDateTime now = QDateTime::currentDateTimeUtc();
+    QStringList ids;
     QStringList texts;
-    for (const QString& id : std::as_const(ids)) {
-        const AgentSession* s = aggregator.liveSession(id);
-        const qint64 elapsed = s->startTime().isValid() ? s->startTime().msecsTo(now) : -1;
-        QString project = SessionListModel::projectName(s->workingDirectory());
+    QStringList directories;
+    for (const LiveSessionSnapshot& live : sessions) {
+        const SessionSummary& s = live.summary;
+        const qint64 elapsed = s.startTime.isValid() ? s.startTime.msecsTo(now) : -1;
+        QString project = SessionListModel::projectName(s.workingDirectory);
         if (project.isEmpty())
             project = tr("(no project)");
+        ids.append(s.sessionId);
+        directories.append(s.workingDirectory);
         texts.append(tr("%1  %2 · %3 · %4")
-                         .arg(SessionListModel::shortId(id), project,
-                              TextFormat::count(s->totalEvents(), tr("event"), tr("events")),
+                         .arg(SessionListModel::shortId(s.sessionId), project,
+                              TextFormat::count(s.totalEvents, tr("event"), tr("events")),
                               SessionListModel::formatDuration(elapsed)));
     }
     m_liveMenu->setTitle(total == 0 ? tr("Live Sessions") : tr("Live Sessions (%1)").arg(total));
@@ -212,7 +209,7 @@ void TrayController::refreshLiveMenu()
     for (qsizetype i = 0; i < ids.size(); ++i) {
         const QString id = ids.at(i);
         QAction* a = m_liveMenu->addAction(texts.at(i));
-        a->setToolTip(aggregator.liveSession(id)->workingDirectory());
+        a->setToolTip(directories.at(i));
         connect(a, &QAction::triggered, this, [this, id] { Q_EMIT openSessionRequested(id); });
     }
     if (total > ids.size()) {
@@ -255,3 +252,5 @@ void TrayController::openActivityFolder()
     showMessage(tr("Cannot open the activity folder"), text, QSystemTrayIcon::Warning);
     Q_EMIT folderOpenFailed(text);
 }
+
+} // namespace ea

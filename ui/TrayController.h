@@ -1,7 +1,7 @@
 // The system tray icon: shows the capture state at a glance and is the app's main menu.
 #pragma once
 
-#include "CaptureState.h"
+#include "presentation/CaptureState.h"
 
 #include <QObject>
 #include <QPointer>
@@ -12,9 +12,12 @@
 #include <functional>
 #include <memory>
 
-class CaptureController;
 class QAction;
 class QMenu;
+
+namespace ea {
+
+class CaptureController;
 
 class TrayController : public QObject
 {
@@ -81,3 +84,5 @@ private:
     QTimer m_tooltipTimer;
     std::function<void()> m_heldMessage; // shown when the menu closes
 };
+
+} // namespace ea

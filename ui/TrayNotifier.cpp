@@ -1,6 +1,8 @@
-#include "TrayNotifier.h"
+#include "ui/TrayNotifier.h"
 
-#include "SessionListModel.h"
+#include "presentation/SessionListModel.h"
+
+namespace ea {
 
 TrayNotifier::TrayNotifier(QObject* parent) : QObject(parent)
 {
@@ -180,3 +182,5 @@ void TrayNotifier::flushQueue()
     m_gapTimer.start();
     Q_EMIT message(m.title, m.text, m.icon);
 }
+
+} // namespace ea

@@ -1,7 +1,7 @@
 // Decides which events deserve a tray message, and words them.
 #pragma once
 
-#include "LiveSessionSnapshot.h"
+#include "presentation/LiveSessionSnapshot.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -10,6 +10,8 @@
 #include <QTimer>
 
 #include <functional>
+
+namespace ea {
 
 // Messages: a session completed (and stayed so for completedQuietMs: Claude Code completes a
 // session at the end of every turn and reopens it with the next prompt); the dashboard
@@ -80,3 +82,5 @@ private:
     QTimer m_gapTimer; // running: the last message is still being read
     QList<Message> m_queue;
 };
+
+} // namespace ea

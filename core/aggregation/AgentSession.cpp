@@ -1,8 +1,8 @@
-#include "AgentSession.h"
+#include "aggregation/AgentSession.h"
 
-#include "EventNormalizer.h"
-#include "IsoTime.h"
-#include "JsonView.h"
+#include "ingest/EventNormalizer.h"
+#include "util/IsoTime.h"
+#include "json/JsonView.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -12,6 +12,8 @@
 #include <numeric>
 #include <type_traits>
 #include <utility>
+
+namespace ea {
 
 Q_LOGGING_CATEGORY(lcSession, "ea.aggregation.session")
 
@@ -1702,3 +1704,5 @@ std::optional<AgentSession> AgentSession::fromJson(const QJsonObject& object, QS
     }
     return session;
 }
+
+} // namespace ea

@@ -1,12 +1,12 @@
 // Everything one Claude session did: its events, tool calls, delegation tree and metrics.
 #pragma once
 
-#include "CaptureFilter.h"
-#include "ClaudeEvent.h"
-#include "Delegation.h"
-#include "EventCategory.h"
-#include "ToolOperation.h"
-#include "Turn.h"
+#include "model/CaptureFilter.h"
+#include "model/ClaudeEvent.h"
+#include "model/Delegation.h"
+#include "model/EventCategory.h"
+#include "model/ToolOperation.h"
+#include "model/Turn.h"
 
 #include <QDateTime>
 #include <QHash>
@@ -20,6 +20,8 @@
 
 #include <array>
 #include <optional>
+
+namespace ea {
 
 struct ToolOutcome; // what a tool result says about its call (AgentSession.cpp)
 
@@ -269,3 +271,5 @@ private:
     QList<PossibleGap> m_gaps;
     QList<QDateTime> m_unmatchedStops; // SubagentStop with no open delegation
 };
+
+} // namespace ea

@@ -1,14 +1,14 @@
-#include "CaptureService.h"
+#include "capture/CaptureService.h"
 
-#include "ActivityLock.h"
-#include "EventNormalizer.h"
-#include "EventRecorder.h"
-#include "Journal.h"
-#include "PrivateDirectory.h"
-#include "RecordingReader.h"
-#include "SessionSaver.h"
-#include "SessionStore.h"
-#include "SessionSummary.h"
+#include "capture/EventRecorder.h"
+#include "capture/RecordingReader.h"
+#include "capture/SessionSaver.h"
+#include "ingest/EventNormalizer.h"
+#include "model/SessionSummary.h"
+#include "storage/ActivityLock.h"
+#include "storage/Journal.h"
+#include "storage/SessionStore.h"
+#include "util/PrivateDirectory.h"
 
 #include <QCoreApplication>
 #include <QFile>
@@ -20,6 +20,8 @@
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
+
+namespace ea {
 
 Q_LOGGING_CATEGORY(lcCapture, "ea.capture.service", QtInfoMsg)
 
@@ -926,3 +928,5 @@ QJsonObject CaptureService::countersJson() const
     put("malformed_packets", c.malformed);
     return o;
 }
+
+} // namespace ea

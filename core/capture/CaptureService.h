@@ -1,10 +1,10 @@
 #pragma once
 
-#include "Aggregator.h"
-#include "Backoff.h"
-#include "CaptureSettings.h"
-#include "RateLimitedLog.h"
-#include "SocketIoClient.h"
+#include "aggregation/Aggregator.h"
+#include "model/CaptureSettings.h"
+#include "protocol/Backoff.h"
+#include "protocol/SocketIoClient.h"
+#include "util/RateLimitedLog.h"
 
 #include <QElapsedTimer>
 #include <QFileSystemWatcher>
@@ -15,6 +15,8 @@
 #include <QTimer>
 
 #include <memory>
+
+namespace ea {
 
 class ActivityLock;
 class EventRecorder;
@@ -188,3 +190,5 @@ private:
     qint64 m_lastEventTimeMs = 0; // of the replay: the latest trusted event time
     static constexpr qint64 kTrustedFutureMs = qint64(24) * 60 * 60 * 1000;
 };
+
+} // namespace ea

@@ -1,6 +1,6 @@
-#include "EventRecorder.h"
+#include "capture/EventRecorder.h"
 
-#include "SystemReason.h"
+#include "util/SystemReason.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -10,6 +10,8 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+namespace ea {
 
 EventRecorder::EventRecorder(const QString& path) : m_file(path) {}
 
@@ -80,3 +82,5 @@ void EventRecorder::flush()
 {
     m_file.flush();
 }
+
+} // namespace ea

@@ -4,6 +4,8 @@
 #include <QFile>
 #include <QString>
 
+namespace ea {
+
 // Writes every raw event received to a JSON Lines file in the same format --replay reads.
 class EventRecorder
 {
@@ -21,3 +23,5 @@ private:
     QFile m_file;
     qint64 m_written = 0;
 };
+
+} // namespace ea

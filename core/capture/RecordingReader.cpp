@@ -1,7 +1,7 @@
-#include "RecordingReader.h"
+#include "capture/RecordingReader.h"
 
-#include "JsonView.h"
-#include "UnreadableNumbers.h"
+#include "json/JsonView.h"
+#include "json/UnreadableNumbers.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -15,6 +15,8 @@
 #include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+namespace ea {
 
 Q_LOGGING_CATEGORY(lcRecording, "ea.capture.recording", QtInfoMsg)
 
@@ -217,3 +219,5 @@ std::optional<RecordingReader::Entry> RecordingReader::next()
         return e;
     }
 }
+
+} // namespace ea

@@ -6,6 +6,8 @@
 #include <functional>
 #include <optional>
 
+namespace ea {
+
 // Reads a JSON Lines recording ({"name": <event>, "args": [<payload>, ...]} per line), one event at
 // a time, from a file or a pipe (a FIFO waits for its writer without blocking interruption).
 class RecordingReader
@@ -63,3 +65,5 @@ private:
     QString m_readError;
     std::function<bool()> m_interruptCheck;
 };
+
+} // namespace ea

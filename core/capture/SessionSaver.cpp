@@ -1,6 +1,8 @@
-#include "SessionSaver.h"
+#include "capture/SessionSaver.h"
 
 #include <QMutexLocker>
+
+namespace ea {
 
 SessionSaver::SessionSaver(SessionStore* store, QObject* parent) : QObject(parent), m_store(store)
 {
@@ -85,3 +87,5 @@ void SessionSaver::commitReady()
             m_inFlight.erase(it);
     }
 }
+
+} // namespace ea

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "AgentSession.h"
-#include "SessionStore.h"
+#include "aggregation/AgentSession.h"
+#include "storage/SessionStore.h"
 
 #include <QHash>
 #include <QJsonObject>
@@ -13,6 +13,8 @@
 
 #include <deque>
 #include <optional>
+
+namespace ea {
 
 // Saves completed sessions without holding up the event loop: the document is serialized and
 // compressed on one worker thread, then written (SessionStore::commit) back on this thread,
@@ -76,3 +78,5 @@ private:
     int m_maxInFlight = 256;
     qint64 m_maxInFlightEvents = 500000; // about 250 MB of text at the peak
 };
+
+} // namespace ea

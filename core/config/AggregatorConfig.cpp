@@ -1,6 +1,8 @@
-#include "AggregatorConfig.h"
+#include "config/AggregatorConfig.h"
 
 #include <QDir>
+
+namespace ea {
 
 QString AggregatorConfig::resolvedActivityDirectory() const
 {
@@ -21,3 +23,5 @@ QStringList AggregatorConfig::defaultEvents()
             QStringLiteral("agent_event"),   QStringLiteral("file_event"),
             QStringLiteral("system_event"),  QStringLiteral("history")};
 }
+
+} // namespace ea

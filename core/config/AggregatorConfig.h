@@ -1,10 +1,12 @@
 // Settings of the event aggregator: the event_aggregator section of .claude-mpm/configuration.yaml.
 #pragma once
 
-#include "CaptureFilter.h"
+#include "model/CaptureFilter.h"
 
 #include <QString>
 #include <QStringList>
+
+namespace ea {
 
 struct AggregatorConfig
 {
@@ -39,3 +41,5 @@ struct AggregatorConfig
 
     bool operator==(const AggregatorConfig&) const = default;
 };
+
+} // namespace ea

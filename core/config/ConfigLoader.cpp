@@ -1,4 +1,4 @@
-#include "ConfigLoader.h"
+#include "config/ConfigLoader.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <functional>
 #include <limits>
+
+namespace ea {
 
 Q_LOGGING_CATEGORY(lcConfig, "ea.config.loader")
 
@@ -375,3 +377,5 @@ std::optional<AggregatorConfig> ConfigLoader::loadFile(const QString& path,
     }
     return config;
 }
+
+} // namespace ea

@@ -2,7 +2,7 @@
 // line.
 #pragma once
 
-#include "AggregatorConfig.h"
+#include "config/AggregatorConfig.h"
 
 #include <QByteArray>
 #include <QDir>
@@ -10,6 +10,8 @@
 #include <QStringList>
 
 #include <optional>
+
+namespace ea {
 
 class ConfigLoader
 {
@@ -42,3 +44,5 @@ public:
     // its .claude-mpm/ directory, else workingDirectory.
     static QString projectDirectoryFor(const QString& configFile, const QString& workingDirectory);
 };
+
+} // namespace ea

@@ -1,8 +1,8 @@
-#include "ConfigWriter.h"
+#include "config/ConfigWriter.h"
 
-#include "AtomicFile.h"
-#include "ConfigLoader.h"
-#include "SystemReason.h"
+#include "config/ConfigLoader.h"
+#include "util/AtomicFile.h"
+#include "util/SystemReason.h"
 
 #include <QDir>
 #include <QFile>
@@ -16,6 +16,8 @@
 #include <string_view>
 #include <variant>
 #include <vector>
+
+namespace ea {
 
 Q_LOGGING_CATEGORY(lcConfigWriter, "ea.config.writer")
 
@@ -623,3 +625,5 @@ QString ConfigWriter::targetFor(const AggregatorConfig& config, const QString& w
     return QDir(workingDirectory)
         .absoluteFilePath(QStringLiteral(".claude-mpm/configuration.yaml"));
 }
+
+} // namespace ea

@@ -1,12 +1,14 @@
 // Writes changed settings back into configuration.yaml in place, leaving every other byte alone.
 #pragma once
 
-#include "AggregatorConfig.h"
+#include "config/AggregatorConfig.h"
 
 #include <QByteArray>
 #include <QString>
 
 #include <optional>
+
+namespace ea {
 
 // The file is shared with claude-mpm and edited by hand: its comments, key order, quoting and
 // other sections are the user's. Only the values that changed are rewritten, each where it
@@ -32,3 +34,5 @@ public:
     // <workingDirectory>/.claude-mpm/configuration.yaml.
     static QString targetFor(const AggregatorConfig& config, const QString& workingDirectory);
 };
+
+} // namespace ea

@@ -1,4 +1,4 @@
-#include "ControlChannel.h"
+#include "control/ControlChannel.h"
 
 #include <QDir>
 #include <QFile>
@@ -8,6 +8,8 @@
 #include <cstring>
 #include <sys/stat.h>
 #include <unistd.h>
+
+namespace ea {
 
 namespace {
 QString systemError()
@@ -79,3 +81,5 @@ QString ControlChannel::lockPath(QString* error)
     const QString dir = runtimeDirectory(error);
     return dir.isEmpty() ? QString() : dir + QStringLiteral("/event-aggregator.lock");
 }
+
+} // namespace ea

@@ -2,6 +2,8 @@
 
 #include <QString>
 
+namespace ea {
+
 // Where the per-user control socket and instance lock live.
 class ControlChannel
 {
@@ -17,3 +19,5 @@ public:
     static QString socketPath(QString* error = nullptr);
     static QString lockPath(QString* error = nullptr);
 };
+
+} // namespace ea

@@ -1,9 +1,11 @@
-#include "ControlClient.h"
+#include "control/ControlClient.h"
 
-#include "ControlChannel.h"
+#include "control/ControlChannel.h"
 
 #include <QJsonDocument>
 #include <QLocalSocket>
+
+namespace ea {
 
 std::optional<QJsonObject> ControlClient::request(const QString& cmd, QString* error, int timeoutMs,
                                                   bool* busy)
@@ -49,3 +51,5 @@ std::optional<QJsonObject> ControlClient::request(const QString& cmd, QString* e
     }
     return doc.object();
 }
+
+} // namespace ea

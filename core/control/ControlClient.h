@@ -5,6 +5,8 @@
 
 #include <optional>
 
+namespace ea {
+
 // Talks to a running instance over the per-user control socket (status, stop, activate).
 class ControlClient
 {
@@ -15,3 +17,5 @@ public:
     static std::optional<QJsonObject> request(const QString& cmd, QString* error = nullptr,
                                               int timeoutMs = 3000, bool* busy = nullptr);
 };
+
+} // namespace ea

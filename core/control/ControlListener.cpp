@@ -1,10 +1,12 @@
-#include "ControlListener.h"
+#include "control/ControlListener.h"
 
-#include "ControlServer.h"
-#include "StatusSnapshot.h"
+#include "control/ControlServer.h"
+#include "control/StatusSnapshot.h"
 
 #include <QJsonDocument>
 #include <QLocalSocket>
+
+namespace ea {
 
 namespace {
 // How long status waits for the counters' owner to publish fresh ones before it answers from
@@ -113,3 +115,5 @@ QJsonObject ControlListener::answer(const QJsonObject& request)
     }
     return reply;
 }
+
+} // namespace ea

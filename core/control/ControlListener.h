@@ -9,6 +9,8 @@
 
 #include <memory>
 
+namespace ea {
+
 class StatusSnapshot;
 
 class ControlListener : public QObject
@@ -45,3 +47,5 @@ private:
     QTimer* m_listenCheck;
     bool m_reopenFailing = false;
 };
+
+} // namespace ea

@@ -1,12 +1,14 @@
-#include "ControlServer.h"
+#include "control/ControlServer.h"
 
-#include "ControlChannel.h"
-#include "ControlListener.h"
-#include "StatusSnapshot.h"
-#include "SystemReason.h"
+#include "control/ControlChannel.h"
+#include "control/ControlListener.h"
+#include "control/StatusSnapshot.h"
+#include "util/SystemReason.h"
 
 #include <QFileInfo>
 #include <QLoggingCategory>
+
+namespace ea {
 
 Q_LOGGING_CATEGORY(lcControl, "ea.control", QtInfoMsg)
 
@@ -76,3 +78,5 @@ void ControlServer::publish()
 {
     m_snapshot->publish(m_status ? m_status() : QJsonObject());
 }
+
+} // namespace ea

@@ -9,6 +9,8 @@
 #include <functional>
 #include <memory>
 
+namespace ea {
+
 Q_DECLARE_LOGGING_CATEGORY(lcControl)
 
 class ControlListener;
@@ -50,3 +52,5 @@ private:
     std::function<QJsonObject()> m_status;
     QString m_error;
 };
+
+} // namespace ea

@@ -8,6 +8,8 @@
 
 #include <chrono>
 
+namespace ea {
+
 class StatusSnapshot
 {
 public:
@@ -43,3 +45,5 @@ private:
     QJsonObject m_status;
     quint64 m_generation = 0;
 };
+
+} // namespace ea

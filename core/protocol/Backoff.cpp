@@ -1,7 +1,9 @@
-#include "Backoff.h"
+#include "protocol/Backoff.h"
 
 #include <algorithm>
 #include <cmath>
+
+namespace ea {
 
 Backoff::Backoff(Settings s, quint32 seed) : m_settings(s), m_random(seed)
 {
@@ -25,3 +27,5 @@ int Backoff::nextDelayMs()
     // The cap bounds the jittered delay too, as socket.io-client does.
     return int(std::clamp(ms, 0.0, double(m_settings.maxMs)));
 }
+
+} // namespace ea

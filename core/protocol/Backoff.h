@@ -2,6 +2,8 @@
 
 #include <QRandomGenerator>
 
+namespace ea {
+
 // The knobs of Backoff, defaults as in socket.io-client.
 struct BackoffSettings
 {
@@ -30,3 +32,5 @@ private:
     QRandomGenerator m_random;
     int m_attempts = 0;
 };
+
+} // namespace ea

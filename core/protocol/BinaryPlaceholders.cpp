@@ -1,7 +1,9 @@
-#include "BinaryPlaceholders.h"
+#include "protocol/BinaryPlaceholders.h"
 
 #include <QJsonArray>
 #include <QJsonObject>
+
+namespace ea {
 
 namespace {
 constexpr int MaxDepth = 512;
@@ -137,3 +139,5 @@ bool BinaryPlaceholders::containsBinary(const QVariant& value)
 {
     return containsAt(value, 0);
 }
+
+} // namespace ea

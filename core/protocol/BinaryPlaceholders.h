@@ -1,11 +1,13 @@
 #pragma once
 
-#include "DecodeResult.h"
+#include "protocol/DecodeResult.h"
 
 #include <QByteArray>
 #include <QJsonValue>
 #include <QList>
 #include <QVariant>
+
+namespace ea {
 
 // Converts between values holding QByteArray blobs and JSON with {"_placeholder":true,"num":N}.
 class BinaryPlaceholders
@@ -22,3 +24,5 @@ public:
 
     static bool containsBinary(const QVariant& value);
 };
+
+} // namespace ea

@@ -4,6 +4,8 @@
 
 #include <utility>
 
+namespace ea {
+
 // The outcome of decoding untrusted bytes: a value, or an error that says what was wrong.
 template <typename T> struct DecodeResult
 {
@@ -19,3 +21,5 @@ template <typename T> struct DecodeResult
         return DecodeResult{T{}, why.isEmpty() ? QStringLiteral("unknown error") : std::move(why)};
     }
 };
+
+} // namespace ea

@@ -1,7 +1,9 @@
-#include "EngineIoSocket.h"
+#include "protocol/EngineIoSocket.h"
 
 #include <QLoggingCategory>
 #include <QUrlQuery>
+
+namespace ea {
 
 Q_LOGGING_CATEGORY(lcEngine, "ea.protocol.engine", QtInfoMsg)
 
@@ -225,3 +227,5 @@ void EngineIoSocket::finish(const QString& reason, bool abort)
     }
     Q_EMIT closed(reason);
 }
+
+} // namespace ea

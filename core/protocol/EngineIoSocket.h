@@ -1,12 +1,14 @@
 #pragma once
 
-#include "EnginePacket.h"
+#include "protocol/EnginePacket.h"
 
 #include <QLoggingCategory>
 #include <QObject>
 #include <QTimer>
 #include <QUrl>
 #include <QWebSocket>
+
+namespace ea {
 
 Q_DECLARE_LOGGING_CATEGORY(lcEngine)
 
@@ -66,3 +68,5 @@ private:
     bool m_open = false;
     bool m_active = false;
 };
+
+} // namespace ea

@@ -1,9 +1,11 @@
-#include "EnginePacket.h"
+#include "protocol/EnginePacket.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QJsonParseError>
+
+namespace ea {
 
 QByteArray EnginePacket::encode(Type type, QByteArrayView data)
 {
@@ -75,3 +77,5 @@ DecodeResult<EngineHandshake> EngineHandshake::parse(QByteArrayView json)
     h.maxPayload = positive("maxPayload", 1000000, qint64(1) << 40);
     return DecodeResult<EngineHandshake>::success(std::move(h));
 }
+
+} // namespace ea

@@ -1,10 +1,12 @@
 #pragma once
 
-#include "DecodeResult.h"
+#include "protocol/DecodeResult.h"
 
 #include <QByteArray>
 #include <QByteArrayView>
 #include <QStringList>
+
+namespace ea {
 
 // One Engine.IO v4 packet as carried in a WebSocket text frame (binary frames carry raw bytes).
 struct EnginePacket
@@ -39,3 +41,5 @@ struct EngineHandshake
 
     static DecodeResult<EngineHandshake> parse(QByteArrayView json);
 };
+
+} // namespace ea

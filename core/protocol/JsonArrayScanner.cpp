@@ -1,4 +1,4 @@
-#include "JsonArrayScanner.h"
+#include "protocol/JsonArrayScanner.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -8,6 +8,8 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+
+namespace ea {
 
 namespace {
 bool isSpace(char c)
@@ -138,3 +140,5 @@ DecodeResult<QString> JsonArrayScanner::decodeString(QByteArrayView literal)
         return DecodeResult<QString>::failure(QStringLiteral("invalid JSON string"));
     return DecodeResult<QString>::success(doc.array().at(0).toString());
 }
+
+} // namespace ea

@@ -1,10 +1,12 @@
 #pragma once
 
-#include "DecodeResult.h"
+#include "protocol/DecodeResult.h"
 
 #include <QByteArray>
 #include <QByteArrayView>
 #include <QList>
+
+namespace ea {
 
 // Splits a JSON array into the raw text of its top-level elements without building a tree,
 // so an event payload can be journaled and parsed once, downstream, instead of twice.
@@ -19,3 +21,5 @@ public:
     // Decodes a JSON string literal (quotes included); fails on anything else.
     static DecodeResult<QString> decodeString(QByteArrayView literal);
 };
+
+} // namespace ea

@@ -1,10 +1,12 @@
-#include "SocketEvent.h"
+#include "protocol/SocketEvent.h"
 
-#include "BinaryPlaceholders.h"
+#include "protocol/BinaryPlaceholders.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonParseError>
+
+namespace ea {
 
 DecodeResult<QVariantList> SocketEvent::values() const
 {
@@ -27,3 +29,5 @@ DecodeResult<QVariantList> SocketEvent::values() const
         return DecodeResult<QVariantList>::failure(v.error);
     return DecodeResult<QVariantList>::success(v.value.toList());
 }
+
+} // namespace ea

@@ -1,11 +1,13 @@
 #pragma once
 
-#include "DecodeResult.h"
+#include "protocol/DecodeResult.h"
 
 #include <QByteArray>
 #include <QList>
 #include <QString>
 #include <QVariantList>
+
+namespace ea {
 
 // One event received from the server: its name and the raw JSON of each argument.
 struct SocketEvent
@@ -19,3 +21,5 @@ struct SocketEvent
     // The arguments as variants, with binary placeholders replaced by QByteArray.
     DecodeResult<QVariantList> values() const;
 };
+
+} // namespace ea

@@ -1,12 +1,16 @@
-#include "SocketIoClient.h"
+#include "protocol/SocketIoClient.h"
 
-#include "BinaryPlaceholders.h"
-#include "JsonArrayScanner.h"
+#include "util/LoopbackHost.h"
+
+#include "protocol/BinaryPlaceholders.h"
+#include "protocol/JsonArrayScanner.h"
 
 #include <QHostAddress>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLoggingCategory>
+
+namespace ea {
 
 Q_LOGGING_CATEGORY(lcSocketIo, "ea.protocol.socketio", QtInfoMsg)
 
@@ -42,13 +46,7 @@ SocketIoClient::~SocketIoClient()
 
 bool SocketIoClient::isLoopbackHost(const QString& host)
 {
-    if (host.compare(QLatin1String("localhost"), Qt::CaseInsensitive) == 0)
-        return true;
-    QString h = host;
-    if (h.startsWith(QLatin1Char('[')) && h.endsWith(QLatin1Char(']')))
-        h = h.mid(1, h.size() - 2);
-    const QHostAddress addr(h);
-    return !addr.isNull() && addr.isLoopback();
+    return LoopbackHost::matches(host);
 }
 
 void SocketIoClient::addNamespace(const QString& nsp, const QJsonObject& auth)
@@ -528,3 +526,5 @@ void SocketIoClient::acknowledge(const SocketEvent& event, const QVariantList& a
     // An ack belongs to the connection that asked; it is never buffered for a later one.
     transmit(Outgoing{event.nsp, p.encode(), attachments});
 }
+
+} // namespace ea

@@ -1,9 +1,9 @@
 #pragma once
 
-#include "Backoff.h"
-#include "EngineIoSocket.h"
-#include "SocketEvent.h"
-#include "SocketPacket.h"
+#include "protocol/Backoff.h"
+#include "protocol/EngineIoSocket.h"
+#include "protocol/SocketEvent.h"
+#include "protocol/SocketPacket.h"
 
 #include <QHash>
 #include <QJsonObject>
@@ -12,6 +12,8 @@
 
 #include <deque>
 #include <functional>
+
+namespace ea {
 
 Q_DECLARE_LOGGING_CATEGORY(lcSocketIo)
 
@@ -176,3 +178,5 @@ private:
     bool m_wanted = false;     // the user asked to be connected
     bool m_everOpened = false; // an engine handshake succeeded since open()
 };
+
+} // namespace ea

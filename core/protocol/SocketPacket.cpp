@@ -1,9 +1,11 @@
-#include "SocketPacket.h"
+#include "protocol/SocketPacket.h"
 
-#include "JsonArrayScanner.h"
+#include "protocol/JsonArrayScanner.h"
 
 #include <QJsonDocument>
 #include <QJsonParseError>
+
+namespace ea {
 
 namespace {
 using Result = DecodeResult<SocketPacket>;
@@ -162,3 +164,5 @@ Result SocketPacket::decode(QByteArrayView text)
     }
     return Result::success(std::move(p));
 }
+
+} // namespace ea

@@ -1,11 +1,13 @@
 #pragma once
 
-#include "DecodeResult.h"
+#include "protocol/DecodeResult.h"
 
 #include <QByteArray>
 #include <QByteArrayView>
 #include <QList>
 #include <QString>
+
+namespace ea {
 
 // One Socket.IO v5 packet (the text part; binary attachments travel in the frames after it).
 struct SocketPacket
@@ -40,3 +42,5 @@ struct SocketPacket
     static constexpr int MaxAttachments = 1000;
     static constexpr int MaxNamespaceLength = 1024;
 };
+
+} // namespace ea

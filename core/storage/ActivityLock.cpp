@@ -1,10 +1,12 @@
-#include "ActivityLock.h"
+#include "storage/ActivityLock.h"
 
-#include "SystemReason.h"
+#include "util/SystemReason.h"
 
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+
+namespace ea {
 
 ActivityLock::ActivityLock(const QString& activityDirectory)
     : m_dir(QDir::cleanPath(QDir(activityDirectory).absolutePath())),
@@ -48,3 +50,5 @@ ActivityLock::Result ActivityLock::tryLock(QString* error)
         return Result::Unavailable;
     }
 }
+
+} // namespace ea

@@ -4,6 +4,8 @@
 #include <QLockFile>
 #include <QString>
 
+namespace ea {
+
 // Every process that writes to an activity directory takes it first: capture (headless or the
 // tray app), --replay, cleanup, and deleting from the session browser. The lock lives in the
 // directory itself, so two processes with different runtime directories (a systemd user
@@ -35,3 +37,5 @@ private:
     QString m_path;
     QLockFile m_lock;
 };
+
+} // namespace ea

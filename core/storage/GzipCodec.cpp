@@ -1,9 +1,11 @@
-#include "GzipCodec.h"
+#include "storage/GzipCodec.h"
 
 #include <zlib.h>
 
 #include <algorithm>
 #include <climits>
+
+namespace ea {
 
 static void setError(QString* error, const QString& message)
 {
@@ -143,3 +145,5 @@ bool GzipCodec::looksCompressed(const QByteArray& data)
 {
     return data.size() >= 2 && uchar(data.at(0)) == 0x1f && uchar(data.at(1)) == 0x8b;
 }
+
+} // namespace ea

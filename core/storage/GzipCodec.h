@@ -6,6 +6,8 @@
 
 #include <optional>
 
+namespace ea {
+
 class GzipCodec
 {
 public:
@@ -20,3 +22,5 @@ public:
     // The two magic bytes every gzip member starts with.
     static bool looksCompressed(const QByteArray& data);
 };
+
+} // namespace ea

@@ -1,9 +1,9 @@
-#include "Journal.h"
+#include "storage/Journal.h"
 
-#include "JsonView.h"
-#include "PrivateDirectory.h"
-#include "SystemReason.h"
-#include "UnreadableNumbers.h"
+#include "util/PrivateDirectory.h"
+#include "util/SystemReason.h"
+#include "json/JsonView.h"
+#include "json/UnreadableNumbers.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -19,6 +19,8 @@
 #include <cstring>
 #include <limits>
 #include <unistd.h>
+
+namespace ea {
 
 Q_LOGGING_CATEGORY(lcJournal, "ea.storage.journal")
 
@@ -735,3 +737,5 @@ qint64 Journal::unreleasedCount() const
         n += s.liveCount;
     return n;
 }
+
+} // namespace ea

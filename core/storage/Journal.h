@@ -16,6 +16,8 @@
 #include <functional>
 #include <vector>
 
+namespace ea {
+
 // Files: <directory>/journal-<first seq, 20 digits>.jsonl ("segments", 0600, directory 0700).
 // Each line is one of
 //   {"seq":N,"t":<receive time, ms since epoch>,"name":"<event>","args":[<payload>]}
@@ -165,3 +167,5 @@ private:
     QString m_encodedNameOf; // the last event name append() encoded, and its JSON array
     QByteArray m_encodedName;
 };
+
+} // namespace ea

@@ -1,7 +1,9 @@
-#include "SessionFileName.h"
+#include "storage/SessionFileName.h"
 
 #include <QCryptographicHash>
 #include <QRegularExpression>
+
+namespace ea {
 
 static const QString kPrefix = QStringLiteral("session_");
 static const QString kJson = QStringLiteral(".json");
@@ -94,3 +96,5 @@ QString SessionFileName::withCompression(const QString& fileName, bool compresse
         base.chop(kJson.size());
     return base + (compressed ? kGz : kJson);
 }
+
+} // namespace ea

@@ -6,6 +6,8 @@
 
 #include <optional>
 
+namespace ea {
+
 class SessionFileName
 {
 public:
@@ -43,3 +45,5 @@ public:
     // The same name with the other extension: .json <-> .json.gz.
     static QString withCompression(const QString& fileName, bool compressed);
 };
+
+} // namespace ea

@@ -1,11 +1,11 @@
-#include "SessionStore.h"
+#include "storage/SessionStore.h"
 
-#include "AtomicFile.h"
+#include "util/AtomicFile.h"
 
-#include "GzipCodec.h"
-#include "JsonText.h"
-#include "PrivateDirectory.h"
-#include "SessionFileName.h"
+#include "storage/GzipCodec.h"
+#include "storage/SessionFileName.h"
+#include "util/PrivateDirectory.h"
+#include "json/JsonText.h"
 
 #include <QDir>
 #include <QFile>
@@ -15,6 +15,8 @@
 #include <QLoggingCategory>
 
 #include <algorithm>
+
+namespace ea {
 
 Q_LOGGING_CATEGORY(lcStore, "ea.storage.store")
 
@@ -691,3 +693,5 @@ bool SessionStore::writeIndex()
     m_indexDirty = false;
     return true;
 }
+
+} // namespace ea

@@ -1,7 +1,7 @@
 // Keeps saved sessions as one atomic JSON (or gzip) file each and lists them from an index.
 #pragma once
 
-#include "SessionSummary.h"
+#include "model/SessionSummary.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -13,6 +13,8 @@
 #include <QTimer>
 
 #include <optional>
+
+namespace ea {
 
 // Layout of the activity directory:
 //   session_<id>_<start>.json      a session document (QJsonDocument, indented)
@@ -198,3 +200,5 @@ private:
     int m_evictedCount = 0;
     int m_lastParseCount = 0;
 };
+
+} // namespace ea

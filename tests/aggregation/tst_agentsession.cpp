@@ -1,8 +1,8 @@
-#include "AgentSession.h"
-#include "Deduplicator.h"
-#include "EventNormalizer.h"
-#include "IsoTime.h"
 #include "RecordedStream.h"
+#include "aggregation/AgentSession.h"
+#include "ingest/Deduplicator.h"
+#include "ingest/EventNormalizer.h"
+#include "util/IsoTime.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>
@@ -16,6 +16,8 @@
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
+
+using namespace ea;
 
 namespace {
 

@@ -1,8 +1,10 @@
-#include "Deduplicator.h"
-#include "EventNormalizer.h"
 #include "RecordedStream.h"
+#include "ingest/Deduplicator.h"
+#include "ingest/EventNormalizer.h"
 
 #include <QtTest>
+
+using namespace ea;
 
 class tst_Deduplicator : public QObject
 {

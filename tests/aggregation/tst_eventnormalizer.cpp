@@ -1,11 +1,13 @@
-#include "EventNormalizer.h"
 #include "RecordedStream.h"
+#include "ingest/EventNormalizer.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRandomGenerator>
 #include <QSet>
 #include <QtTest>
+
+using namespace ea;
 
 class tst_EventNormalizer : public QObject
 {

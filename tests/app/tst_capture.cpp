@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+using namespace ea;
+
 // The headless app end to end: replay, live capture from a real server, kill -9, timeouts,
 // hostile ids, unwritable storage and bad configuration.
 class TestCapture : public QObject

@@ -1,6 +1,8 @@
-#include "CommandLine.h"
+#include "app/CommandLine.h"
 
 #include <QTest>
+
+using namespace ea;
 
 // The command line, parsed once before any application object exists: which mode it asks for
 // (desktop, headless, a command) and the values of its options.

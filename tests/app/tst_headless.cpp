@@ -9,6 +9,8 @@
 
 #include <csignal>
 
+using namespace ea;
+
 // The event-aggregator binary in --headless mode, end to end against a real server.
 class TestHeadless : public QObject
 {

@@ -8,8 +8,8 @@
 // Prints one JSON line: events, seconds, rate, RSS before/after (bytes), bytes per 1,000
 // events held, live sessions, counters. The stream is read line by line, so it does not count
 // against the resident memory measured.
-#include "CaptureService.h"
-#include "EventNormalizer.h"
+#include "capture/CaptureService.h"
+#include "ingest/EventNormalizer.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -22,6 +22,8 @@
 #include <ctime>
 #include <malloc.h>
 #include <unistd.h>
+
+using namespace ea;
 
 namespace {
 qint64 residentBytes()

@@ -14,9 +14,9 @@
 //    document;
 //  - the SHA-256 identities equal QCryptographicHash's.
 // Prints a summary; exit status 1 on the first few mismatches (each printed).
-#include "AgentSession.h"
-#include "EventNormalizer.h"
-#include "JsonView.h"
+#include "aggregation/AgentSession.h"
+#include "ingest/EventNormalizer.h"
+#include "json/JsonView.h"
 
 #include <QCoreApplication>
 #include <QCryptographicHash>
@@ -29,6 +29,8 @@
 
 #include <cstdio>
 #include <random>
+
+using namespace ea;
 
 namespace {
 

@@ -1,11 +1,13 @@
-#include "Aggregator.h"
-#include "EventNormalizer.h"
-#include "RecordingReader.h"
+#include "aggregation/Aggregator.h"
+#include "capture/RecordingReader.h"
+#include "ingest/EventNormalizer.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSignalSpy>
 #include <QTest>
+
+using namespace ea;
 
 // Routing, lifecycle (stop, timeout, manual), reopening, attribution and de-duplication.
 class TestAggregator : public QObject

@@ -13,6 +13,8 @@
 
 #include <csignal>
 
+using namespace ea;
+
 // What the real claude-mpm 6.5.83 sends (tests/fixtures/claude-mpm, recorded from its own hook
 // handler and both of its servers), replayed through the headless binary: turns, delegation
 // outcomes, calls without a result, failure counts, tokens and attribution as a user reads

@@ -1,14 +1,16 @@
 // Tests SessionSaver: saves prepared on its worker land in order, match a synchronous save,
 // hand over their journal records just before writing, and stay readable while in flight.
-#include "AgentSession.h"
-#include "EventNormalizer.h"
-#include "SessionSaver.h"
-#include "SessionStore.h"
+#include "aggregation/AgentSession.h"
+#include "capture/SessionSaver.h"
+#include "ingest/EventNormalizer.h"
+#include "storage/SessionStore.h"
 
 #include <QJsonArray>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+
+using namespace ea;
 
 class TestSessionSaver : public QObject
 {

@@ -7,6 +7,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+using namespace ea;
+
 class TstConfigLoader : public QObject
 {
     Q_OBJECT

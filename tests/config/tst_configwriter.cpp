@@ -8,6 +8,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+using namespace ea;
+
 class TstConfigWriter : public QObject
 {
     Q_OBJECT

@@ -1,5 +1,5 @@
-#include "ControlClient.h"
-#include "ControlServer.h"
+#include "control/ControlClient.h"
+#include "control/ControlServer.h"
 
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -7,6 +7,8 @@
 #include <QThread>
 
 #include <sys/stat.h>
+
+using namespace ea;
 
 // The per-user control socket: one instance, status, stop, activate, and clear failures.
 class TestControlServer : public QObject

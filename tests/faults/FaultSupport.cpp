@@ -1,7 +1,7 @@
 #include "FaultSupport.h"
 
-#include "ControlClient.h"
-#include "SessionStore.h"
+#include "control/ControlClient.h"
+#include "storage/SessionStore.h"
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>
@@ -17,6 +17,8 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <unistd.h>
+
+namespace ea {
 
 namespace faults {
 
@@ -430,3 +432,5 @@ int LegacyDashboard::connectCount() const
 }
 
 } // namespace faults
+
+} // namespace ea

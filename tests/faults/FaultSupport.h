@@ -14,6 +14,8 @@
 
 #include <functional>
 
+namespace ea {
+
 namespace faults {
 
 // Event counts for the volume tests: the full-size run (EA_FAULTS_FULL=1), the normal ctest
@@ -126,3 +128,5 @@ private:
 };
 
 } // namespace faults
+
+} // namespace ea

@@ -13,6 +13,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+using namespace ea;
+
 using namespace faults;
 
 class TestCrashRecovery : public QObject

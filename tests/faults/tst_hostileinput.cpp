@@ -5,7 +5,7 @@
 #include "FaultSupport.h"
 #include "MissingPrerequisite.h"
 #include "PeerServer.h"
-#include "SessionStore.h"
+#include "storage/SessionStore.h"
 
 #include <QDir>
 #include <QDirIterator>
@@ -18,6 +18,8 @@
 #include <QTest>
 
 #include <sys/stat.h>
+
+using namespace ea;
 
 using namespace faults;
 

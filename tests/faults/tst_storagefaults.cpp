@@ -1,13 +1,13 @@
 // Storage failures under the real app: a full disk (a small tmpfs), an unwritable (read-only)
 // directory, damaged files in the activity directory and a symlink planted where a session file
 // will go.
-#include "AggregatorConfig.h"
-#include "AtomicFile.h"
-#include "ConfigWriter.h"
 #include "FaultSupport.h"
 #include "MissingPrerequisite.h"
 #include "PeerServer.h"
-#include "SessionFileName.h"
+#include "config/AggregatorConfig.h"
+#include "config/ConfigWriter.h"
+#include "storage/SessionFileName.h"
+#include "util/AtomicFile.h"
 
 #include <QDir>
 #include <QFile>
@@ -18,6 +18,8 @@
 #include <QTest>
 
 #include <cstdlib>
+
+using namespace ea;
 
 using namespace faults;
 

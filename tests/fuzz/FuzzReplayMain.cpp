@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <cstdio>
 
+using namespace ea;
+
 int main(int argc, char* argv[])
 {
     QStringList files;

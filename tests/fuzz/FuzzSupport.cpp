@@ -9,6 +9,8 @@
 
 #include <memory>
 
+namespace ea {
+
 namespace fuzz {
 namespace {
 int g_argc = 1;
@@ -62,3 +64,5 @@ void writeFile(const QString& path, const QByteArray& data)
 }
 
 } // namespace fuzz
+
+} // namespace ea

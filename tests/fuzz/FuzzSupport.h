@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 
+namespace ea {
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 
 namespace fuzz {
@@ -27,3 +29,5 @@ void clearScratch();
 void writeFile(const QString& path, const QByteArray& data);
 
 } // namespace fuzz
+
+} // namespace ea

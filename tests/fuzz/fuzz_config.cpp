@@ -1,8 +1,10 @@
 // The YAML configuration loader (configuration.yaml, event_aggregator section).
-#include "ConfigLoader.h"
 #include "FuzzSupport.h"
+#include "config/ConfigLoader.h"
 
 #include <cstdlib>
+
+using namespace ea;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {

@@ -1,8 +1,10 @@
 // Engine.IO v4: text frames (EnginePacket::decode) and the open handshake (EngineHandshake::parse).
-#include "EnginePacket.h"
 #include "FuzzSupport.h"
+#include "protocol/EnginePacket.h"
 
 #include <cstdlib>
+
+using namespace ea;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {

@@ -1,10 +1,12 @@
 // The journal reader: what a crash, a full disk or an editor may leave in a segment file.
 #include "FuzzSupport.h"
-#include "Journal.h"
+#include "storage/Journal.h"
 
 #include <QDir>
 
 #include <cstdlib>
+
+using namespace ea;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {

@@ -1,13 +1,15 @@
 // EventNormalizer on any payload bytes, then what the pipeline does next with its events: an
 // AgentSession takes them, saves itself as JSON, and is rebuilt from that JSON.
-#include "AgentSession.h"
-#include "EventNormalizer.h"
 #include "FuzzSupport.h"
+#include "aggregation/AgentSession.h"
+#include "ingest/EventNormalizer.h"
 
 #include <QDateTime>
 #include <QJsonDocument>
 
 #include <cstdlib>
+
+using namespace ea;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {

@@ -1,10 +1,12 @@
 // The JSON Lines recording reader (--replay files, the samples format), line by line and whole.
 #include "FuzzSupport.h"
-#include "RecordingReader.h"
+#include "capture/RecordingReader.h"
 
 #include <QByteArrayList>
 
 #include <cstdlib>
+
+using namespace ea;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {

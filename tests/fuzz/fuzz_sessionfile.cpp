@@ -1,12 +1,14 @@
 // Session files as the browser and the CLI read them: SessionStore::load (plain JSON or gzip),
 // the summary a listing shows, the index cache, and AgentSession::fromJson for reopening.
-#include "AgentSession.h"
 #include "FuzzSupport.h"
-#include "GzipCodec.h"
-#include "SessionStore.h"
-#include "SessionSummary.h"
+#include "aggregation/AgentSession.h"
+#include "model/SessionSummary.h"
+#include "storage/GzipCodec.h"
+#include "storage/SessionStore.h"
 
 #include <cstdlib>
+
+using namespace ea;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {

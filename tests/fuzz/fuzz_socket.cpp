@@ -1,16 +1,18 @@
 // Socket.IO v5: the text packet decoder, the JSON array scanner and string decoder it relies on,
 // and binary attachments (placeholders resolved against the binary frames that followed).
-#include "BinaryPlaceholders.h"
 #include "FuzzSupport.h"
-#include "JsonArrayScanner.h"
-#include "SocketEvent.h"
-#include "SocketPacket.h"
+#include "protocol/BinaryPlaceholders.h"
+#include "protocol/JsonArrayScanner.h"
+#include "protocol/SocketEvent.h"
+#include "protocol/SocketPacket.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 
 #include <cstdlib>
+
+using namespace ea;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {

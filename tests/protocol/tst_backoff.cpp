@@ -1,6 +1,8 @@
-#include "Backoff.h"
+#include "protocol/Backoff.h"
 
 #include <QTest>
+
+using namespace ea;
 
 // Reconnection delays: growth, cap, jitter bounds, reset.
 class TestBackoff : public QObject

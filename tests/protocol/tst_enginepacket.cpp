@@ -1,6 +1,8 @@
-#include "EnginePacket.h"
+#include "protocol/EnginePacket.h"
 
 #include <QTest>
+
+using namespace ea;
 
 // Engine.IO v4 packet codec, checked with the wire strings of the protocol spec.
 class TestEnginePacket : public QObject

@@ -15,6 +15,8 @@
 
 #include <optional>
 
+using namespace ea;
+
 struct Frame
 {
     bool binary = false;

@@ -1,11 +1,13 @@
 #include "PeerServer.h"
-#include "SocketIoClient.h"
+#include "protocol/SocketIoClient.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSignalSpy>
 #include <QTest>
+
+using namespace ea;
 
 // SocketIoClient against real servers: Node socket.io 4.x and python-socketio 5.x.
 class TestSocketIoClient : public QObject

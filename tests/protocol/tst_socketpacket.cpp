@@ -1,12 +1,14 @@
-#include "BinaryPlaceholders.h"
-#include "JsonArrayScanner.h"
-#include "SocketPacket.h"
+#include "protocol/BinaryPlaceholders.h"
+#include "protocol/JsonArrayScanner.h"
+#include "protocol/SocketPacket.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRandomGenerator>
 #include <QTest>
+
+using namespace ea;
 
 // Socket.IO v5 packet codec, the array scanner and binary placeholders.
 class TestSocketPacket : public QObject

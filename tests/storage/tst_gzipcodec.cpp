@@ -4,6 +4,8 @@
 #include <QRandomGenerator>
 #include <QTest>
 
+using namespace ea;
+
 class TstGzipCodec : public QObject
 {
     Q_OBJECT

@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+using namespace ea;
+
 static const char* const kChildEnv = "EA_TST_JOURNAL_CHILD_DIR";
 static constexpr int kChildRecords = 500;
 

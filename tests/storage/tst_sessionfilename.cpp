@@ -9,6 +9,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+using namespace ea;
+
 class TstSessionFileName : public QObject
 {
     Q_OBJECT

@@ -20,6 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+using namespace ea;
+
 class TstSessionStore : public QObject
 {
     Q_OBJECT

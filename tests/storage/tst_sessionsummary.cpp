@@ -1,8 +1,10 @@
 // Tests SessionSummary: reading summaries from session documents of both aggregators, and times.
-#include "storage/SessionSummary.h"
+#include "model/SessionSummary.h"
 
 #include <QJsonArray>
 #include <QTest>
+
+using namespace ea;
 
 class TstSessionSummary : public QObject
 {

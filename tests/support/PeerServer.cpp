@@ -16,6 +16,8 @@
 #include <signal.h>
 #include <sys/types.h>
 
+namespace ea {
+
 static QString peersDir()
 {
     return QStringLiteral(EA_PEERS_DIR);
@@ -386,3 +388,5 @@ void PeerServer::terminate()
         return;
     kill();
 }
+
+} // namespace ea

@@ -12,6 +12,8 @@
 
 #include <functional>
 
+namespace ea {
+
 // The peer scripts live in tests/peers (node-server.js, python-server.py) and speak one JSON
 // object per line: a single {"ready":true,"port":…,"server":…,"recovery":…} line at start, then
 // {"report":…} lines on stdout; commands {"id":N,"cmd":…} on stdin, each answered by
@@ -107,3 +109,5 @@ private:
     QList<QJsonObject> m_reports;
     qint64 m_nextId = 1;
 };
+
+} // namespace ea

@@ -1,13 +1,13 @@
 // Builds normalized dashboard events for the UI tests.
 #pragma once
 
-#include "ClaudeEvent.h"
-#include "EventNormalizer.h"
+#include "ingest/EventNormalizer.h"
+#include "model/ClaudeEvent.h"
 
 #include <QDateTime>
 #include <QString>
 
-namespace UiTestEvents {
+namespace ea::UiTestEvents {
 // One hook event of `session` at base + ms; `extra` goes into its data (keeps identities apart).
 inline ClaudeEvent make(const QString& session, const QString& subtype, qint64 ms,
                         const QString& dataJson = QStringLiteral("{}"),
@@ -28,4 +28,4 @@ inline ClaudeEvent make(const QString& session, const QString& subtype, qint64 m
     Q_ASSERT(r.isEvents() && r.events.size() == 1);
     return r.events.first();
 }
-} // namespace UiTestEvents
+} // namespace ea::UiTestEvents

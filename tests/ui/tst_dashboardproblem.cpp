@@ -1,6 +1,8 @@
-#include "DashboardProblem.h"
+#include "presentation/DashboardProblem.h"
 
 #include <QTest>
+
+using namespace ea;
 
 // The words for an unreachable dashboard, from the protocol client's reasons.
 class TestDashboardProblem : public QObject

@@ -1,11 +1,13 @@
-#include "EventTimelineModel.h"
-#include "SessionDetailView.h"
+#include "presentation/EventTimelineModel.h"
+#include "ui/SessionDetailView.h"
 
 #include <QAbstractItemModelTester>
 #include <QCheckBox>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QTest>
+
+using namespace ea;
 
 namespace {
 QJsonObject hookEvent(const char* type, const char* time)

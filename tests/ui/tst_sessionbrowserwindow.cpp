@@ -1,16 +1,16 @@
-#include "CaptureController.h"
-#include "CaptureService.h"
-#include "DelegationTreeView.h"
-#include "EventTimelineModel.h"
-#include "LiveSessionFeed.h"
-#include "SessionBrowserWindow.h"
-#include "SessionDetailView.h"
-#include "SessionExportJob.h"
-#include "SessionFilterProxy.h"
-#include "SessionListModel.h"
-#include "SessionSearchIndex.h"
-#include "SessionStore.h"
-#include "ToolOperationModel.h"
+#include "capture/CaptureService.h"
+#include "presentation/CaptureController.h"
+#include "presentation/EventTimelineModel.h"
+#include "presentation/LiveSessionFeed.h"
+#include "presentation/SessionFilterProxy.h"
+#include "presentation/SessionListModel.h"
+#include "presentation/SessionSearchIndex.h"
+#include "presentation/ToolOperationModel.h"
+#include "storage/SessionStore.h"
+#include "ui/DelegationTreeView.h"
+#include "ui/SessionBrowserWindow.h"
+#include "ui/SessionDetailView.h"
+#include "ui/SessionExportJob.h"
 
 #include <QAbstractItemModelTester>
 #include <QComboBox>
@@ -26,6 +26,8 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+
+using namespace ea;
 
 // The browser window over a store filled by replaying a recorded dashboard stream.
 class TestSessionBrowserWindow : public QObject

@@ -1,5 +1,5 @@
-#include "SessionExportJob.h"
-#include "SessionExporter.h"
+#include "export/SessionExporter.h"
+#include "ui/SessionExportJob.h"
 
 #include <QBuffer>
 #include <QFile>
@@ -8,6 +8,8 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+
+using namespace ea;
 
 // SessionExporter's three formats, and the browser's stepwise export job.
 class TestSessionExport : public QObject

@@ -1,14 +1,16 @@
-#include "Aggregator.h"
-#include "LiveSessionFeed.h"
-#include "ReadableLabel.h"
-#include "SessionFilterProxy.h"
-#include "SessionListModel.h"
 #include "UiTestEvents.h"
+#include "aggregation/Aggregator.h"
+#include "presentation/LiveSessionFeed.h"
+#include "presentation/ReadableLabel.h"
+#include "presentation/SessionFilterProxy.h"
+#include "presentation/SessionListModel.h"
 
 #include <QAbstractItemModelTester>
 #include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QTest>
+
+using namespace ea;
 
 // SessionListModel, SessionFilterProxy and the coalescing LiveSessionFeed, over a real Aggregator.
 class TestSessionListModel : public QObject

@@ -1,5 +1,5 @@
-#include "EventCategory.h"
-#include "SessionSearchIndex.h"
+#include "model/EventCategory.h"
+#include "presentation/SessionSearchIndex.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -10,6 +10,8 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+
+using namespace ea;
 
 // Full-text search over a generated store of 10,000 saved sessions.
 class TestSessionSearchIndex : public QObject

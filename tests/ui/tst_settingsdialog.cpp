@@ -1,6 +1,6 @@
-#include "AutostartEntry.h"
-#include "ConfigLoader.h"
-#include "SettingsDialog.h"
+#include "config/ConfigLoader.h"
+#include "presentation/AutostartEntry.h"
+#include "ui/SettingsDialog.h"
 
 #include <QCheckBox>
 #include <QDialogButtonBox>
@@ -12,6 +12,8 @@
 #include <QTest>
 
 #include <yaml-cpp/yaml.h>
+
+using namespace ea;
 
 // The settings dialog: validation, and the YAML round trip that keeps the file's other sections.
 class TestSettingsDialog : public QObject

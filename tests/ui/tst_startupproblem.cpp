@@ -1,8 +1,10 @@
-#include "StartupProblem.h"
-#include "StartupProblemDialog.h"
+#include "presentation/StartupProblem.h"
+#include "ui/StartupProblemDialog.h"
 
 #include <QAbstractButton>
 #include <QTest>
+
+using namespace ea;
 
 // What the desktop app says when it cannot start: the same words on stderr and in the dialog.
 class TestStartupProblem : public QObject

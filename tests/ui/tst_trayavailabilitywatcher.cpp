@@ -1,7 +1,9 @@
-#include "TrayAvailabilityWatcher.h"
+#include "ui/TrayAvailabilityWatcher.h"
 
 #include <QSignalSpy>
 #include <QTest>
+
+using namespace ea;
 
 // The watcher reports each change of tray availability once, and nothing when it stays.
 class TestTrayAvailabilityWatcher : public QObject

@@ -1,9 +1,9 @@
-#include "Aggregator.h"
-#include "CaptureController.h"
-#include "CaptureService.h"
-#include "SessionStore.h"
-#include "TrayController.h"
-#include "TrayNotifier.h"
+#include "aggregation/Aggregator.h"
+#include "capture/CaptureService.h"
+#include "presentation/CaptureController.h"
+#include "storage/SessionStore.h"
+#include "ui/TrayController.h"
+#include "ui/TrayNotifier.h"
 
 #include <QAction>
 #include <QApplication>
@@ -16,6 +16,8 @@
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
+
+using namespace ea;
 
 // The tray: state -> icon/tooltip/menu, toggling the real capture core, and the notifier.
 class TestTrayController : public QObject

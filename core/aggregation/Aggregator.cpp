@@ -1,0 +1,733 @@
+#include "aggregation/Aggregator.h"
+
+#include <QElapsedTimer>
+#include <QLoggingCategory>
+
+#include <cstdlib>
+#include <limits>
+
+namespace ea {
+
+Q_LOGGING_CATEGORY(lcAggregator, "ea.capture.aggregator", QtInfoMsg)
+
+namespace {
+// What one held event costs besides its bytes (AgentSession's per-event record, a tool call's
+// share, hash entries), and what a reopened session's events are assumed to cost each.
+constexpr qint64 kEventOverheadBytes = 160;
+constexpr qint64 kReopenedEventBytes = 1024;
+
+constexpr qsizetype kMaxPendingAcks = 256;
+constexpr qsizetype kMaxRecentPrompts = 256;
+
+// claude-mpm's prompt_preview is the prompt, shortened with "..." past some length.
+QString comparablePrompt(QString text)
+{
+    text = text.trimmed();
+    if (text.endsWith(QLatin1String("...")))
+        text.chop(3);
+    else if (text.endsWith(QChar(0x2026)))
+        text.chop(1);
+    return text.trimmed();
+}
+
+bool samePrompt(const QString& ackText, const QString& promptText, const QString& promptPreview)
+{
+    const QString a = comparablePrompt(ackText);
+    if (a.isEmpty())
+        return false;
+    return a == comparablePrompt(promptPreview) || a == comparablePrompt(promptText) ||
+           (a.size() >= 16 && promptText.trimmed().startsWith(a));
+}
+
+QString promptTextOf(const QJsonObject& data, const char* first, const char* second)
+{
+    for (const char* key : {first, second}) {
+        const QString v = data.value(QLatin1String(key)).toString();
+        if (!v.isEmpty())
+            return v;
+    }
+    return {};
+}
+
+// 1 for the session's own record, N for "<routingId>#part<N>".
+int partNumberOf(const QString& routingId, const QString& sessionId)
+{
+    const QString prefix = routingId + QStringLiteral("#part");
+    if (sessionId == routingId || !sessionId.startsWith(prefix))
+        return 1;
+    bool ok = false;
+    const int n = QStringView(sessionId).mid(prefix.size()).toInt(&ok);
+    return ok && n > 1 ? n : 1;
+}
+} // namespace
+
+QString Aggregator::limitName(Limit limit)
+{
+    switch (limit) {
+    case Limit::LiveSessions:
+        return QStringLiteral("max_live_sessions");
+    case Limit::LiveBytes:
+        return QStringLiteral("max_live_bytes");
+    case Limit::SessionEvents:
+        return QStringLiteral("max_session_events");
+    case Limit::SessionBytes:
+        return QStringLiteral("max_session_bytes");
+    case Limit::PendingToolCalls:
+        return QStringLiteral("max_pending_tool_calls");
+    case Limit::ParkedSessions:
+        return QStringLiteral("max_parked_sessions");
+    }
+    return QStringLiteral("unknown");
+}
+
+QString Aggregator::partId(const QString& sessionId, int part)
+{
+    return part <= 1 ? sessionId : sessionId + QStringLiteral("#part") + QString::number(part);
+}
+
+Aggregator::Aggregator(Settings settings, QObject* parent) : QObject(parent), m_settings(settings)
+{
+    m_timer.setSingleShot(true);
+    m_timer.setTimerType(Qt::CoarseTimer);
+    connect(&m_timer, &QTimer::timeout, this, &Aggregator::onTimer);
+    m_settleTimer.setSingleShot(true);
+    connect(&m_settleTimer, &QTimer::timeout, this, [this] {
+        const qint64 now = monotonicNowMs();
+        resolveAcks(now, false);
+        settleDue(now);
+    });
+}
+
+Aggregator::~Aggregator() = default;
+
+qint64 Aggregator::monotonicNowMs()
+{
+    static const QElapsedTimer origin = [] {
+        QElapsedTimer t;
+        t.start();
+        return t;
+    }();
+    return origin.elapsed();
+}
+
+void Aggregator::setTimerDriven(bool on)
+{
+    m_timerDriven = on;
+    if (!on) {
+        m_timer.stop();
+        m_settleTimer.stop();
+    } else {
+        armTimer();
+        armSettleTimer();
+    }
+}
+
+std::optional<QString> Aggregator::promptMatch(const QString& text, qint64 atMs) const
+{
+    for (qsizetype i = m_recentPrompts.size() - 1; i >= 0; --i) {
+        const RecentPrompt& p = m_recentPrompts.at(i);
+        if (std::abs(p.atMs - atMs) <= m_settings.attributionWindowMs &&
+            samePrompt(text, p.text, p.preview))
+            return p.sessionId;
+    }
+    return std::nullopt;
+}
+
+QString Aggregator::fallbackRoute(const ClaudeEvent& event, const QString& project, qint64 nowMs,
+                                  Route* route)
+{
+    *route = Route::Attributed;
+    // command_acknowledged names only the project folder: the most recently active session
+    // working there.
+    if (!project.isEmpty()) {
+        for (auto it = m_byActivity.crbegin(); it != m_byActivity.crend(); ++it) {
+            const AgentSession& s = *m_live.at(*it).session;
+            if (*it != UnattributedId &&
+                s.workingDirectory().section(QLatin1Char('/'), -1, -1, QString::SectionSkipEmpty) ==
+                    project)
+                return *it;
+        }
+    }
+    // Others may name a working directory: a recent session of the same one.
+    if (!event.workingDirectory.isEmpty()) {
+        const auto recent = m_recentByDirectory.constFind(event.workingDirectory);
+        if (recent != m_recentByDirectory.cend() &&
+            nowMs - recent->atMs <= m_settings.proximityWindowMs && m_live.count(recent->sessionId))
+            return recent->sessionId;
+    }
+    *route = Route::Unattributed;
+    return UnattributedId;
+}
+
+bool Aggregator::addUnattached(const ClaudeEvent& event, qint64 journalSeq, qint64 nowMs)
+{
+    for (const PendingAck& p : std::as_const(m_pendingAcks)) {
+        if (p.event.identity == event.identity) {
+            ++m_stats.duplicates;
+            return false;
+        }
+    }
+    const QJsonObject data = event.data();
+    const QString text = promptTextOf(data, "prompt_preview", "prompt_text");
+    const QString project = data.value(QLatin1String("project")).toString();
+    if (!text.isEmpty()) {
+        // Its user_prompt follows within milliseconds, or came just before.
+        if (const auto id = promptMatch(text, event.timestamp.toMSecsSinceEpoch()))
+            return deliver(event, journalSeq, nowMs, *id, Route::Attributed);
+        if (m_pendingAcks.size() < kMaxPendingAcks) {
+            m_pendingAcks.append(PendingAck{event, journalSeq,
+                                            nowMs + m_settings.attributionWindowMs, text, project});
+            armSettleTimer();
+            return true;
+        }
+    }
+    Route route = Route::Unattributed;
+    const QString target = fallbackRoute(event, project, nowMs, &route);
+    return deliver(event, journalSeq, nowMs, target, route);
+}
+
+void Aggregator::notePrompt(const QString& sessionId, const ClaudeEvent& event, qint64 nowMs)
+{
+    const QJsonObject data = event.data();
+    RecentPrompt p;
+    p.sessionId = sessionId;
+    p.text = promptTextOf(data, "prompt_text", "prompt");
+    p.preview = promptTextOf(data, "prompt_preview", "prompt_text");
+    p.atMs = event.timestamp.toMSecsSinceEpoch();
+    if (p.text.isEmpty() && p.preview.isEmpty())
+        return;
+    m_recentPrompts.append(p);
+    if (m_recentPrompts.size() > kMaxRecentPrompts)
+        m_recentPrompts.removeFirst();
+    for (qsizetype i = 0; i < m_pendingAcks.size();) {
+        const PendingAck& ack = m_pendingAcks.at(i);
+        if (std::abs(ack.event.timestamp.toMSecsSinceEpoch() - p.atMs) <=
+                m_settings.attributionWindowMs &&
+            samePrompt(ack.text, p.text, p.preview)) {
+            const PendingAck taken = m_pendingAcks.takeAt(i);
+            if (!deliver(taken.event, taken.journalSeq, nowMs, sessionId, Route::Attributed) &&
+                taken.journalSeq >= 0)
+                Q_EMIT journalSeqUnheld(taken.journalSeq);
+            continue;
+        }
+        ++i;
+    }
+}
+
+void Aggregator::resolveAcks(qint64 nowMs, bool all)
+{
+    for (qsizetype i = 0; i < m_pendingAcks.size();) {
+        if (!all && m_pendingAcks.at(i).deadlineMs > nowMs) {
+            ++i;
+            continue;
+        }
+        const PendingAck taken = m_pendingAcks.takeAt(i);
+        Route route = Route::Unattributed;
+        const QString target = fallbackRoute(taken.event, taken.project, nowMs, &route);
+        if (!deliver(taken.event, taken.journalSeq, nowMs, target, route) && taken.journalSeq >= 0)
+            Q_EMIT journalSeqUnheld(taken.journalSeq);
+    }
+}
+
+Aggregator::Live* Aggregator::ensureLive(const QString& sessionId, qint64 nowMs,
+                                         const ClaudeEvent& event)
+{
+    auto it = m_live.find(sessionId);
+    if (it != m_live.end())
+        return &it->second;
+    // A session that finished lately is still in memory; otherwise its file, if any, reopens.
+    Live warm;
+    std::unique_ptr<AgentSession> session;
+    if (std::optional<Live> finished = takeFinished(sessionId, nowMs)) {
+        warm = std::move(*finished);
+        session = std::move(warm.session);
+    } else if (m_loader) {
+        if (std::optional<AgentSession> saved = m_loader(sessionId))
+            session = std::make_unique<AgentSession>(std::move(*saved));
+    }
+    if (session) {
+        m_dedup.insertAll(sessionId, session->eventIdentities());
+        if (m_dedup.contains(sessionId, event.identity))
+            return nullptr; // an old event of a finished session: nothing to reopen
+        ++m_stats.reopened;
+    }
+    if (!session)
+        session = std::make_unique<AgentSession>(sessionId, m_settings.filter);
+    session->setCaptureFilter(m_settings.filter);
+    unpark(sessionId);
+    Live& live = m_live[sessionId];
+    live.part = partNumberOf(sessionId, session->sessionId());
+    live.bytes = warm.bytes > 0 ? warm.bytes : qint64(session->totalEvents()) * kReopenedEventBytes;
+    live.pending = warm.pending;
+    m_liveBytes += live.bytes;
+    live.session = std::move(session);
+    live.lastActivityMs = nowMs;
+    m_byActivity.push_back(sessionId);
+    live.lru = std::prev(m_byActivity.end());
+    Q_EMIT sessionStarted(sessionId);
+    return &live;
+}
+
+void Aggregator::touch(Live& live, const QString& id, qint64 nowMs)
+{
+    // Replayed or out-of-order events never move a session's clock backwards.
+    live.lastActivityMs = std::max(live.lastActivityMs, nowMs);
+    m_byActivity.splice(m_byActivity.end(), m_byActivity, live.lru);
+    if (!live.session->workingDirectory().isEmpty()) {
+        m_recentByDirectory.insert(live.session->workingDirectory(),
+                                   Recent{id, live.lastActivityMs});
+        if (m_recentByDirectory.size() > m_recentPruneAt)
+            pruneRecentDirectories(nowMs);
+    }
+}
+
+void Aggregator::pruneRecentDirectories(qint64 nowMs)
+{
+    // Only entries within the proximity window of a live session can attribute an event.
+    for (auto it = m_recentByDirectory.begin(); it != m_recentByDirectory.end();) {
+        if (nowMs - it->atMs > m_settings.proximityWindowMs || !m_live.count(it->sessionId))
+            it = m_recentByDirectory.erase(it);
+        else
+            ++it;
+    }
+    m_recentPruneAt = std::max<qsizetype>(4096, 2 * m_recentByDirectory.size());
+}
+
+bool Aggregator::addEvent(const ClaudeEvent& event, qint64 journalSeq, qint64 nowMs)
+{
+    if (!m_timerDriven) {
+        settleDue(nowMs);
+        expire(nowMs);
+        resolveAcks(nowMs, false);
+    }
+    if (!event.hasSession())
+        return addUnattached(event, journalSeq, nowMs);
+    if (m_dedup.contains(event.sessionId, event.identity)) {
+        ++m_stats.duplicates;
+        return false;
+    }
+    return deliver(event, journalSeq, nowMs, event.sessionId, Route::Own);
+}
+
+bool Aggregator::deliver(const ClaudeEvent& event, qint64 journalSeq, qint64 nowMs,
+                         const QString& sessionId, Route route)
+{
+    Live* live = ensureLive(sessionId, nowMs, event);
+    if (!live || m_dedup.contains(sessionId, event.identity)) {
+        ++m_stats.duplicates;
+        return false;
+    }
+    m_dedup.insert(sessionId, event.identity);
+    // Counted once the event is known to be new: a replayed duplicate counts as a duplicate.
+    if (route == Route::Attributed)
+        ++m_stats.attributed;
+    else if (route == Route::Unattributed)
+        ++m_stats.unattributed;
+    if (live->session->addEvent(event) == AgentSession::AddResult::Filtered) {
+        ++m_stats.filtered;
+    } else {
+        ++m_stats.aggregated;
+        const qint64 cost = event.raw.size() + kEventOverheadBytes;
+        live->bytes += cost;
+        m_liveBytes += cost;
+    }
+    if (event.isPreTool())
+        ++live->pending;
+    else if (event.isPostTool() && live->pending > 0)
+        --live->pending;
+    if (journalSeq >= 0)
+        live->journalSeqs.append(journalSeq);
+    touch(*live, sessionId, nowMs);
+    // The session decides whether its turn ended (AgentSession): a completed session is saved
+    // once it settled, so a Stop and its companion events make one save.
+    if (live->session->isActive()) {
+        live->settleAtMs = -1;
+    } else if (live->settleAtMs < 0) {
+        live->settleAtMs = nowMs + m_settings.settleMs;
+        m_settleQueue.emplace(live->settleAtMs, sessionId);
+        armSettleTimer();
+    }
+    Q_EMIT sessionChanged(sessionId);
+    if (event.subtype == u"user_prompt" && route == Route::Own)
+        notePrompt(sessionId, event, nowMs);
+    if (!m_live.count(sessionId))
+        return true;
+    enforceSessionLimits(sessionId, nowMs);
+    enforceLiveLimits(sessionId, nowMs);
+    armTimer();
+    return true;
+}
+
+void Aggregator::settleDue(qint64 nowMs)
+{
+    while (!m_settleQueue.empty() && m_settleQueue.begin()->first <= nowMs) {
+        const auto [at, id] = *m_settleQueue.begin();
+        m_settleQueue.erase(m_settleQueue.begin());
+        const auto it = m_live.find(id);
+        if (it == m_live.end() || it->second.settleAtMs != at || it->second.session->isActive())
+            continue;
+        const AgentSession& s = *it->second.session;
+        complete(id, s.status(), s.completionReason(), s.endTime());
+    }
+    armSettleTimer();
+}
+
+void Aggregator::armSettleTimer()
+{
+    if (!m_timerDriven) {
+        m_settleTimer.stop();
+        return;
+    }
+    qint64 next = std::numeric_limits<qint64>::max();
+    if (!m_settleQueue.empty())
+        next = m_settleQueue.begin()->first;
+    for (const PendingAck& p : std::as_const(m_pendingAcks))
+        next = std::min(next, p.deadlineMs);
+    if (next == std::numeric_limits<qint64>::max()) {
+        m_settleTimer.stop();
+        return;
+    }
+    m_settleTimer.start(int(std::clamp<qint64>(next - monotonicNowMs(), 0, 1 << 30)));
+}
+
+void Aggregator::resume(AgentSession session, qint64 nowMs, qint64 idleMs, const QString& routingId)
+{
+    const QString id = routingId.isEmpty() ? session.sessionId() : routingId;
+    if (m_live.count(id))
+        return;
+    unpark(id);
+    m_dedup.insertAll(id, session.eventIdentities());
+    session.setStatus(AgentSession::Status::Active);
+    session.setCaptureFilter(m_settings.filter);
+    Live& live = m_live[id];
+    live.part = partNumberOf(id, session.sessionId());
+    live.bytes = qint64(session.totalEvents()) * kReopenedEventBytes;
+    m_liveBytes += live.bytes;
+    live.session = std::make_unique<AgentSession>(std::move(session));
+    live.lastActivityMs = nowMs - std::max<qint64>(0, idleMs);
+    // Keep the activity order sorted: insert before the first session that was active later.
+    auto pos = m_byActivity.begin();
+    while (pos != m_byActivity.end() && m_live.at(*pos).lastActivityMs <= live.lastActivityMs)
+        ++pos;
+    live.lru = m_byActivity.insert(pos, id);
+    Q_EMIT sessionStarted(id);
+    enforceLiveLimits(id, nowMs);
+    armTimer();
+}
+
+void Aggregator::park(const QString& sessionId, qint64 nowMs, qint64 idleMs)
+{
+    if (m_live.count(sessionId))
+        return;
+    unpark(sessionId);
+    const qint64 last = nowMs - std::max<qint64>(0, idleMs);
+    const int maxParked = m_settings.limits.maxParkedSessions;
+    if (maxParked > 0 && int(m_parked.size()) >= maxParked) {
+        const Parked oldest = m_parked.front();
+        m_parkedById.remove(oldest.sessionId);
+        m_parked.pop_front();
+        ++m_stats.parkedForgotten;
+        Q_EMIT limitHit(Limit::ParkedSessions,
+                        QStringLiteral("%1 released sessions are waiting for their timeout; "
+                                       "session %2 stays interrupted on disk and times out on "
+                                       "the next start")
+                            .arg(maxParked)
+                            .arg(oldest.sessionId.left(64)));
+    }
+    auto pos = m_parked.end();
+    while (pos != m_parked.begin() && std::prev(pos)->lastActivityMs > last)
+        --pos;
+    m_parkedById.insert(sessionId, m_parked.insert(pos, Parked{sessionId, last}));
+    armTimer();
+}
+
+void Aggregator::unpark(const QString& sessionId)
+{
+    const auto it = m_parkedById.constFind(sessionId);
+    if (it == m_parkedById.cend())
+        return;
+    m_parked.erase(*it);
+    m_parkedById.erase(it);
+}
+
+QStringList Aggregator::takeParked()
+{
+    QStringList ids;
+    ids.reserve(qsizetype(m_parked.size()));
+    for (const Parked& p : m_parked)
+        ids.append(p.sessionId);
+    m_parked.clear();
+    m_parkedById.clear();
+    armTimer();
+    return ids;
+}
+
+void Aggregator::enforceSessionLimits(const QString& routingId, qint64 nowMs)
+{
+    const auto it = m_live.find(routingId);
+    if (it == m_live.end())
+        return;
+    const Live& live = it->second;
+    const CaptureLimits& l = m_settings.limits;
+    std::optional<Limit> why;
+    QString what;
+    if (l.maxSessionEvents > 0 && live.session->totalEvents() >= l.maxSessionEvents) {
+        why = Limit::SessionEvents;
+        what = QStringLiteral("holds %1 events").arg(live.session->totalEvents());
+    } else if (l.maxSessionBytes > 0 && live.bytes >= l.maxSessionBytes) {
+        why = Limit::SessionBytes;
+        what = QStringLiteral("holds about %1 MB").arg(live.bytes >> 20);
+    } else if (l.maxPendingToolCalls > 0 && live.pending > l.maxPendingToolCalls) {
+        why = Limit::PendingToolCalls;
+        what = QStringLiteral("has %1 tool calls without a result").arg(live.pending);
+    }
+    if (!why)
+        return;
+    int next = live.part + 1;
+    while (m_live.count(partId(routingId, next)) ||
+           (m_idTaken && m_idTaken(partId(routingId, next))))
+        ++next;
+    Completion how;
+    how.routingId = routingId;
+    how.part = live.part;
+    how.continuedIn = partId(routingId, next);
+    Q_EMIT limitHit(*why, QStringLiteral("session %1 %2; saved, it continues as part %3")
+                              .arg(routingId.left(64), what)
+                              .arg(next));
+    completeAs(routingId, AgentSession::Status::Stopped,
+               QStringLiteral("continued in part %1: the session %2").arg(next).arg(what), {}, how);
+    ++m_stats.split;
+    // The next part: same routing id and de-duplication, a fresh record.
+    Live& fresh = m_live[routingId];
+    fresh.session = std::make_unique<AgentSession>(how.continuedIn, m_settings.filter);
+    fresh.part = next;
+    fresh.lastActivityMs = nowMs;
+    m_byActivity.push_back(routingId);
+    fresh.lru = std::prev(m_byActivity.end());
+}
+
+void Aggregator::enforceLiveLimits(const QString& keep, qint64 nowMs)
+{
+    const CaptureLimits& l = m_settings.limits;
+    while (m_live.size() > 1) {
+        std::optional<Limit> why;
+        if (l.maxLiveSessions > 0 && qint64(m_live.size()) > l.maxLiveSessions)
+            why = Limit::LiveSessions;
+        else if (l.maxLiveBytes > 0 && m_liveBytes > l.maxLiveBytes)
+            why = Limit::LiveBytes;
+        if (!why)
+            return;
+        // The least recently active goes; never the session that just took an event.
+        QString victim = m_byActivity.front();
+        if (victim == keep)
+            victim = *std::next(m_byActivity.begin());
+        release(victim, nowMs, *why);
+    }
+}
+
+void Aggregator::release(const QString& routingId, qint64 nowMs, Limit why)
+{
+    const auto it = m_live.find(routingId);
+    if (it == m_live.end())
+        return;
+    const qint64 last = it->second.lastActivityMs;
+    Completion how;
+    how.routingId = routingId;
+    how.part = it->second.part;
+    how.released = true;
+    how.idleMs = std::max<qint64>(0, nowMs - last);
+    Q_EMIT limitHit(why, QStringLiteral("%1 live sessions holding about %2 MB: saved session %3 "
+                                        "(idle %4 s) and released it from memory")
+                             .arg(m_live.size())
+                             .arg(m_liveBytes >> 20)
+                             .arg(routingId.left(64))
+                             .arg(how.idleMs / 1000));
+    completeAs(
+        routingId, AgentSession::Status::Interrupted,
+        QStringLiteral("released from memory (%1); reopens on its next event").arg(limitName(why)),
+        {}, how);
+    ++m_stats.released;
+    park(routingId, nowMs, how.idleMs);
+}
+
+void Aggregator::expire(qint64 nowMs)
+{
+    while (!m_byActivity.empty()) {
+        const QString id = m_byActivity.front();
+        const Live& live = m_live.at(id);
+        if (nowMs - live.lastActivityMs <= m_settings.sessionTimeoutMs)
+            break;
+        if (!live.session->isActive()) { // its turn ended: complete, not timed out
+            const AgentSession& s = *live.session;
+            complete(id, s.status(), s.completionReason(), s.endTime());
+            continue;
+        }
+        ++m_stats.timedOut;
+        complete(id, AgentSession::Status::TimedOut,
+                 QStringLiteral("no activity for %1 minutes")
+                     .arg(m_settings.sessionTimeoutMs / 60000.0));
+    }
+    while (!m_parked.empty() &&
+           nowMs - m_parked.front().lastActivityMs > m_settings.sessionTimeoutMs) {
+        const Parked p = m_parked.front();
+        m_parkedById.remove(p.sessionId);
+        m_parked.pop_front();
+        ++m_stats.timedOut;
+        ++m_stats.parkedExpired;
+        Q_EMIT parkedExpired(p.sessionId, QStringLiteral("no activity for %1 minutes")
+                                              .arg(m_settings.sessionTimeoutMs / 60000.0));
+    }
+    armTimer();
+}
+
+bool Aggregator::stopSession(const QString& sessionId, AgentSession::Status status,
+                             const QString& reason)
+{
+    if (!m_live.count(sessionId))
+        return false;
+    complete(sessionId, status, reason);
+    armTimer();
+    return true;
+}
+
+void Aggregator::stopAll(AgentSession::Status status, const QString& reason)
+{
+    resolveAcks(0, true);
+    const QStringList ids = liveSessionIds();
+    for (const QString& id : ids) {
+        const AgentSession& s = *m_live.at(id).session;
+        // A session whose last turn ended is complete, whatever stops the capture.
+        if (!s.isActive())
+            complete(id, s.status(), s.completionReason(), s.endTime());
+        else
+            complete(id, status, reason);
+    }
+    m_settleQueue.clear();
+    m_timer.stop();
+    m_settleTimer.stop();
+}
+
+void Aggregator::complete(const QString& sessionId, AgentSession::Status status,
+                          const QString& reason, const QDateTime& endTime)
+{
+    completeAs(sessionId, status, reason, endTime, Completion());
+}
+
+void Aggregator::completeAs(const QString& sessionId, AgentSession::Status status,
+                            const QString& reason, const QDateTime& endTime, const Completion& how)
+{
+    auto it = m_live.find(sessionId);
+    if (it == m_live.end())
+        return;
+    Live live = std::move(it->second);
+    m_live.erase(it);
+    m_byActivity.erase(live.lru);
+    m_liveBytes -= live.bytes;
+    live.session->setStatus(status, reason, endTime);
+    m_completing = how;
+    m_completing.routingId = sessionId;
+    m_completing.part = live.part;
+    if (!how.released && m_timerDriven)
+        m_completing.idleMs = std::max<qint64>(0, monotonicNowMs() - live.lastActivityMs);
+    if (!how.released && how.continuedIn.isEmpty())
+        ++m_stats.completed;
+    // Releases and splits are reported (rate-limited) through limitHit(), not once each here.
+    if (how.released || !how.continuedIn.isEmpty())
+        qCDebug(lcAggregator).noquote()
+            << "session" << sessionId.left(64) << AgentSession::statusName(status) << "-" << reason
+            << "-" << live.session->totalEvents() << "events";
+    else
+        qCInfo(lcAggregator).noquote()
+            << "session" << sessionId.left(64) << AgentSession::statusName(status) << "-" << reason
+            << "-" << live.session->totalEvents() << "events";
+    Q_EMIT sessionCompleted(*live.session, live.journalSeqs);
+    m_completing = Completion();
+    if (!how.released && how.continuedIn.isEmpty()) {
+        live.journalSeqs.clear(); // handed over with the save
+        keepFinished(sessionId, std::move(live));
+    }
+}
+
+void Aggregator::keepFinished(const QString& routingId, Live live)
+{
+    const qint64 budget = m_settings.limits.maxFinishedBytes;
+    if (budget <= 0 || live.bytes > budget / 2)
+        return;
+    if (const auto old = m_finished.find(routingId); old != m_finished.end())
+        dropFinished(old);
+    while (!m_finishedOrder.empty() &&
+           (m_finishedBytes + live.bytes > budget ||
+            qint64(m_finished.size()) >= std::max(1, m_settings.limits.maxLiveSessions)))
+        dropFinished(m_finished.find(m_finishedOrder.front()));
+    m_finishedOrder.push_back(routingId);
+    m_finishedBytes += live.bytes;
+    Finished& f = m_finished[routingId];
+    f.completedAtMs = m_timerDriven ? monotonicNowMs() : live.lastActivityMs;
+    f.order = std::prev(m_finishedOrder.end());
+    f.live = std::move(live);
+}
+
+std::optional<Aggregator::Live> Aggregator::takeFinished(const QString& routingId, qint64 nowMs)
+{
+    const auto it = m_finished.find(routingId);
+    if (it == m_finished.end())
+        return std::nullopt;
+    // Long after it ended, the saved file is the authority (it may have been cleaned up).
+    if (nowMs - it->second.completedAtMs > m_settings.sessionTimeoutMs) {
+        dropFinished(it);
+        return std::nullopt;
+    }
+    m_finishedBytes -= it->second.live.bytes;
+    m_finishedOrder.erase(it->second.order);
+    Live live = std::move(it->second.live);
+    m_finished.erase(it);
+    return live;
+}
+
+void Aggregator::dropFinished(std::unordered_map<QString, Finished>::iterator it)
+{
+    if (it == m_finished.end())
+        return;
+    m_finishedBytes -= it->second.live.bytes;
+    m_finishedOrder.erase(it->second.order);
+    m_finished.erase(it);
+}
+
+const AgentSession* Aggregator::liveSession(const QString& sessionId) const
+{
+    const auto it = m_live.find(sessionId);
+    return it == m_live.cend() ? nullptr : it->second.session.get();
+}
+
+QStringList Aggregator::liveSessionIds() const
+{
+    return QStringList(m_byActivity.begin(), m_byActivity.end());
+}
+
+void Aggregator::armTimer()
+{
+    if (!m_timerDriven || (m_byActivity.empty() && m_parked.empty())) {
+        m_timer.stop();
+        return;
+    }
+    qint64 oldest = std::numeric_limits<qint64>::max();
+    if (!m_byActivity.empty())
+        oldest = m_live.at(m_byActivity.front()).lastActivityMs;
+    if (!m_parked.empty())
+        oldest = std::min(oldest, m_parked.front().lastActivityMs);
+    const qint64 deadline = oldest + m_settings.sessionTimeoutMs + 1;
+    const qint64 wait =
+        std::clamp<qint64>(deadline - monotonicNowMs(), 0, std::numeric_limits<int>::max());
+    // Restarting the timer per event would cost a syscall each; only move it when the front
+    // changed.
+    if (m_timer.isActive() && std::abs(m_timer.remainingTime() - wait) < 1000)
+        return;
+    m_timer.start(int(wait));
+}
+
+void Aggregator::onTimer()
+{
+    expire(monotonicNowMs());
+}
+
+} // namespace ea

@@ -1,0 +1,256 @@
+#pragma once
+
+#include "aggregation/AgentSession.h"
+#include "ingest/Deduplicator.h"
+#include "model/CaptureFilter.h"
+#include "model/CaptureSettings.h"
+#include "model/ClaudeEvent.h"
+
+#include <QHash>
+#include <QLoggingCategory>
+#include <QObject>
+#include <QTimer>
+
+#include <functional>
+#include <list>
+#include <map>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+
+namespace ea {
+
+Q_DECLARE_LOGGING_CATEGORY(lcAggregator)
+
+// Routes normalized events to live sessions and decides when each session is complete.
+class Aggregator : public QObject
+{
+    Q_OBJECT
+public:
+    struct Settings
+    {
+        qint64 sessionTimeoutMs = 60 * 60 * 1000;
+        qint64 proximityWindowMs =
+            5000; // events without a session id join a recent one of the same cwd
+        // command_acknowledged joins the session whose user_prompt with the same text is at
+        // most this far apart (event times).
+        qint64 attributionWindowMs = 5000;
+        // A session whose turn ended is saved once no event came for this long: the Stop's
+        // companion events (token counts, hook timings) arrive milliseconds later and join
+        // the same save.
+        qint64 settleMs = 1000;
+        CaptureFilter filter;
+        CaptureLimits limits;
+    };
+
+    // Memory bounds (see CaptureLimits); reported through limitHit().
+    enum class Limit
+    {
+        LiveSessions,
+        LiveBytes,
+        SessionEvents,
+        SessionBytes,
+        PendingToolCalls,
+        ParkedSessions
+    };
+    static QString limitName(Limit limit);
+
+    // What the session being completed was, readable while sessionCompleted() is emitted.
+    struct Completion
+    {
+        QString routingId;     // the session id events name (a part's id adds "#part<N>")
+        int part = 1;          // 1: the session's first (or only) record
+        QString continuedIn;   // set when the session goes on in a new part
+        bool released = false; // saved and released by a memory limit, still going on
+        qint64 idleMs = 0;     // inactivity (monotonic) when it was completed
+    };
+
+    struct Stats
+    {
+        quint64 aggregated = 0;
+        quint64 duplicates = 0;
+        quint64 filtered = 0;
+        quint64 attributed = 0;   // no session id, joined a session (prompt text, project, cwd)
+        quint64 unattributed = 0; // no session id and no session to join (duplicates excluded)
+        quint64 reopened = 0;
+        quint64 completed = 0;
+        quint64 timedOut = 0;
+        quint64 released = 0;        // saved and released from memory by a limit
+        quint64 split = 0;           // continued in a new part by a per-session limit
+        quint64 parkedExpired = 0;   // released sessions that then timed out
+        quint64 parkedForgotten = 0; // released sessions dropped from the timeout list
+    };
+
+    // Finds a saved session so a later event reopens it instead of starting a second record.
+    using SessionLoader = std::function<std::optional<AgentSession>(const QString& sessionId)>;
+
+    static inline const QString UnattributedId = QStringLiteral("unattributed");
+
+    explicit Aggregator(Settings settings, QObject* parent = nullptr);
+    ~Aggregator() override;
+
+    // The loader may return a later part of the session ("<id>#part<N>"), which then takes
+    // the events.
+    void setSessionLoader(SessionLoader loader) { m_loader = std::move(loader); }
+    // Whether a session id is already used by a saved file, so a new part never reuses one.
+    void setIdTaken(std::function<bool(const QString& sessionId)> taken)
+    {
+        m_idTaken = std::move(taken);
+    }
+    static QString partId(const QString& sessionId, int part);
+    // Live capture arms one timer for the earliest deadline; a replay drives expire() itself
+    // with the events' own times instead.
+    void setTimerDriven(bool on);
+
+    // nowMs is the clock inactivity is measured on: monotonic in live capture, the event's
+    // timestamp in a replay. journalSeq (or -1) is released once the session is saved.
+    // Returns false when the event was a duplicate, so nothing holds journalSeq.
+    bool addEvent(const ClaudeEvent& event, qint64 journalSeq, qint64 nowMs);
+    // Puts a saved session (e.g. one interrupted by the last shutdown) back into the live set;
+    // idleMs is how long it has already been inactive.
+    // routingId: the id events name, when the session is a later part ("<id>#part<N>").
+    void resume(AgentSession session, qint64 nowMs, qint64 idleMs, const QString& routingId = {});
+    // Remembers a saved, still going (interrupted) session without loading it, so it times out
+    // (parkedExpired()) unless an event reopens it first.
+    void park(const QString& sessionId, qint64 nowMs, qint64 idleMs);
+    int parkedCount() const { return int(m_parked.size()); }
+    // Forgets the parked sessions and returns their ids (e.g. to finish them at the end of a
+    // replay).
+    QStringList takeParked();
+    // Completes every session idle for longer than the timeout.
+    void expire(qint64 nowMs);
+    bool stopSession(const QString& sessionId, AgentSession::Status status, const QString& reason);
+    void stopAll(AgentSession::Status status, const QString& reason);
+
+    const AgentSession* liveSession(const QString& sessionId) const;
+    QStringList liveSessionIds() const;
+    int liveCount() const { return int(m_live.size()); }
+    const Stats& stats() const { return m_stats; }
+    // Approximate bytes of events held by live sessions.
+    qint64 liveBytes() const { return m_liveBytes; }
+    const Completion& completing() const { return m_completing; }
+    const Settings& settings() const { return m_settings; }
+    // Monotonic milliseconds used when the aggregator runs its own timer.
+    static qint64 monotonicNowMs();
+
+Q_SIGNALS:
+    void sessionStarted(const QString& sessionId);
+    void sessionChanged(const QString& sessionId);
+    // The session is no longer live: save it, then release journalSeqs.
+    // completing() tells whether it finished, was released by a limit or split into parts.
+    void sessionCompleted(const AgentSession& session, const QList<qint64>& journalSeqs);
+    // A released session was idle for the timeout: its saved file should now read timed_out.
+    void parkedExpired(const QString& sessionId, const QString& reason);
+    // An event held back (an acknowledgement waiting for its prompt) turned out to be a
+    // duplicate: nothing holds its journal record any more.
+    void journalSeqUnheld(qint64 journalSeq);
+    // A memory limit was reached; detail says which session and how.
+    void limitHit(Aggregator::Limit limit, const QString& detail);
+
+private:
+    struct Live
+    {
+        std::unique_ptr<AgentSession> session;
+        QList<qint64> journalSeqs;
+        qint64 lastActivityMs = 0;
+        std::list<QString>::iterator lru; // position in m_byActivity
+        int part = 1;
+        qint64 bytes = 0;       // approximate: event bytes plus per-event overhead
+        int pending = 0;        // pre_tool events without their post_tool (approximate)
+        qint64 settleAtMs = -1; // its turn ended: saved at this time unless a new one starts
+    };
+    // A session completed for good (not released, not split), kept warm for its next turn.
+    struct Finished
+    {
+        Live live;
+        qint64 completedAtMs = 0;
+        std::list<QString>::iterator order; // position in m_finishedOrder
+    };
+    struct Parked
+    {
+        QString sessionId;
+        qint64 lastActivityMs = 0;
+    };
+
+    enum class Route
+    {
+        Own,
+        Attributed,
+        Unattributed
+    };
+    bool deliver(const ClaudeEvent& event, qint64 journalSeq, qint64 nowMs,
+                 const QString& sessionId, Route route);
+    bool addUnattached(const ClaudeEvent& event, qint64 journalSeq, qint64 nowMs);
+    QString fallbackRoute(const ClaudeEvent& event, const QString& project, qint64 nowMs,
+                          Route* route);
+    std::optional<QString> promptMatch(const QString& text, qint64 atMs) const;
+    void notePrompt(const QString& sessionId, const ClaudeEvent& event, qint64 nowMs);
+    void resolveAcks(qint64 nowMs, bool all);
+    void settleDue(qint64 nowMs);
+    void armSettleTimer();
+    Live* ensureLive(const QString& sessionId, qint64 nowMs, const ClaudeEvent& event);
+    void touch(Live& live, const QString& id, qint64 nowMs);
+    void complete(const QString& sessionId, AgentSession::Status status, const QString& reason,
+                  const QDateTime& endTime = {});
+    void completeAs(const QString& sessionId, AgentSession::Status status, const QString& reason,
+                    const QDateTime& endTime, const Completion& how);
+    void enforceSessionLimits(const QString& routingId, qint64 nowMs);
+    void enforceLiveLimits(const QString& keep, qint64 nowMs);
+    void release(const QString& routingId, qint64 nowMs, Limit why);
+    void keepFinished(const QString& routingId, Live live);
+    std::optional<Live> takeFinished(const QString& routingId, qint64 nowMs);
+    void dropFinished(std::unordered_map<QString, Finished>::iterator it);
+    void unpark(const QString& sessionId);
+    void pruneRecentDirectories(qint64 nowMs);
+    void armTimer();
+    void onTimer();
+
+    Settings m_settings;
+    SessionLoader m_loader;
+    std::function<bool(const QString&)> m_idTaken;
+    Deduplicator m_dedup;
+    std::unordered_map<QString, Live> m_live;
+    // Least recently active first: with one timeout for all, the front always expires first,
+    // so one timer suffices whatever the number of sessions.
+    std::list<QString> m_byActivity;
+    struct Recent
+    {
+        QString sessionId;
+        qint64 atMs = 0;
+    };
+    QHash<QString, Recent> m_recentByDirectory;
+    qsizetype m_recentPruneAt = 4096;
+    // Released sessions by inactivity, oldest first, for their timeouts.
+    std::list<Parked> m_parked;
+    QHash<QString, std::list<Parked>::iterator> m_parkedById;
+    qint64 m_liveBytes = 0;
+    std::unordered_map<QString, Finished> m_finished;
+    std::list<QString> m_finishedOrder; // oldest first
+    qint64 m_finishedBytes = 0;
+    // Events without a session id that name a prompt, waiting for that prompt's user_prompt.
+    struct PendingAck
+    {
+        ClaudeEvent event;
+        qint64 journalSeq = -1;
+        qint64 deadlineMs = 0;
+        QString text;
+        QString project;
+    };
+    QList<PendingAck> m_pendingAcks;
+    struct RecentPrompt
+    {
+        QString sessionId;
+        QString text;    // the whole prompt
+        QString preview; // as claude-mpm shortens it
+        qint64 atMs = 0; // event time
+    };
+    QList<RecentPrompt> m_recentPrompts; // newest last, bounded
+    std::multimap<qint64, QString> m_settleQueue;
+    QTimer m_settleTimer;
+    Completion m_completing;
+    QTimer m_timer;
+    bool m_timerDriven = true;
+    Stats m_stats;
+};
+
+} // namespace ea

@@ -1,0 +1,221 @@
+#include "export/SessionExporter.h"
+
+#include "storage/SessionStore.h"
+
+#include "model/ToolOperation.h"
+#include "util/SystemReason.h"
+#include "json/JsonText.h"
+#include "json/JsonView.h"
+
+#include <QHash>
+
+#include <QFileInfo>
+#include <QIODevice>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLoggingCategory>
+#include <QStringList>
+
+#include <initializer_list>
+
+namespace ea {
+
+Q_LOGGING_CATEGORY(lcExporter, "ea.storage.exporter")
+
+namespace {
+QString csvField(QString v)
+{
+    // Spreadsheets run a cell that starts like a formula (=HYPERLINK(...), +cmd|...): a leading
+    // apostrophe makes it text, which is what it was.
+    if (!v.isEmpty() && QStringView(u"=+-@\t\r").contains(v.front()))
+        v.prepend(QLatin1Char('\''));
+    if (v.contains(QLatin1Char(',')) || v.contains(QLatin1Char('"')) ||
+        v.contains(QLatin1Char('\n')) || v.contains(QLatin1Char('\r'))) {
+        v.replace(QLatin1Char('"'), QStringLiteral("\"\""));
+        return QLatin1Char('"') + v + QLatin1Char('"');
+    }
+    return v;
+}
+
+QString firstString(const QJsonObject& data, std::initializer_list<const char*> keys)
+{
+    for (const char* k : keys) {
+        const QJsonValue v = data.value(QLatin1String(k));
+        if (v.isString() && !v.toString().isEmpty())
+            return v.toString();
+    }
+    return {};
+}
+} // namespace
+
+std::optional<SessionExporter::Format> SessionExporter::formatFromName(QStringView name)
+{
+    if (name == u"json")
+        return Format::Json;
+    if (name == u"jsonl")
+        return Format::Jsonl;
+    if (name == u"csv")
+        return Format::Csv;
+    return std::nullopt;
+}
+
+QString SessionExporter::formatName(Format format)
+{
+    switch (format) {
+    case Format::Json:
+        return QStringLiteral("json");
+    case Format::Jsonl:
+        return QStringLiteral("jsonl");
+    case Format::Csv:
+        return QStringLiteral("csv");
+    }
+    return {};
+}
+
+std::optional<QJsonObject> SessionExporter::readSession(const QString& path, QString* error)
+{
+    return SessionStore(QFileInfo(path).absolutePath()).load(path, error);
+}
+
+QString SessionExporter::csvHeader()
+{
+    return QStringLiteral("session_id,timestamp,event_type,category,agent_context,correlation_id,"
+                          "tool_name,file_path,text,result,input_tokens,output_tokens,"
+                          "cache_creation_input_tokens,cache_read_input_tokens,total_tokens");
+}
+
+SessionExporter::SessionExporter(Format format, QIODevice* device)
+    : m_format(format), m_device(device)
+{}
+
+bool SessionExporter::write(const QByteArray& bytes)
+{
+    if (m_device->write(bytes) == bytes.size())
+        return true;
+    const auto* file = qobject_cast<const QFileDevice*>(m_device);
+    m_error = file ? SystemReason::forFile(*file) : m_device->errorString();
+    qCWarning(lcExporter).noquote() << "export write failed:" << m_error;
+    return false;
+}
+
+bool SessionExporter::begin()
+{
+    if (m_format == Format::Json)
+        return write("[\n");
+    if (m_format == Format::Csv)
+        return write(csvHeader().toUtf8() + '\n');
+    return true;
+}
+
+QString SessionExporter::csvRow(const QString& sessionId, const QJsonObject& e,
+                                const RowFacts& facts)
+{
+    const auto tokens = [&facts](const char* key) {
+        const QJsonValue v = facts.tokens.value(QLatin1String(key));
+        return v.isDouble() ? QString::number(qint64(v.toDouble())) : QString();
+    };
+    const QJsonObject data = e.value(QLatin1String("data")).toObject();
+    // Legacy documents nest the hook's fields one level deeper.
+    const QJsonObject inner = data.value(QLatin1String("data")).isObject()
+                                  ? data.value(QLatin1String("data")).toObject()
+                                  : data;
+    const QJsonObject params = inner.value(QLatin1String("tool_parameters")).toObject();
+    const QStringList row{
+        sessionId,
+        e.value(QLatin1String("timestamp")).toString(),
+        e.value(QLatin1String("event_type")).toString(),
+        e.value(QLatin1String("category")).toString(),
+        e.value(QLatin1String("agent_context")).toString(),
+        e.value(QLatin1String("correlation_id")).toString(),
+        firstString(inner, {"tool_name"}),
+        firstString(params, {"file_path"}),
+        firstString(inner, {"prompt_text", "prompt", "response_text", "message"}).left(500),
+        facts.result,
+        tokens("input_tokens"),
+        tokens("output_tokens"),
+        tokens("cache_creation_input_tokens"),
+        tokens("cache_read_input_tokens"),
+        tokens("total_tokens")};
+    QStringList cells;
+    cells.reserve(row.size());
+    for (const QString& c : row)
+        cells.append(csvField(c));
+    return cells.join(QLatin1Char(','));
+}
+
+bool SessionExporter::add(const QJsonObject& session, QByteArrayView text)
+{
+    if (m_format == Format::Json) {
+        const QByteArray doc = text.isEmpty()
+                                   ? QJsonDocument(session).toJson(QJsonDocument::Compact)
+                                   : JsonText::compact(text);
+        if (!write(m_sessions > 0 ? ",\n" + doc : doc))
+            return false;
+        ++m_sessions;
+        return true;
+    }
+    const QString sid = session.value(QLatin1String("session_id")).toString();
+    const QJsonArray events = session.value(QLatin1String("events")).toArray();
+    QHash<QString, QString> results;        // correlation id -> outcome of its call
+    QHash<QString, QJsonObject> turnTokens; // Stop time -> tokens of the turn it ended
+    if (m_format == Format::Csv) {
+        for (const QJsonValue& v : session.value(QLatin1String("tool_operations")).toArray()) {
+            const QJsonObject op = v.toObject();
+            const QString id = op.value(QLatin1String("correlation_id")).toString();
+            if (!id.isEmpty())
+                results.insert(id, ToolOperation::outcomeName(ToolOperation::outcomeOf(op)));
+        }
+        for (const QJsonValue& v : session.value(QLatin1String("turns")).toArray()) {
+            const QJsonObject t = v.toObject();
+            if (t.value(QLatin1String("ended_by")).toString() == QLatin1String("stop") &&
+                t.value(QLatin1String("token_usage")).isObject())
+                turnTokens.insert(t.value(QLatin1String("end_time")).toString(),
+                                  t.value(QLatin1String("token_usage")).toObject());
+        }
+    }
+    // Each event's own text where the file's text is at hand: numbers keep their digits.
+    thread_local JsonView view;
+    const int eventsNode = m_format == Format::Jsonl && !text.isEmpty() && view.parse(text)
+                               ? view.member(view.root(), QLatin1String("events"))
+                               : -1;
+    const bool exact = eventsNode >= 0 && view.childCount(eventsNode) == events.size();
+    QByteArray quotedId;
+    JsonView::appendString(sid, &quotedId);
+    for (qsizetype i = 0; i < events.size(); ++i) {
+        const QJsonObject e = events.at(i).toObject();
+        QByteArray line;
+        const int node = exact ? view.child(eventsNode, int(i)) : -1;
+        if (m_format == Format::Jsonl && view.isObject(node) && view.childCount(node) > 0 &&
+            view.member(node, QLatin1String("session_id")) < 0) {
+            line = JsonText::compact(view.text(node));
+            line.chop(1);
+            line.append(",\"session_id\":").append(quotedId).append('}');
+        } else if (m_format == Format::Jsonl) {
+            QJsonObject withId = e;
+            withId.insert(QStringLiteral("session_id"), sid);
+            line = QJsonDocument(withId).toJson(QJsonDocument::Compact);
+        } else {
+            RowFacts facts;
+            const QString type = e.value(QLatin1String("event_type")).toString();
+            if (type == QLatin1String("pre_tool") || type == QLatin1String("post_tool"))
+                facts.result = results.value(e.value(QLatin1String("correlation_id")).toString());
+            else if (type == QLatin1String("stop"))
+                facts.tokens = turnTokens.take(e.value(QLatin1String("timestamp")).toString());
+            line = csvRow(sid, e, facts).toUtf8();
+        }
+        if (!write(line + '\n'))
+            return false;
+        ++m_events;
+    }
+    ++m_sessions;
+    return true;
+}
+
+bool SessionExporter::finish()
+{
+    if (m_format == Format::Json)
+        return write("\n]\n");
+    return true;
+}
+
+} // namespace ea

@@ -1,0 +1,63 @@
+// Remembers aggregated events so history replays and recovery never count one twice.
+#pragma once
+
+#include "model/ClaudeEvent.h"
+
+#include <QHash>
+#include <QSet>
+#include <QString>
+
+namespace ea {
+
+class Deduplicator
+{
+public:
+    // A legacy history replays at most the last 100 events, so a few thousand identities per
+    // session are plenty; the global cap bounds memory (about 20 bytes an identity).
+    static constexpr qsizetype DefaultMaxPerSession = 10000;
+    static constexpr qsizetype DefaultMaxTotal = 200000;
+
+    explicit Deduplicator(qsizetype maxPerSession = DefaultMaxPerSession,
+                          qsizetype maxTotal = DefaultMaxTotal);
+
+    // Keyed by the session id the event itself names (empty for unattributed events), so the
+    // answer does not depend on where the aggregator routed it.
+    bool contains(const ClaudeEvent& event) const;
+    bool contains(const QString& sessionId, quint64 identity) const;
+
+    // Remembers the event; false when it was already known (a duplicate to drop).
+    bool insert(const ClaudeEvent& event);
+    bool insert(const QString& sessionId, quint64 identity);
+
+    // Seeds a reopened session's identities (AgentSession::eventIdentities()).
+    void insertAll(const QString& sessionId, const QList<quint64>& identities);
+
+    void forgetSession(const QString& sessionId);
+    void clear();
+
+    qsizetype size() const { return m_total; }
+    qsizetype sessionCount() const { return m_buckets.size(); }
+    qsizetype maxPerSession() const { return m_maxPerSession; }
+    qsizetype maxTotal() const { return m_maxTotal; }
+
+private:
+    // Two generations per session: when `current` fills half the per-session budget it becomes
+    // `previous` and the old `previous` is dropped. Recent identities, the ones a replay
+    // repeats, are always kept, without per-entry bookkeeping.
+    struct Bucket
+    {
+        QSet<quint64> current;
+        QSet<quint64> previous;
+        quint64 lastUse = 0;
+    };
+
+    void enforceTotal(const QString& keep);
+
+    QHash<QString, Bucket> m_buckets;
+    qsizetype m_maxPerSession;
+    qsizetype m_maxTotal;
+    qsizetype m_total = 0;
+    quint64 m_clock = 0;
+};
+
+} // namespace ea

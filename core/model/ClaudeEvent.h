@@ -1,0 +1,50 @@
+// One dashboard event: the fields aggregation needs, plus the payload kept as compact bytes.
+#pragma once
+
+#include "model/EventCategory.h"
+
+#include <QByteArray>
+#include <QDateTime>
+#include <QJsonObject>
+#include <QString>
+
+namespace ea {
+
+struct ClaudeEvent
+{
+    // Canonical compact JSON of the event object (sorted keys, no spaces, no slack capacity).
+    // A parsed QJsonObject tree costs several times as much, and sessions hold thousands.
+    QByteArray raw;
+
+    // Known names, subtypes and tool names share static string data, so they cost no heap.
+    QString eventName; // Socket.IO event name; "claude_event" for events unpacked from history
+    QString sessionId; // empty: the event did not name a session (e.g. command_acknowledged)
+    QString subtype;   // normalized: pre_tool, post_tool, user_prompt, stop, ...
+    QString toolName;
+    QString correlationId;
+    QString agentType;
+    QString filePath;
+    QString workingDirectory; // lets events without a session id find their session
+    QString gitBranch;
+
+    QDateTime timestamp;  // UTC, millisecond precision
+    quint64 identity = 0; // de-duplication key, see EventNormalizer::identityOf()
+    EventCategory category;
+    bool timestampFromReceipt = false; // the payload had no usable timestamp
+
+    bool hasSession() const { return !sessionId.isEmpty(); }
+    bool isPreTool() const { return subtype == u"pre_tool"; }
+    bool isPostTool() const { return subtype == u"post_tool"; }
+    bool isDelegationTool() const;
+
+    // Derived from `raw` on demand: they are needed rarely and would otherwise be held forever.
+    QJsonObject payload() const;
+    // The hook's own fields: the wrapper's "data" object, or the whole payload for raw hooks.
+    QJsonObject data() const;
+    QString promptText() const;
+    QString responseText() const;
+
+    QString identityHex() const;
+};
+
+} // namespace ea

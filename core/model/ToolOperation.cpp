@@ -1,0 +1,90 @@
+#include "model/ToolOperation.h"
+
+#include "util/IsoTime.h"
+
+namespace ea {
+
+namespace {
+
+QJsonValue stringOrNull(const QString& s)
+{
+    return s.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(s);
+}
+
+QJsonValue objectOrNull(const QJsonObject& o)
+{
+    return o.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(o);
+}
+
+} // namespace
+
+QJsonObject ToolOperation::toJson() const
+{
+    QJsonObject o;
+    o.insert(QLatin1String("tool_name"), toolName);
+    o.insert(QLatin1String("agent_type"), agentType);
+    o.insert(QLatin1String("start_time"), IsoTime::toJson(startTime));
+    o.insert(QLatin1String("end_time"), IsoTime::toJson(endTime));
+    o.insert(QLatin1String("input_data"), objectOrNull(inputData));
+    o.insert(QLatin1String("output_data"), objectOrNull(outputData));
+    o.insert(QLatin1String("duration_ms"),
+             durationMs >= 0 ? QJsonValue(durationMs) : QJsonValue(QJsonValue::Null));
+    const Outcome result = outcome();
+    o.insert(QLatin1String("success"), result == Outcome::Success   ? QJsonValue(true)
+                                       : result == Outcome::Failure ? QJsonValue(false)
+                                                                    : QJsonValue(QJsonValue::Null));
+    o.insert(QLatin1String("result"), outcomeName(result));
+    o.insert(QLatin1String("turn"), turn >= 0 ? QJsonValue(turn) : QJsonValue(QJsonValue::Null));
+    o.insert(QLatin1String("error"), stringOrNull(error));
+    o.insert(QLatin1String("correlation_id"), stringOrNull(correlationId));
+    o.insert(QLatin1String("file_path"), stringOrNull(filePath));
+    o.insert(QLatin1String("exit_code"),
+             exitCode ? QJsonValue(*exitCode) : QJsonValue(QJsonValue::Null));
+    o.insert(QLatin1String("orphan"), orphan);
+    o.insert(QLatin1String("finished"), isFinished());
+    o.insert(QLatin1String("delegation"),
+             delegation >= 0 ? QJsonValue(delegation) : QJsonValue(QJsonValue::Null));
+    return o;
+}
+
+ToolOperation::Outcome ToolOperation::outcome() const
+{
+    if (noResult)
+        return Outcome::Unknown;
+    if (!isFinished())
+        return Outcome::Pending;
+    return success ? Outcome::Success : Outcome::Failure;
+}
+
+QString ToolOperation::outcomeName(Outcome outcome)
+{
+    switch (outcome) {
+    case Outcome::Pending:
+        return QStringLiteral("pending");
+    case Outcome::Success:
+        return QStringLiteral("success");
+    case Outcome::Failure:
+        return QStringLiteral("failure");
+    case Outcome::Unknown:
+        return QStringLiteral("unknown");
+    }
+    return QStringLiteral("unknown");
+}
+
+ToolOperation::Outcome ToolOperation::outcomeOf(const QJsonObject& saved)
+{
+    const QString result = saved.value(QLatin1String("result")).toString();
+    for (const Outcome o :
+         {Outcome::Pending, Outcome::Success, Outcome::Failure, Outcome::Unknown}) {
+        if (result == outcomeName(o))
+            return o;
+    }
+    if (!saved.value(QLatin1String("finished")).toBool(true))
+        return Outcome::Pending;
+    const QJsonValue success = saved.value(QLatin1String("success"));
+    if (success.isBool())
+        return success.toBool() ? Outcome::Success : Outcome::Failure;
+    return Outcome::Unknown;
+}
+
+} // namespace ea

@@ -1,0 +1,306 @@
+#include "presentation/CaptureController.h"
+
+#include "aggregation/AgentSession.h"
+#include "aggregation/Aggregator.h"
+#include "capture/CaptureService.h"
+#include "presentation/DashboardProblem.h"
+#include "storage/SessionStore.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QLoggingCategory>
+#include <QPointer>
+#include <QTimer>
+
+#include <algorithm>
+
+namespace ea {
+
+Q_LOGGING_CATEGORY(lcController, "ea.ui.capture", QtInfoMsg)
+
+CaptureController::CaptureController(CaptureSettings settings, QObject* parent)
+    : QObject(parent), m_settings(std::move(settings))
+{
+    m_monotonic.start();
+    m_clock = [this] { return m_monotonic.elapsed(); };
+    createService();
+}
+
+CaptureController::~CaptureController()
+{
+    shutdown();
+}
+
+void CaptureController::createService()
+{
+    m_service = std::make_unique<CaptureService>(m_settings);
+    m_connected = false;
+    m_everConnected = false;
+    CaptureService* s = m_service.get();
+    connect(s, &CaptureService::connectionStateChanged, this,
+            [this](SocketIoClient::State state, const QString& reason) {
+                const bool wasConnected = m_connected;
+                m_connected = state == SocketIoClient::State::Connected;
+                if (state == SocketIoClient::State::Connected ||
+                    DashboardProblem::retryDelayMs(reason))
+                    Q_EMIT connectionProblemChanged();
+                if (state == SocketIoClient::State::Connected) {
+                    m_everConnected = true;
+                    if (!wasConnected)
+                        Q_EMIT connectionRestored();
+                } else if (wasConnected) {
+                    qCInfo(lcController).noquote() << "dashboard connection lost:" << reason;
+                    Q_EMIT connectionLost();
+                }
+                updateState();
+            });
+    connect(s, &CaptureService::capturingChanged, this, [this] { updateState(); });
+    connect(&s->store(), &SessionStore::removed, this,
+            [this](const QString& id, const QString&) { Q_EMIT sessionRemoved(id); });
+    connect(s, &CaptureService::storageError, this,
+            [this](const QString& path, const QString& reason) {
+                setStorageError(tr("Cannot write %1: %2").arg(path, reason));
+            });
+    connect(s, &CaptureService::sessionSaved, this, [this](const QString& id, const QString& path) {
+        // A save that works again ends a storage error once nothing is left waiting.
+        if (!m_storageError.isEmpty() && m_service->store().pendingCount() == 0)
+            setStorageError({});
+        Q_EMIT sessionSaved(id, path);
+    });
+}
+
+bool CaptureController::initialize()
+{
+    if (!m_service->initialize()) {
+        setStorageError(m_service->lastError());
+        return false;
+    }
+    const QFileInfo dir(m_settings.activityDirectory);
+    if (!dir.isDir() || !dir.isWritable()) {
+        setStorageError(
+            tr("The activity directory %1 is not writable").arg(m_settings.activityDirectory));
+        return false;
+    }
+    updateState();
+    return true;
+}
+
+bool CaptureController::isCapturing() const
+{
+    return m_service && m_service->isCapturing();
+}
+
+QString CaptureController::connectionProblem() const
+{
+    const SocketIoClient* client = m_service ? m_service->client() : nullptr;
+    if (!client || !isCapturing() || m_connected)
+        return {};
+    // The client updates its reason at every failed attempt without a state change (it stays
+    // Connecting), so it is read here; the countdown runs from when a reason was first seen.
+    const QString reason = client->stateReason();
+    if (reason != m_problemReason) {
+        m_problemReason = reason;
+        const std::optional<qint64> delay = DashboardProblem::retryDelayMs(reason);
+        m_retryAtMs = delay ? m_clock() + *delay : -1;
+    }
+    if (m_retryAtMs < 0)
+        return {}; // connecting for the first time, or gave up (the state says so)
+    return DashboardProblem::describe(serverText(), reason,
+                                      std::max<qint64>(0, m_retryAtMs - m_clock()));
+}
+
+QString CaptureController::serverText() const
+{
+    return QStringLiteral("%1:%2").arg(m_settings.host).arg(m_settings.port);
+}
+
+quint64 CaptureController::eventsCaptured() const
+{
+    return m_service ? m_service->counters().eventsReceived : 0;
+}
+
+int CaptureController::liveSessionCount() const
+{
+    return m_service ? m_service->aggregator().liveCount() : 0;
+}
+
+QList<LiveSessionSnapshot> CaptureController::liveSessions(int limit) const
+{
+    if (!m_service)
+        return {};
+    const Aggregator& aggregator = m_service->aggregator();
+    QList<const AgentSession*> sessions;
+    for (const QString& id : aggregator.liveSessionIds()) {
+        if (const AgentSession* s = aggregator.liveSession(id))
+            sessions.append(s);
+    }
+    std::sort(sessions.begin(), sessions.end(), [](const AgentSession* a, const AgentSession* b) {
+        return a->lastEventTime() > b->lastEventTime();
+    });
+    if (limit >= 0 && sessions.size() > limit)
+        sessions.resize(limit);
+    QList<LiveSessionSnapshot> out;
+    out.reserve(sessions.size());
+    for (const AgentSession* s : std::as_const(sessions))
+        out.append(LiveSessionSnapshot::of(*s));
+    return out;
+}
+
+QJsonObject CaptureController::liveDocument(const QString& sessionId) const
+{
+    const AgentSession* s = m_service ? m_service->aggregator().liveSession(sessionId) : nullptr;
+    return s ? s->toJson() : QJsonObject();
+}
+
+qsizetype CaptureController::liveEventCount(const QString& sessionId) const
+{
+    const AgentSession* s = m_service ? m_service->aggregator().liveSession(sessionId) : nullptr;
+    return s ? qsizetype(s->eventCount()) : -1;
+}
+
+void CaptureController::listSavedSessions()
+{
+    // The store's listing is cached per file (size, mtime), so this is cheap after the first
+    // scan; it runs from the event loop, not inside the caller, so views never depend on it
+    // being synchronous (the session database will answer from its own thread).
+    QTimer::singleShot(0, this, [this] {
+        if (m_service)
+            Q_EMIT savedSessionsListed(m_service->store().list());
+    });
+}
+
+QStringList CaptureController::trashSessions(const QStringList& sessionIds)
+{
+    if (!m_service)
+        return {tr("Capture is not initialized.")};
+    QString lockError;
+    if (!m_service->ensureActivityLock(&lockError))
+        return {lockError};
+    SessionStore& store = m_service->store();
+    QStringList failed;
+    for (const QString& id : sessionIds) {
+        if (!store.remove(id, SessionStore::Disposal::Trash))
+            failed.append(store.lastError());
+    }
+    return failed;
+}
+
+void CaptureController::start()
+{
+    if (m_shutDown || isCapturing())
+        return;
+    // Starting again is how a user retries a refused start; storage errors outlive it.
+    m_startError.clear();
+    m_everConnected = false;
+    m_connected = false;
+    if (!m_service->startCapture()) {
+        setStartError(m_service->lastError());
+        return;
+    }
+    updateState();
+}
+
+void CaptureController::stop()
+{
+    if (!isCapturing())
+        return;
+    m_service->stopCapture();
+    m_connected = false;
+    updateState();
+}
+
+void CaptureController::toggle()
+{
+    if (isCapturing())
+        stop();
+    else
+        start();
+}
+
+void CaptureController::shutdown()
+{
+    if (m_shutDown || !m_service)
+        return;
+    m_shutDown = true;
+    m_service->shutdown();
+}
+
+void CaptureController::applySettings(const CaptureSettings& settings)
+{
+    // Saving unchanged settings (or only the desktop's, like notifications) must not drop the
+    // connection, reset the counters or interrupt live sessions.
+    if (settings == m_settings)
+        return;
+    // Only the dashboard's address or the event names changed: reconnect, keeping the live
+    // sessions and the counters.
+    CaptureSettings sameConnection = settings;
+    sameConnection.host = m_settings.host;
+    sameConnection.port = m_settings.port;
+    sameConnection.allowRemote = m_settings.allowRemote;
+    sameConnection.events = m_settings.events;
+    if (sameConnection == m_settings) {
+        m_settings = settings;
+        m_startError.clear();
+        if (!m_service->changeConnection(settings.host, settings.port, settings.allowRemote,
+                                         settings.events))
+            setStartError(m_service->lastError());
+        updateState();
+        return;
+    }
+    const bool wasCapturing = isCapturing();
+    m_service->shutdown(QStringLiteral("settings changed"));
+    m_settings = settings;
+    m_storageError.clear();
+    m_startError.clear();
+    // The old service goes after the new one exists, so views never see a dangling pointer
+    // between serviceReplaced() and their reconnection.
+    std::unique_ptr<CaptureService> old = std::move(m_service);
+    createService();
+    Q_EMIT serviceReplaced(m_service.get());
+    Q_EMIT savedSessionsChanged();
+    old.reset();
+    initialize();
+    if (wasCapturing)
+        start();
+    updateState();
+}
+
+void CaptureController::setStorageError(const QString& text)
+{
+    if (!text.isEmpty())
+        qCWarning(lcController).noquote() << text;
+    m_storageError = text;
+    updateState();
+}
+
+void CaptureController::setStartError(const QString& text)
+{
+    if (!text.isEmpty())
+        qCWarning(lcController).noquote() << text;
+    m_startError = text;
+    updateState();
+}
+
+void CaptureController::updateState()
+{
+    CaptureState next = CaptureState::Stopped;
+    if (!m_storageError.isEmpty() || !m_startError.isEmpty())
+        next = CaptureState::Error;
+    else if (!isCapturing())
+        next = CaptureState::Stopped;
+    else if (m_connected)
+        next = CaptureState::Capturing;
+    else if (m_everConnected)
+        next = CaptureState::Reconnecting;
+    else
+        next = CaptureState::Connecting;
+    // In the error state capture may still start or stop: views show that too.
+    const bool capturing = isCapturing();
+    if (next == m_state && capturing == m_wasCapturing)
+        return;
+    m_state = next;
+    m_wasCapturing = capturing;
+    Q_EMIT stateChanged(next);
+}
+
+} // namespace ea

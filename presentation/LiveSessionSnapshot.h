@@ -1,0 +1,37 @@
+// What the UI shows of one live session, read from the aggregator in one cheap pass.
+#pragma once
+
+#include "model/SessionSummary.h"
+
+#include <QDateTime>
+#include <QString>
+#include <QStringList>
+
+namespace ea {
+
+class AgentSession;
+
+struct LiveSessionSnapshot
+{
+    SessionSummary summary; // filePath empty: the live copy has not been saved yet
+    QDateTime lastEventTime;
+    bool live = true; // false: the session has just completed (summary.status says how)
+    QString initialPrompt;
+    QString finalResponse;
+    QStringList agents;
+    QStringList tools;
+    QStringList files; // read or modified, including the one being edited right now
+    // Since the previous snapshot of this session, for notifications.
+    int newFailures = 0;
+    QString failedTool; // the last tool that failed among them, when known
+    int newPermissionRequests = 0;
+    QString permissionMessage;
+
+    // Only accessors that cost O(tool calls) at most: never toolOperations(), which parses
+    // every event again.
+    static LiveSessionSnapshot of(const AgentSession& session);
+    // What a text search of live sessions looks at (lower-cased).
+    QString searchText() const;
+};
+
+} // namespace ea
