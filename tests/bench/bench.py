@@ -384,8 +384,10 @@ def run_bare(kind, source, events, work):
     p = Proc(argv, stderr_path=os.path.join(work, f"bare-{kind}.log"))
     res = p.expect(lambda o: "rate" in o, 900)
     source.sent()
+    # CPU of the whole client process (its start included): what it spends to receive.
+    cpu = p.cpu_seconds()
     p.stop()
-    return {"rate": res["rate"], "seconds": res["first_to_last_s"]}
+    return {"rate": res["rate"], "seconds": res["first_to_last_s"], "cpu_s": cpu}
 
 
 # --- figures --------------------------------------------------------------------------------
@@ -416,6 +418,7 @@ def figure_throughput(args, results):
         log(f"figure 1: source {kind}")
         source = Source(kind, stream, args.work)
         rates = {"ours": [], "node": [], "python": []}
+        cpus = {"ours": [], "node": [], "python": []}
         checks = []
         peaks = []
         try:
@@ -432,12 +435,16 @@ def figure_throughput(args, results):
                     else:
                         res = run_bare(who, source, args.events, args.work)
                     rates[who].append(res["rate"])
-                    log(f"    run {r + 1} {who:6s} {res['rate']:10.0f} events/s ({res['seconds']:.2f} s)")
+                    cpus[who].append(res["cpu_s"] * 100000.0 / args.events)
+                    log(f"    run {r + 1} {who:6s} {res['rate']:10.0f} events/s ({res['seconds']:.2f} s), "
+                        f"{cpus[who][-1]:.3f} CPU-s per 100k events")
         finally:
             source.close()
         med = {k: median(v) for k, v in rates.items()}
+        cpu_med = {k: median(v) for k, v in cpus.items()}
         fig[kind] = {
-            "runs": rates, "median": med,
+            "runs": rates, "median": med, "cpu_per_100k": cpu_med,
+            "cpu_ratio_to_node": cpu_med["ours"] / cpu_med["node"],
             "ratio_to_node": med["ours"] / med["node"],
             "ratio_to_python": med["ours"] / med["python"],
             "verified": all(c["ok"] for c in checks), "verify": checks[-1] if checks else None,
@@ -655,6 +662,11 @@ def table(results):
             f"bare python client {fmt_rate(m['python'])}",
             f"ours/node {f['ratio_to_node']:.2f}x, ours/python {f['ratio_to_python']:.2f}x; "
             + ("every event verified in its session file" if f["verified"] else "VERIFY FAILED"))
+        c = f["cpu_per_100k"]
+        add(f"1. CPU-s per 100,000 events (all saves included for ours), source: {kind}",
+            f"ours {c['ours']:.3f}; bare node client {c['node']:.3f}; bare python client {c['python']:.3f}",
+            f"ours/node {f['cpu_ratio_to_node']:.2f}x (target <= 1.0), python/ours "
+            f"{c['python'] / c['ours']:.1f}x (target >= 5)")
     if "memory" in results:
         m = results["memory"]
         add(f"2. resident memory per 1,000 held events ({m['events']:,} events, {m['sessions']} open sessions)",

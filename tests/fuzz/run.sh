@@ -19,8 +19,12 @@ if ! command -v clang++ >/dev/null || ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux
     exit 2
 fi
 
-CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DEA_FUZZ=ON >/dev/null
+# A sanitized clang tree of the whole project (./dev test --asan, EA_FUZZ_BUILD_DIR=build-asan)
+# already holds the instrumented core: the targets are built there. Otherwise a core-only tree.
+if ! grep -q '^EA_SANITIZE:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null; then
+    CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DEA_FUZZ=ON >/dev/null
+fi
 cmake --build "$build" -j2 --target "${targets[@]/#/fuzz_}"
 
 summary="$build/fuzz-summary.txt"
