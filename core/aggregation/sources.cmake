@@ -10,7 +10,7 @@ target_sources(eacore PRIVATE
     aggregation/Delegation.h aggregation/Delegation.cpp
     aggregation/TokenUsage.h aggregation/TokenUsage.cpp
     aggregation/Turn.h aggregation/Turn.cpp
-    aggregation/AgentSession.h aggregation/AgentSession.cpp
+    aggregation/AgentSession.h aggregation/AgentSession.cpp aggregation/AgentSessionSpill.cpp
     aggregation/Deduplicator.h aggregation/Deduplicator.cpp
 )
 target_include_directories(eacore PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/aggregation)

@@ -8,6 +8,7 @@ target_sources(eacore PRIVATE
     capture/RateLimitedLog.h capture/RateLimitedLog.cpp
     capture/RecordingReader.h capture/RecordingReader.cpp
     capture/SessionSaver.h capture/SessionSaver.cpp
+    capture/SessionSpill.h capture/SessionSpill.cpp
     capture/SystemClock.h capture/SystemClock.cpp
 )
 target_include_directories(eacore PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/capture)

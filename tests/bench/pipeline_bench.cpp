@@ -5,9 +5,10 @@
 //
 //   ea-bench-pipeline --stream FILE --dir DIR [--no-journal] [--reference]
 //
-// Prints one JSON line: events, seconds, rate, RSS before/after (bytes), bytes per 1,000
-// events held, live sessions, counters. The stream is read line by line, so it does not count
-// against the resident memory measured.
+// Prints one JSON line: events, seconds, rate, RSS before/after and peak (bytes), bytes per
+// 1,000 events held, live and spilled sessions, counters. The number of sessions is the
+// stream's (gen_stream.js --sessions N); limits are the defaults unless EA_MAX_* say otherwise. The
+// stream is read line by line, so it does not count against the resident memory measured.
 #include "CaptureService.h"
 #include "EventNormalizer.h"
 
@@ -24,6 +25,19 @@
 #include <unistd.h>
 
 namespace {
+// VmHWM: the most this process ever had resident.
+qint64 peakResidentBytes()
+{
+    QFile f(QStringLiteral("/proc/self/status"));
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray& line : f.readAll().split('\n')) {
+        if (line.startsWith("VmHWM:"))
+            return line.mid(6).trimmed().split(' ').value(0).toLongLong() * 1024;
+    }
+    return -1;
+}
+
 qint64 residentBytes()
 {
     QFile f(QStringLiteral("/proc/self/statm"));
@@ -129,9 +143,11 @@ int main(int argc, char* argv[])
              events > 0 ? double(cpuNs) / 1e3 / double(events) : 0.0);
     o.insert(QStringLiteral("rss_before"), double(before));
     o.insert(QStringLiteral("rss_after"), double(after));
+    o.insert(QStringLiteral("rss_peak"), double(peakResidentBytes()));
     o.insert(QStringLiteral("bytes_per_1000_events"),
              events > 0 ? double(after - before) / double(events) * 1000.0 : 0.0);
     o.insert(QStringLiteral("live_sessions"), capture.aggregator().liveCount());
+    o.insert(QStringLiteral("spilled_sessions"), capture.aggregator().spilledCount());
     o.insert(QStringLiteral("counters"), capture.countersJson());
     std::fprintf(stdout, "%s\n", QJsonDocument(o).toJson(QJsonDocument::Compact).constData());
     std::fflush(stdout);
