@@ -451,7 +451,25 @@ bool Aggregator::spillOut(Live& live, const QString& id, Limit why)
     m_memoryLru.erase(live.inMemory);
     ++m_spilledCount;
     ++m_stats.spilled;
+    releaseOldestSpilled();
     return true;
+}
+
+void Aggregator::releaseOldestSpilled()
+{
+    // A spilled session still costs a few hundred bytes in memory (its record, journal seqs,
+    // de-duplication): beyond as many as may be parked, the least recently active is saved
+    // and released as before, so a flood of session ids stays bounded.
+    const int maxSpilled = m_settings.limits.maxParkedSessions;
+    if (maxSpilled <= 0 || m_spilledCount <= maxSpilled)
+        return;
+    for (const QString& id : m_byActivity) {
+        if (m_live.at(id).isSpilled()) {
+            const QString victim = id; // release() erases it from m_byActivity
+            release(victim, nowMs(), Limit::ParkedSessions);
+            return;
+        }
+    }
 }
 
 bool Aggregator::unspill(const QString& id)

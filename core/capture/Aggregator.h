@@ -214,6 +214,7 @@ private:
     void holdInMemory(Live& live, const QString& id);
     bool spillOut(Live& live, const QString& id, Limit why);
     bool spillEvent(Live& live, const ClaudeEvent& event);
+    void releaseOldestSpilled();
     // The spilled session whole again, in memory (read back once); false when it is not
     // live.
     bool unspill(const QString& id);

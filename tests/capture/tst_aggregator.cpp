@@ -461,6 +461,45 @@ private Q_SLOTS:
         }
     }
 
+    // Spilled sessions are bounded too (by maxParkedSessions): beyond, the least recently
+    // active is saved as interrupted and released, to reopen from its file.
+    void spilledSessionsAreBounded()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        SessionSpill spill(dir.filePath(QStringLiteral(".spill")));
+        TestClock clock;
+        Aggregator::Settings s;
+        s.limits.maxLiveSessions = 2;
+        s.limits.maxParkedSessions = 3;
+        Aggregator a(s, &clock);
+        a.setSpill(&spill);
+        Saved saved;
+        record(a, saved);
+        for (int k = 0; k < 10; ++k) {
+            a.addEvent(event(QStringLiteral("f%1").arg(k), QStringLiteral("user_prompt"), timeOf(k),
+                             QStringLiteral("/p%1").arg(k), nth(k, 0)),
+                       k, a.nowMs());
+            clock.advance(1);
+        }
+        QCOMPARE(a.spilledCount(), 3);
+        QCOMPARE(a.stats().released, quint64(5));
+        QCOMPARE(saved.completions.size(), 5);
+        QCOMPARE(saved.completions[0],
+                 (QPair<QString, QString>{QStringLiteral("f0"), QStringLiteral("interrupted")}));
+        // Its next event reopens it from its file, with what it had.
+        a.addEvent(event(QStringLiteral("f0"), QStringLiteral("notification"), timeOf(20),
+                         QStringLiteral("/p0"), nth(0, 1)),
+                   20, a.nowMs());
+        QCOMPARE(a.stats().reopened, quint64(1));
+        a.stopAll(AgentSession::Status::Stopped, QStringLiteral("end"));
+        QCOMPARE(numbersIn(saved.docs.value(QStringLiteral("f0"))),
+                 (QStringList{nth(0, 0), nth(0, 1)}));
+        for (int k = 1; k < 10; ++k)
+            QCOMPARE(numbersIn(saved.docs.value(QStringLiteral("f%1").arg(k))),
+                     QStringList{nth(k, 0)});
+    }
+
     void timerDrivenTimeoutFollowsTheInjectedClock()
     {
         Aggregator::Settings s;
