@@ -125,6 +125,29 @@ public:
     void setClaudePid(qint64 pid) { m_claudePid = pid; }
     void setProjectRoot(const QString& root) { m_projectRoot = root; }
 
+    // Moving a live session's events out of memory and back (the aggregator's spill, see
+    // AgentSessionSpill.cpp): one stored event as held, rebuilt without the session; and what
+    // the session holds besides its events (filter counts, recorded gaps, file metadata).
+    struct StoredEvent
+    {
+        QString eventName;
+        QByteArray raw;
+        qint64 timestampMs = 0;
+        quint64 identity = 0;
+        bool timestampFromReceipt = false;
+    };
+    StoredEvent storedEvent(qsizetype index) const;
+    static ClaudeEvent eventFromStored(const StoredEvent& stored);
+    struct UnstoredState
+    {
+        std::array<int, EventCategory::Count> filtered{};
+        QList<PossibleGap> gaps; // recorded ones only
+        std::optional<qint64> claudePid;
+        QString projectRoot;
+    };
+    UnstoredState unstoredState() const;
+    void restoreUnstoredState(const UnstoredState& state); // adds to what the events told
+
     // claude-mpm's AgentSession.to_dict layout plus schema_version, status, completion_reason,
     // last_event_time, tool_operations, capture and extra metrics. Events sorted by time.
     QJsonObject toJson() const;

@@ -1,6 +1,7 @@
 #include "aggregation/Aggregator.h"
 
-#include <QElapsedTimer>
+#include "util/SystemClock.h"
+
 #include <QLoggingCategory>
 
 #include <cstdlib>
@@ -49,6 +50,13 @@ QString promptTextOf(const QJsonObject& data, const char* first, const char* sec
     return {};
 }
 
+// Only a new turn reopens a session whose turn ended (AgentSession::addEvent).
+bool startsTurn(const ClaudeEvent& event)
+{
+    return event.subtype == u"user_prompt" || event.subtype == u"pre_tool" ||
+           event.subtype == u"subagent_start";
+}
+
 // 1 for the session's own record, N for "<routingId>#part<N>".
 int partNumberOf(const QString& routingId, const QString& sessionId)
 {
@@ -85,29 +93,32 @@ QString Aggregator::partId(const QString& sessionId, int part)
     return part <= 1 ? sessionId : sessionId + QStringLiteral("#part") + QString::number(part);
 }
 
-Aggregator::Aggregator(Settings settings, QObject* parent) : QObject(parent), m_settings(settings)
+Aggregator::Aggregator(Settings settings, const Clock* clock, QObject* parent)
+    : QObject(parent), m_settings(settings),
+      m_ownClock(clock ? nullptr : std::make_unique<SystemClock>()),
+      m_clock(clock ? clock : m_ownClock.get())
 {
     m_timer.setSingleShot(true);
     m_timer.setTimerType(Qt::CoarseTimer);
     connect(&m_timer, &QTimer::timeout, this, &Aggregator::onTimer);
     m_settleTimer.setSingleShot(true);
-    connect(&m_settleTimer, &QTimer::timeout, this, [this] {
-        const qint64 now = monotonicNowMs();
-        resolveAcks(now, false);
-        settleDue(now);
+    connect(&m_settleTimer, &QTimer::timeout, this, &Aggregator::onSettleTimer);
+    // A test clock jumps: whatever came due meanwhile is handled as if its timer had fired.
+    connect(m_clock, &Clock::jumped, this, [this] {
+        if (!m_timerDriven)
+            return;
+        onSettleTimer();
+        onTimer();
     });
 }
 
 Aggregator::~Aggregator() = default;
 
-qint64 Aggregator::monotonicNowMs()
+void Aggregator::onSettleTimer()
 {
-    static const QElapsedTimer origin = [] {
-        QElapsedTimer t;
-        t.start();
-        return t;
-    }();
-    return origin.elapsed();
+    const qint64 now = nowMs();
+    resolveAcks(now, false);
+    settleDue(now);
 }
 
 void Aggregator::setTimerDriven(bool on)
@@ -246,16 +257,20 @@ Aggregator::Live* Aggregator::ensureLive(const QString& sessionId, qint64 nowMs,
             session = std::make_unique<AgentSession>(std::move(*saved));
     }
     if (session) {
-        m_dedup.insertAll(sessionId, session->eventIdentities());
-        if (m_dedup.contains(sessionId, event.identity))
+        // Asked of the session itself: the caller may have remembered this event already.
+        const QList<quint64> known = session->eventIdentities();
+        if (known.contains(event.identity))
             return nullptr; // an old event of a finished session: nothing to reopen
+        m_dedup.insertAll(sessionId, known);
         ++m_stats.reopened;
     }
     if (!session)
         session = std::make_unique<AgentSession>(sessionId, m_settings.filter);
     session->setCaptureFilter(m_settings.filter);
     unpark(sessionId);
-    Live& live = m_live[sessionId];
+    const auto [at, inserted] = m_live.try_emplace(sessionId);
+    Q_UNUSED(inserted);
+    Live& live = at->second;
     live.part = partNumberOf(sessionId, session->sessionId());
     live.bytes = warm.bytes > 0 ? warm.bytes : qint64(session->totalEvents()) * kReopenedEventBytes;
     live.pending = warm.pending;
@@ -264,18 +279,30 @@ Aggregator::Live* Aggregator::ensureLive(const QString& sessionId, qint64 nowMs,
     live.lastActivityMs = nowMs;
     m_byActivity.push_back(sessionId);
     live.lru = std::prev(m_byActivity.end());
+    holdInMemory(live, sessionId);
     Q_EMIT sessionStarted(sessionId);
     return &live;
 }
 
-void Aggregator::touch(Live& live, const QString& id, qint64 nowMs)
+void Aggregator::holdInMemory(Live& live, const QString& id)
+{
+    m_memoryLru.push_back(id);
+    live.inMemory = std::prev(m_memoryLru.end());
+}
+
+void Aggregator::touch(Live& live, const QString& id, qint64 nowMs, const ClaudeEvent& event)
 {
     // Replayed or out-of-order events never move a session's clock backwards.
     live.lastActivityMs = std::max(live.lastActivityMs, nowMs);
     m_byActivity.splice(m_byActivity.end(), m_byActivity, live.lru);
-    if (!live.session->workingDirectory().isEmpty()) {
-        m_recentByDirectory.insert(live.session->workingDirectory(),
-                                   Recent{id, live.lastActivityMs});
+    if (live.session)
+        m_memoryLru.splice(m_memoryLru.end(), m_memoryLru, live.inMemory);
+    const QString& directory =
+        live.session ? live.session->workingDirectory() : event.workingDirectory;
+    if (!directory.isEmpty()) {
+        Recent& recent = m_recentByDirectory[directory];
+        recent.sessionId = id;
+        recent.atMs = live.lastActivityMs;
         if (m_recentByDirectory.size() > m_recentPruneAt)
             pruneRecentDirectories(nowMs);
     }
@@ -302,28 +329,35 @@ bool Aggregator::addEvent(const ClaudeEvent& event, qint64 journalSeq, qint64 no
     }
     if (!event.hasSession())
         return addUnattached(event, journalSeq, nowMs);
-    if (m_dedup.contains(event.sessionId, event.identity)) {
+    // One lookup both asks and remembers: a duplicate goes no further.
+    if (!m_dedup.insert(event.sessionId, event.identity)) {
         ++m_stats.duplicates;
         return false;
     }
-    return deliver(event, journalSeq, nowMs, event.sessionId, Route::Own);
+    return deliver(event, journalSeq, nowMs, event.sessionId, Route::Own, true);
 }
 
 bool Aggregator::deliver(const ClaudeEvent& event, qint64 journalSeq, qint64 nowMs,
-                         const QString& sessionId, Route route)
+                         const QString& sessionId, Route route, bool remembered)
 {
     Live* live = ensureLive(sessionId, nowMs, event);
-    if (!live || m_dedup.contains(sessionId, event.identity)) {
+    if (!live || (!remembered && !m_dedup.insert(sessionId, event.identity))) {
         ++m_stats.duplicates;
         return false;
     }
-    m_dedup.insert(sessionId, event.identity);
     // Counted once the event is known to be new: a replayed duplicate counts as a duplicate.
     if (route == Route::Attributed)
         ++m_stats.attributed;
     else if (route == Route::Unattributed)
         ++m_stats.unattributed;
-    if (live->session->addEvent(event) == AgentSession::AddResult::Filtered) {
+    if (live->isSpilled() && !spillEvent(*live, event))
+        unspill(*live, sessionId); // the spill file cannot take it: back into memory
+    if (live->isSpilled()) {
+        if (!m_settings.filter.accepts(event.category))
+            ++m_stats.filtered; // counted again (not stored) when the session is read back
+        else
+            ++m_stats.aggregated;
+    } else if (live->session->addEvent(event) == AgentSession::AddResult::Filtered) {
         ++m_stats.filtered;
     } else {
         ++m_stats.aggregated;
@@ -337,10 +371,15 @@ bool Aggregator::deliver(const ClaudeEvent& event, qint64 journalSeq, qint64 now
         --live->pending;
     if (journalSeq >= 0)
         live->journalSeqs.append(journalSeq);
-    touch(*live, sessionId, nowMs);
+    touch(*live, sessionId, nowMs, event);
     // The session decides whether its turn ended (AgentSession): a completed session is saved
-    // once it settled, so a Stop and its companion events make one save.
-    if (live->session->isActive()) {
+    // once it settled, so a Stop and its companion events make one save. A spilled session
+    // is judged by the events' kinds here and by the whole session when it settles.
+    const bool turnEnded =
+        live->isSpilled()
+            ? (live->settleAtMs >= 0 || event.subtype == u"stop") && !startsTurn(event)
+            : !live->session->isActive();
+    if (!turnEnded) {
         live->settleAtMs = -1;
     } else if (live->settleAtMs < 0) {
         live->settleAtMs = nowMs + m_settings.settleMs;
@@ -348,14 +387,159 @@ bool Aggregator::deliver(const ClaudeEvent& event, qint64 journalSeq, qint64 now
         armSettleTimer();
     }
     Q_EMIT sessionChanged(sessionId);
-    if (event.subtype == u"user_prompt" && route == Route::Own)
+    if (event.subtype == u"user_prompt" && route == Route::Own) {
         notePrompt(sessionId, event, nowMs);
-    if (!m_live.count(sessionId))
-        return true;
-    enforceSessionLimits(sessionId, nowMs);
+        const auto still = m_live.find(sessionId);
+        if (still == m_live.end())
+            return true;
+        live = &still->second;
+    }
+    enforceSessionLimits(*live, sessionId, nowMs);
     enforceLiveLimits(sessionId, nowMs);
-    armTimer();
+    // Sessions only ever move later, so the armed timer stays right; it is re-armed when it
+    // fires, or when something is added with an earlier deadline (resume, park).
+    if (!m_timer.isActive() && m_timerDriven)
+        armTimer();
     return true;
+}
+
+bool Aggregator::spillEvent(Live& live, const ClaudeEvent& event)
+{
+    const AgentSession::StoredEvent stored{event.eventName, event.raw,
+                                           event.timestamp.toMSecsSinceEpoch(), event.identity,
+                                           event.timestampFromReceipt};
+    if (!m_spill->append(stored, &live.spilled)) {
+        m_spillFailedAtMs = nowMs();
+        Q_EMIT limitHit(Limit::LiveBytes,
+                        QStringLiteral("cannot spill session %1 (%2); it is held in memory again")
+                            .arg((live.recordId).left(64), m_spill->lastError()));
+        return false;
+    }
+    ++live.spilledEvents;
+    return true;
+}
+
+bool Aggregator::spillOut(Live& live, const QString& id, Limit why)
+{
+    // After a failed write, limits save and release sessions for a while instead.
+    constexpr qint64 kSpillRetryMs = 60000;
+    if (!m_spill || (m_spillFailedAtMs >= 0 && nowMs() - m_spillFailedAtMs < kSpillRetryMs))
+        return false;
+    AgentSession& session = *live.session;
+    SessionSpill::Chunks chunks;
+    for (qsizetype i = 0; i < session.eventCount(); ++i) {
+        if (!m_spill->append(session.storedEvent(i), &chunks)) {
+            m_spill->discard(chunks);
+            m_spillFailedAtMs = nowMs();
+            Q_EMIT limitHit(why, QStringLiteral("cannot spill session %1 (%2); saving and "
+                                                "releasing it instead")
+                                     .arg(id.left(64), m_spill->lastError()));
+            return false;
+        }
+    }
+    Q_EMIT limitHit(why, QStringLiteral("%1 sessions in memory holding about %2 MB: moved the "
+                                        "%3 events of session %4 to the spill file")
+                             .arg(m_memoryLru.size())
+                             .arg(m_liveBytes >> 20)
+                             .arg(session.eventCount())
+                             .arg(id.left(64)));
+    live.recordId = session.sessionId();
+    live.spilled = std::move(chunks);
+    live.spilledEvents = session.eventCount();
+    live.unstored = session.unstoredState();
+    m_liveBytes -= live.bytes;
+    live.bytes = 0;
+    live.session.reset();
+    m_memoryLru.erase(live.inMemory);
+    ++m_spilledCount;
+    ++m_stats.spilled;
+    releaseOldestSpilled();
+    return true;
+}
+
+void Aggregator::releaseOldestSpilled()
+{
+    // A spilled session still costs a few hundred bytes in memory (its record, journal seqs,
+    // de-duplication): beyond as many as may be parked, the least recently active is saved
+    // and released as before, so a flood of session ids stays bounded.
+    const int maxSpilled = m_settings.limits.maxParkedSessions;
+    if (maxSpilled <= 0 || m_spilledCount <= maxSpilled)
+        return;
+    for (const QString& id : m_byActivity) {
+        if (m_live.at(id).isSpilled()) {
+            const QString victim = id; // release() erases it from m_byActivity
+            release(victim, nowMs(), Limit::ParkedSessions);
+            return;
+        }
+    }
+}
+
+bool Aggregator::unspill(const QString& id)
+{
+    const auto it = m_live.find(id);
+    if (it == m_live.end())
+        return false;
+    unspill(it->second, id);
+    return true;
+}
+
+std::unique_ptr<AgentSession> Aggregator::readBack(const Live& live, const QString& id,
+                                                   qint64* bytes)
+{
+    auto session = std::make_unique<AgentSession>(live.recordId, m_settings.filter);
+    *bytes = 0;
+    const bool read = m_spill->read(live.spilled, [&](const AgentSession::StoredEvent& stored) {
+        if (session->addEvent(AgentSession::eventFromStored(stored)) ==
+            AgentSession::AddResult::Stored)
+            *bytes += stored.raw.size() + kEventOverheadBytes;
+    });
+    if (!read)
+        qCCritical(lcAggregator).noquote()
+            << "cannot read back the spilled events of session" << id.left(64) << ":"
+            << m_spill->lastError()
+            << "- the journal still holds them; they come back on the next start";
+    session->restoreUnstoredState(live.unstored);
+    return session;
+}
+
+void Aggregator::unspill(Live& live, const QString& id)
+{
+    if (!live.isSpilled())
+        return;
+    qint64 bytes = 0;
+    std::unique_ptr<AgentSession> session = readBack(live, id, &bytes);
+    m_spill->discard(live.spilled);
+    live.spilled.clear();
+    live.spilledEvents = 0;
+    live.unstored = {};
+    live.bytes = bytes;
+    m_liveBytes += bytes;
+    live.session = std::move(session);
+    holdInMemory(live, id);
+    --m_spilledCount;
+    ++m_stats.unspilled;
+}
+
+std::optional<AgentSession> Aggregator::copyOfLive(const QString& sessionId)
+{
+    const auto it = m_live.find(sessionId);
+    if (it == m_live.end())
+        return std::nullopt;
+    if (it->second.session)
+        return *it->second.session;
+    qint64 bytes = 0;
+    return std::move(*readBack(it->second, sessionId, &bytes));
+}
+
+void Aggregator::addPossibleGapToLive(const QDateTime& from, const QDateTime& to,
+                                      const QString& reason)
+{
+    for (auto& [id, live] : m_live) {
+        if (live.session)
+            live.session->addPossibleGap(from, to, reason);
+        else
+            live.unstored.gaps.append(AgentSession::PossibleGap{from, to, reason, false});
+    }
 }
 
 void Aggregator::settleDue(qint64 nowMs)
@@ -364,8 +548,13 @@ void Aggregator::settleDue(qint64 nowMs)
         const auto [at, id] = *m_settleQueue.begin();
         m_settleQueue.erase(m_settleQueue.begin());
         const auto it = m_live.find(id);
-        if (it == m_live.end() || it->second.settleAtMs != at || it->second.session->isActive())
+        if (it == m_live.end() || it->second.settleAtMs != at)
             continue;
+        unspill(it->second, id); // the whole session decides whether its turn ended
+        if (it->second.session->isActive()) {
+            it->second.settleAtMs = -1;
+            continue;
+        }
         const AgentSession& s = *it->second.session;
         complete(id, s.status(), s.completionReason(), s.endTime());
     }
@@ -387,7 +576,7 @@ void Aggregator::armSettleTimer()
         m_settleTimer.stop();
         return;
     }
-    m_settleTimer.start(int(std::clamp<qint64>(next - monotonicNowMs(), 0, 1 << 30)));
+    m_settleTimer.start(int(std::clamp<qint64>(next - nowMs(), 0, 1 << 30)));
 }
 
 void Aggregator::resume(AgentSession session, qint64 nowMs, qint64 idleMs, const QString& routingId)
@@ -410,6 +599,7 @@ void Aggregator::resume(AgentSession session, qint64 nowMs, qint64 idleMs, const
     while (pos != m_byActivity.end() && m_live.at(*pos).lastActivityMs <= live.lastActivityMs)
         ++pos;
     live.lru = m_byActivity.insert(pos, id);
+    holdInMemory(live, id);
     Q_EMIT sessionStarted(id);
     enforceLiveLimits(id, nowMs);
     armTimer();
@@ -462,19 +652,16 @@ QStringList Aggregator::takeParked()
     return ids;
 }
 
-void Aggregator::enforceSessionLimits(const QString& routingId, qint64 nowMs)
+void Aggregator::enforceSessionLimits(Live& live, const QString& routingId, qint64 nowMs)
 {
-    const auto it = m_live.find(routingId);
-    if (it == m_live.end())
-        return;
-    const Live& live = it->second;
     const CaptureLimits& l = m_settings.limits;
+    const qint64 events = live.session ? live.session->totalEvents() : live.spilledEvents;
     std::optional<Limit> why;
     QString what;
-    if (l.maxSessionEvents > 0 && live.session->totalEvents() >= l.maxSessionEvents) {
+    if (l.maxSessionEvents > 0 && events >= l.maxSessionEvents) {
         why = Limit::SessionEvents;
-        what = QStringLiteral("holds %1 events").arg(live.session->totalEvents());
-    } else if (l.maxSessionBytes > 0 && live.bytes >= l.maxSessionBytes) {
+        what = QStringLiteral("holds %1 events").arg(events);
+    } else if (l.maxSessionBytes > 0 && live.session && live.bytes >= l.maxSessionBytes) {
         why = Limit::SessionBytes;
         what = QStringLiteral("holds about %1 MB").arg(live.bytes >> 20);
     } else if (l.maxPendingToolCalls > 0 && live.pending > l.maxPendingToolCalls) {
@@ -504,24 +691,29 @@ void Aggregator::enforceSessionLimits(const QString& routingId, qint64 nowMs)
     fresh.lastActivityMs = nowMs;
     m_byActivity.push_back(routingId);
     fresh.lru = std::prev(m_byActivity.end());
+    holdInMemory(fresh, routingId);
 }
 
 void Aggregator::enforceLiveLimits(const QString& keep, qint64 nowMs)
 {
     const CaptureLimits& l = m_settings.limits;
-    while (m_live.size() > 1) {
+    while (m_memoryLru.size() > 1) {
         std::optional<Limit> why;
-        if (l.maxLiveSessions > 0 && qint64(m_live.size()) > l.maxLiveSessions)
+        if (l.maxLiveSessions > 0 && qint64(m_memoryLru.size()) > l.maxLiveSessions)
             why = Limit::LiveSessions;
         else if (l.maxLiveBytes > 0 && m_liveBytes > l.maxLiveBytes)
             why = Limit::LiveBytes;
         if (!why)
             return;
         // The least recently active goes; never the session that just took an event.
-        QString victim = m_byActivity.front();
+        QString victim = m_memoryLru.front();
         if (victim == keep)
-            victim = *std::next(m_byActivity.begin());
-        release(victim, nowMs, *why);
+            victim = *std::next(m_memoryLru.begin());
+        // Its events move to the spill file and it stays live: its next event costs an
+        // append, not a reload. Only without a usable spill file is it saved and released.
+        Live& live = m_live.at(victim);
+        if (!spillOut(live, victim, *why))
+            release(victim, nowMs, *why);
     }
 }
 
@@ -554,9 +746,10 @@ void Aggregator::expire(qint64 nowMs)
 {
     while (!m_byActivity.empty()) {
         const QString id = m_byActivity.front();
-        const Live& live = m_live.at(id);
+        Live& live = m_live.at(id);
         if (nowMs - live.lastActivityMs <= m_settings.sessionTimeoutMs)
             break;
+        unspill(live, id);
         if (!live.session->isActive()) { // its turn ended: complete, not timed out
             const AgentSession& s = *live.session;
             complete(id, s.status(), s.completionReason(), s.endTime());
@@ -583,7 +776,7 @@ void Aggregator::expire(qint64 nowMs)
 bool Aggregator::stopSession(const QString& sessionId, AgentSession::Status status,
                              const QString& reason)
 {
-    if (!m_live.count(sessionId))
+    if (!unspill(sessionId))
         return false;
     complete(sessionId, status, reason);
     armTimer();
@@ -593,8 +786,10 @@ bool Aggregator::stopSession(const QString& sessionId, AgentSession::Status stat
 void Aggregator::stopAll(AgentSession::Status status, const QString& reason)
 {
     resolveAcks(0, true);
-    const QStringList ids = liveSessionIds();
+    const QStringList ids = allLiveSessionIds();
     for (const QString& id : ids) {
+        // One at a time: a spilled session is read back just before its save.
+        unspill(id);
         const AgentSession& s = *m_live.at(id).session;
         // A session whose last turn ended is complete, whatever stops the capture.
         if (!s.isActive())
@@ -604,6 +799,7 @@ void Aggregator::stopAll(AgentSession::Status status, const QString& reason)
     }
     m_settleQueue.clear();
     m_timer.stop();
+    m_timerDeadlineMs = -1;
     m_settleTimer.stop();
 }
 
@@ -619,16 +815,18 @@ void Aggregator::completeAs(const QString& sessionId, AgentSession::Status statu
     auto it = m_live.find(sessionId);
     if (it == m_live.end())
         return;
+    unspill(it->second, sessionId);
     Live live = std::move(it->second);
     m_live.erase(it);
     m_byActivity.erase(live.lru);
+    m_memoryLru.erase(live.inMemory);
     m_liveBytes -= live.bytes;
     live.session->setStatus(status, reason, endTime);
     m_completing = how;
     m_completing.routingId = sessionId;
     m_completing.part = live.part;
     if (!how.released && m_timerDriven)
-        m_completing.idleMs = std::max<qint64>(0, monotonicNowMs() - live.lastActivityMs);
+        m_completing.idleMs = std::max<qint64>(0, nowMs() - live.lastActivityMs);
     if (!how.released && how.continuedIn.isEmpty())
         ++m_stats.completed;
     // Releases and splits are reported (rate-limited) through limitHit(), not once each here.
@@ -662,7 +860,7 @@ void Aggregator::keepFinished(const QString& routingId, Live live)
     m_finishedOrder.push_back(routingId);
     m_finishedBytes += live.bytes;
     Finished& f = m_finished[routingId];
-    f.completedAtMs = m_timerDriven ? monotonicNowMs() : live.lastActivityMs;
+    f.completedAtMs = m_timerDriven ? nowMs() : live.lastActivityMs;
     f.order = std::prev(m_finishedOrder.end());
     f.live = std::move(live);
 }
@@ -701,6 +899,11 @@ const AgentSession* Aggregator::liveSession(const QString& sessionId) const
 
 QStringList Aggregator::liveSessionIds() const
 {
+    return QStringList(m_memoryLru.begin(), m_memoryLru.end());
+}
+
+QStringList Aggregator::allLiveSessionIds() const
+{
     return QStringList(m_byActivity.begin(), m_byActivity.end());
 }
 
@@ -708,6 +911,7 @@ void Aggregator::armTimer()
 {
     if (!m_timerDriven || (m_byActivity.empty() && m_parked.empty())) {
         m_timer.stop();
+        m_timerDeadlineMs = -1;
         return;
     }
     qint64 oldest = std::numeric_limits<qint64>::max();
@@ -716,18 +920,21 @@ void Aggregator::armTimer()
     if (!m_parked.empty())
         oldest = std::min(oldest, m_parked.front().lastActivityMs);
     const qint64 deadline = oldest + m_settings.sessionTimeoutMs + 1;
-    const qint64 wait =
-        std::clamp<qint64>(deadline - monotonicNowMs(), 0, std::numeric_limits<int>::max());
-    // Restarting the timer per event would cost a syscall each; only move it when the front
-    // changed.
-    if (m_timer.isActive() && std::abs(m_timer.remainingTime() - wait) < 1000)
+    // Events only move sessions later, so a timer armed for an earlier deadline is kept: when
+    // it fires, expire() finds nothing due and arms it again for the new front.
+    if (m_timer.isActive() && m_timerDeadlineMs <= deadline)
         return;
-    m_timer.start(int(wait));
+    m_timerDeadlineMs = deadline;
+    m_timer.start(int(std::clamp<qint64>(deadline - nowMs(), 0, std::numeric_limits<int>::max())));
 }
 
 void Aggregator::onTimer()
 {
-    expire(monotonicNowMs());
+    if (m_timerDeadlineMs >= 0 && nowMs() < m_timerDeadlineMs && m_timer.isActive())
+        return; // a test clock jumped, but not as far as the deadline
+    m_timer.stop();
+    m_timerDeadlineMs = -1;
+    expire(nowMs());
 }
 
 } // namespace ea

@@ -1,10 +1,12 @@
 #pragma once
 
 #include "aggregation/AgentSession.h"
+#include "aggregation/SessionSpill.h"
 #include "ingest/Deduplicator.h"
 #include "model/CaptureFilter.h"
 #include "model/CaptureSettings.h"
 #include "model/ClaudeEvent.h"
+#include "util/Clock.h"
 
 #include <QHash>
 #include <QLoggingCategory>
@@ -79,6 +81,8 @@ public:
         quint64 split = 0;           // continued in a new part by a per-session limit
         quint64 parkedExpired = 0;   // released sessions that then timed out
         quint64 parkedForgotten = 0; // released sessions dropped from the timeout list
+        quint64 spilled = 0;         // live sessions whose events a limit moved to the spill file
+        quint64 unspilled = 0;       // spilled sessions read back (once each, to be saved or split)
     };
 
     // Finds a saved session so a later event reopens it instead of starting a second record.
@@ -86,7 +90,9 @@ public:
 
     static inline const QString UnattributedId = QStringLiteral("unattributed");
 
-    explicit Aggregator(Settings settings, QObject* parent = nullptr);
+    // clock: what timeouts, settling and deadlines are measured on (a SystemClock when null);
+    // it must outlive the aggregator.
+    explicit Aggregator(Settings settings, const Clock* clock = nullptr, QObject* parent = nullptr);
     ~Aggregator() override;
 
     // The loader may return a later part of the session ("<id>#part<N>"), which then takes
@@ -98,6 +104,15 @@ public:
         m_idTaken = std::move(taken);
     }
     static QString partId(const QString& sessionId, int part);
+    // Where a memory limit moves the events of the least recently active sessions (they stay
+    // live: their next events are appended there too, and everything is read back once, when
+    // the session is saved). Without one (or while it cannot be written) a limit saves the
+    // session as interrupted and releases it instead, to reopen from its file.
+    void setSpill(SessionSpill* spill) { m_spill = spill; }
+    // Live sessions whose events are in the spill file rather than in memory.
+    int spilledCount() const { return m_spilledCount; }
+    // Records a stretch of possibly lost events in every live session, spilled ones too.
+    void addPossibleGapToLive(const QDateTime& from, const QDateTime& to, const QString& reason);
     // Live capture arms one timer for the earliest deadline; a replay drives expire() itself
     // with the events' own times instead.
     void setTimerDriven(bool on);
@@ -122,16 +137,26 @@ public:
     bool stopSession(const QString& sessionId, AgentSession::Status status, const QString& reason);
     void stopAll(AgentSession::Status status, const QString& reason);
 
+    // nullptr for sessions that are not live or whose events are spilled.
     const AgentSession* liveSession(const QString& sessionId) const;
+    // Live sessions held in memory (liveSession() is not null), least recently active first.
+    // Spilled ones are live too (liveCount(), isLive()) but their details are on disk.
     QStringList liveSessionIds() const;
+    bool isLive(const QString& sessionId) const { return m_live.count(sessionId) > 0; }
+    // Every live session, spilled or not, least recently active first.
+    QStringList allLiveSessionIds() const;
+    // A copy of a live session as it stands, read from the spill file if need be (the
+    // session itself stays as it is); nullopt when it is not live.
+    std::optional<AgentSession> copyOfLive(const QString& sessionId);
     int liveCount() const { return int(m_live.size()); }
     const Stats& stats() const { return m_stats; }
     // Approximate bytes of events held by live sessions.
     qint64 liveBytes() const { return m_liveBytes; }
     const Completion& completing() const { return m_completing; }
     const Settings& settings() const { return m_settings; }
-    // Monotonic milliseconds used when the aggregator runs its own timer.
-    static qint64 monotonicNowMs();
+    // Monotonic milliseconds of its clock, used when the aggregator runs its own timer.
+    qint64 nowMs() const { return m_clock->monotonicMs(); }
+    const Clock& clock() const { return *m_clock; }
 
 Q_SIGNALS:
     void sessionStarted(const QString& sessionId);
@@ -150,14 +175,21 @@ Q_SIGNALS:
 private:
     struct Live
     {
-        std::unique_ptr<AgentSession> session;
+        std::unique_ptr<AgentSession> session; // null while its events are spilled
         QList<qint64> journalSeqs;
         qint64 lastActivityMs = 0;
-        std::list<QString>::iterator lru; // position in m_byActivity
+        std::list<QString>::iterator lru;      // position in m_byActivity
+        std::list<QString>::iterator inMemory; // position in m_memoryLru, while held
         int part = 1;
         qint64 bytes = 0;       // approximate: event bytes plus per-event overhead
         int pending = 0;        // pre_tool events without their post_tool (approximate)
         qint64 settleAtMs = -1; // its turn ended: saved at this time unless a new one starts
+        // Spilled: the session's events are in the spill file, in arrival order.
+        QString recordId; // the spilled session's own id (a part's id, for a later part)
+        SessionSpill::Chunks spilled;
+        qint64 spilledEvents = 0;
+        AgentSession::UnstoredState unstored;
+        bool isSpilled() const { return !session; }
     };
     // A session completed for good (not released, not split), kept warm for its next turn.
     struct Finished
@@ -178,8 +210,18 @@ private:
         Attributed,
         Unattributed
     };
+    // remembered: the de-duplicator already took the event (one lookup instead of two).
     bool deliver(const ClaudeEvent& event, qint64 journalSeq, qint64 nowMs,
-                 const QString& sessionId, Route route);
+                 const QString& sessionId, Route route, bool remembered = false);
+    void holdInMemory(Live& live, const QString& id);
+    bool spillOut(Live& live, const QString& id, Limit why);
+    bool spillEvent(Live& live, const ClaudeEvent& event);
+    void releaseOldestSpilled();
+    // The spilled session whole again, in memory (read back once); false when it is not
+    // live.
+    bool unspill(const QString& id);
+    void unspill(Live& live, const QString& id);
+    std::unique_ptr<AgentSession> readBack(const Live& live, const QString& id, qint64* bytes);
     bool addUnattached(const ClaudeEvent& event, qint64 journalSeq, qint64 nowMs);
     QString fallbackRoute(const ClaudeEvent& event, const QString& project, qint64 nowMs,
                           Route* route);
@@ -189,12 +231,12 @@ private:
     void settleDue(qint64 nowMs);
     void armSettleTimer();
     Live* ensureLive(const QString& sessionId, qint64 nowMs, const ClaudeEvent& event);
-    void touch(Live& live, const QString& id, qint64 nowMs);
+    void touch(Live& live, const QString& id, qint64 nowMs, const ClaudeEvent& event);
     void complete(const QString& sessionId, AgentSession::Status status, const QString& reason,
                   const QDateTime& endTime = {});
     void completeAs(const QString& sessionId, AgentSession::Status status, const QString& reason,
                     const QDateTime& endTime, const Completion& how);
-    void enforceSessionLimits(const QString& routingId, qint64 nowMs);
+    void enforceSessionLimits(Live& live, const QString& routingId, qint64 nowMs);
     void enforceLiveLimits(const QString& keep, qint64 nowMs);
     void release(const QString& routingId, qint64 nowMs, Limit why);
     void keepFinished(const QString& routingId, Live live);
@@ -204,8 +246,11 @@ private:
     void pruneRecentDirectories(qint64 nowMs);
     void armTimer();
     void onTimer();
+    void onSettleTimer();
 
     Settings m_settings;
+    std::unique_ptr<Clock> m_ownClock; // when none was given
+    const Clock* m_clock;
     SessionLoader m_loader;
     std::function<bool(const QString&)> m_idTaken;
     Deduplicator m_dedup;
@@ -213,6 +258,13 @@ private:
     // Least recently active first: with one timeout for all, the front always expires first,
     // so one timer suffices whatever the number of sessions.
     std::list<QString> m_byActivity;
+    // Sessions held in memory, least recently active first: the memory limits' victims.
+    std::list<QString> m_memoryLru;
+    SessionSpill* m_spill = nullptr;
+    int m_spilledCount = 0;
+    qint64 m_spillFailedAtMs = -1; // the spill file could not be written then
+    // When the timeout timer fires (monotonic ms on m_clock), or -1 when it is not armed.
+    qint64 m_timerDeadlineMs = -1;
     struct Recent
     {
         QString sessionId;

@@ -1,5 +1,6 @@
 #include "capture/CaptureService.h"
 
+#include "aggregation/SessionSpill.h"
 #include "capture/EventRecorder.h"
 #include "capture/RecordingReader.h"
 #include "capture/SessionSaver.h"
@@ -9,6 +10,7 @@
 #include "storage/Journal.h"
 #include "storage/SessionStore.h"
 #include "util/PrivateDirectory.h"
+#include "util/SystemClock.h"
 
 #include <QCoreApplication>
 #include <QFile>
@@ -37,9 +39,13 @@ Aggregator::Settings aggregatorSettings(const CaptureSettings& s)
 }
 } // namespace
 
-CaptureService::CaptureService(CaptureSettings settings, QObject* parent)
+CaptureService::CaptureService(CaptureSettings settings, QObject* parent, const Clock* clock)
     : QObject(parent), m_settings(CaptureSettings::withEnvironment(std::move(settings))),
-      m_aggregator(aggregatorSettings(m_settings)),
+      m_ownClock(clock ? nullptr : std::make_unique<SystemClock>()),
+      m_clock(clock ? clock : m_ownClock.get()),
+      m_spill(
+          std::make_unique<SessionSpill>(m_settings.activityDirectory + QStringLiteral("/.spill"))),
+      m_aggregator(aggregatorSettings(m_settings), m_clock),
       m_rateLimited(lcCapture(), m_settings.limits.logIntervalMs)
 {
     for (const QString& name : std::as_const(m_settings.events))
@@ -110,8 +116,12 @@ CaptureService::CaptureService(CaptureSettings settings, QObject* parent)
     m_trimTimer.setSingleShot(true);
     m_trimTimer.setInterval(500);
     connect(&m_trimTimer, &QTimer::timeout, this, &CaptureService::returnFreedMemory);
-    m_cleanupTimer.setInterval(24 * 60 * 60 * 1000);
-    connect(&m_cleanupTimer, &QTimer::timeout, this, &CaptureService::runCleanup);
+    m_cleanupTimer.setSingleShot(true);
+    connect(&m_cleanupTimer, &QTimer::timeout, this, [this] {
+        runCleanup();
+        startCleanupTimer();
+    });
+    connect(m_clock, &Clock::jumped, this, &CaptureService::onClockJumped);
 
     m_parkedFinishTimer.setInterval(0);
     connect(&m_parkedFinishTimer, &QTimer::timeout, this, &CaptureService::finishParkedBatch);
@@ -120,6 +130,7 @@ CaptureService::CaptureService(CaptureSettings settings, QObject* parent)
             [this](const QString& id, const QString& reason) {
                 queueParkedFinish(id, AgentSession::Status::TimedOut, reason);
             });
+    m_aggregator.setSpill(m_spill.get());
     m_aggregator.setIdTaken([this](const QString& id) { return idTaken(id); });
     m_aggregator.setSessionLoader([this](const QString& id) -> std::optional<AgentSession> {
         QString error;
@@ -186,7 +197,7 @@ void CaptureService::finishParkedBatch()
     // A few per turn of the event loop: thousands may expire at once after a restart.
     for (int n = 0; n < 32 && !m_parkedFinish.isEmpty(); ++n) {
         const ParkedFinish job = m_parkedFinish.takeFirst();
-        if (m_aggregator.liveSession(job.sessionId))
+        if (m_aggregator.isLive(job.sessionId))
             continue; // reopened meanwhile
         QString error;
         const auto doc = loadLatest(job.sessionId, &error);
@@ -247,7 +258,7 @@ bool CaptureService::initialize()
     m_initialized = true;
     runCleanup();
     if (m_settings.autoCleanupDays > 0)
-        m_cleanupTimer.start();
+        startCleanupTimer();
     return true;
 }
 
@@ -284,7 +295,34 @@ bool CaptureService::ensureActivityLock(QString* error)
 void CaptureService::scheduleRetry()
 {
     if (!m_retryTimer.isActive())
-        m_retryTimer.start(m_retryBackoff.nextDelayMs());
+        startRetryTimer(m_retryBackoff.nextDelayMs());
+}
+
+void CaptureService::startRetryTimer(qint64 ms)
+{
+    m_retryDueMs = m_clock->monotonicMs() + ms;
+    m_retryTimer.start(int(ms));
+}
+
+void CaptureService::startCleanupTimer()
+{
+    constexpr qint64 kCleanupIntervalMs = qint64(24) * 60 * 60 * 1000;
+    m_cleanupDueMs = m_clock->monotonicMs() + kCleanupIntervalMs;
+    m_cleanupTimer.start(int(kCleanupIntervalMs));
+}
+
+void CaptureService::onClockJumped()
+{
+    const qint64 now = m_clock->monotonicMs();
+    if (m_retryTimer.isActive() && now >= m_retryDueMs) {
+        m_retryTimer.stop();
+        retryStorage();
+    }
+    if (m_cleanupTimer.isActive() && now >= m_cleanupDueMs) {
+        m_cleanupTimer.stop();
+        runCleanup();
+        startCleanupTimer();
+    }
 }
 
 void CaptureService::onWriteWorked()
@@ -297,8 +335,8 @@ void CaptureService::onWriteWorked()
     m_retryBackoff.reset();
     if (!needsRetry())
         return;
-    const qint64 since = m_lastRetry.isValid() ? m_lastRetry.elapsed() : 1000;
-    m_retryTimer.start(int(std::clamp<qint64>(1000 - since, 0, 1000)));
+    const qint64 since = m_lastRetryMs >= 0 ? m_clock->monotonicMs() - m_lastRetryMs : 1000;
+    startRetryTimer(std::clamp<qint64>(1000 - since, 0, 1000));
 }
 
 bool CaptureService::needsRetry() const
@@ -309,7 +347,7 @@ bool CaptureService::needsRetry() const
 
 void CaptureService::retryStorage()
 {
-    m_lastRetry.start();
+    m_lastRetryMs = m_clock->monotonicMs();
     if (!m_activityLock->isLocked()) {
         bool heldElsewhere = false;
         if (takeActivityLock(&heldElsewhere)) {
@@ -335,7 +373,7 @@ void CaptureService::retryStorage()
         m_retryTimer.stop();
         return;
     }
-    m_retryTimer.start(m_retryBackoff.nextDelayMs());
+    startRetryTimer(m_retryBackoff.nextDelayMs());
 }
 
 bool CaptureService::openJournal(qint64 minimumSeq)
@@ -393,7 +431,7 @@ void CaptureService::checkActivityDirectory()
 void CaptureService::recoverActivityDirectory()
 {
     m_recovering = true;
-    const QStringList live = m_aggregator.liveSessionIds();
+    const QStringList live = m_aggregator.allLiveSessionIds();
     qCWarning(lcCapture).noquote()
         << QStringLiteral("the activity directory %1 (or its journal) was deleted or moved while "
                           "capturing; recreating it and saving the %2 live session(s) held in "
@@ -421,10 +459,11 @@ void CaptureService::recoverActivityDirectory()
     // What memory holds goes to disk again: a checkpoint of each live session, resumed from
     // its file after a crash like any interrupted session (events after it are journaled).
     for (const QString& id : live) {
-        const AgentSession* session = m_aggregator.liveSession(id);
-        if (!session)
+        // Spilled sessions too: the journal that held their events went with the directory.
+        std::optional<AgentSession> copy = m_aggregator.copyOfLive(id);
+        if (!copy)
             continue;
-        AgentSession checkpoint = *session;
+        AgentSession& checkpoint = *copy;
         checkpoint.setStatus(AgentSession::Status::Interrupted,
                              QStringLiteral("checkpoint: activity directory recreated"));
         m_saver->save(checkpoint, {{QStringLiteral("idle_ms_at_save"), 0.0}}, {});
@@ -444,7 +483,7 @@ void CaptureService::restoreFromJournal()
     const auto stats = m_journal->replay([this](qint64 seq, const QDateTime& received,
                                                 const QString& name, const QByteArray& payload) {
         ++m_counters.journalReplayed;
-        process(name, payload, received, seq, Clock::Journal);
+        process(name, payload, received, seq, TimeBase::Journal);
     });
     if (stats.records || stats.garbage || stats.torn) {
         qCInfo(lcCapture) << "journal: restored" << stats.records << "event(s) not yet saved;"
@@ -454,7 +493,7 @@ void CaptureService::restoreFromJournal()
 
 void CaptureService::resumeInterrupted()
 {
-    const QDateTime now = QDateTime::currentDateTimeUtc();
+    const QDateTime now = m_clock->currentUtc();
     QList<SessionSummary> interrupted;
     for (const SessionSummary& s : m_store->list()) {
         if (!s.damaged && s.status == QLatin1String("interrupted"))
@@ -479,7 +518,7 @@ void CaptureService::resumeInterrupted()
             return m.hasMatch() ? m.captured(1) : s.sessionId;
         }();
         if (maxLive > 0 && resumed >= maxLive) {
-            m_aggregator.park(routing, Aggregator::monotonicNowMs(), sinceSaved);
+            m_aggregator.park(routing, m_clock->monotonicMs(), sinceSaved);
             continue;
         }
         QString error;
@@ -495,7 +534,7 @@ void CaptureService::resumeInterrupted()
             idle += std::clamp<qint64>(qint64(std::clamp(recorded.toDouble(), 0.0, 1e12)), 0,
                                        qint64(1) << 40);
         const QString docRouting = doc->value(QLatin1String("parent_session_id")).toString(routing);
-        m_aggregator.resume(std::move(*session), Aggregator::monotonicNowMs(), idle, docRouting);
+        m_aggregator.resume(std::move(*session), m_clock->monotonicMs(), idle, docRouting);
         ++m_counters.resumed;
         ++resumed;
     }
@@ -529,7 +568,7 @@ bool CaptureService::startCapture()
     connect(m_client, &SocketIoClient::stateChanged, this,
             [this](SocketIoClient::State state, const QString& reason) {
                 if (state != SocketIoClient::State::Connected && !m_disconnectedAt.isValid())
-                    m_disconnectedAt = QDateTime::currentDateTimeUtc();
+                    m_disconnectedAt = m_clock->currentUtc();
                 Q_EMIT connectionStateChanged(state, reason);
             });
     if (!m_client->open()) {
@@ -641,17 +680,11 @@ void CaptureService::reportUnsaved(const QString& recording)
 
 void CaptureService::onNamespaceConnected(const QString&, bool recovered, bool missedPossible)
 {
-    const QDateTime now = QDateTime::currentDateTimeUtc();
-    if (missedPossible) {
-        // Say so in every live session: what the dashboard sent meanwhile may be missing.
-        for (const QString& id : m_aggregator.liveSessionIds()) {
-            if (auto* s = const_cast<AgentSession*>(m_aggregator.liveSession(id)))
-                s->addPossibleGap(
-                    m_disconnectedAt, now,
-                    QStringLiteral(
-                        "dashboard connection lost; reconnected without state recovery"));
-        }
-    }
+    const QDateTime now = m_clock->currentUtc();
+    if (missedPossible) // what the dashboard sent meanwhile may be missing: say so
+        m_aggregator.addPossibleGapToLive(
+            m_disconnectedAt, now,
+            QStringLiteral("dashboard connection lost; reconnected without state recovery"));
     m_disconnectedAt = QDateTime();
     Q_UNUSED(recovered);
     // The legacy dashboard answers with its recent events; de-duplication drops what we have.
@@ -671,7 +704,7 @@ void CaptureService::onSocketEvent(const SocketEvent& event)
         }
         return;
     }
-    ingest(event.name, event.args.value(0), QDateTime::currentDateTimeUtc());
+    ingest(event.name, event.args.value(0), m_clock->currentUtc());
 }
 
 void CaptureService::ingest(const QString& name, const QByteArray& payload,
@@ -682,7 +715,7 @@ void CaptureService::ingest(const QString& name, const QByteArray& payload,
     // (and parse) megabytes for nothing.
     static const qsizetype maxPayload = EventNormalizer::Limits{}.maxPayloadBytes;
     if (payload.size() > maxPayload) {
-        process(name, payload, receivedAt, -1, Clock::Live);
+        process(name, payload, receivedAt, -1, TimeBase::Live);
         noteBigPayload();
         return;
     }
@@ -693,7 +726,7 @@ void CaptureService::ingest(const QString& name, const QByteArray& payload,
     }
     if (m_recorder)
         m_recorder->write(name, payload);
-    process(name, payload, receivedAt, seq, Clock::Live);
+    process(name, payload, receivedAt, seq, TimeBase::Live);
     if (payload.size() >= kBigPayloadBytes)
         noteBigPayload();
 }
@@ -716,7 +749,7 @@ void CaptureService::returnFreedMemory()
 }
 
 void CaptureService::process(const QString& name, const QByteArray& payload,
-                             const QDateTime& receivedAt, qint64 seq, Clock clock)
+                             const QDateTime& receivedAt, qint64 seq, TimeBase clock)
 {
     ++m_counters.eventsReceived;
     const NormalizeResult result = EventNormalizer::normalize(name, payload, receivedAt);
@@ -738,10 +771,10 @@ void CaptureService::process(const QString& name, const QByteArray& payload,
     for (const ClaudeEvent& event : result.events) {
         qint64 now = 0;
         switch (clock) {
-        case Clock::Live:
-            now = Aggregator::monotonicNowMs();
+        case TimeBase::Live:
+            now = m_clock->monotonicMs();
             break;
-        case Clock::EventTime:
+        case TimeBase::EventTime:
             // A timestamp far ahead of the replay's start is a wrong clock or a hostile
             // sender: trusted, it would time out every other session at once and keep its own
             // from ever timing out. Such an event happens when the one before it did.
@@ -750,11 +783,11 @@ void CaptureService::process(const QString& name, const QByteArray& payload,
                 now = m_lastEventTimeMs;
             m_lastEventTimeMs = std::max(m_lastEventTimeMs, now);
             break;
-        case Clock::Journal:
+        case TimeBase::Journal:
             // Place the original receive time on the monotonic clock, so restored sessions keep
             // the inactivity they really had.
-            now = Aggregator::monotonicNowMs() -
-                  std::max<qint64>(0, receivedAt.msecsTo(QDateTime::currentDateTimeUtc()));
+            now = m_clock->monotonicMs() -
+                  std::max<qint64>(0, receivedAt.msecsTo(m_clock->currentUtc()));
             break;
         }
         held += m_aggregator.addEvent(event, seq, now);
@@ -819,7 +852,7 @@ bool CaptureService::replay(const QString& path, QString* error, bool* started)
     };
     reader.setInterruptCheck(stopRequested);
     m_aggregator.setTimerDriven(false);
-    const QDateTime start = QDateTime::currentDateTimeUtc();
+    const QDateTime start = m_clock->currentUtc();
     for (;;) {
         if (sinceEvents.elapsed() >= 50 && stopRequested())
             break;
@@ -832,7 +865,7 @@ bool CaptureService::replay(const QString& path, QString* error, bool* started)
         }
         if (m_recorder)
             m_recorder->write(entry->name, entry->payload);
-        process(entry->name, entry->payload, start, -1, Clock::EventTime);
+        process(entry->name, entry->payload, start, -1, TimeBase::EventTime);
     }
     reader.setInterruptCheck({});
     const bool interrupted = m_replayStopRequested;
@@ -906,6 +939,10 @@ QJsonObject CaptureService::countersJson() const
     put("sessions_released", a.released);
     put("sessions_split", a.split);
     put("sessions_parked", quint64(m_aggregator.parkedCount()));
+    put("sessions_spilled", quint64(m_aggregator.spilledCount()));
+    put("spills", a.spilled);
+    put("spills_read_back", a.unspilled);
+    put("events_spilled", quint64(std::max<qint64>(0, m_spill->heldEvents())));
     put("parked_finished", m_counters.parkedFinished);
     put("live_bytes", quint64(std::max<qint64>(0, m_aggregator.liveBytes())));
     put("unsaved_bytes", quint64(m_store->pendingBytes()));

@@ -4,9 +4,9 @@
 #include "model/CaptureSettings.h"
 #include "protocol/Backoff.h"
 #include "protocol/SocketIoClient.h"
+#include "util/Clock.h"
 #include "util/RateLimitedLog.h"
 
-#include <QElapsedTimer>
 #include <QFileSystemWatcher>
 #include <QHash>
 #include <QJsonObject>
@@ -22,6 +22,7 @@ class ActivityLock;
 class EventRecorder;
 class Journal;
 class SessionSaver;
+class SessionSpill;
 class SessionStore;
 
 Q_DECLARE_LOGGING_CATEGORY(lcCapture)
@@ -50,7 +51,10 @@ public:
         quint64 parkedFinishFailures = 0;
     };
 
-    explicit CaptureService(CaptureSettings settings, QObject* parent = nullptr);
+    // clock: what timeouts, backoffs and receive stamps read (a SystemClock when null); it
+    // must outlive the service.
+    explicit CaptureService(CaptureSettings settings, QObject* parent = nullptr,
+                            const Clock* clock = nullptr);
     ~CaptureService() override;
 
     // Locks the activity directory, opens the store and journal, restores what the last run
@@ -103,14 +107,14 @@ Q_SIGNALS:
     void capturingChanged(bool capturing);
 
 private:
-    enum class Clock
+    enum class TimeBase // what an event's inactivity is measured on
     {
         Live,
         EventTime,
         Journal
     };
     void process(const QString& name, const QByteArray& payload, const QDateTime& receivedAt,
-                 qint64 seq, Clock clock);
+                 qint64 seq, TimeBase clock);
     void onSessionCompleted(const AgentSession& session, const QList<qint64>& seqs);
     void releaseSeqs(const QList<qint64>& seqs);
     void onSocketEvent(const SocketEvent& event);
@@ -126,6 +130,10 @@ private:
     // Failed saves, an unopened journal or an untaken lock are tried again with a backoff
     // from 1 s to 30 s, and at once (at most once a second) when a write works again.
     void scheduleRetry();
+    void startRetryTimer(qint64 ms);
+    void startCleanupTimer();
+    // A test clock jumped: the retry and cleanup deadlines it passed are due now.
+    void onClockJumped();
     void onWriteWorked();
     void retryStorage();
     bool needsRetry() const;
@@ -149,6 +157,9 @@ private:
     void finishParkedBatch();
 
     CaptureSettings m_settings;
+    std::unique_ptr<Clock> m_ownClock; // when none was given
+    const Clock* m_clock;
+    std::unique_ptr<SessionSpill> m_spill; // before m_aggregator, which writes to it
     Aggregator m_aggregator;
     std::unique_ptr<ActivityLock> m_activityLock;
     std::unique_ptr<SessionStore> m_store;
@@ -170,7 +181,9 @@ private:
     QPair<quint64, quint64> m_journalDirId;
     bool m_recovering = false;
     Backoff m_retryBackoff{BackoffSettings{1000, 30000, 2.0, 0.0}};
-    QElapsedTimer m_lastRetry;
+    qint64 m_lastRetryMs = -1; // on m_clock
+    qint64 m_retryDueMs = 0;
+    qint64 m_cleanupDueMs = 0;
     bool m_writeFailing = false; // the last save or journal write failed
     QTimer m_cleanupTimer;
     struct ParkedFinish

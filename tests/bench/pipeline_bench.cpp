@@ -3,11 +3,15 @@
 // aggregation into live sessions. No network: this isolates the pipeline's own cost and lets
 // resident memory be read before and after.
 //
-//   ea-bench-pipeline --stream FILE --dir DIR [--no-journal] [--reference]
+//   ea-bench-pipeline --stream FILE --dir DIR [--no-journal] [--reference] [--shutdown]
 //
-// Prints one JSON line: events, seconds, rate, RSS before/after (bytes), bytes per 1,000
-// events held, live sessions, counters. The stream is read line by line, so it does not count
-// against the resident memory measured.
+// --shutdown: then shut the service down (every live session saved, spilled ones read back
+// first) and report how long that took and the peak resident memory including it.
+//
+// Prints one JSON line: events, seconds, rate, RSS before/after and peak (bytes), bytes per
+// 1,000 events held, live and spilled sessions, counters. The number of sessions is the
+// stream's (gen_stream.js --sessions N); limits are the defaults unless EA_MAX_* say otherwise. The
+// stream is read line by line, so it does not count against the resident memory measured.
 #include "capture/CaptureService.h"
 #include "ingest/EventNormalizer.h"
 
@@ -26,6 +30,19 @@
 using namespace ea;
 
 namespace {
+// VmHWM: the most this process ever had resident.
+qint64 peakResidentBytes()
+{
+    QFile f(QStringLiteral("/proc/self/status"));
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray& line : f.readAll().split('\n')) {
+        if (line.startsWith("VmHWM:"))
+            return line.mid(6).trimmed().split(' ').value(0).toLongLong() * 1024;
+    }
+    return -1;
+}
+
 qint64 residentBytes()
 {
     QFile f(QStringLiteral("/proc/self/statm"));
@@ -42,19 +59,22 @@ int main(int argc, char* argv[])
     QString stream;
     QString dir;
     bool journal = true;
+    bool shutdown = false;
     const QStringList args = app.arguments();
     for (qsizetype i = 1; i < args.size(); ++i) {
         if (args[i] == QLatin1String("--stream") && i + 1 < args.size())
             stream = args[++i];
         else if (args[i] == QLatin1String("--dir") && i + 1 < args.size())
             dir = args[++i];
+        else if (args[i] == QLatin1String("--shutdown"))
+            shutdown = true;
         else if (args[i] == QLatin1String("--no-journal"))
             journal = false;
         else if (args[i] == QLatin1String("--reference"))
             EventNormalizer::setFastPathEnabled(false); // the QJsonDocument path, for comparison
         else {
             std::fprintf(stderr, "usage: ea-bench-pipeline --stream FILE --dir DIR [--no-journal] "
-                                 "[--reference]\n");
+                                 "[--reference] [--shutdown]\n");
             return 2;
         }
     }
@@ -131,9 +151,19 @@ int main(int argc, char* argv[])
              events > 0 ? double(cpuNs) / 1e3 / double(events) : 0.0);
     o.insert(QStringLiteral("rss_before"), double(before));
     o.insert(QStringLiteral("rss_after"), double(after));
+    o.insert(QStringLiteral("rss_peak"), double(peakResidentBytes()));
     o.insert(QStringLiteral("bytes_per_1000_events"),
              events > 0 ? double(after - before) / double(events) * 1000.0 : 0.0);
     o.insert(QStringLiteral("live_sessions"), capture.aggregator().liveCount());
+    o.insert(QStringLiteral("spilled_sessions"), capture.aggregator().spilledCount());
+    if (shutdown) {
+        QElapsedTimer t;
+        t.start();
+        const bool ok = capture.shutdown();
+        o.insert(QStringLiteral("shutdown_seconds"), double(t.nsecsElapsed()) / 1e9);
+        o.insert(QStringLiteral("shutdown_ok"), ok);
+        o.insert(QStringLiteral("rss_peak_with_shutdown"), double(peakResidentBytes()));
+    }
     o.insert(QStringLiteral("counters"), capture.countersJson());
     std::fprintf(stdout, "%s\n", QJsonDocument(o).toJson(QJsonDocument::Compact).constData());
     std::fflush(stdout);

@@ -1,10 +1,13 @@
+#include "TestClock.h"
 #include "aggregation/Aggregator.h"
+#include "aggregation/SessionSpill.h"
 #include "capture/RecordingReader.h"
 #include "ingest/EventNormalizer.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace ea;
@@ -80,6 +83,31 @@ class TestAggregator : public QObject
             QString error;
             return AgentSession::fromJson(saved.docs.value(id), &error);
         });
+    }
+
+    // Every saved document's "n" values (the test's event numbers), to check each event is
+    // saved once, in its own session.
+    static QStringList numbersIn(const QJsonObject& doc)
+    {
+        QStringList numbers;
+        for (const QJsonValue& v : doc.value(QLatin1String("events")).toArray())
+            numbers.append(v.toObject()
+                               .value(QLatin1String("data"))
+                               .toObject()
+                               .value(QLatin1String("n"))
+                               .toString());
+        numbers.sort();
+        return numbers;
+    }
+    static QString nth(int session, int i)
+    {
+        return QStringLiteral("%1-%2").arg(session).arg(i, 4, 10, QLatin1Char('0'));
+    }
+    static QString timeOf(int seq)
+    {
+        return QDateTime(QDate(2026, 1, 1), QTime(10, 0), Qt::UTC)
+            .addMSecs(seq)
+            .toString(Qt::ISODateWithMs);
     }
 
 private Q_SLOTS:
@@ -269,27 +297,247 @@ private Q_SLOTS:
         QCOMPARE(a.stats().timedOut, quint64(2));
     }
 
-    void timerDrivenTimeoutFiresOnTheEventLoop()
+    // Past the live-session limit, sessions move to the spill file and stay live: events of
+    // round-robin sessions are appended, never reloaded, and nothing is saved until the end.
+    void sessionLimitSpillsWithoutReloadingPerEvent()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        SessionSpill spill(dir.filePath(QStringLiteral(".spill")));
+        TestClock clock;
+        Aggregator::Settings s;
+        s.limits.maxLiveSessions = 3;
+        Aggregator a(s, &clock);
+        a.setSpill(&spill);
+        Saved saved;
+        record(a, saved);
+        int loads = 0;
+        a.setSessionLoader([&loads](const QString&) -> std::optional<AgentSession> {
+            ++loads;
+            return std::nullopt;
+        });
+        QList<qint64> released;
+        connect(&a, &Aggregator::sessionCompleted, this,
+                [&](const AgentSession&, const QList<qint64>& seqs) { released += seqs; });
+        constexpr int kSessions = 10;
+        constexpr int kEach = 40;
+        int seq = 0;
+        for (int i = 0; i < kEach; ++i) {
+            for (int k = 0; k < kSessions; ++k) {
+                a.addEvent(
+                    event(QStringLiteral("rr%1").arg(k),
+                          i == 0 ? QStringLiteral("user_prompt") : QStringLiteral("pre_tool"),
+                          timeOf(seq), QStringLiteral("/p%1").arg(k), nth(k, i)),
+                    seq, a.nowMs());
+                ++seq;
+                clock.advance(1);
+            }
+        }
+        QCOMPARE(a.stats().aggregated, quint64(kSessions * kEach));
+        QCOMPARE(loads, kSessions); // once per new session, never again
+        QCOMPARE(a.stats().reopened, quint64(0));
+        QCOMPARE(saved.completions.size(), 0); // no save per event, no save at all yet
+        QCOMPARE(a.liveCount(), kSessions);
+        // Spilled once each; their later events went straight to the spill file.
+        QCOMPARE(a.spilledCount(), kSessions - 3);
+        QCOMPARE(a.stats().spilled, quint64(kSessions - 3));
+        QCOMPARE(a.stats().unspilled, quint64(0)); // nothing was read back while receiving
+        QCOMPARE(spill.heldEvents(), qint64((kSessions - 3) * kEach));
+        QVERIFY(released.isEmpty());
+
+        a.stopAll(AgentSession::Status::Stopped, QStringLiteral("end"));
+        QCOMPARE(saved.completions.size(), kSessions);
+        QCOMPARE(a.stats().unspilled, quint64(kSessions - 3)); // read back once each
+        for (int k = 0; k < kSessions; ++k) {
+            QStringList want;
+            for (int i = 0; i < kEach; ++i)
+                want.append(nth(k, i));
+            QCOMPARE(numbersIn(saved.docs.value(QStringLiteral("rr%1").arg(k))), want);
+        }
+        // Every journal record is handed over with exactly one save.
+        std::sort(released.begin(), released.end());
+        QList<qint64> all;
+        for (int i = 0; i < kSessions * kEach; ++i)
+            all.append(i);
+        QCOMPARE(released, all);
+        QCOMPARE(spill.heldEvents(), qint64(0));
+        QCOMPARE(spill.fileBytes(), qint64(0)); // nothing needed: the file started over
+    }
+
+    // Past the byte limit a session's events move to the spill file; its Stop still ends its
+    // turn: once settled (on the injected clock) it is read back once and saved whole.
+    void spilledSessionSettlesAndTimesOutWhole()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        SessionSpill spill(dir.filePath(QStringLiteral(".spill")));
+        TestClock clock;
+        Aggregator::Settings s;
+        s.limits.maxLiveBytes = 8 * 1024;
+        Aggregator a(s, &clock);
+        a.setSpill(&spill);
+        Saved saved;
+        record(a, saved);
+        int seq = 0;
+        const auto add = [&](int k, const QString& subtype, int i) {
+            a.addEvent(event(QStringLiteral("b%1").arg(k), subtype, timeOf(seq),
+                             QStringLiteral("/p%1").arg(k), nth(k, i)),
+                       seq, a.nowMs());
+            ++seq;
+            clock.advance(1);
+        };
+        for (int i = 0; i < 30; ++i) {
+            for (int k = 0; k < 3; ++k)
+                add(k, i == 0 ? QStringLiteral("user_prompt") : QStringLiteral("pre_tool"), i);
+        }
+        QVERIFY(a.spilledCount() >= 1);
+        // Only the session that took the last event may stay in memory past the limit.
+        QVERIFY(a.liveBytes() <= s.limits.maxLiveBytes || a.liveSessionIds().size() == 1);
+        QCOMPARE(a.liveSession(QStringLiteral("b0")), nullptr); // the least recently active
+        QCOMPARE(a.liveCount(), 3);
+        add(0, QStringLiteral("stop"), 30);
+        add(0, QStringLiteral("hook_execution"), 31); // a companion of the Stop
+        // The settle time counts from the Stop, two clock steps ago.
+        clock.advance(a.settings().settleMs - 3);
+        QCOMPARE(saved.completions.size(), 0);
+        clock.advance(1);
+        QCOMPARE(saved.completions.size(), 1);
+        QCOMPARE(saved.completions[0],
+                 (QPair<QString, QString>{QStringLiteral("b0"), QStringLiteral("completed")}));
+        QStringList want;
+        for (int i = 0; i < 32; ++i)
+            want.append(nth(0, i));
+        QCOMPARE(numbersIn(saved.docs.value(QStringLiteral("b0"))), want);
+
+        // The others stay spilled or live; idle past the timeout, each is saved whole.
+        clock.advance(a.settings().sessionTimeoutMs + 1);
+        QCOMPARE(saved.completions.size(), 3);
+        for (int k = 1; k < 3; ++k) {
+            want.clear();
+            for (int i = 0; i < 30; ++i)
+                want.append(nth(k, i));
+            QCOMPARE(numbersIn(saved.docs.value(QStringLiteral("b%1").arg(k))), want);
+        }
+        QCOMPARE(saved.completions[1].second, QStringLiteral("timed_out"));
+        QCOMPARE(a.liveCount(), 0);
+        QCOMPARE(spill.heldEvents(), qint64(0));
+    }
+
+    // A spilled session past the per-session event limit is read back once and split.
+    void spilledSessionSplitsAtTheEventLimit()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        SessionSpill spill(dir.filePath(QStringLiteral(".spill")));
+        TestClock clock;
+        Aggregator::Settings s;
+        s.limits.maxLiveSessions = 1;
+        s.limits.maxSessionEvents = 25;
+        Aggregator a(s, &clock);
+        a.setSpill(&spill);
+        Saved saved;
+        record(a, saved);
+        int seq = 0;
+        for (int i = 0; i < 30; ++i) {
+            for (int k = 0; k < 2; ++k) {
+                a.addEvent(
+                    event(QStringLiteral("x%1").arg(k),
+                          i == 0 ? QStringLiteral("user_prompt") : QStringLiteral("pre_tool"),
+                          timeOf(seq), QStringLiteral("/p%1").arg(k), nth(k, i)),
+                    seq, a.nowMs());
+                ++seq;
+            }
+        }
+        QCOMPARE(a.stats().split, quint64(2));
+        a.stopAll(AgentSession::Status::Stopped, QStringLiteral("end"));
+        for (int k = 0; k < 2; ++k) {
+            QStringList want;
+            for (int i = 0; i < 30; ++i)
+                want.append(nth(k, i));
+            const QString id = QStringLiteral("x%1").arg(k);
+            QStringList got = numbersIn(saved.docs.value(id)) +
+                              numbersIn(saved.docs.value(Aggregator::partId(id, 2)));
+            got.sort();
+            QCOMPARE(numbersIn(saved.docs.value(id)).size(), 25);
+            QCOMPARE(got, want);
+        }
+    }
+
+    // Spilled sessions are bounded too (by maxParkedSessions): beyond, the least recently
+    // active is saved as interrupted and released, to reopen from its file.
+    void spilledSessionsAreBounded()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        SessionSpill spill(dir.filePath(QStringLiteral(".spill")));
+        TestClock clock;
+        Aggregator::Settings s;
+        s.limits.maxLiveSessions = 2;
+        s.limits.maxParkedSessions = 3;
+        Aggregator a(s, &clock);
+        a.setSpill(&spill);
+        Saved saved;
+        record(a, saved);
+        for (int k = 0; k < 10; ++k) {
+            a.addEvent(event(QStringLiteral("f%1").arg(k), QStringLiteral("user_prompt"), timeOf(k),
+                             QStringLiteral("/p%1").arg(k), nth(k, 0)),
+                       k, a.nowMs());
+            clock.advance(1);
+        }
+        QCOMPARE(a.spilledCount(), 3);
+        QCOMPARE(a.stats().released, quint64(5));
+        QCOMPARE(saved.completions.size(), 5);
+        QCOMPARE(saved.completions[0],
+                 (QPair<QString, QString>{QStringLiteral("f0"), QStringLiteral("interrupted")}));
+        // Its next event reopens it from its file, with what it had.
+        a.addEvent(event(QStringLiteral("f0"), QStringLiteral("notification"), timeOf(20),
+                         QStringLiteral("/p0"), nth(0, 1)),
+                   20, a.nowMs());
+        QCOMPARE(a.stats().reopened, quint64(1));
+        a.stopAll(AgentSession::Status::Stopped, QStringLiteral("end"));
+        QCOMPARE(numbersIn(saved.docs.value(QStringLiteral("f0"))),
+                 (QStringList{nth(0, 0), nth(0, 1)}));
+        for (int k = 1; k < 10; ++k)
+            QCOMPARE(numbersIn(saved.docs.value(QStringLiteral("f%1").arg(k))),
+                     QStringList{nth(k, 0)});
+    }
+
+    void timerDrivenTimeoutFollowsTheInjectedClock()
     {
         Aggregator::Settings s;
-        s.sessionTimeoutMs = 100;
-        Aggregator a(s);
+        s.sessionTimeoutMs = 60 * 60 * 1000;
+        TestClock clock;
+        Aggregator a(s, &clock);
         Saved saved;
         record(a, saved);
         const auto e = event(QStringLiteral("t"), QStringLiteral("user_prompt"),
                              QStringLiteral("2026-01-01T10:00:00Z"));
-        // When it fires is measured, not raced against a shorter wait: on a busy machine a
-        // 30 ms wait can last longer than the 100 ms timeout.
-        qint64 completedAt = -1;
-        connect(&a, &Aggregator::sessionCompleted, this,
-                [&] { completedAt = Aggregator::monotonicNowMs(); });
-        const qint64 added = Aggregator::monotonicNowMs();
-        a.addEvent(e, -1, added);
-        QCOMPARE(saved.completions.size(), 0);
-        QTRY_COMPARE_WITH_TIMEOUT(saved.completions.size(), 1, 5000);
+        a.addEvent(e, -1, a.nowMs());
+        clock.advance(s.sessionTimeoutMs);
+        QCOMPARE(saved.completions.size(), 0); // idle exactly the timeout: not yet
+        clock.advance(1);
+        QCOMPARE(saved.completions.size(), 1);
         QCOMPARE(saved.completions[0].second, QStringLiteral("timed_out"));
-        QVERIFY2(completedAt - added >= s.sessionTimeoutMs,
-                 qPrintable(QStringLiteral("timed out after %1 ms").arg(completedAt - added)));
+        QCOMPARE(a.completing().routingId, QString()); // only set while completing
+    }
+
+    void settlingFollowsTheInjectedClock()
+    {
+        TestClock clock;
+        Aggregator a({}, &clock);
+        Saved saved;
+        record(a, saved);
+        a.addEvent(event(QStringLiteral("st"), QStringLiteral("user_prompt"),
+                         QStringLiteral("2026-01-01T10:00:00Z")),
+                   -1, a.nowMs());
+        a.addEvent(event(QStringLiteral("st"), QStringLiteral("stop"),
+                         QStringLiteral("2026-01-01T10:00:01Z")),
+                   -1, a.nowMs());
+        clock.advance(a.settings().settleMs - 1);
+        QCOMPARE(saved.completions.size(), 0);
+        clock.advance(1);
+        QCOMPARE(saved.completions.size(), 1);
+        QCOMPARE(saved.completions[0].second, QStringLiteral("completed"));
     }
 
     void eventsWithoutSessionJoinTheRecentSessionOfTheirDirectory()
@@ -324,7 +572,7 @@ private Q_SLOTS:
         record(a, saved);
         const auto e = event(QStringLiteral("m"), QStringLiteral("user_prompt"),
                              QStringLiteral("2026-01-01T10:00:00Z"));
-        a.addEvent(e, 7, Aggregator::monotonicNowMs());
+        a.addEvent(e, 7, a.nowMs());
         QVERIFY(!a.stopSession(QStringLiteral("nope"), AgentSession::Status::Stopped,
                                QStringLiteral("user")));
         QList<qint64> seqs;
@@ -338,11 +586,11 @@ private Q_SLOTS:
         QString error;
         auto back = AgentSession::fromJson(saved.docs.value(QStringLiteral("m")), &error);
         QVERIFY2(back.has_value(), qPrintable(error));
-        a.resume(std::move(*back), Aggregator::monotonicNowMs(), 0);
+        a.resume(std::move(*back), a.nowMs(), 0);
         QCOMPARE(a.liveCount(), 1);
         QVERIFY(a.liveSession(QStringLiteral("m"))->isActive());
         // Resumed identities are known: the old event is a duplicate.
-        QVERIFY(!a.addEvent(e, 8, Aggregator::monotonicNowMs()));
+        QVERIFY(!a.addEvent(e, 8, a.nowMs()));
     }
 
     // The whole current-server sample: every session's event count matches the truth file.

@@ -2,4 +2,5 @@
 target_sources(eatestsupport PRIVATE
     support/PeerServer.h support/PeerServer.cpp
     support/MissingPrerequisite.h
+    support/TestClock.h support/TestClock.cpp
 )

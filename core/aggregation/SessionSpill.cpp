@@ -1,0 +1,159 @@
+#include "aggregation/SessionSpill.h"
+
+#include "util/PrivateDirectory.h"
+
+#include <QDir>
+
+#include <cstring>
+
+namespace ea {
+
+namespace {
+// A record: payload length (u32), flags (u8), timestamp (i64), identity (u64), event name
+// length (u16), event name (UTF-8), then the event's held bytes. Native byte order: the file
+// never outlives the process that wrote it.
+constexpr qsizetype kHeaderBytes = 4 + 1 + 8 + 8 + 2;
+
+template <typename T> void put(char*& at, T value)
+{
+    std::memcpy(at, &value, sizeof value);
+    at += sizeof value;
+}
+
+template <typename T> T take(const char*& at)
+{
+    T value;
+    std::memcpy(&value, at, sizeof value);
+    at += sizeof value;
+    return value;
+}
+} // namespace
+
+SessionSpill::SessionSpill(QString directory) : m_directory(std::move(directory)) {}
+
+SessionSpill::~SessionSpill()
+{
+    if (m_file.isOpen()) {
+        m_file.close();
+        m_file.remove();
+    }
+}
+
+bool SessionSpill::ensureOpen()
+{
+    if (m_file.isOpen())
+        return true;
+    if (!PrivateDirectory::ensure(m_directory, &m_lastError))
+        return false;
+    m_file.setFileName(QDir(m_directory).filePath(QStringLiteral("events.spill")));
+    // Whatever a crashed run left is also in its journal: start empty.
+    if (!m_file.open(QIODevice::ReadWrite | QIODevice::Truncate)) {
+        m_lastError =
+            QStringLiteral("cannot open %1: %2").arg(m_file.fileName(), m_file.errorString());
+        return false;
+    }
+    m_file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    m_end = 0;
+    return true;
+}
+
+bool SessionSpill::append(const AgentSession::StoredEvent& event, Chunks* chunks)
+{
+    if (!ensureOpen())
+        return false;
+    const QByteArray name = event.eventName.toUtf8().left(0xffff);
+    const qsizetype payload = kHeaderBytes - 4 + name.size() + event.raw.size();
+    m_record.resize(4 + payload);
+    char* at = m_record.data();
+    put(at, quint32(payload));
+    put(at, quint8(event.timestampFromReceipt ? 1 : 0));
+    put(at, qint64(event.timestampMs));
+    put(at, quint64(event.identity));
+    put(at, quint16(name.size()));
+    std::memcpy(at, name.constData(), size_t(name.size()));
+    at += name.size();
+    std::memcpy(at, event.raw.constData(), size_t(event.raw.size()));
+    if (m_file.pos() != m_end && !m_file.seek(m_end)) {
+        m_lastError =
+            QStringLiteral("cannot write %1: %2").arg(m_file.fileName(), m_file.errorString());
+        return false;
+    }
+    if (m_file.write(m_record) != m_record.size()) {
+        m_lastError =
+            QStringLiteral("cannot write %1: %2").arg(m_file.fileName(), m_file.errorString());
+        // A partial record may sit at the end: the next append overwrites it.
+        m_file.seek(m_end);
+        return false;
+    }
+    if (!chunks->isEmpty() && chunks->last().offset + chunks->last().bytes == m_end) {
+        chunks->last().bytes += m_record.size();
+        ++chunks->last().events;
+    } else {
+        chunks->append(Chunk{m_end, m_record.size(), 1});
+    }
+    m_end += m_record.size();
+    ++m_heldEvents;
+    return true;
+}
+
+bool SessionSpill::read(const Chunks& chunks,
+                        const std::function<void(const AgentSession::StoredEvent&)>& each)
+{
+    if (chunks.isEmpty())
+        return true;
+    if (!m_file.isOpen() || !m_file.flush()) {
+        m_lastError =
+            QStringLiteral("cannot read %1: %2").arg(m_file.fileName(), m_file.errorString());
+        return false;
+    }
+    QByteArray buffer;
+    for (const Chunk& chunk : chunks) {
+        buffer.resize(chunk.bytes);
+        if (!m_file.seek(chunk.offset) || m_file.read(buffer.data(), chunk.bytes) != chunk.bytes) {
+            m_lastError =
+                QStringLiteral("cannot read %1: %2").arg(m_file.fileName(), m_file.errorString());
+            return false;
+        }
+        const char* at = buffer.constData();
+        const char* const end = at + buffer.size();
+        for (qint32 n = 0; n < chunk.events; ++n) {
+            if (end - at < kHeaderBytes) {
+                m_lastError = QStringLiteral("%1 is damaged").arg(m_file.fileName());
+                return false;
+            }
+            const quint32 payload = take<quint32>(at);
+            const char* const next = at + payload;
+            AgentSession::StoredEvent event;
+            event.timestampFromReceipt = take<quint8>(at) != 0;
+            event.timestampMs = take<qint64>(at);
+            event.identity = take<quint64>(at);
+            const quint16 nameBytes = take<quint16>(at);
+            if (next > end || at + nameBytes > next) {
+                m_lastError = QStringLiteral("%1 is damaged").arg(m_file.fileName());
+                return false;
+            }
+            event.eventName = QString::fromUtf8(at, nameBytes);
+            at += nameBytes;
+            event.raw = QByteArray(at, next - at);
+            at = next;
+            each(event);
+        }
+    }
+    return true;
+}
+
+void SessionSpill::discard(const Chunks& chunks)
+{
+    for (const Chunk& chunk : chunks)
+        m_heldEvents -= chunk.events;
+    // Nothing in the file is needed any more: it starts over, so it never outgrows what
+    // spilled sessions hold at the busiest moment.
+    if (m_heldEvents <= 0 && m_file.isOpen()) {
+        m_heldEvents = 0;
+        m_file.resize(0);
+        m_file.seek(0);
+        m_end = 0;
+    }
+}
+
+} // namespace ea

@@ -1,0 +1,7 @@
+#include "util/Clock.h"
+
+namespace ea {
+
+Clock::~Clock() = default;
+
+} // namespace ea
