@@ -1,5 +1,6 @@
 # Sources of core/aggregation: pure values and rules that turn dashboard events into sessions.
 target_sources(eacore PRIVATE
+    aggregation/HookFields.h
     aggregation/EventCategory.h aggregation/EventCategory.cpp
     aggregation/CaptureFilter.h aggregation/CaptureFilter.cpp
     aggregation/ClaudeEvent.h aggregation/ClaudeEvent.cpp
