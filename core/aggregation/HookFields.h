@@ -84,4 +84,16 @@ inline constexpr char cacheCreationTokens[] = "cache_creation_tokens";
 inline constexpr char cacheReadTokens[] = "cache_read_tokens";
 inline constexpr char totalTokens[] = "total_tokens";
 
+// Where an event's correlation id is read from: the first non-empty string wins. inData: in
+// the wrapper's "data" object rather than the payload itself.
+struct CorrelationSource
+{
+    bool inData;
+    const char* key;
+};
+inline constexpr CorrelationSource correlationSources[] = {
+    {false, correlationId}, {true, correlationId}, {false, toolUseId},
+    {true, toolUseId},      {false, toolCallId},   {true, toolCallId},
+};
+
 } // namespace ea::hook
