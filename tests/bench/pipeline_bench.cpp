@@ -166,6 +166,9 @@ int main(int argc, char* argv[])
                  events > 0 ? saveNs / 1e3 / double(events) : 0.0);
         o.insert(QStringLiteral("save_peak_rss"), double(peakResidentBytes()));
         o.insert(QStringLiteral("rss_after_save"), double(residentBytes()));
+        o.insert(QStringLiteral("live_bytes_after_save"), double(capture.aggregator().liveBytes()));
+        malloc_trim(0); // what an explicit trim would still return
+        o.insert(QStringLiteral("rss_after_save_trimmed"), double(residentBytes()));
     }
     o.insert(QStringLiteral("counters"), capture.countersJson());
     std::fprintf(stdout, "%s\n", QJsonDocument(o).toJson(QJsonDocument::Compact).constData());
