@@ -2,6 +2,7 @@
 
 #include "EventNormalizer.h"
 #include "HeldPayload.h"
+#include "HookFields.h"
 #include "IsoTime.h"
 #include "JsonView.h"
 #include "SessionDocumentReader.h"
@@ -19,6 +20,8 @@
 Q_LOGGING_CATEGORY(lcSession, "ea.aggregation.session")
 
 namespace {
+
+namespace hook = ea::hook;
 
 // Caller-recorded gaps and unmatched stops are capped: a flapping connection must not grow
 // a session without bound.
@@ -66,14 +69,14 @@ QJsonObject parseObject(const QByteArray& raw)
 // The hook's own fields: the wrapper's "data", or the whole payload of a raw hook.
 QJsonObject dataOf(const QJsonObject& payload)
 {
-    const QJsonValue inner = payload.value(QLatin1String("data"));
+    const QJsonValue inner = payload.value(QLatin1String(hook::data));
     return inner.isObject() ? inner.toObject() : payload;
 }
 
 // The wrapper's "data" object, or the whole payload, read through a view.
 JsonViewObject dataOf(const JsonViewObject& payload)
 {
-    const JsonViewValue inner = payload.value(QLatin1String("data"));
+    const JsonViewValue inner = payload.value(QLatin1String(hook::data));
     return inner.isObject() ? inner.toObject() : payload;
 }
 
@@ -89,35 +92,35 @@ QStringList sorted(QSet<QString> set)
 template <typename Object> ToolOutcome outcomeOf(const Object& data)
 {
     ToolOutcome out;
-    const Object summary = objectAt(data, "result_summary");
-    const Object response = objectAt(data, "tool_response");
-    const auto exit = data.contains(QLatin1String("exit_code"))
-                          ? data.value(QLatin1String("exit_code"))
-                          : summary.value(QLatin1String("exit_code"));
+    const Object summary = objectAt(data, hook::resultSummary);
+    const Object response = objectAt(data, hook::toolResponse);
+    const auto exit = data.contains(QLatin1String(hook::exitCode))
+                          ? data.value(QLatin1String(hook::exitCode))
+                          : summary.value(QLatin1String(hook::exitCode));
     if (exit.isDouble())
         out.exitCode = exit.toInt();
-    const QString status = stringAt(data, "status");
-    if (data.value(QLatin1String("success")).isBool())
-        out.success = data.value(QLatin1String("success")).toBool();
+    const QString status = stringAt(data, hook::status);
+    if (data.value(QLatin1String(hook::success)).isBool())
+        out.success = data.value(QLatin1String(hook::success)).toBool();
     else if (!status.isEmpty())
         out.success = status == u"success";
-    else if (response.value(QLatin1String("success")).isBool())
-        out.success = response.value(QLatin1String("success")).toBool();
-    else if (response.value(QLatin1String("is_error")).isBool())
-        out.success = !response.value(QLatin1String("is_error")).toBool();
+    else if (response.value(QLatin1String(hook::success)).isBool())
+        out.success = response.value(QLatin1String(hook::success)).toBool();
+    else if (response.value(QLatin1String(hook::isError)).isBool())
+        out.success = !response.value(QLatin1String(hook::isError)).toBool();
     else if (out.exitCode)
         out.success = *out.exitCode == 0;
     if (!out.success) {
-        out.error = firstString<Object>({{&data, "error"},
-                                         {&data, "error_message"},
-                                         {&summary, "error"},
-                                         {&summary, "error_preview"},
-                                         {&response, "error"}});
+        out.error = firstString<Object>({{&data, hook::error},
+                                         {&data, hook::errorMessage},
+                                         {&summary, hook::error},
+                                         {&summary, hook::errorPreview},
+                                         {&response, hook::error}});
         if (out.error.isEmpty())
             out.error =
                 !status.isEmpty() && status != u"success" ? status : QStringLiteral("failed");
     }
-    const auto duration = data.value(QLatin1String("duration_ms"));
+    const auto duration = data.value(QLatin1String(hook::durationMs));
     if (duration.isDouble() && duration.toDouble() >= 0)
         out.durationMs = qint64(duration.toDouble());
     return out;
@@ -126,18 +129,19 @@ template <typename Object> ToolOutcome outcomeOf(const Object& data)
 // Text a subagent or Task result hands back, if the payload carries any.
 template <typename Object> QString resultText(const Object& data)
 {
-    const Object structured = objectAt(data, "structured_response");
-    QString text = firstString<Object>({{&structured, "results"},
-                                        {&data, "response"},
-                                        {&data, "result"},
-                                        {&data, "output"},
-                                        {&data, "response_text"}});
+    const Object structured = objectAt(data, hook::structuredResponse);
+    QString text = firstString<Object>({{&structured, hook::results},
+                                        {&data, hook::response},
+                                        {&data, hook::result},
+                                        {&data, hook::output},
+                                        {&data, hook::responseText}});
     if (!text.isEmpty())
         return text;
     // Claude Code's Task tool_response: {"content":[{"type":"text","text":"..."}]}
-    const auto content = objectAt(data, "tool_response").value(QLatin1String("content")).toArray();
+    const auto content =
+        objectAt(data, hook::toolResponse).value(QLatin1String(hook::content)).toArray();
     for (qsizetype i = 0; i < content.size(); ++i) {
-        const QString t = content.at(i).toObject().value(QLatin1String("text")).toString();
+        const QString t = content.at(i).toObject().value(QLatin1String(hook::text)).toString();
         if (!t.isEmpty())
             return t;
     }
@@ -147,25 +151,27 @@ template <typename Object> QString resultText(const Object& data)
 // What a Task call's data says about the hand-off (the tracker adds the rest).
 template <typename Object> DelegationTracker::Start delegationStartOf(const Object& data)
 {
-    const Object details = objectAt(data, "delegation_details");
-    const Object params = objectAt(data, "tool_parameters");
-    const Object input = objectAt(data, "tool_input");
+    const Object details = objectAt(data, hook::delegationDetails);
+    const Object params = objectAt(data, hook::toolParameters);
+    const Object input = objectAt(data, hook::toolInput);
     DelegationTracker::Start s;
     s.taskDescription = firstString<Object>(
-        {{&details, "description"}, {&params, "description"}, {&input, "description"}});
-    s.prompt = firstString<Object>({{&details, "prompt"}, {&params, "prompt"}, {&input, "prompt"}});
+        {{&details, hook::description}, {&params, hook::description}, {&input, hook::description}});
+    s.prompt = firstString<Object>(
+        {{&details, hook::prompt}, {&params, hook::prompt}, {&input, hook::prompt}});
     return s;
 }
 
 template <typename Object> DelegationTracker::Stop subagentStopOf(const Object& data)
 {
     DelegationTracker::Stop s;
-    s.agentId = stringAt(data, "agent_id");
-    s.errorTermination = data.value(QLatin1String("is_error_termination")).toBool(false);
-    s.reason = stringAt(data, "reason");
+    s.agentId = stringAt(data, hook::agentId);
+    s.errorTermination = data.value(QLatin1String(hook::isErrorTermination)).toBool(false);
+    s.reason = stringAt(data, hook::reason);
     s.resultText = resultText(data);
-    const auto files =
-        objectAt(data, "structured_response").value(QLatin1String("files_modified")).toArray();
+    const auto files = objectAt(data, hook::structuredResponse)
+                           .value(QLatin1String(hook::filesModified))
+                           .toArray();
     for (qsizetype i = 0; i < files.size(); ++i)
         s.filesModified.append(files.at(i).toString());
     return s;
@@ -351,10 +357,10 @@ void AgentSession::noteFact(const ClaudeEvent& event, qsizetype eventIndex)
     const QString& subtype = event.subtype;
     if (subtype == u"hook_execution") {
         const QJsonObject data = event.data();
-        QString hook = stringAt(data, "hook_name");
+        QString hook = stringAt(data, hook::hookName);
         if (hook.isEmpty())
-            hook = stringAt(data, "hook_type");
-        const QJsonValue duration = data.value(QLatin1String("duration_ms"));
+            hook = stringAt(data, hook::hookType);
+        const QJsonValue duration = data.value(QLatin1String(hook::durationMs));
         if (!hook.isEmpty() && m_hookDurations.size() < 256) {
             QList<qint64>& list = m_hookDurations[intern(hook)];
             list.append(duration.isDouble() && duration.toDouble() >= 0
@@ -366,7 +372,7 @@ void AgentSession::noteFact(const ClaudeEvent& event, qsizetype eventIndex)
             m_turns.addUsage({keyOf(eventIndex), *usage, false});
     } else if (subtype == u"assistant_response") {
         const QJsonObject data = event.data();
-        const QString text = firstString({{&data, "response_text"}, {&data, "response"}});
+        const QString text = firstString({{&data, hook::responseText}, {&data, hook::response}});
         const OrderKey key = keyOf(eventIndex);
         if (!text.isEmpty() && (!m_finalResponseKey || *m_finalResponseKey < key)) {
             m_finalResponse = text;
@@ -375,18 +381,20 @@ void AgentSession::noteFact(const ClaudeEvent& event, qsizetype eventIndex)
     } else if (subtype == u"session_start") {
         const QJsonObject payload = event.payload();
         const QJsonObject data = dataOf(payload);
-        const QString launch = stringAt(data, "launch_method");
+        const QString launch = stringAt(data, hook::launchMethod);
         if (!launch.isEmpty())
             m_launchMethod = launch;
-        else if (!payload.value(QLatin1String("data")).isObject() && m_launchMethod.isEmpty())
-            m_launchMethod = stringAt(payload, "source"); // raw SessionStart: startup, resume...
-        const QJsonValue pid = data.contains(QLatin1String("claude_pid"))
-                                   ? data.value(QLatin1String("claude_pid"))
-                                   : data.value(QLatin1String("pid"));
+        else if (!payload.value(QLatin1String(hook::data)).isObject() && m_launchMethod.isEmpty())
+            m_launchMethod =
+                stringAt(payload, hook::source); // raw SessionStart: startup, resume...
+        const QJsonValue pid = data.contains(QLatin1String(hook::claudePid))
+                                   ? data.value(QLatin1String(hook::claudePid))
+                                   : data.value(QLatin1String(hook::pid));
         if (pid.isDouble())
             m_claudePid = qint64(pid.toDouble());
-        const QJsonObject instance = objectAt(data, "instance_info");
-        const QString root = firstString({{&data, "project_root"}, {&instance, "working_dir"}});
+        const QJsonObject instance = objectAt(data, hook::instanceInfo);
+        const QString root =
+            firstString({{&data, hook::projectRoot}, {&instance, hook::workingDir}});
         if (!root.isEmpty())
             m_projectRoot = root;
     } else if (subtype == u"file_read") {
@@ -489,9 +497,9 @@ void AgentSession::derive(const ClaudeEvent& event, qsizetype eventIndex)
 
     // Turns: a prompt (or the first activity after a Stop) starts one, a Stop ends it.
     if (subtype == u"user_prompt") {
-        const QString prompt = firstString({{&dataObject(), "prompt_text"},
-                                            {&dataObject(), "prompt"},
-                                            {&payloadObject(), "prompt"}});
+        const QString prompt = firstString({{&dataObject(), hook::promptText},
+                                            {&dataObject(), hook::prompt},
+                                            {&payloadObject(), hook::prompt}});
         if (m_initialPrompt.isEmpty())
             m_initialPrompt = prompt;
         if (m_turns.isOpen() && !m_turns.openPrompt().isEmpty())
@@ -561,7 +569,7 @@ void AgentSession::derive(const ClaudeEvent& event, qsizetype eventIndex)
         }
     } else if (subtype == u"subagent_start") {
         m_delegations.noteSubagentStart(context, event.agentType,
-                                        stringAt(dataObject(), "agent_id"));
+                                        stringAt(dataObject(), hook::agentId));
     } else if (subtype == u"subagent_stop") {
         if (target >= 0) {
             withData([&](const auto& data) {
@@ -575,7 +583,7 @@ void AgentSession::derive(const ClaudeEvent& event, qsizetype eventIndex)
         if (context >= 0) { // todos are kept per delegation only
             m_delegations.addTodos(
                 context, withData([](const auto& data) {
-                    const auto todos = data.value(QLatin1String("todos"));
+                    const auto todos = data.value(QLatin1String(hook::todos));
                     if constexpr (std::is_same_v<std::decay_t<decltype(data)>, QJsonObject>)
                         return QJsonValue(todos);
                     else
@@ -610,11 +618,11 @@ void AgentSession::addToolCall(const ClaudeEvent& event, const QJsonObject* todo
     call.toolName = intern(event.toolName.isEmpty() ? QStringLiteral("unknown") : event.toolName);
     if (call.toolName == u"TodoWrite" && todoData) {
         const QJsonObject& data = *todoData;
-        const QJsonObject params = objectAt(data, "tool_parameters");
-        const QJsonObject input = objectAt(data, "tool_input");
-        m_delegations.addTodos(context, params.contains(QLatin1String("todos"))
-                                            ? params.value(QLatin1String("todos"))
-                                            : input.value(QLatin1String("todos")));
+        const QJsonObject params = objectAt(data, hook::toolParameters);
+        const QJsonObject input = objectAt(data, hook::toolInput);
+        m_delegations.addTodos(context, params.contains(QLatin1String(hook::todos))
+                                            ? params.value(QLatin1String(hook::todos))
+                                            : input.value(QLatin1String(hook::todos)));
     }
     call.agentType = m_delegations.agentTypeOf(context);
     call.correlationId = event.correlationId;

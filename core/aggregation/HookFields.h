@@ -56,6 +56,14 @@ inline constexpr char content[] = "content";
 inline constexpr char text[] = "text";
 inline constexpr char output[] = "output";
 inline constexpr char todos[] = "todos";
+inline constexpr char status[] = "status";
+inline constexpr char errorMessage[] = "error_message";
+inline constexpr char errorPreview[] = "error_preview";
+inline constexpr char durationMs[] = "duration_ms"; // a result's or a hook execution's
+inline constexpr char result[] = "result";
+inline constexpr char results[] = "results"; // in structured_response
+inline constexpr char isErrorTermination[] = "is_error_termination";
+inline constexpr char pid[] = "pid";
 
 // Delegations (Task / subagents).
 inline constexpr char subagentType[] = "subagent_type";
