@@ -1,5 +1,6 @@
 #include "SessionSummary.h"
 
+#include "AgentSession.h"
 #include "ToolOperation.h"
 
 #include <QJsonArray>
@@ -74,6 +75,34 @@ SessionSummary SessionSummary::fromDocument(const QJsonObject& session)
     s.gitBranch = metadata.value(QStringLiteral("git_branch")).toString();
     if (s.gitBranch.isEmpty())
         s.gitBranch = session.value(QStringLiteral("git_branch")).toString();
+    return s;
+}
+
+SessionSummary SessionSummary::fromSession(const AgentSession& session)
+{
+    SessionSummary s;
+    s.sessionId = session.sessionId();
+    // Through the saved text's precision (milliseconds, UTC), as a listing reads it back.
+    const auto saved = [](const QDateTime& t) {
+        return t.isValid() ? QDateTime::fromMSecsSinceEpoch(t.toMSecsSinceEpoch(), Qt::UTC)
+                           : QDateTime();
+    };
+    s.startTime = saved(session.startTime());
+    s.endTime = saved(session.endTime());
+    s.status = AgentSession::statusName(session.status());
+    s.totalEvents = session.totalEvents();
+    const QList<Turn> turns = session.turns();
+    s.toolCalls = int(session.toolCallCount());
+    s.delegations = int(session.delegationCount());
+    s.failures = session.toolFailures() + session.delegationFailures();
+    s.unknownResults = session.unknownResults();
+    s.turns = int(turns.size());
+    if (const std::optional<TokenUsage> tokens = AgentSession::tokenUsage(turns))
+        s.totalTokens = tokens->total();
+    s.workingDirectory = session.workingDirectory();
+    if (s.workingDirectory.isEmpty())
+        s.workingDirectory = session.projectRoot();
+    s.gitBranch = session.gitBranch();
     return s;
 }
 

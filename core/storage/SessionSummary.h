@@ -5,6 +5,8 @@
 #include <QJsonObject>
 #include <QString>
 
+class AgentSession;
+
 struct SessionSummary
 {
     QString sessionId; // from the document; for a damaged file, the id part of its name
@@ -30,6 +32,9 @@ struct SessionSummary
     // Reads the fields above from a saved session document (the Python aggregator's layout
     // plus "status"); missing fields stay empty or zero, counts fall back to array sizes.
     static SessionSummary fromDocument(const QJsonObject& session);
+    // The same, from the session itself (what its saved document would give), without
+    // writing or reading any document.
+    static SessionSummary fromSession(const AgentSession& session);
 
     // Accepts what the dashboard and Python write: "...Z", "+00:00", microseconds, the
     // malformed "+00:00Z", and naive times (taken as UTC). Invalid on anything else.
