@@ -1,10 +1,15 @@
 // Everything one Claude session did: its events, tool calls, delegation tree and metrics.
 #pragma once
 
+#include "aggregation/DelegationTracker.h"
+#include "aggregation/EventOrder.h"
+#include "aggregation/ToolCallMatcher.h"
+#include "aggregation/TurnTracker.h"
 #include "model/CaptureFilter.h"
 #include "model/ClaudeEvent.h"
 #include "model/Delegation.h"
 #include "model/EventCategory.h"
+#include "model/SessionSummary.h"
 #include "model/ToolOperation.h"
 #include "model/Turn.h"
 
@@ -22,8 +27,6 @@
 #include <optional>
 
 namespace ea {
-
-struct ToolOutcome; // what a tool result says about its call (AgentSession.cpp)
 
 class AgentSession
 {
@@ -71,6 +74,8 @@ public:
     // and tool calls still open then read as not completed until the session reopens.
     void setStatus(Status status, const QString& reason = {}, const QDateTime& endTime = {});
     static QString statusName(Status status);
+    // What a listing shows of this session, as read back from its saved file.
+    SessionSummary summary() const;
     static std::optional<Status> statusFromName(QStringView name);
 
     QDateTime startTime() const { return m_startTime; }
@@ -93,10 +98,10 @@ public:
     // delegations closed as not completed.
     QList<ToolOperation> toolOperations() const;
     QList<Delegation> delegations() const;
-    qsizetype openDelegationCount() const { return m_openDelegations.size(); }
+    qsizetype openDelegationCount() const { return m_delegations.openCount(); }
     // Turns in time order, with their tool counts and token usage filled in.
     QList<Turn> turns() const;
-    bool turnOpen() const { return m_openTurn >= 0; }
+    bool turnOpen() const { return m_turns.isOpen(); }
     // The session's tokens: the sum of what its turns used; nullopt when no turn reported any.
     static std::optional<TokenUsage> tokenUsage(const QList<Turn>& turns);
     // hook_execution events folded per hook: {name: {count, p50_ms, max_ms}}.
@@ -105,11 +110,14 @@ public:
     int totalEvents() const { return int(m_events.size()); }
     QMap<QString, int> eventCounts() const; // by normalized subtype
     int categoryCount(EventCategory category) const { return m_categoryCounts[category]; }
-    QMap<QString, int> toolCounts() const { return m_toolCounts; } // Task/Agent excluded
+    QMap<QString, int> toolCounts() const { return m_toolCalls.toolCounts(); } // Task excluded
     QStringList filesRead() const;     // sorted; reads that failed do not count
     QStringList filesModified() const; // sorted; failed writes and edits do not count
     QStringList agentsUsed() const;    // sorted agent types of delegations
     int toolFailures() const;          // results that reported failure (ToolOperation::failed())
+    // Calls without a result: closed with their turn, or still open when the session ended.
+    int unknownResults() const;
+    int delegationFailures() const;
     int orphanResults() const;
     qint64 sessionDurationMs() const; // -1 without events
     std::optional<qint64> toolDurationP50Ms() const;
@@ -124,6 +132,9 @@ public:
 
     void setClaudePid(qint64 pid) { m_claudePid = pid; }
     void setProjectRoot(const QString& root) { m_projectRoot = root; }
+    QString projectRoot() const { return m_projectRoot; }
+    qsizetype toolCallCount() const { return m_toolCalls.operations().size(); }
+    qsizetype delegationCount() const { return m_delegations.list().size(); }
 
     // Moving a live session's events out of memory and back (the aggregator's spill, see
     // AgentSessionSpill.cpp): one stored event as held, rebuilt without the session; and what
@@ -176,29 +187,7 @@ private:
         bool timestampFromReceipt = false;
     };
 
-    // Time order of events: timestamp, then the order Claude Code fires hooks in, then
-    // identity, so that ties never depend on arrival.
-    struct OrderKey
-    {
-        qint64 ms = 0;
-        int rank = 0;
-        quint64 identity = 0;
-        bool operator<(const OrderKey& o) const
-        {
-            return ms != o.ms ? ms < o.ms : rank != o.rank ? rank < o.rank : identity < o.identity;
-        }
-    };
-    struct UsageSample
-    {
-        OrderKey key;
-        TokenUsage usage;
-        bool fromStop = false;
-    };
-    struct PendingSubagentStart
-    {
-        QString agentType;
-        QString agentId;
-    };
+    using OrderKey = EventOrder;
     static constexpr qint32 kContextFromSteps = -2;
 
     static bool isStructural(const ClaudeEvent& event);
@@ -210,39 +199,19 @@ private:
     void rebuildDerived();
     void updateStatusFromTurns();
     int contextOf(qsizetype index) const;
-    void openTurn(const QDateTime& at, const QString& prompt);
     void endTurn(const QDateTime& at, const QString& endedBy);
     quint16 nameIndex(const QString& name);
     QString intern(const QString& value);
-    int currentDelegation() const;
-    QString agentTypeOf(int delegation) const;
-    int delegationCaller(int current) const;
-    int delegationForStop(const ClaudeEvent& event) const;
-    int delegationForResult(const ClaudeEvent& event) const;
-    // Data readers: QJsonObject, or JsonViewObject over the held bytes (AgentSession.cpp).
-    template <typename Object>
-    void openDelegation(const ClaudeEvent& event, const Object& data, const QDateTime& at,
-                        int parent);
-    void closeDelegation(int index, const QDateTime& at);
-    template <typename Object>
-    void applyDelegationResult(int index, const ClaudeEvent& event, const Object& data,
-                               const QDateTime& at);
-    template <typename Object>
-    void applySubagentStop(int index, const ClaudeEvent& event, const Object& data,
-                           const QDateTime& at);
-    // todoData: the payload's data object, needed (and given) only for TodoWrite calls.
-    void addToolPre(const ClaudeEvent& event, const QJsonObject* todoData, const QDateTime& at,
-                    qsizetype eventIndex, int context);
-    void addToolPost(const ClaudeEvent& event, const ToolOutcome& outcome, const QDateTime& at,
+    void addToolCall(const ClaudeEvent& event, const QJsonObject* todoData, const QDateTime& at,
                      qsizetype eventIndex, int context);
-    void noteTodos(int context, const QJsonValue& todos);
+    void addToolResult(const ClaudeEvent& event, const ToolOutcome& outcome, const QDateTime& at,
+                       qsizetype eventIndex, int context);
     ToolOperation materialize(const ToolOperation& op) const;
-    QJsonObject eventJson(qsizetype index) const;
-    QJsonArray eventsJson(const QList<qsizetype>& order) const;
     QList<qsizetype> timeOrder() const;
-    void appendEventText(qsizetype index, QByteArray* text) const;
-    QJsonObject metricsJson(const QList<ToolOperation>& operations,
-                            const QList<Delegation>& delegations, const QList<Turn>& turns) const;
+
+    // The session's file format: written from, and read back into, the private state.
+    friend class SessionDocumentWriter;
+    friend class SessionDocumentReader;
 
     QString m_sessionId;
     CaptureFilter m_filter;
@@ -268,31 +237,22 @@ private:
     QList<qint8> m_nameRanks; // rankOf() of each name
     QSet<QString> m_strings;  // one copy of each agent type and tool name
 
-    QList<ToolOperation> m_toolOperations;
-    QList<int> m_pendingOperations; // pre seen, post not yet; oldest first
-    QList<int> m_orphanOperations;  // post seen, pre not (yet)
-    QList<int> m_unknownOperations; // closed without a result when their turn ended
-    QList<Delegation> m_delegations;
-    QList<int> m_openDelegations;                        // innermost (most recently opened) last
-    QList<PendingSubagentStart> m_pendingSubagentStarts; // came before their Task call
-    QList<Turn> m_turns;
-    int m_openTurn = -1;
+    ToolCallMatcher m_toolCalls;
+    DelegationTracker m_delegations;
+    TurnTracker m_turns;
     // The agent context after each structural event that changed it, in time order.
     QList<std::pair<OrderKey, int>> m_contextSteps;
     std::optional<OrderKey> m_lastStructural;
     qint64 m_rebuildWork = 0; // events re-derived so far
     bool m_arrivalOrderLogged = false;
-    QList<UsageSample> m_usageSamples;
     QHash<QString, QList<qint64>> m_hookDurations; // hook_execution duration_ms by hook name
 
     std::array<int, EventCategory::Count> m_categoryCounts{};
     std::array<int, EventCategory::Count> m_filteredCounts{};
-    QList<int> m_subtypeCounts; // stored events by subtype, indexed like m_names
-    QMap<QString, int> m_toolCounts;
+    QList<int> m_subtypeCounts;     // stored events by subtype, indexed like m_names
     QSet<QString> m_fileEventReads; // from file_event, which names no tool
     QSet<QString> m_fileEventWrites;
     QList<PossibleGap> m_gaps;
-    QList<QDateTime> m_unmatchedStops; // SubagentStop with no open delegation
 };
 
 } // namespace ea

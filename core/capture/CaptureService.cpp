@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <sys/stat.h>
+#include <utility>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -156,6 +157,7 @@ CaptureService::CaptureService(CaptureSettings settings, QObject* parent, const 
 
 CaptureService::~CaptureService()
 {
+    ingestReceived();
     m_saver->flush(); // while everything its signals reach is still here
 }
 
@@ -583,6 +585,7 @@ bool CaptureService::startCapture()
 
 void CaptureService::closeClient()
 {
+    ingestReceived(); // what the socket delivered is captured before it goes
     if (!m_client)
         return;
     m_client->close();
@@ -704,31 +707,62 @@ void CaptureService::onSocketEvent(const SocketEvent& event)
         }
         return;
     }
-    ingest(event.name, event.args.value(0), m_clock->currentUtc());
+    // The frames of one read arrive back to back: gathered, they are journaled with one
+    // write() at the end of the turn, before any of them is aggregated.
+    m_received.append({event.name, event.args.value(0), m_clock->currentUtc()});
+    if (m_received.size() == 1)
+        QMetaObject::invokeMethod(this, &CaptureService::ingestReceived, Qt::QueuedConnection);
+}
+
+void CaptureService::ingestReceived()
+{
+    if (!m_received.isEmpty())
+        ingest(std::exchange(m_received, {}));
 }
 
 void CaptureService::ingest(const QString& name, const QByteArray& payload,
                             const QDateTime& receivedAt)
 {
-    qint64 seq = -1;
+    ingest(QList<Received>{{name, payload, receivedAt}});
+}
+
+void CaptureService::ingest(const QList<Received>& batch)
+{
     // The normalizer refuses anything this big anyway; journaling it first would only copy
     // (and parse) megabytes for nothing.
     static const qsizetype maxPayload = EventNormalizer::Limits{}.maxPayloadBytes;
-    if (payload.size() > maxPayload) {
-        process(name, payload, receivedAt, -1, TimeBase::Live);
-        noteBigPayload();
-        return;
-    }
+    QList<qint64> seqs(batch.size(), -1);
     if (m_journal) {
-        seq = m_journal->append(name, payload, receivedAt.toMSecsSinceEpoch());
-        if (seq < 0)
-            ++m_counters.journalFailures;
+        QList<Journal::Record> records;
+        QList<qsizetype> journaled;
+        records.reserve(batch.size());
+        for (qsizetype i = 0; i < batch.size(); ++i) {
+            const Received& r = batch.at(i);
+            if (r.payload.size() > maxPayload)
+                continue;
+            records.append({r.name, r.payload, r.receivedAt.toMSecsSinceEpoch()});
+            journaled.append(i);
+        }
+        const QList<qint64> written = m_journal->append(records);
+        for (qsizetype k = 0; k < journaled.size(); ++k) {
+            seqs[journaled.at(k)] = written.value(k, -1);
+            if (seqs.at(journaled.at(k)) < 0)
+                ++m_counters.journalFailures;
+        }
     }
-    if (m_recorder)
-        m_recorder->write(name, payload);
-    process(name, payload, receivedAt, seq, TimeBase::Live);
-    if (payload.size() >= kBigPayloadBytes)
-        noteBigPayload();
+    for (qsizetype i = 0; i < batch.size(); ++i) {
+        const Received& r = batch.at(i);
+        if (r.payload.size() > maxPayload) {
+            process(r.name, r.payload, r.receivedAt, -1, TimeBase::Live);
+            noteBigPayload();
+            continue;
+        }
+        if (m_recorder)
+            m_recorder->write(r.name, r.payload);
+        process(r.name, r.payload, r.receivedAt, seqs.at(i), TimeBase::Live);
+        if (r.payload.size() >= kBigPayloadBytes)
+            noteBigPayload();
+    }
 }
 
 void CaptureService::noteBigPayload()

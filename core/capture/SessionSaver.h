@@ -16,9 +16,10 @@
 
 namespace ea {
 
-// Saves completed sessions without holding up the event loop: the document is serialized and
-// compressed on one worker thread, then written (SessionStore::commit) back on this thread,
-// in the order the saves were asked for.
+// Saves completed sessions without holding up the event loop: the document is written as
+// text (SessionDocumentWriter) and compressed on one worker thread, then written to disk
+// (SessionStore::commit) back on this thread, in the order the saves were asked for, every
+// document ready by then in one batch with one directory sync.
 class SessionSaver : public QObject
 {
     Q_OBJECT
@@ -55,7 +56,6 @@ Q_SIGNALS:
 private:
     struct Done
     {
-        QString sessionId;
         qint64 events = 0;
         SessionStore::Prepared prepared;
         QList<qint64> seqs;
@@ -75,8 +75,13 @@ private:
     QHash<QString, InFlight> m_inFlight;
     int m_inFlightTotal = 0;
     qint64 m_inFlightEvents = 0;
+    void returnFreedMemory();
+
     int m_maxInFlight = 256;
-    qint64 m_maxInFlightEvents = 500000; // about 250 MB of text at the peak
+    // About 20 MB of text at the peak: a shutdown saving a million held events commits each
+    // document soon after it is ready instead of holding hundreds of them.
+    qint64 m_maxInFlightEvents = 20000;
+    qint64 m_committedSinceTrim = 0; // events whose documents were freed since the last trim
 };
 
 } // namespace ea

@@ -2,6 +2,8 @@
 
 namespace ea {
 
+#include "model/HookFields.h"
+
 namespace {
 
 std::optional<qint64> count(const QJsonObject& o, const char* key)
@@ -14,8 +16,8 @@ std::optional<qint64> count(const QJsonObject& o, const char* key)
 
 std::optional<TokenUsage> read(const QJsonObject& o, const char* creationKey, const char* readKey)
 {
-    const auto input = count(o, "input_tokens");
-    const auto output = count(o, "output_tokens");
+    const auto input = count(o, ea::hook::inputTokens);
+    const auto output = count(o, ea::hook::outputTokens);
     const auto creation = count(o, creationKey);
     const auto cacheRead = count(o, readKey);
     if (!input && !output && !creation && !cacheRead)
@@ -54,26 +56,27 @@ TokenUsage TokenUsage::since(const TokenUsage& previous) const
 
 std::optional<TokenUsage> TokenUsage::fromStopData(const QJsonObject& data)
 {
-    const QJsonValue usage = data.value(QLatin1String("usage"));
+    const QJsonValue usage = data.value(QLatin1String(ea::hook::usage));
     if (!usage.isObject())
         return std::nullopt;
-    return read(usage.toObject(), "cache_creation_input_tokens", "cache_read_input_tokens");
+    return read(usage.toObject(), ea::hook::cacheCreationInputTokens,
+                ea::hook::cacheReadInputTokens);
 }
 
 std::optional<TokenUsage> TokenUsage::fromUpdateData(const QJsonObject& data)
 {
-    if (auto u = read(data, "cache_creation_tokens", "cache_read_tokens"))
+    if (auto u = read(data, ea::hook::cacheCreationTokens, ea::hook::cacheReadTokens))
         return u;
-    return read(data, "cache_creation_input_tokens", "cache_read_input_tokens");
+    return read(data, ea::hook::cacheCreationInputTokens, ea::hook::cacheReadInputTokens);
 }
 
 QJsonObject TokenUsage::toJson() const
 {
     QJsonObject o;
-    o.insert(QLatin1String("input_tokens"), input);
-    o.insert(QLatin1String("output_tokens"), output);
-    o.insert(QLatin1String("cache_creation_input_tokens"), cacheCreation);
-    o.insert(QLatin1String("cache_read_input_tokens"), cacheRead);
+    o.insert(QLatin1String(ea::hook::inputTokens), input);
+    o.insert(QLatin1String(ea::hook::outputTokens), output);
+    o.insert(QLatin1String(ea::hook::cacheCreationInputTokens), cacheCreation);
+    o.insert(QLatin1String(ea::hook::cacheReadInputTokens), cacheRead);
     o.insert(QLatin1String("total_tokens"), total());
     return o;
 }
@@ -82,7 +85,8 @@ std::optional<TokenUsage> TokenUsage::fromJson(const QJsonValue& value)
 {
     if (!value.isObject())
         return std::nullopt;
-    return read(value.toObject(), "cache_creation_input_tokens", "cache_read_input_tokens");
+    return read(value.toObject(), ea::hook::cacheCreationInputTokens,
+                ea::hook::cacheReadInputTokens);
 }
 
 } // namespace ea

@@ -439,46 +439,43 @@ Journal::ReplayStats Journal::replay(const ReplayCallback& callback)
 
 qint64 Journal::append(const QString& eventName, const QByteArray& payloadJson, qint64 receivedMs)
 {
-    if (!m_open) {
-        m_lastError = QStringLiteral("journal %1 is not open").arg(m_dir);
-        return -1;
-    }
+    return append(QList<Record>{Record{eventName, payloadJson, receivedMs}}).value(0, -1);
+}
+
+std::optional<QByteArray> Journal::checkedBody(const QString& eventName,
+                                               const QByteArray& payloadJson)
+{
     QByteArray body = payloadJson.trimmed();
-    if (!body.isEmpty()) {
-        // Embedded verbatim, so it must be JSON: anything else would corrupt the line. The
-        // JsonView check settles the usual case without building a document; QJsonDocument
-        // decides the rest and explains what is wrong. A number out of range (1e999), which
-        // Qt's reader refuses, is checked as a zero and journaled as it came.
-        QJsonParseError pe;
-        pe.error = QJsonParseError::NoError;
-        if (!JsonView::isValidArrayContent(body)) {
-            int unreadable = 0;
-            const QByteArray readable = UnreadableNumbers::zeroed(body, &unreadable);
-            QJsonDocument::fromJson('[' + readable + ']', &pe);
-        }
-        if (pe.error != QJsonParseError::NoError) {
-            m_lastError =
-                QStringLiteral("event \"%1\" not journaled: its payload is not valid JSON "
-                               "(%2 at byte %3)")
-                    .arg(eventName, pe.errorString())
-                    .arg(pe.offset - 1);
-            qCWarning(lcJournal).noquote() << m_lastError;
-            return -1;
-        }
-        // Outside strings a line break is only whitespace (inside, JSON requires it escaped).
-        if (body.contains('\n') || body.contains('\r'))
-            body.replace('\n', ' ').replace('\r', ' ');
+    if (body.isEmpty())
+        return body;
+    // Embedded verbatim, so it must be JSON: anything else would corrupt the line. The
+    // JsonView check settles the usual case without building a document; QJsonDocument
+    // decides the rest and explains what is wrong. A number out of range (1e999), which
+    // Qt's reader refuses, is checked as a zero and journaled as it came.
+    QJsonParseError pe;
+    pe.error = QJsonParseError::NoError;
+    if (!JsonView::isValidArrayContent(body)) {
+        int unreadable = 0;
+        const QByteArray readable = UnreadableNumbers::zeroed(body, &unreadable);
+        QJsonDocument::fromJson('[' + readable + ']', &pe);
     }
-    if (!ensureCurrent())
-        return -1;
-    if (m_segments.back().records > 0 && (m_segments.back().bytes >= m_segmentMaxBytes ||
-                                          m_segments.back().records >= m_segmentMaxRecords)) {
-        closeCurrent();
-        if (!startSegment())
-            return -1;
-        prune();
+    if (pe.error != QJsonParseError::NoError) {
+        m_lastError = QStringLiteral("event \"%1\" not journaled: its payload is not valid JSON "
+                                     "(%2 at byte %3)")
+                          .arg(eventName, pe.errorString())
+                          .arg(pe.offset - 1);
+        qCWarning(lcJournal).noquote() << m_lastError;
+        return std::nullopt;
     }
-    const qint64 seq = m_nextSeq;
+    // Outside strings a line break is only whitespace (inside, JSON requires it escaped).
+    if (body.contains('\n') || body.contains('\r'))
+        body.replace('\n', ' ').replace('\r', ' ');
+    return body;
+}
+
+QByteArray Journal::encodeLine(qint64 seq, qint64 receivedMs, const QString& eventName,
+                               const QByteArray& body)
+{
     const qint64 t = receivedMs >= 0 ? receivedMs : QDateTime::currentMSecsSinceEpoch();
     if (eventName != m_encodedNameOf) {
         // Events come under a handful of names: encode each change of name only.
@@ -497,15 +494,104 @@ qint64 Journal::append(const QString& eventName, const QByteArray& payloadJson, 
     line += kArgsMarker;
     line += body;
     line += "]}\n";
-    if (!writeLine(line))
-        return -1;
+    return line;
+}
+
+QList<qint64> Journal::append(const QList<Record>& records)
+{
+    QList<qint64> seqs(records.size(), -1);
+    if (!m_open) {
+        m_lastError = QStringLiteral("journal %1 is not open").arg(m_dir);
+        return seqs;
+    }
+    QByteArray lines;
+    QList<qsizetype> pending; // indices of the records whose lines wait in `lines`
+    const auto flush = [&]() {
+        const qsizetype done = writeRecords(lines, pending.size());
+        for (qsizetype k = 0; k < done; ++k)
+            seqs[pending.at(k)] = m_nextSeq - done + k;
+        const bool all = done == pending.size();
+        lines.clear();
+        pending.clear();
+        return all;
+    };
+    for (qsizetype i = 0; i < records.size(); ++i) {
+        const Record& record = records.at(i);
+        const std::optional<QByteArray> body = checkedBody(record.name, record.payload);
+        if (!body)
+            continue;
+        if (!ensureCurrent())
+            break;
+        const Segment& current = m_segments.back();
+        const qint64 held = current.records + pending.size();
+        if (held > 0 &&
+            (current.bytes + lines.size() >= m_segmentMaxBytes || held >= m_segmentMaxRecords)) {
+            if (!flush())
+                break;
+            closeCurrent();
+            if (!startSegment())
+                break;
+            prune();
+        }
+        lines += encodeLine(m_nextSeq + pending.size(), record.receivedMs, record.name, *body);
+        pending.append(i);
+    }
+    if (!pending.isEmpty())
+        flush();
+    return seqs;
+}
+
+qsizetype Journal::writeRecords(const QByteArray& lines, qsizetype count)
+{
+    if (count == 0)
+        return 0;
+    const bool newline = m_needNewline;
+    const QByteArray data = newline ? '\n' + lines : lines;
+    m_file.unsetError();
+    const qint64 written = m_file.write(data);
     Segment& current = m_segments.back();
-    ++m_nextSeq;
-    current.live.push_back(true);
-    ++current.liveCount;
-    ++current.records;
-    current.endSeq = seq + 1;
-    return seq;
+    if (written > 0)
+        current.bytes += written;
+    // A short write may still have put whole lines into the file: those records exist.
+    qsizetype done = count;
+    if (written != data.size()) {
+        const QByteArrayView reached(data.constData(), std::max<qint64>(written, 0));
+        done = std::max<qsizetype>(0, reached.count('\n') - (newline && written > 0 ? 1 : 0));
+        done = std::min(done, count);
+    }
+    for (qsizetype k = 0; k < done; ++k) {
+        ++m_nextSeq;
+        current.live.push_back(true);
+        ++current.liveCount;
+        ++current.records;
+    }
+    if (done > 0)
+        current.endSeq = m_nextSeq;
+    if (written != data.size()) {
+        // Whatever part of a line reached the file becomes a garbage line once the next
+        // write ends it.
+        m_needNewline = written > 0 ? data.at(written - 1) != '\n' : newline;
+        fail(m_file.fileName(),
+             QStringLiteral("write failed: %1").arg(SystemReason::forFile(m_file)));
+        if (done > 0)
+            noteWritten();
+        return done;
+    }
+    m_needNewline = false;
+    noteWritten();
+    return done;
+}
+
+void Journal::noteWritten()
+{
+    if (m_failing) {
+        m_failing = false;
+        qCInfo(lcJournal).noquote() << "journal" << m_dir << "is writable again";
+        emit writable();
+    }
+    m_dirty = true;
+    if (!m_syncTimer.isActive())
+        m_syncTimer.start();
 }
 
 bool Journal::ensureCurrent()
@@ -558,14 +644,7 @@ bool Journal::writeLine(const QByteArray& line)
         return false;
     }
     m_needNewline = false;
-    if (m_failing) {
-        m_failing = false;
-        qCInfo(lcJournal).noquote() << "journal" << m_dir << "is writable again";
-        emit writable();
-    }
-    m_dirty = true;
-    if (!m_syncTimer.isActive())
-        m_syncTimer.start();
+    noteWritten();
     return true;
 }
 

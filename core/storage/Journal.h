@@ -14,6 +14,7 @@
 
 #include <deque>
 #include <functional>
+#include <optional>
 #include <vector>
 
 namespace ea {
@@ -84,6 +85,16 @@ public:
     // Returns its seq, or -1 (lastError(), writeFailed()) if the payload is not JSON or the
     // write failed. receivedMs defaults to now.
     qint64 append(const QString& eventName, const QByteArray& payloadJson, qint64 receivedMs = -1);
+    // Several events with one write() (one per segment they span): what one event-loop turn
+    // received costs one system call. Returns each one's seq in order, -1 for those refused or
+    // not written; records of a short write that did reach the file keep their seqs.
+    struct Record
+    {
+        QString name;
+        QByteArray payload;
+        qint64 receivedMs = -1;
+    };
+    QList<qint64> append(const QList<Record>& records);
 
     // These records are no longer needed. Unknown or already released seqs are ignored.
     void release(const QList<qint64>& seqs);
@@ -135,6 +146,13 @@ private:
     bool startSegment();
     void closeCurrent();
     bool writeLine(const QByteArray& line);
+    // The payload as a journal line holds it, or nullopt (lastError()) when it is not JSON.
+    std::optional<QByteArray> checkedBody(const QString& eventName, const QByteArray& payloadJson);
+    QByteArray encodeLine(qint64 seq, qint64 receivedMs, const QString& eventName,
+                          const QByteArray& body);
+    // Writes lines holding the next count seqs; returns how many of them reached the file.
+    qsizetype writeRecords(const QByteArray& lines, qsizetype count);
+    void noteWritten();
     bool persistReleases();
     void prune();
     bool isDead(const Segment& segment) const;

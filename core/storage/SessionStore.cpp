@@ -87,12 +87,8 @@ bool SessionStore::save(const QJsonObject& head, const QByteArray& eventsJson)
 SessionStore::Prepared SessionStore::prepare(const QJsonObject& head, const QByteArray& eventsJson,
                                              qint64 compressionThreshold)
 {
-    Prepared p;
-    p.sessionId = head.value(QStringLiteral("session_id")).toString();
-    p.head = head;
-    p.eventsJson = eventsJson;
-    if (p.sessionId.isEmpty())
-        return p;
+    if (head.value(QStringLiteral("session_id")).toString().isEmpty())
+        return Prepared{};
     // Small documents are indented for people reading them; past the threshold they are
     // gzipped, where indentation only costs time. The compact size is known without writing it.
     QByteArray json = QJsonDocument(head).toJson(QJsonDocument::Compact);
@@ -113,6 +109,20 @@ SessionStore::Prepared SessionStore::prepare(const QJsonObject& head, const QByt
         json.append(eventsJson);
         json.append('}');
     }
+    SessionSummary summary = SessionSummary::fromDocument(head);
+    if (!head.value(QStringLiteral("metrics")).toObject().contains(QStringLiteral("total_events")))
+        summary = SessionSummary::fromDocument(QJsonDocument::fromJson(json).object());
+    return prepareText(std::move(json), summary, compressionThreshold);
+}
+
+SessionStore::Prepared SessionStore::prepareText(QByteArray json, const SessionSummary& summary,
+                                                 qint64 compressionThreshold)
+{
+    Prepared p;
+    p.sessionId = summary.sessionId;
+    p.summary = summary;
+    if (p.sessionId.isEmpty())
+        return p;
     p.jsonBytes = json.size();
     p.compressed = json.size() > compressionThreshold;
     if (!p.compressed) {
@@ -120,6 +130,7 @@ SessionStore::Prepared SessionStore::prepare(const QJsonObject& head, const QByt
         return p;
     }
     std::optional<QByteArray> gz = GzipCodec::compress(json, &p.error);
+    json = QByteArray(); // the text and its compressed copy are not held at once for long
     if (gz)
         p.data = std::move(*gz);
     return p;
@@ -127,54 +138,83 @@ SessionStore::Prepared SessionStore::prepare(const QJsonObject& head, const QByt
 
 QJsonObject SessionStore::Prepared::whole() const
 {
-    QJsonObject o = head;
-    if (!eventsJson.isEmpty())
-        o.insert(QStringLiteral("events"), QJsonDocument::fromJson(eventsJson).array());
-    return o;
+    if (!compressed)
+        return QJsonDocument::fromJson(data).object();
+    QString why;
+    const std::optional<QByteArray> json =
+        GzipCodec::decompress(data, std::max<qint64>(jsonBytes, 1), &why);
+    return json ? QJsonDocument::fromJson(*json).object() : QJsonObject();
 }
 
 bool SessionStore::commit(const Prepared& prepared)
 {
+    return commit(QList<Prepared>{prepared}) == 1;
+}
+
+QString SessionStore::pathFor(const Prepared& prepared)
+{
     const QString& id = prepared.sessionId;
-    const QJsonObject& head = prepared.head;
     if (id.isEmpty()) {
         failSave(id, m_dir, QStringLiteral("the document has no session_id string"), nullptr, 0);
-        return false;
+        return {};
     }
     QString why;
     if (!ensureDirectory(&why)) {
         failSave(id, m_dir, why, &prepared, prepared.jsonBytes);
-        return false;
+        return {};
     }
     ensureScanned();
 
     QString name = m_fileById.value(id);
     if (name.isEmpty()) {
-        QDateTime start =
-            SessionSummary::parseTime(head.value(QStringLiteral("start_time")).toString());
+        QDateTime start = prepared.summary.startTime;
         if (!start.isValid())
             start = QDateTime::currentDateTimeUtc();
         name = freeName(id, start);
     }
-    const bool compress = prepared.compressed;
-    name = SessionFileName::withCompression(name, compress);
-    const QString path = absolute(name);
+    const QString path = absolute(SessionFileName::withCompression(name, prepared.compressed));
     if (!prepared.error.isEmpty()) {
         failSave(id, path, prepared.error, &prepared, prepared.jsonBytes);
-        return false;
+        return {};
     }
-    if (!AtomicFile::write(path, prepared.data, &why)) {
-        failSave(id, path, why, &prepared, prepared.jsonBytes);
-        return false;
-    }
-    // The caller may now drop its journal entries for this session, so the rename must be
-    // on disk too, not just the file's contents (QSaveFile syncs only those).
-    PrivateDirectory::sync(m_dir);
+    return path;
+}
 
+int SessionStore::commit(const QList<Prepared>& batch)
+{
+    QList<std::pair<const Prepared*, QString>> written;
+    written.reserve(batch.size());
+    for (const Prepared& prepared : batch) {
+        const QString path = pathFor(prepared);
+        if (path.isEmpty())
+            continue;
+        QString why;
+        if (!AtomicFile::write(path, prepared.data, &why)) {
+            failSave(prepared.sessionId, path, why, &prepared, prepared.jsonBytes);
+            continue;
+        }
+        written.append({&prepared, path});
+    }
+    if (written.isEmpty())
+        return 0;
+    // The caller may now drop its journal entries for these sessions, so the renames must be
+    // on disk too, not just the files' contents (QSaveFile syncs only those): one directory
+    // sync covers every file of the batch.
+    PrivateDirectory::sync(m_dir);
+    for (const auto& [prepared, path] : std::as_const(written))
+        finishCommit(*prepared, path);
+    return int(written.size());
+}
+
+void SessionStore::finishCommit(const Prepared& prepared, const QString& path)
+{
+    const QString& id = prepared.sessionId;
+    const QString name = QFileInfo(path).fileName();
     // One session, one file: drop the variant written before the size crossed the threshold.
-    const QString other = SessionFileName::withCompression(name, !compress);
+    const QString other = SessionFileName::withCompression(name, !prepared.compressed);
     const QFileInfo otherInfo(absolute(other));
     if (otherInfo.exists() || otherInfo.isSymLink()) {
+        QString why;
         if (!removeFile(otherInfo.filePath(), Disposal::Delete, &why))
             qCWarning(lcStore).noquote() << why;
     }
@@ -184,15 +224,12 @@ bool SessionStore::commit(const Prepared& prepared)
     IndexEntry entry;
     entry.mtimeMs = written.lastModified().toMSecsSinceEpoch();
     entry.size = written.size();
-    entry.summary = SessionSummary::fromDocument(head);
-    if (!head.value(QStringLiteral("metrics")).toObject().contains(QStringLiteral("total_events")))
-        entry.summary = SessionSummary::fromDocument(prepared.whole()); // counts the events
+    entry.summary = prepared.summary;
     m_entries.insert(name, entry);
     m_fileById.insert(id, name);
     markIndexDirty();
     dropPending(id); // whatever was queued for this session is older than what was just written
     emit saved(id, path);
-    return true;
 }
 
 QString SessionStore::freeName(const QString& sessionId, const QDateTime& start)
@@ -259,13 +296,13 @@ void SessionStore::failSave(const QString& sessionId, const QString& path, const
         ++m_failsNotLogged;
     }
     if (queue)
-        enqueuePending(Pending{sessionId, queue->head, queue->eventsJson, bytes, path, reason});
+        enqueuePending(Pending{*queue, bytes, path, reason});
     emit saveFailed(path, reason);
 }
 
 void SessionStore::enqueuePending(Pending pending)
 {
-    dropPending(pending.sessionId);
+    dropPending(pending.prepared.sessionId);
     m_pendingBytes += pending.bytes;
     m_pending.append(std::move(pending));
     evictPendingOverLimit();
@@ -276,14 +313,14 @@ QList<SessionStore::Unsaved> SessionStore::unsaved() const
     QList<Unsaved> out;
     out.reserve(m_pending.size());
     for (const Pending& p : m_pending)
-        out.append(Unsaved{p.sessionId, p.path, p.reason});
+        out.append(Unsaved{p.prepared.sessionId, p.path, p.reason});
     return out;
 }
 
 void SessionStore::dropPending(const QString& sessionId)
 {
     for (auto it = m_pending.begin(); it != m_pending.end(); ++it) {
-        if (it->sessionId == sessionId) {
+        if (it->prepared.sessionId == sessionId) {
             m_pendingBytes -= it->bytes;
             m_pending.erase(it);
             return;
@@ -300,11 +337,11 @@ void SessionStore::evictPendingOverLimit()
         qCCritical(lcStore).noquote()
             << QStringLiteral("dropping unsaved session \"%1\" (%2 bytes): documents waiting to be "
                               "saved to %3 exceed %4 bytes")
-                   .arg(p.sessionId)
+                   .arg(p.prepared.sessionId)
                    .arg(p.bytes)
                    .arg(m_dir)
                    .arg(m_pendingByteLimit);
-        emit pendingDropped(p.sessionId, p.bytes);
+        emit pendingDropped(p.prepared.sessionId, p.bytes);
     }
 }
 
@@ -314,9 +351,9 @@ int SessionStore::retryPending()
     m_pendingBytes = 0;
     int succeeded = 0;
     for (const Pending& p : batch) {
-        // A failure queues the document again, so a retry never loses it. The events stay
-        // text, so numbers keep their digits.
-        if (save(p.head, p.eventsJson))
+        // A failure queues the document again, so a retry never loses it. The file's
+        // contents are kept as they were prepared, so numbers keep their digits.
+        if (commit(p.prepared))
             ++succeeded;
     }
     return succeeded;
@@ -398,12 +435,8 @@ std::optional<QJsonObject> SessionStore::loadSession(const QString& sessionId, Q
     // A save still waiting for disk space is newer than any file: reopening from the file
     // would drop the events only the queued document holds.
     for (auto it = m_pending.crbegin(); it != m_pending.crend(); ++it) {
-        if (it->sessionId == sessionId) {
-            Prepared queued;
-            queued.head = it->head;
-            queued.eventsJson = it->eventsJson;
-            return queued.whole();
-        }
+        if (it->prepared.sessionId == sessionId)
+            return it->prepared.whole();
     }
     ensureScanned();
     const QString name = m_fileById.value(sessionId);

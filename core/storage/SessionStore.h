@@ -65,17 +65,23 @@ public:
     struct Prepared
     {
         QString sessionId;
-        QJsonObject head;      // the document without "events"
-        QByteArray eventsJson; // the "events" array, compact JSON text
-        QByteArray data;       // the file's contents
+        SessionSummary summary; // what the index lists; its start time names a new file
+        QByteArray data;        // the file's contents
         qint64 jsonBytes = 0;
         bool compressed = false;
-        QString error; // compression failed
-        QJsonObject whole() const;
+        QString error;             // compression failed
+        QJsonObject whole() const; // the document, read back from data
     };
     static Prepared prepare(const QJsonObject& head, const QByteArray& eventsJson,
                             qint64 compressionThreshold);
+    // The whole document as JSON text (SessionDocumentWriter) and its summary, taken from the
+    // session itself: nothing is parsed again.
+    static Prepared prepareText(QByteArray json, const SessionSummary& summary,
+                                qint64 compressionThreshold);
     bool commit(const Prepared& prepared);
+    // Several at once: the files are written, then the directory is synced once for all of
+    // them, then each counts as saved (saved(), its index entry). Returns how many were.
+    int commit(const QList<Prepared>& batch);
 
     // Reads a .json or .json.gz file (detected by content). A relative path is taken inside
     // the directory. Symbolic links are refused, sizes are bounded by maxDocumentBytes().
@@ -150,13 +156,14 @@ private:
     };
     struct Pending
     {
-        QString sessionId;
-        QJsonObject head;      // the document without "events"
-        QByteArray eventsJson; // the "events" array, as text
+        Prepared prepared; // the file's contents, as they were to be written
         qint64 bytes = 0;
         QString path;
         QString reason;
     };
+    // Where a prepared document goes; empty (after failSave()) when it cannot be written.
+    QString pathFor(const Prepared& prepared);
+    void finishCommit(const Prepared& prepared, const QString& path);
 
     void failSave(const QString& sessionId, const QString& path, const QString& reason,
                   const Prepared* queue, qint64 bytes);

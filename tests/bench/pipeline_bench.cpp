@@ -3,10 +3,12 @@
 // aggregation into live sessions. No network: this isolates the pipeline's own cost and lets
 // resident memory be read before and after.
 //
-//   ea-bench-pipeline --stream FILE --dir DIR [--no-journal] [--reference] [--shutdown]
+//   ea-bench-pipeline --stream FILE --dir DIR [--no-journal] [--reference] [--save]
 //
-// --shutdown: then shut the service down (every live session saved, spilled ones read back
-// first) and report how long that took and the peak resident memory including it.
+// --save (or --shutdown): then saves every held session the way a shutdown does
+// (CaptureService::shutdown(), spilled sessions read back first) and adds save_us_per_event
+// (CPU of this process, all threads), shutdown_seconds (wall), save_peak_rss (the peak resident
+// memory during the save, bytes) and rss_after_save.
 //
 // Prints one JSON line: events, seconds, rate, RSS before/after and peak (bytes), bytes per
 // 1,000 events held, live and spilled sessions, counters. The number of sessions is the
@@ -51,6 +53,18 @@ qint64 residentBytes()
     const QList<QByteArray> fields = f.readAll().simplified().split(' ');
     return fields.size() > 1 ? fields[1].toLongLong() * sysconf(_SC_PAGESIZE) : -1;
 }
+// VmHWM: the peak resident memory since the start or the last reset.
+qint64 peakResidentBytes()
+{
+    QFile f(QStringLiteral("/proc/self/status"));
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray& line : f.readAll().split('\n')) {
+        if (line.startsWith("VmHWM:"))
+            return line.mid(6).trimmed().split(' ').value(0).toLongLong() * 1024;
+    }
+    return -1;
+}
 } // namespace
 
 int main(int argc, char* argv[])
@@ -59,7 +73,7 @@ int main(int argc, char* argv[])
     QString stream;
     QString dir;
     bool journal = true;
-    bool shutdown = false;
+    bool save = false;
     const QStringList args = app.arguments();
     for (qsizetype i = 1; i < args.size(); ++i) {
         if (args[i] == QLatin1String("--stream") && i + 1 < args.size())
@@ -67,9 +81,11 @@ int main(int argc, char* argv[])
         else if (args[i] == QLatin1String("--dir") && i + 1 < args.size())
             dir = args[++i];
         else if (args[i] == QLatin1String("--shutdown"))
-            shutdown = true;
+            save = true;
         else if (args[i] == QLatin1String("--no-journal"))
             journal = false;
+        else if (args[i] == QLatin1String("--save"))
+            save = true;
         else if (args[i] == QLatin1String("--reference"))
             EventNormalizer::setFastPathEnabled(false); // the QJsonDocument path, for comparison
         else {
@@ -156,13 +172,28 @@ int main(int argc, char* argv[])
              events > 0 ? double(after - before) / double(events) * 1000.0 : 0.0);
     o.insert(QStringLiteral("live_sessions"), capture.aggregator().liveCount());
     o.insert(QStringLiteral("spilled_sessions"), capture.aggregator().spilledCount());
-    if (shutdown) {
-        QElapsedTimer t;
-        t.start();
-        const bool ok = capture.shutdown();
-        o.insert(QStringLiteral("shutdown_seconds"), double(t.nsecsElapsed()) / 1e9);
+    if (save) {
+        // The peak from here on: Linux resets VmHWM when 5 is written to clear_refs.
+        QFile clear(QStringLiteral("/proc/self/clear_refs"));
+        if (clear.open(QIODevice::WriteOnly))
+            clear.write("5");
+        clear.close();
+        timespec p0{}, p1{};
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &p0);
+        QElapsedTimer wall;
+        wall.start();
+        const bool ok = capture.shutdown(QStringLiteral("benchmark"));
+        o.insert(QStringLiteral("shutdown_seconds"), double(wall.nsecsElapsed()) / 1e9);
         o.insert(QStringLiteral("shutdown_ok"), ok);
-        o.insert(QStringLiteral("rss_peak_with_shutdown"), double(peakResidentBytes()));
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &p1);
+        const double saveNs = double(p1.tv_sec - p0.tv_sec) * 1e9 + double(p1.tv_nsec - p0.tv_nsec);
+        o.insert(QStringLiteral("save_us_per_event"),
+                 events > 0 ? saveNs / 1e3 / double(events) : 0.0);
+        o.insert(QStringLiteral("save_peak_rss"), double(peakResidentBytes()));
+        o.insert(QStringLiteral("rss_after_save"), double(residentBytes()));
+        o.insert(QStringLiteral("live_bytes_after_save"), double(capture.aggregator().liveBytes()));
+        malloc_trim(0); // what an explicit trim would still return
+        o.insert(QStringLiteral("rss_after_save_trimmed"), double(residentBytes()));
     }
     o.insert(QStringLiteral("counters"), capture.countersJson());
     std::fprintf(stdout, "%s\n", QJsonDocument(o).toJson(QJsonDocument::Compact).constData());

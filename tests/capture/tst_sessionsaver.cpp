@@ -117,6 +117,28 @@ private Q_SLOTS:
         QCOMPARE(store.list().size(), 60);
     }
 
+    // With the default limits a shutdown saving many sessions at once (Aggregator::stopAll)
+    // commits documents as they become ready rather than holding them all: 24 sessions of
+    // 1,000 events never have more than 20,000 events' documents waiting.
+    void aShutdownSaveHoldsFewDocumentsAtOnce()
+    {
+        QTemporaryDir tmp;
+        SessionStore store(tmp.path());
+        SessionSaver saver(&store);
+        const AgentSession one = session(QStringLiteral("x"), 1000);
+        int most = 0;
+        for (int i = 0; i < 24; ++i) {
+            AgentSession s(QStringLiteral("s%1").arg(i));
+            for (qsizetype e = 0; e < one.eventCount(); ++e)
+                s.addEvent(one.eventAt(e));
+            saver.save(s, {}, {});
+            most = qMax(most, saver.inFlightCount());
+        }
+        QVERIFY2(most <= 20, qPrintable(QString::number(most)));
+        saver.flush();
+        QCOMPARE(store.list().size(), 24);
+    }
+
     void destructionWritesWhatIsPending()
     {
         QTemporaryDir tmp;

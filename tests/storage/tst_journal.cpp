@@ -299,6 +299,44 @@ private slots:
         QCOMPARE(next.append("e", "21"), 21); // the release line kept numbering going
     }
 
+    // Several records in one call (one write per segment): consecutive seqs, a refused one
+    // in the middle takes none, segments still roll over at their limits, all replay.
+    void appendsABatch()
+    {
+        QTemporaryDir tmp;
+        {
+            Journal journal(tmp.path());
+            journal.setSegmentLimits(1 << 20, 4);
+            QVERIFY(journal.open());
+            QCOMPARE(journal.append("e", "1"), 1);
+            QList<Journal::Record> batch;
+            for (int i = 2; i <= 11; ++i)
+                batch.append({QStringLiteral("e"), QByteArray::number(i), 1000 + i});
+            batch.insert(3, {QStringLiteral("e"), QByteArray("{not json"), -1});
+            const QList<qint64> seqs = journal.append(batch);
+            QList<qint64> expected = range(2, 11);
+            expected.insert(3, -1);
+            QCOMPARE(seqs, expected);
+            QCOMPARE(journal.segmentFiles().size(), 3); // 4 + 4 + 3 records
+            QCOMPARE(journal.unreleasedCount(), 11);
+            QCOMPARE(journal.append(QList<Journal::Record>{}), QList<qint64>{});
+            // Written at once, before any sync or event loop.
+            qsizetype lines = 0;
+            for (const QString& path : journal.segmentFiles()) {
+                QFile f(path);
+                QVERIFY(f.open(QIODevice::ReadOnly));
+                lines += f.readAll().count('\n');
+            }
+            QCOMPARE(lines, 11);
+            journal.release(range(2, 5));
+        }
+        Journal again(tmp.path());
+        QVERIFY(again.open());
+        const QList<Replayed> got = replayAll(again);
+        QCOMPARE(seqsOf(got), QList<qint64>({1, 6, 7, 8, 9, 10, 11}));
+        QCOMPARE(got.last().payload, QByteArray("11"));
+    }
+
     void releaseUpToDeletesAPrefix()
     {
         QTemporaryDir tmp;

@@ -1,0 +1,571 @@
+#include "aggregation/SessionDocumentWriter.h"
+
+#include "aggregation/AgentSession.h"
+#include "util/IsoTime.h"
+
+#include <QJsonArray>
+#include <QLoggingCategory>
+
+#include <algorithm>
+#include <cmath>
+
+namespace ea {
+
+Q_LOGGING_CATEGORY(lcWriter, "ea.aggregation.writer")
+
+// JSON text with commas and indentation kept track of. A container opened inline keeps
+// everything inside it on one line.
+class SessionDocumentWriter::Out
+{
+public:
+    Out(QByteArray* text, bool indent) : m_text(text), m_indent(indent) {}
+
+    QByteArray& text() { return *m_text; }
+
+    void beginObject(bool inlined = false) { open('{', inlined); }
+    void endObject() { close('}'); }
+    void beginArray(bool inlined = false) { open('[', inlined); }
+    void endArray() { close(']'); }
+
+    Out& key(const char* name) // a name written here, never one that needs escaping
+    {
+        separate();
+        m_text->append('"');
+        m_text->append(name);
+        m_text->append(broken() ? "\": " : "\":");
+        m_afterKey = true;
+        return *this;
+    }
+    Out& key(QStringView name)
+    {
+        separate();
+        appendString(name);
+        m_text->append(broken() ? ": " : ":");
+        m_afterKey = true;
+        return *this;
+    }
+
+    void null() { literal("null"); }
+    void boolean(bool b) { literal(b ? "true" : "false"); }
+    void number(qint64 n)
+    {
+        separate();
+        m_text->append(QByteArray::number(n));
+    }
+    void number(double d)
+    {
+        if (!std::isfinite(d))
+            return null();
+        separate();
+        m_text->append(QByteArray::number(d, 'g', QLocale::FloatingPointShortest));
+    }
+    void string(QStringView s)
+    {
+        separate();
+        appendString(s);
+    }
+    void stringOrNull(const QString& s) { s.isEmpty() ? null() : string(s); }
+    void time(const QDateTime& t) { t.isValid() ? timeMs(t.toMSecsSinceEpoch()) : null(); }
+    void timeMs(qint64 ms)
+    {
+        separate();
+        const qsizetype before = m_text->size();
+        m_text->append('"');
+        if (IsoTime::appendUtc(ms, m_text)) {
+            m_text->append('"');
+            return;
+        }
+        m_text->truncate(before);
+        const QString s = IsoTime::toString(QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC));
+        if (s.isEmpty())
+            m_text->append("null");
+        else
+            appendString(s);
+    }
+    void optionalNumber(const std::optional<qint64>& n) { n ? number(*n) : null(); }
+    // Valid JSON text as it is.
+    void raw(std::string_view json)
+    {
+        separate();
+        m_text->append(json.data(), qsizetype(json.size()));
+    }
+    void raw(QByteArrayView json)
+    {
+        separate();
+        m_text->append(json);
+    }
+    void json(const QJsonValue& v)
+    {
+        switch (v.type()) {
+        case QJsonValue::Null:
+        case QJsonValue::Undefined:
+            return null();
+        case QJsonValue::Bool:
+            return boolean(v.toBool());
+        case QJsonValue::Double: {
+            const double d = v.toDouble();
+            if (std::abs(d) < 9007199254740992.0 && d == double(qint64(d)))
+                return number(qint64(d));
+            return number(d);
+        }
+        case QJsonValue::String:
+            return string(v.toString());
+        case QJsonValue::Array: {
+            beginArray(true);
+            const QJsonArray a = v.toArray();
+            for (const QJsonValue& e : a)
+                json(e);
+            return endArray();
+        }
+        case QJsonValue::Object: {
+            const QJsonObject o = v.toObject();
+            beginObject(true);
+            for (auto it = o.begin(); it != o.end(); ++it)
+                key(it.key()).json(it.value());
+            return endObject();
+        }
+        }
+    }
+    void strings(const QStringList& list)
+    {
+        beginArray(true);
+        for (const QString& s : list)
+            string(s);
+        endArray();
+    }
+    void counts(const QMap<QString, int>& map)
+    {
+        beginObject(true);
+        for (auto it = map.cbegin(); it != map.cend(); ++it)
+            key(it.key()).number(qint64(it.value()));
+        endObject();
+    }
+
+private:
+    struct Level
+    {
+        bool first = true;
+        bool inlined = false;
+    };
+
+    bool broken() const { return m_indent && !m_levels.isEmpty() && !m_levels.last().inlined; }
+
+    void literal(const char* text)
+    {
+        separate();
+        m_text->append(text);
+    }
+    void open(char bracket, bool inlined)
+    {
+        separate();
+        m_text->append(bracket);
+        const bool parentInline = !m_levels.isEmpty() && m_levels.last().inlined;
+        m_levels.append({true, inlined || parentInline || !m_indent});
+    }
+    void close(char bracket)
+    {
+        const Level level = m_levels.takeLast();
+        if (!level.inlined && !level.first)
+            newline();
+        m_text->append(bracket);
+    }
+    void newline()
+    {
+        m_text->append('\n');
+        for (qsizetype i = 0; i < m_levels.size(); ++i)
+            m_text->append("    ");
+    }
+    // Before a value or a key: the comma and line break it needs.
+    void separate()
+    {
+        if (m_afterKey) {
+            m_afterKey = false;
+            return;
+        }
+        if (m_levels.isEmpty())
+            return;
+        Level& level = m_levels.last();
+        if (!level.first)
+            m_text->append(',');
+        level.first = false;
+        if (!level.inlined)
+            newline();
+    }
+    void appendString(QStringView s)
+    {
+        m_text->append('"');
+        const QByteArray utf8 = s.toUtf8();
+        const char* p = utf8.constData();
+        const qsizetype n = utf8.size();
+        qsizetype run = 0;
+        for (qsizetype i = 0; i < n; ++i) {
+            const auto c = static_cast<unsigned char>(p[i]);
+            if (c >= 0x20 && c != '"' && c != '\\')
+                continue;
+            m_text->append(p + run, i - run);
+            run = i + 1;
+            switch (c) {
+            case '"':
+                m_text->append("\\\"");
+                break;
+            case '\\':
+                m_text->append("\\\\");
+                break;
+            case '\n':
+                m_text->append("\\n");
+                break;
+            case '\r':
+                m_text->append("\\r");
+                break;
+            case '\t':
+                m_text->append("\\t");
+                break;
+            case '\b':
+                m_text->append("\\b");
+                break;
+            case '\f':
+                m_text->append("\\f");
+                break;
+            default: {
+                static const char hex[] = "0123456789abcdef";
+                const char esc[] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+                m_text->append(esc, 6);
+            }
+            }
+        }
+        m_text->append(p + run, n - run);
+        m_text->append('"');
+    }
+
+    QByteArray* m_text;
+    bool m_indent;
+    bool m_afterKey = false;
+    QList<Level> m_levels;
+};
+
+SessionDocumentWriter::SessionDocumentWriter(const AgentSession& session, QByteArray* text,
+                                             bool indent)
+    : m_s(session), m_out(std::make_unique<Out>(text, indent))
+{}
+
+SessionDocumentWriter::~SessionDocumentWriter() = default;
+
+QByteArray SessionDocumentWriter::write(const AgentSession& session, const QJsonObject& extra,
+                                        Layout layout)
+{
+    QByteArray text;
+    SessionDocumentWriter writer(session, &text, layout == Layout::Readable);
+    writer.document(extra);
+    if (layout == Layout::Readable)
+        text.append('\n');
+    return text;
+}
+
+QByteArray SessionDocumentWriter::writeSized(const AgentSession& session, const QJsonObject& extra,
+                                             qint64 readableUpTo)
+{
+    // The held bytes tell the size well enough to skip the readable attempt for big sessions.
+    qint64 estimate = 0;
+    for (const AgentSession::HeldEvent& held : session.m_events)
+        estimate += held.raw.size();
+    if (estimate > readableUpTo)
+        return write(session, extra, Layout::Compact);
+    QByteArray text = write(session, extra, Layout::Readable);
+    if (text.size() > readableUpTo)
+        text = write(session, extra, Layout::Compact);
+    return text;
+}
+
+QByteArray SessionDocumentWriter::eventsText(const AgentSession& session)
+{
+    QByteArray text;
+    SessionDocumentWriter writer(session, &text, false);
+    writer.events();
+    return text;
+}
+
+void SessionDocumentWriter::document(const QJsonObject& extra)
+{
+    const QList<ToolOperation>& operations = m_s.m_toolCalls.operations();
+    const QList<Delegation> delegations = m_s.delegations();
+    const QList<Turn> turns = m_s.turns();
+    Out& out = *m_out;
+
+    out.beginObject();
+    out.key("schema_version").number(qint64(AgentSession::SchemaVersion));
+    out.key("session_id").string(m_s.m_sessionId);
+    out.key("status").string(AgentSession::statusName(m_s.m_status));
+    out.key("completion_reason").stringOrNull(m_s.m_completionReason);
+    out.key("start_time").time(m_s.m_startTime);
+    out.key("end_time").time(m_s.m_endTime);
+    out.key("last_event_time").time(m_s.m_lastEventTime);
+    out.key("working_directory").string(m_s.m_workingDirectory);
+    out.key("launch_method").string(m_s.m_launchMethod);
+    out.key("initial_prompt").stringOrNull(m_s.m_initialPrompt);
+    out.key("final_response").stringOrNull(m_s.m_finalResponse);
+    out.key("session_ended").boolean(m_s.m_sessionEndSeen);
+    for (auto it = extra.begin(); it != extra.end(); ++it)
+        out.key(it.key()).json(it.value());
+    metadata();
+    capture();
+    metrics(operations, delegations, turns);
+
+    // Each tool call once as text: delegations list theirs again in full.
+    QList<QByteArray> operationText;
+    operationText.reserve(operations.size());
+    for (const ToolOperation& op : operations)
+        operationText.append(toolOperation(op));
+    out.key("tool_operations").beginArray();
+    for (const QByteArray& text : std::as_const(operationText))
+        out.raw(QByteArrayView(text));
+    out.endArray();
+    out.key("delegations").beginArray();
+    for (const Delegation& d : delegations)
+        delegation(d, operationText);
+    out.endArray();
+    out.key("turns").beginArray();
+    for (const Turn& t : turns)
+        turn(t);
+    out.endArray();
+    out.key("events");
+    events();
+    out.endObject();
+}
+
+void SessionDocumentWriter::metadata()
+{
+    Out& out = *m_out;
+    out.key("metadata").beginObject();
+    out.key("claude_pid").optionalNumber(m_s.m_claudePid);
+    out.key("git_branch").stringOrNull(m_s.m_gitBranch);
+    out.key("project_root").stringOrNull(m_s.m_projectRoot);
+    out.endObject();
+}
+
+void SessionDocumentWriter::capture()
+{
+    Out& out = *m_out;
+    out.key("capture").beginObject();
+    out.key("switches").json(m_s.m_filter.toJson());
+    out.key("filtered").beginObject(true);
+    for (const EventCategory::Value c : EventCategory::all())
+        out.key(EventCategory(c).name()).number(qint64(m_s.m_filteredCounts[c]));
+    out.endObject();
+    out.key("filtered_total").number(qint64(m_s.filteredTotal()));
+    out.key("possible_gaps").beginArray();
+    for (const AgentSession::PossibleGap& gap : m_s.possibleGaps()) {
+        out.beginObject(true);
+        out.key("from").time(gap.from);
+        out.key("to").time(gap.to);
+        out.key("reason").string(gap.reason);
+        out.key("derived").boolean(gap.derived);
+        out.endObject();
+    }
+    out.endArray();
+    out.endObject();
+}
+
+void SessionDocumentWriter::metrics(const QList<ToolOperation>& operations,
+                                    const QList<Delegation>& delegations, const QList<Turn>& turns)
+{
+    const int failedCalls = m_s.toolFailures();
+    const int unknownCalls = m_s.unknownResults();
+    const int delegationFailures = m_s.delegationFailures();
+    int fileOperations = 0;
+    for (const ToolOperation& op : operations) {
+        if (EventCategory::classify(u"pre_tool", op.toolName, !op.filePath.isEmpty()) ==
+            EventCategory::File)
+            ++fileOperations;
+    }
+    Q_UNUSED(delegations)
+    const std::optional<TokenUsage> tokens = TurnTracker::tokenUsage(turns);
+    const qint64 duration = m_s.sessionDurationMs();
+
+    Out& out = *m_out;
+    out.key("metrics").beginObject();
+    out.key("total_events").number(qint64(m_s.totalEvents()));
+    out.key("event_counts").counts(m_s.eventCounts());
+    out.key("agents_used").strings(m_s.agentsUsed());
+    out.key("tools_used").strings(m_s.toolCounts().keys());
+    out.key("files_modified").strings(m_s.filesModified());
+    out.key("total_delegations").number(qint64(delegations.size()));
+    out.key("total_tool_calls").number(qint64(operations.size()));
+    out.key("total_file_operations").number(qint64(fileOperations));
+    out.key("session_duration_ms")
+        .optionalNumber(duration >= 0 ? std::optional(duration) : std::nullopt);
+    out.key("files_read").strings(m_s.filesRead());
+    out.key("tool_failures").number(qint64(failedCalls));
+    out.key("tool_unknown_results").number(qint64(unknownCalls));
+    out.key("delegation_failures").number(qint64(delegationFailures));
+    out.key("total_failures").number(qint64(failedCalls + delegationFailures));
+    out.key("turns").number(qint64(turns.size()));
+    if (tokens)
+        out.key("token_usage").json(tokens->toJson());
+    else
+        out.key("token_usage").null();
+    out.key("hook_overhead").json(m_s.hookOverheadJson());
+    out.key("orphan_tool_results").number(qint64(m_s.orphanResults()));
+    out.key("tool_counts").counts(m_s.toolCounts());
+    out.key("events_by_category").beginObject(true);
+    for (const EventCategory::Value c : EventCategory::all())
+        out.key(EventCategory(c).name()).number(qint64(m_s.m_categoryCounts[c]));
+    out.endObject();
+    out.key("tool_duration_p50_ms").optionalNumber(m_s.toolDurationP50Ms());
+    out.key("tool_duration_max_ms").optionalNumber(m_s.toolDurationMaxMs());
+    out.endObject();
+}
+
+QByteArray SessionDocumentWriter::toolOperation(const ToolOperation& source)
+{
+    ToolOperation op = source;
+    if (!m_s.isActive() && !op.isFinished() && !op.orphan) {
+        // No result before the session ended: unknown, closed at the session's end.
+        op.endTime = m_s.m_endTime;
+        op.noResult = true;
+        if (op.startTime.isValid() && m_s.m_endTime.isValid())
+            op.durationMs = qMax<qint64>(0, op.startTime.msecsTo(m_s.m_endTime));
+    }
+    QByteArray text;
+    Out out(&text, false);
+    const auto slice = [this](qsizetype event, bool input, Out& o) {
+        if (event >= 0 && event < m_s.m_events.size() &&
+            m_payload.read(m_s.m_events.at(event).raw)) {
+            const std::string_view s = input ? m_payload.toolInput() : m_payload.toolOutput();
+            if (!s.empty())
+                return o.raw(s);
+        }
+        o.null();
+    };
+    const ToolOperation::Outcome result = op.outcome();
+    out.beginObject();
+    out.key("tool_name").string(op.toolName);
+    out.key("agent_type").string(op.agentType);
+    out.key("start_time").time(op.startTime);
+    out.key("end_time").time(op.endTime);
+    out.key("input_data");
+    slice(op.preEvent, true, out);
+    out.key("output_data");
+    slice(op.postEvent, false, out);
+    out.key("duration_ms")
+        .optionalNumber(op.durationMs >= 0 ? std::optional(op.durationMs) : std::nullopt);
+    if (result == ToolOperation::Outcome::Success || result == ToolOperation::Outcome::Failure)
+        out.key("success").boolean(result == ToolOperation::Outcome::Success);
+    else
+        out.key("success").null();
+    out.key("result").string(ToolOperation::outcomeName(result));
+    out.key("turn").optionalNumber(op.turn >= 0 ? std::optional<qint64>(op.turn) : std::nullopt);
+    out.key("error").stringOrNull(op.error);
+    out.key("correlation_id").stringOrNull(op.correlationId);
+    out.key("file_path").stringOrNull(op.filePath);
+    out.key("exit_code")
+        .optionalNumber(op.exitCode ? std::optional<qint64>(*op.exitCode) : std::nullopt);
+    out.key("orphan").boolean(op.orphan);
+    out.key("finished").boolean(op.isFinished());
+    out.key("delegation")
+        .optionalNumber(op.delegation >= 0 ? std::optional<qint64>(op.delegation) : std::nullopt);
+    out.endObject();
+    return text;
+}
+
+void SessionDocumentWriter::delegation(const Delegation& d, const QList<QByteArray>& operationText)
+{
+    Out& out = *m_out;
+    const qint64 duration = d.durationMs();
+    const ToolOperation::Outcome result = d.outcome();
+    out.beginObject(true);
+    out.key("agent_type").string(d.agentType);
+    out.key("task_description").string(d.taskDescription);
+    out.key("start_time").time(d.startTime);
+    out.key("end_time").time(d.endTime);
+    out.key("prompt").stringOrNull(d.prompt);
+    out.key("response").stringOrNull(d.response);
+    out.key("tool_operations").beginArray(true);
+    for (const int index : d.toolOperations) {
+        if (index >= 0 && index < operationText.size())
+            out.raw(QByteArrayView(operationText.at(index)));
+        else
+            qCWarning(lcWriter) << "delegation refers to missing tool operation" << index;
+    }
+    out.endArray();
+    out.key("file_changes").strings(d.fileChanges);
+    out.key("todos_modified").json(d.todosModified);
+    out.key("memory_updates").json(d.memoryUpdates);
+    out.key("duration_ms").optionalNumber(duration >= 0 ? std::optional(duration) : std::nullopt);
+    if (result == ToolOperation::Outcome::Success || result == ToolOperation::Outcome::Failure)
+        out.key("success").boolean(result == ToolOperation::Outcome::Success);
+    else
+        out.key("success").null();
+    out.key("result").string(ToolOperation::outcomeName(result));
+    out.key("turn").optionalNumber(d.turn >= 0 ? std::optional<qint64>(d.turn) : std::nullopt);
+    out.key("error").stringOrNull(d.error);
+    out.key("completed").boolean(d.completed);
+    out.key("parent").optionalNumber(d.parent >= 0 ? std::optional<qint64>(d.parent)
+                                                   : std::nullopt);
+    out.key("depth").number(qint64(d.depth));
+    out.key("correlation_id").stringOrNull(d.correlationId);
+    out.key("agent_id").stringOrNull(d.agentId);
+    out.endObject();
+}
+
+void SessionDocumentWriter::turn(const Turn& t)
+{
+    Out& out = *m_out;
+    const qint64 duration = t.durationMs();
+    out.beginObject(true);
+    out.key("index").number(qint64(t.index));
+    out.key("start_time").time(t.start);
+    out.key("end_time").time(t.end);
+    out.key("ended_by").stringOrNull(t.endedBy);
+    out.key("prompt").stringOrNull(t.prompt);
+    out.key("tool_calls").number(qint64(t.toolCalls));
+    out.key("tool_failures").number(qint64(t.toolFailures));
+    out.key("tool_unknown_results").number(qint64(t.toolUnknown));
+    out.key("delegations").number(qint64(t.delegations));
+    out.key("duration_ms").optionalNumber(duration >= 0 ? std::optional(duration) : std::nullopt);
+    if (t.tokens)
+        out.key("token_usage").json(t.tokens->toJson());
+    else
+        out.key("token_usage").null();
+    out.endObject();
+}
+
+void SessionDocumentWriter::events()
+{
+    m_out->beginArray();
+    for (const qsizetype i : m_s.timeOrder())
+        event(i);
+    m_out->endArray();
+}
+
+void SessionDocumentWriter::event(qsizetype index)
+{
+    const AgentSession::HeldEvent& held = m_s.m_events.at(index);
+    const int context = m_s.contextOf(index);
+    const bool parsed = m_payload.read(held.raw);
+    if (!parsed)
+        qCWarning(lcWriter) << "held event" << index << "of" << m_s.m_sessionId
+                            << "is not a JSON object; saved without its data";
+    Out& out = *m_out;
+    out.beginObject(true);
+    if (context >= 0)
+        out.key("agent_context").string(m_s.m_delegations.agentTypeOf(context));
+    else
+        out.key("agent_context").null();
+    out.key("category").string(EventCategory(EventCategory::Value(held.category)).name());
+    out.key("correlation_id").stringOrNull(parsed ? m_payload.correlationId() : QString());
+    if (parsed)
+        out.key("data").raw(m_payload.data());
+    else
+        out.key("data").raw(std::string_view("{}"));
+    out.key("event_name").string(m_s.m_names.value(held.eventName));
+    out.key("event_type").string(m_s.m_names.value(held.subtype));
+    QByteArray id = QByteArray::number(held.identity, 16).rightJustified(16, '0');
+    out.key("id").raw(QByteArrayView('"' + id + '"'));
+    out.key("session_id").string(m_s.m_sessionId);
+    out.key("timestamp").timeMs(held.timestampMs);
+    if (held.timestampFromReceipt)
+        out.key("timestamp_from_receipt").boolean(true);
+    out.endObject();
+}
+
+} // namespace ea

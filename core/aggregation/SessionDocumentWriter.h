@@ -1,0 +1,63 @@
+// Writes a session document (docs/session.schema.json) as JSON text from the session's held bytes.
+#pragma once
+
+#include "aggregation/HeldPayload.h"
+
+#include <QByteArray>
+#include <QJsonObject>
+#include <QList>
+
+#include <memory>
+
+namespace ea {
+
+class AgentSession;
+struct Delegation;
+struct ToolOperation;
+struct Turn;
+
+// Nothing goes through a QJsonObject: the events' data and the tool calls' input and output
+// are slices of the held payload bytes (numbers keep their digits), everything else is
+// written from the session's own values.
+class SessionDocumentWriter
+{
+public:
+    enum class Layout
+    {
+        Compact,
+        // For people: the top level and its small objects indented; each event, tool call,
+        // delegation and turn on a line of its own.
+        Readable
+    };
+
+    // The whole document; extra: top-level fields added (part, continued_in, ...).
+    static QByteArray write(const AgentSession& session, const QJsonObject& extra = {},
+                            Layout layout = Layout::Compact);
+    // Readable while the document is at most readableUpTo bytes, compact above.
+    static QByteArray writeSized(const AgentSession& session, const QJsonObject& extra,
+                                 qint64 readableUpTo);
+    // The "events" array alone, compact, in time order.
+    static QByteArray eventsText(const AgentSession& session);
+
+private:
+    class Out;
+    SessionDocumentWriter(const AgentSession& session, QByteArray* text, bool indent);
+    ~SessionDocumentWriter();
+
+    void document(const QJsonObject& extra);
+    void events();
+    void event(qsizetype index);
+    void metadata();
+    void capture();
+    void metrics(const QList<ToolOperation>& operations, const QList<Delegation>& delegations,
+                 const QList<Turn>& turns);
+    QByteArray toolOperation(const ToolOperation& op);
+    void delegation(const Delegation& d, const QList<QByteArray>& operationText);
+    void turn(const Turn& t);
+
+    const AgentSession& m_s;
+    std::unique_ptr<Out> m_out;
+    HeldPayload m_payload;
+};
+
+} // namespace ea
