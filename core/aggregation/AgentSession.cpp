@@ -998,13 +998,13 @@ SessionSummary AgentSession::summary() const
     s.endTime = saved(endTime());
     s.status = statusName(status());
     s.totalEvents = totalEvents();
-    const QList<Turn> turns = turns();
+    const QList<Turn> allTurns = turns();
     s.toolCalls = int(toolCallCount());
     s.delegations = int(delegationCount());
     s.failures = toolFailures() + delegationFailures();
     s.unknownResults = unknownResults();
-    s.turns = int(turns.size());
-    if (const std::optional<TokenUsage> tokens = AgentSession::tokenUsage(turns))
+    s.turns = int(allTurns.size());
+    if (const std::optional<TokenUsage> tokens = AgentSession::tokenUsage(allTurns))
         s.totalTokens = tokens->total();
     s.workingDirectory = workingDirectory();
     if (s.workingDirectory.isEmpty())
