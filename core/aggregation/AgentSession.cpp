@@ -573,8 +573,7 @@ void AgentSession::derive(const ClaudeEvent& event, qsizetype eventIndex)
     // the parsed QJsonObject: the same rules either way (see the templates above).
     thread_local JsonView view;
     const auto withData = [&](auto&& f) {
-        if (EventNormalizer::fastPathEnabled() && view.parse(event.raw) &&
-            view.isObject(view.root()))
+        if (view.parse(event.raw) && view.isObject(view.root()))
             return f(dataOf(view.object(view.root())));
         return f(dataObject());
     };
@@ -992,8 +991,7 @@ ToolOperation AgentSession::materialize(const ToolOperation& source) const
     // Fast path: find the input/output object in the held bytes and parse only that object.
     thread_local JsonView view;
     const auto viewed = [this](qsizetype index) {
-        return EventNormalizer::fastPathEnabled() && view.parse(m_events.at(index).raw) &&
-               view.isObject(view.root());
+        return view.parse(m_events.at(index).raw) && view.isObject(view.root());
     };
     const auto firstNonEmpty = [](std::initializer_list<JsonViewObject> candidates) {
         for (const JsonViewObject& c : candidates) {
@@ -1248,11 +1246,6 @@ QJsonObject AgentSession::eventJson(qsizetype index) const
 QJsonArray AgentSession::eventsJson(const QList<qsizetype>& order) const
 {
     QJsonArray events;
-    if (!EventNormalizer::fastPathEnabled()) {
-        for (const qsizetype i : order)
-            events.append(eventJson(i));
-        return events;
-    }
     // Building thousands of QJsonObjects key by key is slow: the events are written as JSON
     // text and every few thousand are parsed in one go (the same objects, built by the parser).
     constexpr qsizetype Chunk = 4096;
@@ -1288,8 +1281,6 @@ QJsonArray AgentSession::eventsJson(const QList<qsizetype>& order) const
 QByteArray AgentSession::eventsJsonText() const
 {
     const QList<qsizetype> order = timeOrder();
-    if (!EventNormalizer::fastPathEnabled())
-        return QJsonDocument(eventsJson(order)).toJson(QJsonDocument::Compact);
     QByteArray text;
     text.reserve(order.size() * 640 + 2);
     text.append('[');

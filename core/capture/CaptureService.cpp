@@ -669,11 +669,12 @@ void CaptureService::onSocketEvent(const SocketEvent& event)
         }
         return;
     }
-    ingest(event.name, event.args.value(0), QDateTime::currentDateTimeUtc());
+    ingest(event.name, event.args.value(0), QDateTime::currentDateTimeUtc(),
+           event.parsedArgument(0));
 }
 
 void CaptureService::ingest(const QString& name, const QByteArray& payload,
-                            const QDateTime& receivedAt)
+                            const QDateTime& receivedAt, ParsedJson parsed)
 {
     qint64 seq = -1;
     // The normalizer refuses anything this big anyway; journaling it first would only copy
@@ -684,14 +685,22 @@ void CaptureService::ingest(const QString& name, const QByteArray& payload,
         noteBigPayload();
         return;
     }
+    // One parse: the journal's check and the normalizer read the same one.
+    if (!parsed.isCurrent()) {
+        JsonParser& json = JsonParser::forThisThread();
+        if (json.parse(payload) == JsonParser::Status::Ok)
+            parsed = ParsedJson(&json, -1);
+    }
     if (m_journal) {
-        seq = m_journal->append(name, payload, receivedAt.toMSecsSinceEpoch());
+        seq = m_journal->append(name, payload, receivedAt.toMSecsSinceEpoch(),
+                                parsed.isCurrent() ? Journal::PayloadCheck::AlreadyParsed
+                                                   : Journal::PayloadCheck::Parse);
         if (seq < 0)
             ++m_counters.journalFailures;
     }
     if (m_recorder)
         m_recorder->write(name, payload);
-    process(name, payload, receivedAt, seq, Clock::Live);
+    process(name, payload, receivedAt, seq, Clock::Live, parsed);
     if (payload.size() >= kBigPayloadBytes)
         noteBigPayload();
 }
@@ -714,10 +723,11 @@ void CaptureService::returnFreedMemory()
 }
 
 void CaptureService::process(const QString& name, const QByteArray& payload,
-                             const QDateTime& receivedAt, qint64 seq, Clock clock)
+                             const QDateTime& receivedAt, qint64 seq, Clock clock,
+                             const ParsedJson& parsed)
 {
     ++m_counters.eventsReceived;
-    const NormalizeResult result = EventNormalizer::normalize(name, payload, receivedAt);
+    const NormalizeResult result = EventNormalizer::normalize(name, payload, receivedAt, parsed);
     if (result.isChatter()) {
         ++m_counters.chatter;
         releaseSeqs({seq});

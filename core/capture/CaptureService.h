@@ -84,7 +84,9 @@ public:
     bool shutdown(const QString& reason = QStringLiteral("application quit"));
 
     // One received event: journaled, normalized, aggregated. receivedAt is the wall clock.
-    void ingest(const QString& name, const QByteArray& payload, const QDateTime& receivedAt);
+    // parsed: the payload as the client already parsed it, if it did (read, not parsed again).
+    void ingest(const QString& name, const QByteArray& payload, const QDateTime& receivedAt,
+                ParsedJson parsed = ParsedJson());
 
     QJsonObject countersJson() const;
     const Counters& counters() const { return m_counters; }
@@ -108,7 +110,7 @@ private:
         Journal
     };
     void process(const QString& name, const QByteArray& payload, const QDateTime& receivedAt,
-                 qint64 seq, Clock clock);
+                 qint64 seq, Clock clock, const ParsedJson& parsed = ParsedJson());
     void onSessionCompleted(const AgentSession& session, const QList<qint64>& seqs);
     void releaseSeqs(const QList<qint64>& seqs);
     void onSocketEvent(const SocketEvent& event);

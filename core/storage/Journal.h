@@ -78,10 +78,17 @@ public:
     // event had no argument). Records appended by this run are not replayed.
     ReplayStats replay(const ReplayCallback& callback);
 
+    // Whether append() must check that the payload is JSON, or the caller's parse did already.
+    enum class PayloadCheck
+    {
+        Parse,
+        AlreadyParsed
+    };
     // Appends one received event; payloadJson is a single JSON value (or empty for none).
     // Returns its seq, or -1 (lastError(), writeFailed()) if the payload is not JSON or the
     // write failed. receivedMs defaults to now.
-    qint64 append(const QString& eventName, const QByteArray& payloadJson, qint64 receivedMs = -1);
+    qint64 append(const QString& eventName, const QByteArray& payloadJson, qint64 receivedMs = -1,
+                  PayloadCheck check = PayloadCheck::Parse);
 
     // These records are no longer needed. Unknown or already released seqs are ignored.
     void release(const QList<qint64>& seqs);

@@ -3,7 +3,7 @@
 // aggregation into live sessions. No network: this isolates the pipeline's own cost and lets
 // resident memory be read before and after.
 //
-//   ea-bench-pipeline --stream FILE --dir DIR [--no-journal] [--reference]
+//   ea-bench-pipeline --stream FILE --dir DIR [--no-journal]
 //
 // Prints one JSON line: events, seconds, rate, RSS before/after (bytes), bytes per 1,000
 // events held, live sessions, counters. The stream is read line by line, so it does not count
@@ -48,11 +48,9 @@ int main(int argc, char* argv[])
             dir = args[++i];
         else if (args[i] == QLatin1String("--no-journal"))
             journal = false;
-        else if (args[i] == QLatin1String("--reference"))
-            EventNormalizer::setFastPathEnabled(false); // the QJsonDocument path, for comparison
         else {
-            std::fprintf(stderr, "usage: ea-bench-pipeline --stream FILE --dir DIR [--no-journal] "
-                                 "[--reference]\n");
+            std::fprintf(stderr,
+                         "usage: ea-bench-pipeline --stream FILE --dir DIR [--no-journal]\n");
             return 2;
         }
     }
