@@ -164,21 +164,23 @@ class Fields
 {
 public:
     Fields() = default;
-    explicit Fields(const simdjson::dom::object& object) : m_object(object), m_valid(true) {}
+    // One walk over the members: the lookups that follow compare keys in a flat array.
+    explicit Fields(const simdjson::dom::object& object)
+    {
+        for (const auto field : object)
+            m_members.append(Member{field.key, field.value});
+    }
 
     // The last member named key: of duplicate keys the last counts, as in the canonical bytes.
     bool find(std::string_view key, Element* out) const
     {
-        if (!m_valid)
-            return false;
-        bool found = false;
-        for (const auto field : m_object) {
-            if (field.key == key) {
-                *out = field.value;
-                found = true;
+        for (qsizetype i = m_members.size() - 1; i >= 0; --i) {
+            if (m_members[i].key == key) {
+                *out = m_members[i].value;
+                return true;
             }
         }
-        return found;
+        return false;
     }
     // Empty when absent or not a string: a numeric session id is as good as none.
     std::string_view string(std::string_view key) const
@@ -195,8 +197,12 @@ public:
     }
 
 private:
-    simdjson::dom::object m_object;
-    bool m_valid = false;
+    struct Member
+    {
+        std::string_view key;
+        Element value;
+    };
+    QVarLengthArray<Member, 24> m_members;
 };
 
 // A (object, key) lookup list: the first non-empty string wins.

@@ -57,7 +57,8 @@ public:
     // A number or literal ends at a delimiter.
     qsizetype scalarEnd(qsizetype at) const
     {
-        while (at < m_text.size() && m_text[at] != ',' && m_text[at] != ']' && !isSpace(m_text[at]))
+        while (at < m_text.size() && m_text[at] != ',' && m_text[at] != ']' && m_text[at] != '}' &&
+               !isSpace(m_text[at]))
             ++at;
         return at;
     }
@@ -146,4 +147,40 @@ QList<QByteArrayView> JsonArraySpans::split(QByteArrayView text, const QList<Kin
             ++front;
     }
     return spans;
+}
+
+QByteArrayView JsonArraySpans::member(QByteArrayView text, QByteArrayView key)
+{
+    const Cursor cursor(text);
+    const qsizetype size = text.size();
+    qsizetype at = cursor.skipSpaceForward(0);
+    if (at >= size || text[at] != '{')
+        return {};
+    ++at;
+    QByteArrayView found;
+    for (;;) {
+        at = cursor.skipSpaceForward(at);
+        if (at >= size || text[at] != '"')
+            return found;
+        const qsizetype keyEnd = cursor.stringEnd(at);
+        if (keyEnd - at < 2)
+            return found;
+        const QByteArrayView name = text.sliced(at + 1, keyEnd - at - 2);
+        at = cursor.skipSpaceForward(keyEnd);
+        if (at >= size || text[at] != ':')
+            return found;
+        at = cursor.skipSpaceForward(at + 1);
+        if (at >= size)
+            return found;
+        const char c = text[at];
+        const qsizetype end = c == '"'               ? cursor.stringEnd(at)
+                              : c == '{' || c == '[' ? cursor.containerEnd(at)
+                                                     : cursor.scalarEnd(at);
+        if (name == key)
+            found = text.sliced(at, end - at);
+        at = cursor.skipSpaceForward(end);
+        if (at >= size || text[at] != ',')
+            return found;
+        ++at;
+    }
 }

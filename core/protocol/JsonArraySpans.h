@@ -1,4 +1,5 @@
-// Finds the text of each element of a JSON array the parser has already validated.
+// Finds the text of each element of a JSON array (or a member of an object) the parser has
+// already validated.
 #pragma once
 
 #include <QByteArrayView>
@@ -22,4 +23,9 @@ public:
     // the offset, never a walk through the payload. Text that breaks the promise gives empty
     // views, never a read out of bounds.
     static QList<QByteArrayView> split(QByteArrayView validArray, const QList<Kind>& kinds);
+
+    // The exact text of the value of the top-level member `key` (the last one so named) in a
+    // validated JSON object; empty when there is none. Keys are compared as written, so a key
+    // spelled with escapes is not found.
+    static QByteArrayView member(QByteArrayView validObject, QByteArrayView key);
 };

@@ -71,6 +71,8 @@ private:
 
 // A value a JsonParser parsed, found again only while that parser has not parsed since: a
 // cheap handle that travels with an event so nothing downstream parses the same bytes twice.
+// It points at its parser: use it while the parser lives (events are handled as they are
+// delivered; a copy kept longer must not be read).
 class ParsedJson
 {
 public:

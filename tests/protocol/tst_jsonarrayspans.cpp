@@ -22,6 +22,7 @@ private slots:
     void recoveryOffsetAtTheEnd();
     void scalarsAndSeveralContainers();
     void brokenPromiseStaysInBounds();
+    void memberOfAnObject();
 };
 
 void tst_JsonArraySpans::usualEvent()
@@ -71,6 +72,20 @@ void tst_JsonArraySpans::brokenPromiseStaysInBounds()
             }
         }
     }
+}
+
+// A recording line: the payload's text found under "args" whatever the key order.
+void tst_JsonArraySpans::memberOfAnObject()
+{
+    const QByteArray line = R"({"t":1e999, "args" : [{"a":"}"},2] ,"name":"x\"args\"","n":null})";
+    QCOMPARE(JsonArraySpans::member(line, "args").toByteArray(), QByteArray(R"([{"a":"}"},2])"));
+    QCOMPARE(JsonArraySpans::member(line, "t").toByteArray(), QByteArray("1e999"));
+    QCOMPARE(JsonArraySpans::member(line, "name").toByteArray(), QByteArray(R"("x\"args\"")"));
+    QCOMPARE(JsonArraySpans::member(line, "n").toByteArray(), QByteArray("null"));
+    QVERIFY(JsonArraySpans::member(line, "missing").isEmpty());
+    QCOMPARE(JsonArraySpans::member(R"({"a":1,"a":2})", "a").toByteArray(), QByteArray("2"));
+    QVERIFY(JsonArraySpans::member("[1]", "a").isEmpty());
+    QVERIFY(JsonArraySpans::member("{\"a", "a").isEmpty());
 }
 
 QTEST_GUILESS_MAIN(tst_JsonArraySpans)
