@@ -4,8 +4,8 @@
 #include "HookFields.h"
 #include "JsonParser.h"
 #include "JsonView.h"
+#include "Sha256.h"
 
-#include <QCryptographicHash>
 #include <QJsonDocument>
 #include <QLoggingCategory>
 #include <QVarLengthArray>
@@ -17,12 +17,6 @@
 #include <cstring>
 #include <initializer_list>
 #include <string_view>
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <cpuid.h>
-#include <immintrin.h>
-#define EA_HAVE_SHANI_CODE 1
-#endif
 
 Q_LOGGING_CATEGORY(lcNormalizer, "ea.aggregation.normalizer")
 
@@ -534,131 +528,12 @@ std::optional<QDateTime> EventNormalizer::parseTimestamp(const QJsonValue& value
     return std::nullopt;
 }
 
-namespace {
-
-#ifdef EA_HAVE_SHANI_CODE
-// SHA-256 with the x86 SHA extensions: the identity of every received event is a hash, and
-// this makes it about ten times cheaper than the portable code. Same digest, of course; the
-// portable path is used where the CPU lacks the instructions.
-alignas(16) constexpr quint32 kSha256K[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
-
-__attribute__((target("sha,sse4.1,ssse3"))) void sha256Blocks(quint32 state[8], const uchar* data,
-                                                              size_t blocks)
-{
-    const __m128i byteSwap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
-    __m128i tmp = _mm_loadu_si128(reinterpret_cast<const __m128i*>(&state[0]));
-    __m128i state1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(&state[4]));
-    tmp = _mm_shuffle_epi32(tmp, 0xB1);               // CDAB
-    state1 = _mm_shuffle_epi32(state1, 0x1B);         // EFGH
-    __m128i state0 = _mm_alignr_epi8(tmp, state1, 8); // ABEF
-    state1 = _mm_blend_epi16(state1, tmp, 0xF0);      // CDGH
-    for (; blocks > 0; --blocks, data += 64) {
-        const __m128i abefSave = state0;
-        const __m128i cdghSave = state1;
-        __m128i w[16];
-        for (int g = 0; g < 16; ++g) {
-            if (g < 4) {
-                w[g] = _mm_shuffle_epi8(
-                    _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + 16 * g)), byteSwap);
-            } else {
-                // W[t] = s1(W[t-2]) + W[t-7] + s0(W[t-15]) + W[t-16], four at a time.
-                const __m128i s0 = _mm_sha256msg1_epu32(w[g - 4], w[g - 3]);
-                const __m128i mid = _mm_add_epi32(s0, _mm_alignr_epi8(w[g - 1], w[g - 2], 4));
-                w[g] = _mm_sha256msg2_epu32(mid, w[g - 1]);
-            }
-            __m128i msg = _mm_add_epi32(
-                w[g], _mm_load_si128(reinterpret_cast<const __m128i*>(&kSha256K[4 * g])));
-            state1 = _mm_sha256rnds2_epu32(state1, state0, msg);
-            msg = _mm_shuffle_epi32(msg, 0x0E);
-            state0 = _mm_sha256rnds2_epu32(state0, state1, msg);
-        }
-        state0 = _mm_add_epi32(state0, abefSave);
-        state1 = _mm_add_epi32(state1, cdghSave);
-    }
-    tmp = _mm_shuffle_epi32(state0, 0x1B);       // FEBA
-    state1 = _mm_shuffle_epi32(state1, 0xB1);    // DCHG
-    state0 = _mm_blend_epi16(tmp, state1, 0xF0); // DCBA
-    state1 = _mm_alignr_epi8(state1, tmp, 8);    // ABEF
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(&state[0]), state0);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(&state[4]), state1);
-}
-
-bool cpuHasShaExtensions()
-{
-    unsigned a = 0, b = 0, c = 0, d = 0;
-    if (!__get_cpuid(1, &a, &b, &c, &d))
-        return false;
-    const bool ssse3 = c & (1u << 9);
-    const bool sse41 = c & (1u << 19);
-    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
-        return false;
-    const bool sha = b & (1u << 29);
-    return ssse3 && sse41 && sha;
-}
-
-// The first 8 bytes of SHA-256(a + b), big-endian; b may be empty.
-quint64 sha256Prefix(QByteArrayView a, QByteArrayView b)
-{
-    quint32 state[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                        0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    const quint64 total = quint64(a.size()) + quint64(b.size());
-    // Whole blocks straight from `a`; the tail of `a`, then `b` and the padding, from a buffer.
-    const size_t direct = size_t(a.size()) / 64;
-    if (direct)
-        sha256Blocks(state, reinterpret_cast<const uchar*>(a.data()), direct);
-    const qsizetype tail = a.size() - qsizetype(direct * 64);
-    QVarLengthArray<uchar, 256> buf(tail + b.size() + 72);
-    uchar* p = buf.data();
-    std::memcpy(p, a.data() + direct * 64, size_t(tail));
-    if (!b.isEmpty())
-        std::memcpy(p + tail, b.data(), size_t(b.size()));
-    size_t len = size_t(tail + b.size());
-    p[len++] = 0x80;
-    while (len % 64 != 56)
-        p[len++] = 0;
-    const quint64 bits = total * 8;
-    for (int i = 7; i >= 0; --i)
-        p[len++] = uchar(bits >> (8 * i));
-    sha256Blocks(state, p, len / 64);
-    return (quint64(state[0]) << 32) | state[1];
-}
-#endif
-
-bool useShaExtensions()
-{
-#ifdef EA_HAVE_SHANI_CODE
-    static const bool yes = cpuHasShaExtensions();
-    return yes;
-#else
-    return false;
-#endif
-}
-
-} // namespace
-
 quint64 EventNormalizer::identityOf(const QByteArray& compactRaw, const QDateTime& receiptTime)
 {
-    QByteArray suffix;
-    if (receiptTime.isValid())
-        suffix = "\n@" + QByteArray::number(receiptTime.toMSecsSinceEpoch());
-#ifdef EA_HAVE_SHANI_CODE
-    if (useShaExtensions())
-        return sha256Prefix(compactRaw, suffix);
-#endif
-    QCryptographicHash hash(QCryptographicHash::Sha256);
-    hash.addData(compactRaw);
-    if (!suffix.isEmpty())
-        hash.addData(suffix);
-    const QByteArray digest = hash.result();
-    return qFromBigEndian<quint64>(digest.constData());
+    if (!receiptTime.isValid())
+        return Sha256::prefix64(compactRaw);
+    const QByteArray suffix = "\n@" + QByteArray::number(receiptTime.toMSecsSinceEpoch());
+    return Sha256::prefix64(compactRaw, suffix);
 }
 
 int EventNormalizer::nestingDepth(const QByteArray& json, int stopAbove)

@@ -6,6 +6,7 @@ target_sources(eacore PRIVATE
     protocol/JsonParser.h protocol/JsonParser.cpp
     protocol/JsonArraySpans.h protocol/JsonArraySpans.cpp
     protocol/CanonicalJson.h protocol/CanonicalJson.cpp
+    protocol/Sha256.h protocol/Sha256.cpp
     protocol/UnreadableNumbers.h protocol/UnreadableNumbers.cpp
     protocol/JsonView.h protocol/JsonView.cpp
     protocol/BinaryPlaceholders.h protocol/BinaryPlaceholders.cpp
