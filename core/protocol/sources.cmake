@@ -3,7 +3,10 @@ target_sources(eacore PRIVATE
     protocol/DecodeResult.h
     protocol/EnginePacket.h protocol/EnginePacket.cpp
     protocol/SocketPacket.h protocol/SocketPacket.cpp
-    protocol/JsonArrayScanner.h protocol/JsonArrayScanner.cpp
+    protocol/JsonParser.h protocol/JsonParser.cpp
+    protocol/JsonArraySpans.h protocol/JsonArraySpans.cpp
+    protocol/CanonicalJson.h protocol/CanonicalJson.cpp
+    protocol/Sha256.h protocol/Sha256.cpp
     protocol/UnreadableNumbers.h protocol/UnreadableNumbers.cpp
     protocol/JsonView.h protocol/JsonView.cpp
     protocol/BinaryPlaceholders.h protocol/BinaryPlaceholders.cpp

@@ -1,5 +1,4 @@
 #include "BinaryPlaceholders.h"
-#include "JsonArrayScanner.h"
 #include "SocketPacket.h"
 
 #include <QJsonArray>
@@ -75,8 +74,7 @@ private Q_SLOTS:
         QCOMPARE(r.value.elements.size(), 2);
         QCOMPARE(r.value.elements.at(0), QByteArray("\"claude_event\""));
         QCOMPARE(r.value.elements.at(1), arg);
-        QCOMPARE(JsonArrayScanner::decodeString(r.value.elements.at(0)).value,
-                 QStringLiteral("claude_event"));
+        QCOMPARE(r.value.name, QStringLiteral("claude_event"));
     }
 
     void rejectsMalformed_data()
