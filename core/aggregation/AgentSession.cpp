@@ -536,8 +536,7 @@ void AgentSession::derive(const ClaudeEvent& event, qsizetype eventIndex)
     // the parsed QJsonObject: the same rules either way (see the templates above).
     thread_local JsonView view;
     const auto withData = [&](auto&& f) {
-        if (EventNormalizer::fastPathEnabled() && view.parse(event.raw) &&
-            view.isObject(view.root()))
+        if (view.parse(event.raw) && view.isObject(view.root()))
             return f(dataOf(view.object(view.root())));
         return f(dataObject());
     };

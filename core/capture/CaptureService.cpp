@@ -157,7 +157,6 @@ CaptureService::CaptureService(CaptureSettings settings, QObject* parent, const 
 
 CaptureService::~CaptureService()
 {
-    ingestReceived();
     m_saver->flush(); // while everything its signals reach is still here
 }
 
@@ -585,7 +584,6 @@ bool CaptureService::startCapture()
 
 void CaptureService::closeClient()
 {
-    ingestReceived(); // what the socket delivered is captured before it goes
     if (!m_client)
         return;
     m_client->close();
@@ -707,62 +705,41 @@ void CaptureService::onSocketEvent(const SocketEvent& event)
         }
         return;
     }
-    // The frames of one read arrive back to back: gathered, they are journaled with one
-    // write() at the end of the turn, before any of them is aggregated.
-    m_received.append({event.name, event.args.value(0), m_clock->currentUtc()});
-    if (m_received.size() == 1)
-        QMetaObject::invokeMethod(this, &CaptureService::ingestReceived, Qt::QueuedConnection);
-}
-
-void CaptureService::ingestReceived()
-{
-    if (!m_received.isEmpty())
-        ingest(std::exchange(m_received, {}));
+    ingest(event.name, event.args.value(0), m_clock->currentUtc(), event.parsedArgument(0));
 }
 
 void CaptureService::ingest(const QString& name, const QByteArray& payload,
-                            const QDateTime& receivedAt)
+                            const QDateTime& receivedAt, ParsedJson parsed)
 {
-    ingest(QList<Received>{{name, payload, receivedAt}});
-}
-
-void CaptureService::ingest(const QList<Received>& batch)
-{
+    qint64 seq = -1;
     // The normalizer refuses anything this big anyway; journaling it first would only copy
     // (and parse) megabytes for nothing.
     static const qsizetype maxPayload = EventNormalizer::Limits{}.maxPayloadBytes;
-    QList<qint64> seqs(batch.size(), -1);
+    if (payload.size() > maxPayload) {
+        process(name, payload, receivedAt, -1, TimeBase::Live);
+        noteBigPayload();
+        return;
+    }
+    // One parse: the journal's check and the normalizer read the same one. (Journaling a
+    // whole event-loop turn with one write() would need every frame's parse kept until the
+    // end of the turn; the parser holds one document, so each event is journaled as it comes.)
+    if (!parsed.isCurrent()) {
+        JsonParser& json = JsonParser::forThisThread();
+        if (json.parse(payload) == JsonParser::Status::Ok)
+            parsed = ParsedJson(&json, -1);
+    }
     if (m_journal) {
-        QList<Journal::Record> records;
-        QList<qsizetype> journaled;
-        records.reserve(batch.size());
-        for (qsizetype i = 0; i < batch.size(); ++i) {
-            const Received& r = batch.at(i);
-            if (r.payload.size() > maxPayload)
-                continue;
-            records.append({r.name, r.payload, r.receivedAt.toMSecsSinceEpoch()});
-            journaled.append(i);
-        }
-        const QList<qint64> written = m_journal->append(records);
-        for (qsizetype k = 0; k < journaled.size(); ++k) {
-            seqs[journaled.at(k)] = written.value(k, -1);
-            if (seqs.at(journaled.at(k)) < 0)
-                ++m_counters.journalFailures;
-        }
+        seq = m_journal->append(name, payload, receivedAt.toMSecsSinceEpoch(),
+                                parsed.isCurrent() ? Journal::PayloadCheck::AlreadyParsed
+                                                   : Journal::PayloadCheck::Parse);
+        if (seq < 0)
+            ++m_counters.journalFailures;
     }
-    for (qsizetype i = 0; i < batch.size(); ++i) {
-        const Received& r = batch.at(i);
-        if (r.payload.size() > maxPayload) {
-            process(r.name, r.payload, r.receivedAt, -1, TimeBase::Live);
-            noteBigPayload();
-            continue;
-        }
-        if (m_recorder)
-            m_recorder->write(r.name, r.payload);
-        process(r.name, r.payload, r.receivedAt, seqs.at(i), TimeBase::Live);
-        if (r.payload.size() >= kBigPayloadBytes)
-            noteBigPayload();
-    }
+    if (m_recorder)
+        m_recorder->write(name, payload);
+    process(name, payload, receivedAt, seq, TimeBase::Live, parsed);
+    if (payload.size() >= kBigPayloadBytes)
+        noteBigPayload();
 }
 
 void CaptureService::noteBigPayload()
@@ -783,10 +760,11 @@ void CaptureService::returnFreedMemory()
 }
 
 void CaptureService::process(const QString& name, const QByteArray& payload,
-                             const QDateTime& receivedAt, qint64 seq, TimeBase clock)
+                             const QDateTime& receivedAt, qint64 seq, TimeBase clock,
+                             const ParsedJson& parsed)
 {
     ++m_counters.eventsReceived;
-    const NormalizeResult result = EventNormalizer::normalize(name, payload, receivedAt);
+    const NormalizeResult result = EventNormalizer::normalize(name, payload, receivedAt, parsed);
     if (result.isChatter()) {
         ++m_counters.chatter;
         releaseSeqs({seq});

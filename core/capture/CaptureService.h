@@ -90,15 +90,9 @@ public:
     bool shutdown(const QString& reason = QStringLiteral("application quit"));
 
     // One received event: journaled, normalized, aggregated. receivedAt is the wall clock.
-    void ingest(const QString& name, const QByteArray& payload, const QDateTime& receivedAt);
-    struct Received
-    {
-        QString name;
-        QByteArray payload;
-        QDateTime receivedAt;
-    };
-    // Several, in order: all journaled with one write(), then each aggregated.
-    void ingest(const QList<Received>& batch);
+    // parsed: the payload as the client already parsed it, if it did (read, not parsed again).
+    void ingest(const QString& name, const QByteArray& payload, const QDateTime& receivedAt,
+                ParsedJson parsed = ParsedJson());
 
     QJsonObject countersJson() const;
     const Counters& counters() const { return m_counters; }
@@ -122,12 +116,11 @@ private:
         Journal
     };
     void process(const QString& name, const QByteArray& payload, const QDateTime& receivedAt,
-                 qint64 seq, TimeBase clock);
+                 qint64 seq, TimeBase clock, const ParsedJson& parsed = ParsedJson());
     void onSessionCompleted(const AgentSession& session, const QList<qint64>& seqs);
     void releaseSeqs(const QList<qint64>& seqs);
     void onSocketEvent(const SocketEvent& event);
     // Ingests what the socket delivered this event-loop turn (one journal write for all).
-    void ingestReceived();
     void onNamespaceConnected(const QString& nsp, bool recovered, bool missedPossible);
     bool openJournal(qint64 minimumSeq = 1);
     // The activity directory (or its journal) deleted or moved while capturing: recreated,
@@ -176,7 +169,6 @@ private:
     std::unique_ptr<SessionSaver> m_saver; // after m_store: destroyed (and flushed) first
     std::unique_ptr<Journal> m_journal;
     std::unique_ptr<EventRecorder> m_recorder;
-    QList<Received> m_received; // from the socket, ingested at the end of the turn
     SocketIoClient* m_client = nullptr;
     SocketIoClient::Stats m_pastClientStats; // of clients already closed, for the counters
     QSet<QString> m_eventNames;

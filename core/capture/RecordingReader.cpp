@@ -1,13 +1,13 @@
 #include "capture/RecordingReader.h"
 
-#include "json/JsonView.h"
-#include "json/UnreadableNumbers.h"
+#include "json/CanonicalJson.h"
+#include "json/JsonArraySpans.h"
+#include "json/JsonParser.h"
 
 #include <QFile>
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QLoggingCategory>
+
+#include <simdjson.h>
 
 #include <cerrno>
 #include <cstring>
@@ -117,41 +117,49 @@ bool RecordingReader::fill()
 std::optional<RecordingReader::Entry> RecordingReader::parseLine(const QByteArray& line,
                                                                  QString* error)
 {
-    // A number no reader can hold (1e999) must not cost the line: the structure is read from a
-    // copy where it is a zero of the same length, the payload is cut from the line as it is.
-    int unreadable = 0;
-    const QByteArray readable = UnreadableNumbers::zeroed(line, &unreadable);
-    const QJsonDocument doc = QJsonDocument::fromJson(readable);
-    if (!doc.isObject()) {
+    JsonParser& json = JsonParser::forThisThread();
+    simdjson::dom::object object;
+    if (json.parse(line) != JsonParser::Status::Ok || json.root().get_object().get(object)) {
         *error = QStringLiteral("not a JSON object");
         return std::nullopt;
     }
-    const QJsonObject o = doc.object();
-    const QJsonValue name = o.value(QLatin1String("name"));
-    if (!name.isString() || name.toString().isEmpty()) {
+    std::string_view name;
+    if (object["name"].get_string().get(name) || name.empty()) {
         *error = QStringLiteral("no \"name\" string");
         return std::nullopt;
     }
-    const QJsonValue args = o.value(QLatin1String("args"));
-    if (!args.isArray() && !args.isUndefined()) {
+    simdjson::dom::element args;
+    const bool hasArgs = !object["args"].get(args);
+    simdjson::dom::array array;
+    if (hasArgs && args.get_array().get(array)) {
         *error = QStringLiteral("\"args\" is not an array");
         return std::nullopt;
     }
     Entry e;
-    e.name = name.toString();
-    const QJsonArray a = args.toArray();
-    thread_local JsonView view;
-    const int argsNode =
-        !a.isEmpty() && view.parse(readable) ? view.member(view.root(), QLatin1String("args")) : -1;
-    if (argsNode >= 0 && view.childCount(argsNode) > 0) {
-        // The payload's exact text: numbers keep their digits (a tree rounds 2^53 + 1).
-        const QByteArrayView text = view.text(view.child(argsNode, 0));
-        e.payload = line.mid(text.data() - readable.constData(), text.size());
-    } else if (!a.isEmpty()) {
-        // Scalars cannot be a QJsonDocument on their own; serialize through an array.
-        const QByteArray wrapped =
-            QJsonDocument(QJsonArray{a.first()}).toJson(QJsonDocument::Compact);
-        e.payload = wrapped.mid(1, wrapped.size() - 2);
+    e.name = QString::fromUtf8(name.data(), qsizetype(name.size()));
+    if (!hasArgs || array.size() == 0)
+        return e;
+    // The payload's exact text, cut from the line: numbers keep their digits, and one out of
+    // range (1e999) reaches the normalizer as written, which keeps it as text and counts it.
+    QList<JsonArraySpans::Kind> kinds;
+    for (const simdjson::dom::element a : array) {
+        kinds.append(a.is_string()                   ? JsonArraySpans::Kind::String
+                     : a.is_object() || a.is_array() ? JsonArraySpans::Kind::Container
+                                                     : JsonArraySpans::Kind::Scalar);
+    }
+    // A number quoted for the parse is a string to it but not in the line: its kind would
+    // mislead the cut when it follows the payload.
+    const bool kindsHold = json.numbersAsText() == 0 || kinds.size() == 1;
+    const QByteArrayView argsText = JsonArraySpans::member(line, "args");
+    const QList<QByteArrayView> spans = kindsHold && !argsText.isEmpty()
+                                            ? JsonArraySpans::split(argsText, kinds)
+                                            : QList<QByteArrayView>();
+    if (!spans.isEmpty() && !spans.first().isEmpty()) {
+        e.payload = spans.first().toByteArray();
+    } else {
+        simdjson::dom::element first;
+        if (!array.at(0).get(first))
+            CanonicalJson::write(first, &e.payload);
     }
     return e;
 }

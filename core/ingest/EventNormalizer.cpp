@@ -1,28 +1,24 @@
 #include "ingest/EventNormalizer.h"
 
 #include "util/IsoTime.h"
-#include "json/UnreadableNumbers.h"
 
+#include "model/HookFields.h"
+#include "util/Sha256.h"
+#include "json/CanonicalJson.h"
+#include "json/JsonParser.h"
 #include "json/JsonView.h"
 
-#include <QCryptographicHash>
-#include <QJsonArray>
 #include <QJsonDocument>
-#include <QJsonParseError>
 #include <QLoggingCategory>
 #include <QVarLengthArray>
 #include <QtEndian>
 
-#include <atomic>
+#include <simdjson.h>
+
 #include <cmath>
 #include <cstring>
 #include <initializer_list>
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <cpuid.h>
-#include <immintrin.h>
-#define EA_HAVE_SHANI_CODE 1
-#endif
+#include <string_view>
 
 namespace ea {
 
@@ -139,146 +135,228 @@ constexpr Alias kAliases[] = {
 };
 
 // Wrapper types that say which channel carried the event, not what happened.
-bool isWrapperType(QStringView type)
+// Wrapper types that say which channel carried the event, not what happened.
+bool isWrapperType(std::string_view type)
 {
-    // QStringViews built at compile time: no length to compute per call.
-    static constexpr QStringView kWrappers[] = {
-        u"hook",        u"claude_event",   u"tool_event", u"hook_event",   u"session_event",
-        u"agent_event", u"response_event", u"file_event", u"system_event", u"mpm_event",
+    static constexpr std::string_view kWrappers[] = {
+        "hook",        "claude_event",   "tool_event", "hook_event",   "session_event",
+        "agent_event", "response_event", "file_event", "system_event", "mpm_event",
     };
-    for (const QStringView w : kWrappers) {
+    for (const std::string_view w : kWrappers) {
         if (type == w)
             return true;
     }
     return false;
 }
 
-// Payloads are read through QJsonObject (history entries, reopened session files) or through
-// a JsonView of the received bytes (the live path); JsonViewObject/JsonViewValue have the same
-// reading API, so every rule below is written once and reads both the same way.
-template <typename Object> QString stringAt(const Object& object, const char* key)
+using Element = simdjson::dom::element;
+
+QString utf8(std::string_view text)
 {
-    const auto v = object.value(QLatin1String(key));
-    return v.isString() ? v.toString() : QString();
+    return QString::fromUtf8(text.data(), qsizetype(text.size()));
 }
 
-template <typename Object> Object objectAt(const Object& object, const char* key)
+// One payload object read in place: fields are byte views into the parse, and only what an
+// event holds becomes a QString. An absent object reads as empty.
+class Fields
 {
-    const auto v = object.value(QLatin1String(key));
-    return v.isObject() ? v.toObject() : Object();
-}
+public:
+    Fields() = default;
+    // One walk over the members: the lookups that follow compare keys in a flat array.
+    explicit Fields(const simdjson::dom::object& object)
+    {
+        for (const auto field : object)
+            m_members.append(Member{field.key, field.value});
+    }
 
-// A (object, key) lookup list: the first non-empty string wins. Wrong types are skipped, not
-// coerced: a numeric session id is as good as none.
-template <typename Object> struct Source
-{
-    const Object* object;
-    const char* key;
+    // The last member named key: of duplicate keys the last counts, as in the canonical bytes.
+    bool find(std::string_view key, Element* out) const
+    {
+        for (qsizetype i = m_members.size() - 1; i >= 0; --i) {
+            if (m_members[i].key == key) {
+                *out = m_members[i].value;
+                return true;
+            }
+        }
+        return false;
+    }
+    // Empty when absent or not a string: a numeric session id is as good as none.
+    std::string_view string(std::string_view key) const
+    {
+        Element e;
+        std::string_view s;
+        return find(key, &e) && !e.get_string().get(s) ? s : std::string_view();
+    }
+    Fields object(std::string_view key) const
+    {
+        Element e;
+        simdjson::dom::object o;
+        return find(key, &e) && !e.get_object().get(o) ? Fields(o) : Fields();
+    }
+
+private:
+    struct Member
+    {
+        std::string_view key;
+        Element value;
+    };
+    QVarLengthArray<Member, 24> m_members;
 };
 
-template <typename Object> QString firstString(std::initializer_list<Source<Object>> sources)
+// A (object, key) lookup list: the first non-empty string wins.
+struct Source
 {
-    for (const Source<Object>& s : sources) {
-        QString value = stringAt(*s.object, s.key);
-        if (!value.isEmpty())
+    const Fields* object;
+    std::string_view key;
+};
+
+std::string_view firstView(std::initializer_list<Source> sources)
+{
+    for (const Source& s : sources) {
+        const std::string_view value = s.object->string(s.key);
+        if (!value.empty())
             return value;
     }
     return {};
 }
 
-template <typename Object> QString subtypeOf(const Object& top, const Object& data)
+QString firstString(std::initializer_list<Source> sources)
 {
-    const QString type = stringAt(top, "type");
-    const QString subtype = stringAt(top, "subtype");
-    if (!subtype.isEmpty()) {
-        if (type == u"memory" && !subtype.startsWith(u"memory"))
-            return EventNormalizer::normalizeSubtype(QStringLiteral("memory_") + subtype);
-        return EventNormalizer::normalizeSubtype(subtype);
+    return utf8(firstView(sources));
+}
+
+QString subtypeOf(const Fields& top, const Fields& data)
+{
+    using namespace ea;
+    const std::string_view type = top.string(hook::type);
+    const std::string_view subtype = top.string(hook::subtype);
+    if (!subtype.empty()) {
+        if (type == "memory" && subtype.substr(0, 6) != "memory")
+            return EventNormalizer::normalizeSubtype(QStringLiteral("memory_") + utf8(subtype));
+        return EventNormalizer::normalizeSubtype(utf8(subtype));
     }
     // The oldest format packed both into the type: "hook.pre_tool", "memory.updated".
-    const qsizetype dot = type.indexOf(QLatin1Char('.'));
-    if (dot > 0) {
-        const QStringView prefix = QStringView(type).left(dot);
-        const QStringView rest = QStringView(type).mid(dot + 1);
-        if (prefix == u"hook")
-            return EventNormalizer::normalizeSubtype(rest);
-        if (prefix == u"memory")
-            return EventNormalizer::normalizeSubtype(QStringLiteral("memory_") + rest.toString());
-        return EventNormalizer::normalizeSubtype(type);
+    const size_t dot = type.find('.');
+    if (dot != std::string_view::npos && dot > 0) {
+        const std::string_view prefix = type.substr(0, dot);
+        const std::string_view rest = type.substr(dot + 1);
+        if (prefix == "hook")
+            return EventNormalizer::normalizeSubtype(utf8(rest));
+        if (prefix == "memory")
+            return EventNormalizer::normalizeSubtype(QStringLiteral("memory_") + utf8(rest));
+        return EventNormalizer::normalizeSubtype(utf8(type));
     }
-    const QString hook =
-        firstString<Object>({{&top, "hook_event_name"}, {&data, "hook_event_name"}});
-    if (!hook.isEmpty())
-        return EventNormalizer::normalizeSubtype(hook);
-    if (!type.isEmpty() && !isWrapperType(type))
-        return EventNormalizer::normalizeSubtype(type);
+    const std::string_view hookName =
+        firstView({{&top, hook::hookEventName}, {&data, hook::hookEventName}});
+    if (!hookName.empty())
+        return EventNormalizer::normalizeSubtype(utf8(hookName));
+    if (!type.empty() && !isWrapperType(type))
+        return EventNormalizer::normalizeSubtype(utf8(type));
     return knownSubtypes().last(); // "unknown"
 }
 
-template <typename Object> QString correlationIdIn(const Object& payload)
+QString correlationIdIn(const Fields& payload)
 {
-    const Object data = objectAt(payload, "data");
-    return firstString<Object>({{&payload, "correlation_id"},
-                                {&data, "correlation_id"},
-                                {&payload, "tool_use_id"},
-                                {&data, "tool_use_id"},
-                                {&payload, "tool_call_id"},
-                                {&data, "tool_call_id"}});
+    using namespace ea;
+    const Fields data = payload.object(hook::data);
+    return firstString({{&payload, hook::correlationId},
+                        {&data, hook::correlationId},
+                        {&payload, hook::toolUseId},
+                        {&data, hook::toolUseId},
+                        {&payload, hook::toolCallId},
+                        {&data, hook::toolCallId}});
 }
 
-template <typename Value> std::optional<QDateTime> timestampOf(const Value& value)
+// The same rule for callers that hold a QJsonObject or a JsonViewObject (AgentSession).
+template <typename Object> QString correlationIdInObject(const Object& payload)
 {
-    if (value.isString())
-        return EventNormalizer::parseIsoTimestamp(value.toString());
-    if (value.isDouble())
-        return IsoTime::fromNumber(value.toDouble());
+    using namespace ea;
+    const auto dataValue = payload.value(QLatin1String(hook::data));
+    const Object data = dataValue.isObject() ? dataValue.toObject() : Object();
+    for (const char* key : {hook::correlationId, hook::toolUseId, hook::toolCallId}) {
+        for (const Object* o : {&payload, &data}) {
+            const auto v = o->value(QLatin1String(key));
+            if (v.isString() && !v.toString().isEmpty())
+                return v.toString();
+        }
+    }
+    return {};
+}
+
+std::optional<QDateTime> timestampIn(const Fields& object)
+{
+    Element value;
+    if (!object.find(ea::hook::timestamp, &value))
+        return std::nullopt;
+    std::string_view text;
+    if (!value.get_string().get(text))
+        return EventNormalizer::parseIsoTimestamp(utf8(text));
+    double number = 0;
+    if (value.is_number() && !value.get_double().get(number))
+        return IsoTime::fromNumber(number);
     return std::nullopt;
 }
 
-// Everything but raw, identity and the fallback timestamp, read from the payload object.
-template <typename Object>
-ClaudeEvent eventFrom(const QString& eventName, const Object& top, QByteArray raw,
+// The held copy of the canonical bytes: exactly as long as they are, no slack.
+QByteArray canonicalOf(const Element& object, int* depth)
+{
+    thread_local QByteArray scratch;
+    scratch.clear();
+    *depth = CanonicalJson::write(object, &scratch);
+    QByteArray raw(scratch.constData(), scratch.size());
+    if (scratch.capacity() > 1024 * 1024)
+        scratch = QByteArray(); // one big payload must not stay allocated
+    return raw;
+}
+
+// Everything but the fallback timestamp, read from the payload object.
+ClaudeEvent eventFrom(const QString& eventName, const Fields& top, QByteArray raw,
                       const QDateTime& receivedAt)
 {
-    const Object data = objectAt(top, "data");
-    const Object params = objectAt(data, "tool_parameters");
-    const Object dataInput = objectAt(data, "tool_input");
-    const Object topInput = objectAt(top, "tool_input");
-    const Object dataDelegation = objectAt(data, "delegation_details");
-    const Object topDelegation = objectAt(top, "delegation_details");
+    using namespace ea;
+    const Fields data = top.object(hook::data);
+    const Fields params = data.object(hook::toolParameters);
+    const Fields dataInput = data.object(hook::toolInput);
+    const Fields topInput = top.object(hook::toolInput);
+    const Fields dataDelegation = data.object(hook::delegationDetails);
+    const Fields topDelegation = top.object(hook::delegationDetails);
+    static constexpr char camelSessionId[] = "sessionId"; // older servers
 
     ClaudeEvent event;
     event.raw = std::move(raw);
-    event.raw.squeeze(); // serializing leaves slack; held events must not carry it
     event.eventName = intern(eventName, knownEventNames());
-    event.sessionId = firstString<Object>(
-        {{&top, "session_id"}, {&top, "sessionId"}, {&data, "session_id"}, {&data, "sessionId"}});
+    event.sessionId = firstString({{&top, hook::sessionId},
+                                   {&top, camelSessionId},
+                                   {&data, hook::sessionId},
+                                   {&data, camelSessionId}});
     event.subtype = subtypeOf(top, data);
     event.toolName =
-        intern(firstString<Object>({{&data, "tool_name"}, {&top, "tool_name"}}), knownToolNames());
+        intern(firstString({{&data, hook::toolName}, {&top, hook::toolName}}), knownToolNames());
     event.correlationId = correlationIdIn(top);
-    event.agentType = firstString<Object>({{&dataDelegation, "agent_type"},
-                                           {&data, "agent_type"},
-                                           {&params, "subagent_type"},
-                                           {&dataInput, "subagent_type"},
-                                           {&topDelegation, "agent_type"},
-                                           {&top, "agent_type"},
-                                           {&topInput, "subagent_type"}});
-    event.filePath = firstString<Object>({{&params, "file_path"},
-                                          {&params, "notebook_path"},
-                                          {&dataInput, "file_path"},
-                                          {&dataInput, "notebook_path"},
-                                          {&topInput, "file_path"},
-                                          {&topInput, "notebook_path"},
-                                          {&data, "file_path"},
-                                          {&top, "file_path"}});
-    event.workingDirectory = firstString<Object>(
-        {{&data, "working_directory"}, {&top, "cwd"}, {&data, "cwd"}, {&top, "working_directory"}});
-    event.gitBranch = firstString<Object>({{&data, "git_branch"}, {&top, "git_branch"}});
+    event.agentType = firstString({{&dataDelegation, hook::agentType},
+                                   {&data, hook::agentType},
+                                   {&params, hook::subagentType},
+                                   {&dataInput, hook::subagentType},
+                                   {&topDelegation, hook::agentType},
+                                   {&top, hook::agentType},
+                                   {&topInput, hook::subagentType}});
+    event.filePath = firstString({{&params, hook::filePath},
+                                  {&params, hook::notebookPath},
+                                  {&dataInput, hook::filePath},
+                                  {&dataInput, hook::notebookPath},
+                                  {&topInput, hook::filePath},
+                                  {&topInput, hook::notebookPath},
+                                  {&data, hook::filePath},
+                                  {&top, hook::filePath}});
+    event.workingDirectory = firstString({{&data, hook::workingDirectory},
+                                          {&top, hook::cwd},
+                                          {&data, hook::cwd},
+                                          {&top, hook::workingDirectory}});
+    event.gitBranch = firstString({{&data, hook::gitBranch}, {&top, hook::gitBranch}});
 
-    std::optional<QDateTime> stamp = timestampOf(top.value(QLatin1String("timestamp")));
+    std::optional<QDateTime> stamp = timestampIn(top);
     if (!stamp)
-        stamp = timestampOf(data.value(QLatin1String("timestamp")));
+        stamp = timestampIn(data);
     if (stamp) {
         event.timestamp = *stamp;
         event.identity = EventNormalizer::identityOf(event.raw);
@@ -291,8 +369,6 @@ ClaudeEvent eventFrom(const QString& eventName, const Object& top, QByteArray ra
         EventCategory::classify(event.subtype, event.toolName, !event.filePath.isEmpty());
     return event;
 }
-
-std::atomic<bool> g_fastPath{true};
 
 } // namespace
 
@@ -356,134 +432,19 @@ std::optional<QDateTime> EventNormalizer::parseIsoTimestamp(QStringView text)
 
 std::optional<QDateTime> EventNormalizer::parseTimestamp(const QJsonValue& value)
 {
-    return timestampOf(value);
+    if (value.isString())
+        return parseIsoTimestamp(value.toString());
+    if (value.isDouble())
+        return IsoTime::fromNumber(value.toDouble());
+    return std::nullopt;
 }
-
-namespace {
-
-#ifdef EA_HAVE_SHANI_CODE
-// SHA-256 with the x86 SHA extensions: the identity of every received event is a hash, and
-// this makes it about ten times cheaper than the portable code. Same digest, of course; the
-// portable path is used where the CPU lacks the instructions.
-alignas(16) constexpr quint32 kSha256K[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
-
-__attribute__((target("sha,sse4.1,ssse3"))) void sha256Blocks(quint32 state[8], const uchar* data,
-                                                              size_t blocks)
-{
-    const __m128i byteSwap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
-    __m128i tmp = _mm_loadu_si128(reinterpret_cast<const __m128i*>(&state[0]));
-    __m128i state1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(&state[4]));
-    tmp = _mm_shuffle_epi32(tmp, 0xB1);               // CDAB
-    state1 = _mm_shuffle_epi32(state1, 0x1B);         // EFGH
-    __m128i state0 = _mm_alignr_epi8(tmp, state1, 8); // ABEF
-    state1 = _mm_blend_epi16(state1, tmp, 0xF0);      // CDGH
-    for (; blocks > 0; --blocks, data += 64) {
-        const __m128i abefSave = state0;
-        const __m128i cdghSave = state1;
-        __m128i w[16];
-        for (int g = 0; g < 16; ++g) {
-            if (g < 4) {
-                w[g] = _mm_shuffle_epi8(
-                    _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + 16 * g)), byteSwap);
-            } else {
-                // W[t] = s1(W[t-2]) + W[t-7] + s0(W[t-15]) + W[t-16], four at a time.
-                const __m128i s0 = _mm_sha256msg1_epu32(w[g - 4], w[g - 3]);
-                const __m128i mid = _mm_add_epi32(s0, _mm_alignr_epi8(w[g - 1], w[g - 2], 4));
-                w[g] = _mm_sha256msg2_epu32(mid, w[g - 1]);
-            }
-            __m128i msg = _mm_add_epi32(
-                w[g], _mm_load_si128(reinterpret_cast<const __m128i*>(&kSha256K[4 * g])));
-            state1 = _mm_sha256rnds2_epu32(state1, state0, msg);
-            msg = _mm_shuffle_epi32(msg, 0x0E);
-            state0 = _mm_sha256rnds2_epu32(state0, state1, msg);
-        }
-        state0 = _mm_add_epi32(state0, abefSave);
-        state1 = _mm_add_epi32(state1, cdghSave);
-    }
-    tmp = _mm_shuffle_epi32(state0, 0x1B);       // FEBA
-    state1 = _mm_shuffle_epi32(state1, 0xB1);    // DCHG
-    state0 = _mm_blend_epi16(tmp, state1, 0xF0); // DCBA
-    state1 = _mm_alignr_epi8(state1, tmp, 8);    // ABEF
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(&state[0]), state0);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(&state[4]), state1);
-}
-
-bool cpuHasShaExtensions()
-{
-    unsigned a = 0, b = 0, c = 0, d = 0;
-    if (!__get_cpuid(1, &a, &b, &c, &d))
-        return false;
-    const bool ssse3 = c & (1u << 9);
-    const bool sse41 = c & (1u << 19);
-    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
-        return false;
-    const bool sha = b & (1u << 29);
-    return ssse3 && sse41 && sha;
-}
-
-// The first 8 bytes of SHA-256(a + b), big-endian; b may be empty.
-quint64 sha256Prefix(QByteArrayView a, QByteArrayView b)
-{
-    quint32 state[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                        0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    const quint64 total = quint64(a.size()) + quint64(b.size());
-    // Whole blocks straight from `a`; the tail of `a`, then `b` and the padding, from a buffer.
-    const size_t direct = size_t(a.size()) / 64;
-    if (direct)
-        sha256Blocks(state, reinterpret_cast<const uchar*>(a.data()), direct);
-    const qsizetype tail = a.size() - qsizetype(direct * 64);
-    QVarLengthArray<uchar, 256> buf(tail + b.size() + 72);
-    uchar* p = buf.data();
-    std::memcpy(p, a.data() + direct * 64, size_t(tail));
-    if (!b.isEmpty())
-        std::memcpy(p + tail, b.data(), size_t(b.size()));
-    size_t len = size_t(tail + b.size());
-    p[len++] = 0x80;
-    while (len % 64 != 56)
-        p[len++] = 0;
-    const quint64 bits = total * 8;
-    for (int i = 7; i >= 0; --i)
-        p[len++] = uchar(bits >> (8 * i));
-    sha256Blocks(state, p, len / 64);
-    return (quint64(state[0]) << 32) | state[1];
-}
-#endif
-
-bool useShaExtensions()
-{
-#ifdef EA_HAVE_SHANI_CODE
-    static const bool yes = cpuHasShaExtensions();
-    return yes;
-#else
-    return false;
-#endif
-}
-
-} // namespace
 
 quint64 EventNormalizer::identityOf(const QByteArray& compactRaw, const QDateTime& receiptTime)
 {
-    QByteArray suffix;
-    if (receiptTime.isValid())
-        suffix = "\n@" + QByteArray::number(receiptTime.toMSecsSinceEpoch());
-#ifdef EA_HAVE_SHANI_CODE
-    if (useShaExtensions())
-        return sha256Prefix(compactRaw, suffix);
-#endif
-    QCryptographicHash hash(QCryptographicHash::Sha256);
-    hash.addData(compactRaw);
-    if (!suffix.isEmpty())
-        hash.addData(suffix);
-    const QByteArray digest = hash.result();
-    return qFromBigEndian<quint64>(digest.constData());
+    if (!receiptTime.isValid())
+        return Sha256::prefix64(compactRaw);
+    const QByteArray suffix = "\n@" + QByteArray::number(receiptTime.toMSecsSinceEpoch());
+    return Sha256::prefix64(compactRaw, suffix);
 }
 
 int EventNormalizer::nestingDepth(const QByteArray& json, int stopAbove)
@@ -519,54 +480,67 @@ int EventNormalizer::nestingDepth(const QByteArray& json, int stopAbove)
 
 QString EventNormalizer::correlationIdOf(const QJsonObject& payload)
 {
-    return correlationIdIn(payload);
+    return correlationIdInObject(payload);
 }
 
 QString EventNormalizer::correlationIdOf(const JsonViewObject& payload)
 {
-    return correlationIdIn(payload);
+    return correlationIdInObject(payload);
 }
 
 ClaudeEvent EventNormalizer::normalizeObject(const QString& eventName, const QJsonObject& payload,
                                              const QDateTime& receivedAt)
 {
-    return eventFrom(eventName, payload, QJsonDocument(payload).toJson(QJsonDocument::Compact),
-                     receivedAt);
-}
-
-void EventNormalizer::setFastPathEnabled(bool on)
-{
-    g_fastPath.store(on, std::memory_order_relaxed);
-}
-
-bool EventNormalizer::fastPathEnabled()
-{
-    return g_fastPath.load(std::memory_order_relaxed);
+    // Qt's compact form is the canonical form already: those bytes are held as they are.
+    QByteArray raw = QJsonDocument(payload).toJson(QJsonDocument::Compact);
+    JsonParser& json = JsonParser::forThisThread();
+    simdjson::dom::object object;
+    Fields top;
+    if (json.parse(raw) == JsonParser::Status::Ok && !json.root().get_object().get(object))
+        top = Fields(object);
+    return eventFrom(eventName, top, std::move(raw), receivedAt);
 }
 
 NormalizeResult EventNormalizer::normalize(const QString& eventName, const QByteArray& payloadJson,
                                            const QDateTime& receivedAt)
 {
-    return normalize(eventName, payloadJson, receivedAt, Limits{});
+    return normalize(eventName, payloadJson, receivedAt, ParsedJson(), Limits{});
 }
 
 NormalizeResult EventNormalizer::normalize(const QString& eventName, const QByteArray& payloadJson,
                                            const QDateTime& receivedAt, const Limits& limits)
 {
+    return normalize(eventName, payloadJson, receivedAt, ParsedJson(), limits);
+}
+
+NormalizeResult EventNormalizer::normalize(const QString& eventName, const QByteArray& payloadJson,
+                                           const QDateTime& receivedAt, const ParsedJson& parsed)
+{
+    return normalize(eventName, payloadJson, receivedAt, parsed, Limits{});
+}
+
+NormalizeResult EventNormalizer::normalize(const QString& eventName, const QByteArray& payloadJson,
+                                           const QDateTime& receivedAt, const ParsedJson& parsed,
+                                           const Limits& limits)
+{
     if (isChatter(eventName))
         return NormalizeResult::chatter();
 
-    if (payloadJson.size() > limits.maxPayloadBytes)
+    const auto oversized = [&] {
         return NormalizeResult::failure(
             NormalizeResult::Error::Oversized,
             QStringLiteral("%1 payload of %2 bytes exceeds the limit of %3 bytes")
                 .arg(eventName)
                 .arg(payloadJson.size())
                 .arg(limits.maxPayloadBytes));
-    if (payloadJson.trimmed().isEmpty())
+    };
+    const auto empty = [&] {
         return NormalizeResult::failure(
             NormalizeResult::Error::Empty,
             QStringLiteral("%1 event without a payload").arg(eventName));
+    };
+    if (payloadJson.size() > limits.maxPayloadBytes)
+        return oversized();
 
     const bool history = eventName == u"history";
     // A history batch wraps each event in {"events":[...]}: two more levels than the event.
@@ -578,95 +552,92 @@ NormalizeResult EventNormalizer::normalize(const QString& eventName, const QByte
                                             .arg(depthLimit));
     };
 
-    if (!history && fastPathEnabled()) {
-        // The live path: index the bytes instead of building a QJsonDocument, and write the
-        // canonical form from the index. Whatever the view declines (not an object, empty,
-        // unusual JSON, invalid JSON) takes the QJsonDocument path below, which decides.
-        thread_local JsonView view;
-        if (view.parse(payloadJson) && view.kind(view.root()) == JsonView::Kind::Object &&
-            view.childCount(view.root()) > 0) {
-            // For valid JSON the view's depth is what nestingDepth() counts.
-            if (view.depth() > depthLimit)
-                return tooDeep();
-            QByteArray raw;
-            view.writeCanonical(&raw);
-            return NormalizeResult::fromEvents(
-                {eventFrom(eventName, view.object(view.root()), std::move(raw), receivedAt)});
+    // The client's parse of the frame when it is still current; else parsed here, once.
+    Element root;
+    int numbersAsText = 0;
+    if (parsed.get(&root)) {
+        numbersAsText = parsed.numbersAsText();
+    } else {
+        JsonParser& json = JsonParser::forThisThread();
+        switch (json.parse(payloadJson)) {
+        case JsonParser::Status::Ok:
+            break;
+        case JsonParser::Status::Empty:
+            return empty();
+        case JsonParser::Status::TooBig:
+            return oversized();
+        case JsonParser::Status::TooDeep:
+            return tooDeep();
+        case JsonParser::Status::Invalid:
+            return NormalizeResult::failure(NormalizeResult::Error::InvalidJson,
+                                            QStringLiteral("%1 payload is not valid JSON: %2")
+                                                .arg(eventName, json.errorMessage()));
         }
+        root = json.root();
+        numbersAsText = json.numbersAsText();
     }
 
-    const int depth = nestingDepth(payloadJson, depthLimit);
-    if (depth > depthLimit)
-        return tooDeep();
-
-    QJsonParseError parseError;
-    const QJsonDocument doc = QJsonDocument::fromJson(payloadJson, &parseError);
-    if (parseError.error == QJsonParseError::IllegalNumber) {
-        // One number no reader can hold (1e999) would cost the whole event: it is kept as the
-        // string of its text instead, which every reader of the saved file accepts.
-        int quoted = 0;
-        const QByteArray readable = UnreadableNumbers::quote(payloadJson, &quoted);
-        if (quoted > 0) {
-            NormalizeResult result = normalize(eventName, readable, receivedAt, limits);
-            if (!result.isError()) {
-                qCWarning(lcNormalizer).noquote()
-                    << eventName.left(64) << "payload:" << quoted
-                    << "number(s) out of range kept as text (JSON strings)";
-                result.numbersAsText = quoted;
-            }
-            return result;
-        }
-    }
-    if (parseError.error != QJsonParseError::NoError) {
-        // JSON scalars ("text", 42, null) fail QJsonDocument but are valid, just not events.
-        const QJsonDocument wrapped =
-            QJsonDocument::fromJson(QByteArray("[") + payloadJson + QByteArray("]"));
-        if (wrapped.isArray() && wrapped.array().size() == 1)
-            return NormalizeResult::failure(
-                NormalizeResult::Error::NotAnObject,
-                QStringLiteral("%1 payload is a JSON scalar, not an object").arg(eventName));
-        return NormalizeResult::failure(
-            NormalizeResult::Error::InvalidJson,
-            QStringLiteral("%1 payload is not valid JSON: %2 at byte %3")
-                .arg(eventName, parseError.errorString())
-                .arg(parseError.offset));
-    }
-    if (!doc.isObject())
+    simdjson::dom::object object;
+    if (root.get_object().get(object)) {
+        if (CanonicalJson::depth(root, depthLimit) > depthLimit)
+            return tooDeep();
         return NormalizeResult::failure(NormalizeResult::Error::NotAnObject,
                                         QStringLiteral("%1 payload is %2, not an object")
-                                            .arg(eventName, doc.isArray()
+                                            .arg(eventName, root.is_array()
                                                                 ? QStringLiteral("an array")
-                                                                : QStringLiteral("a scalar")));
-    const QJsonObject object = doc.object();
-    if (object.isEmpty())
+                                                                : QStringLiteral("a JSON scalar")));
+    }
+    if (object.size() == 0)
         return NormalizeResult::failure(
             NormalizeResult::Error::Empty,
             QStringLiteral("%1 payload is an empty object").arg(eventName));
+    const auto keptAsText = [&](NormalizeResult result) {
+        if (numbersAsText > 0) {
+            // One number no reader can hold (1e999) would cost the whole event: it is kept as
+            // the string of its text instead, which every reader of the saved file accepts.
+            qCWarning(lcNormalizer).noquote()
+                << eventName.left(64) << "payload:" << numbersAsText
+                << "number(s) out of range kept as text (JSON strings)";
+            result.numbersAsText = numbersAsText;
+        }
+        return result;
+    };
 
-    if (!history)
-        return NormalizeResult::fromEvents({normalizeObject(eventName, object, receivedAt)});
+    if (!history) {
+        int depth = 0;
+        QByteArray raw = canonicalOf(root, &depth);
+        if (depth > depthLimit)
+            return tooDeep();
+        return keptAsText(NormalizeResult::fromEvents(
+            {eventFrom(eventName, Fields(object), std::move(raw), receivedAt)}));
+    }
 
-    const QJsonValue entries = object.value(QLatin1String("events"));
-    if (!entries.isArray())
+    if (CanonicalJson::depth(root, depthLimit) > depthLimit)
+        return tooDeep();
+    Element entries;
+    simdjson::dom::array array;
+    if (!Fields(object).find(ea::hook::events, &entries) || entries.get_array().get(array))
         return NormalizeResult::failure(NormalizeResult::Error::BadHistory,
                                         QStringLiteral("history payload has no \"events\" array"));
     QList<ClaudeEvent> events;
     int skipped = 0;
-    const QJsonArray array = entries.toArray();
-    events.reserve(array.size());
-    for (const QJsonValue& entry : array) {
-        if (!entry.isObject() || entry.toObject().isEmpty()) {
+    events.reserve(qsizetype(array.size()));
+    for (const Element entry : array) {
+        simdjson::dom::object eventObject;
+        if (entry.get_object().get(eventObject) || eventObject.size() == 0) {
             ++skipped;
             continue;
         }
+        int depth = 0;
+        QByteArray raw = canonicalOf(entry, &depth);
         // The legacy server sends history entries exactly as it emitted them live, under
         // claude_event; naming them so makes a replay indistinguishable from the original.
-        events.append(
-            normalizeObject(QStringLiteral("claude_event"), entry.toObject(), receivedAt));
+        events.append(eventFrom(QStringLiteral("claude_event"), Fields(eventObject), std::move(raw),
+                                receivedAt));
     }
     if (skipped)
         qCWarning(lcNormalizer) << "history batch:" << skipped << "entries were not event objects";
-    return NormalizeResult::fromEvents(std::move(events), skipped);
+    return keptAsText(NormalizeResult::fromEvents(std::move(events), skipped));
 }
 
 } // namespace ea

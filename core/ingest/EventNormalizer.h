@@ -3,6 +3,7 @@
 
 #include "ingest/NormalizeResult.h"
 #include "model/ClaudeEvent.h"
+#include "json/JsonParser.h"
 
 #include <QByteArray>
 #include <QDateTime>
@@ -24,7 +25,7 @@ public:
     {
         // The legacy server allows 100 MB messages; one hook event is a few KB, a history
         // batch of 100 events well under 1 MB. Anything far bigger is a mistake or an attack.
-        qsizetype maxPayloadBytes = 8 * 1024 * 1024;
+        qsizetype maxPayloadBytes = JsonParser::DefaultMaxBytes; // 8 MiB
         // Real payloads nest 4-6 levels. The cap keeps recursive JSON code far from the stack's
         // end.
         int maxDepth = 32;
@@ -36,12 +37,20 @@ public:
                                      const QDateTime& receivedAt);
     static NormalizeResult normalize(const QString& eventName, const QByteArray& payloadJson,
                                      const QDateTime& receivedAt, const Limits& limits);
+    // The payload as the client parsed it with its frame (SocketEvent::parsedArgument()): read
+    // from that parse while it is current, so the bytes are not parsed again; else parsed here.
+    static NormalizeResult normalize(const QString& eventName, const QByteArray& payloadJson,
+                                     const QDateTime& receivedAt, const ParsedJson& parsed);
+    static NormalizeResult normalize(const QString& eventName, const QByteArray& payloadJson,
+                                     const QDateTime& receivedAt, const ParsedJson& parsed,
+                                     const Limits& limits);
 
     // One already parsed event object (a history entry, or an event of a reopened session file).
     static ClaudeEvent normalizeObject(const QString& eventName, const QJsonObject& payload,
                                        const QDateTime& receivedAt);
 
-    // correlation_id, tool_use_id or tool_call_id, at the top level or in "data".
+    // correlation_id, tool_use_id or tool_call_id, at the top level or in "data". (The
+    // JsonViewObject overload serves AgentSession's reads of held bytes until it drops JsonView.)
     static QString correlationIdOf(const QJsonObject& payload);
     static QString correlationIdOf(const JsonViewObject& payload);
 
@@ -64,13 +73,6 @@ public:
 
     // Deepest object/array nesting of a JSON text; stops counting once `stopAbove` is exceeded.
     static int nestingDepth(const QByteArray& json, int stopAbove);
-
-    // normalize() reads live payloads through a JsonView of the bytes and writes their
-    // canonical form itself, falling back to QJsonDocument for anything unusual; both give the
-    // same events. Off forces the QJsonDocument path everywhere (differential tests, before/
-    // after measurements). Process-wide; on by default.
-    static void setFastPathEnabled(bool on);
-    static bool fastPathEnabled();
 };
 
 } // namespace ea

@@ -2,6 +2,11 @@
 
 namespace ea {
 
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <string>
+
 namespace {
 bool isNumberChar(char c)
 {
@@ -35,6 +40,25 @@ bool isJsonNumber(QByteArrayView t)
     }
     return i == t.size();
 }
+
+// What simdjson reads: integers within 64 bits (signed, or unsigned when positive), and any
+// other number whose value is a finite double (underflow reads as zero).
+bool fitsParser(QByteArrayView token)
+{
+    const char* begin = token.data();
+    const char* end = begin + token.size();
+    const bool integer = !token.contains('.') && !token.contains('e') && !token.contains('E');
+    if (integer) {
+        if (token.startsWith('-')) {
+            qint64 v = 0;
+            return std::from_chars(begin, end, v).ec == std::errc();
+        }
+        quint64 v = 0;
+        return std::from_chars(begin, end, v).ec == std::errc();
+    }
+    const std::string text(begin, end);
+    return std::isfinite(std::strtod(text.c_str(), nullptr));
+}
 } // namespace
 
 QList<std::pair<qsizetype, qsizetype>> UnreadableNumbers::find(QByteArrayView json)
@@ -60,12 +84,10 @@ QList<std::pair<qsizetype, qsizetype>> UnreadableNumbers::find(QByteArrayView js
         while (end < json.size() && isNumberChar(json[end]))
             ++end;
         const QByteArrayView token = json.sliced(i, end - i);
-        bool ok = true;
-        // A number by the grammar that the conversion Qt's JSON reader uses cannot hold; anything
-        // that is not a number at all stays as it is, for the reader to reject.
-        if (isJsonNumber(token))
-            token.toByteArray().toDouble(&ok);
-        if (!ok)
+        // A number by the grammar that a double cannot hold; anything that is not a number at
+        // all stays as it is, for the parser to reject.
+        const bool unreadable = isJsonNumber(token) && !fitsParser(token);
+        if (unreadable)
             spans.append({i, end - i});
         i = end - 1;
     }

@@ -1,4 +1,5 @@
-// Rewrites JSON numbers no JSON reader can hold (1e999) as strings of the text received.
+// Rewrites JSON numbers the parser cannot hold (1e999, integers beyond 64 bits) as strings of
+// the text received.
 #pragma once
 
 #include <QByteArray>
@@ -12,10 +13,10 @@ namespace ea {
 class UnreadableNumbers
 {
 public:
-    // `json` with every number that overflows a double (Qt's reader rejects the whole document
-    // for one such number) replaced by a JSON string of its exact text: "1e999". *count is how
-    // many were replaced; when none, the result is `json` unchanged. Integers above 2^53 are
-    // readable (as doubles) and stay numbers: saved files copy their text as received.
+    // `json` with every number that overflows a double or, written as an integer, 64 bits
+    // (simdjson rejects the whole document for one such number) replaced by a JSON string of
+    // its exact text: "1e999". *count is how many were replaced; when none, the result is
+    // `json` unchanged. 64-bit integers, above 2^53 too, stay numbers with all their digits.
     static QByteArray quote(QByteArrayView json, int* count);
     // `json` with every such number replaced by a zero of the same length ("0e000"), so a
     // reader can find the structure and the offsets of the original text still hold.

@@ -3,12 +3,13 @@
 #include "util/LoopbackHost.h"
 
 #include "protocol/BinaryPlaceholders.h"
-#include "protocol/JsonArrayScanner.h"
 
 #include <QHostAddress>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLoggingCategory>
+
+#include <simdjson.h>
 
 namespace ea {
 
@@ -206,7 +207,7 @@ void SocketIoClient::onMessage(const QByteArray& text)
         m_partialAttachments.clear();
         reportMalformed(QStringLiteral("text packet while waiting for binary attachments"));
     }
-    auto decoded = SocketPacket::decode(text);
+    auto decoded = SocketPacket::decode(text, &m_parser);
     if (!decoded.ok()) {
         reportMalformed(decoded.error);
         return;
@@ -248,8 +249,9 @@ void SocketIoClient::handlePacket(SocketPacket packet, QList<QByteArray> attachm
         const QJsonDocument doc = QJsonDocument::fromJson(packet.payload);
         if (doc.isObject())
             message = doc.object().value(QLatin1String("message")).toString();
-        else
-            message = JsonArrayScanner::decodeString(packet.payload).value;
+        else if (std::string_view text; m_parser.parse(packet.payload) == JsonParser::Status::Ok &&
+                                        !m_parser.root().get_string().get(text))
+            message = QString::fromUtf8(text.data(), qsizetype(text.size()));
         if (message.isEmpty())
             message = QStringLiteral("connection refused");
         nsIt->failed = true;
@@ -355,16 +357,24 @@ void SocketIoClient::deliver(SocketPacket packet, QList<QByteArray> attachments)
     SocketEvent ev;
     ev.nsp = packet.nsp;
     ev.ackId = packet.ackId;
-    ev.name = JsonArrayScanner::decodeString(packet.elements.constFirst()).value;
+    ev.name = std::move(packet.name);
     ev.args = std::move(packet.elements);
     ev.args.removeFirst();
     ev.attachments = std::move(attachments);
+    ev.parsed = packet.parsed;
     // With recovery on, the server appends its offset as a last string argument; it is ours, not
     // the app's.
     if (!n.pid.isEmpty() && !ev.args.isEmpty() && ev.args.constLast().startsWith('"')) {
-        const auto offset = JsonArrayScanner::decodeString(ev.args.constLast());
-        if (offset.ok()) {
-            n.lastOffset = offset.value;
+        // Events held until their namespace joined were parsed long ago: parse the offset.
+        simdjson::dom::element offset;
+        bool have = ev.parsedArgument(int(ev.args.size()) - 1).get(&offset);
+        if (!have && m_parser.parse(ev.args.constLast()) == JsonParser::Status::Ok) {
+            offset = m_parser.root();
+            have = true;
+        }
+        std::string_view text;
+        if (have && !offset.get_string().get(text)) {
+            n.lastOffset = QString::fromUtf8(text.data(), qsizetype(text.size()));
             ev.args.removeLast();
         }
     }

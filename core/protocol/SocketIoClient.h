@@ -157,6 +157,7 @@ private:
     void flush(const QString& nsp);
 
     Options m_options;
+    JsonParser m_parser; // every received frame's JSON, parsed once
     EngineIoSocket m_engine;
     Backoff m_backoff;
     QTimer m_reconnectTimer;

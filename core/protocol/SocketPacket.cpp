@@ -1,9 +1,8 @@
 #include "protocol/SocketPacket.h"
 
-#include "protocol/JsonArrayScanner.h"
+#include "json/JsonArraySpans.h"
 
-#include <QJsonDocument>
-#include <QJsonParseError>
+#include <simdjson.h>
 
 namespace ea {
 
@@ -13,6 +12,84 @@ using Result = DecodeResult<SocketPacket>;
 bool isDigit(char c)
 {
     return c >= '0' && c <= '9';
+}
+
+QString toQString(std::string_view s)
+{
+    return QString::fromUtf8(s.data(), qsizetype(s.size()));
+}
+
+bool isSpace(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+// Brackets outside strings pair up: enough to cut an unparsed argument out of its frame.
+bool isBalanced(QByteArrayView text)
+{
+    qsizetype depth = 0;
+    bool inString = false;
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (inString) {
+            if (c == '\\')
+                ++i;
+            else if (c == '"')
+                inString = false;
+        } else if (c == '"') {
+            inString = true;
+        } else if (c == '[' || c == '{') {
+            ++depth;
+        } else if ((c == ']' || c == '}') && --depth < 0) {
+            return false;
+        }
+    }
+    return depth == 0 && !inString;
+}
+
+// An EVENT too big (or too deep) for the parser still reaches its consumer, whose limits refuse
+// it with the event's name: the name is read (and parsed, it is small), the rest is one
+// element whose brackets pair up, otherwise unchecked.
+bool splitUnparsed(QByteArrayView body, JsonParser& json, SocketPacket* p)
+{
+    qsizetype i = 0;
+    while (i < body.size() && isSpace(body[i]))
+        ++i;
+    if (i >= body.size() || body[i] != '[')
+        return false;
+    ++i;
+    while (i < body.size() && isSpace(body[i]))
+        ++i;
+    const qsizetype start = i;
+    if (i >= body.size() || body[i] != '"')
+        return false;
+    for (++i; i < body.size() && body[i] != '"'; ++i) {
+        if (body[i] == '\\')
+            ++i;
+    }
+    if (i >= body.size())
+        return false;
+    const QByteArrayView literal = body.sliced(start, i + 1 - start);
+    std::string_view name;
+    if (json.parse(literal) != JsonParser::Status::Ok || json.root().get_string().get(name))
+        return false;
+    p->name = toQString(name);
+    p->elements = {literal.toByteArray()};
+    qsizetype end = body.size();
+    while (end > i && isSpace(body[end - 1]))
+        --end;
+    if (end <= i + 1 || body[end - 1] != ']')
+        return false;
+    ++i;
+    while (i < end && isSpace(body[i]))
+        ++i;
+    if (i < end && body[i] == ',') {
+        const QByteArrayView rest = body.sliced(i + 1, end - 1 - (i + 1)).trimmed();
+        if (rest.isEmpty() || !isBalanced(rest))
+            return false;
+        p->elements.append(rest.toByteArray());
+    }
+    return true;
 }
 } // namespace
 
@@ -62,7 +139,7 @@ const char* SocketPacket::typeName(Type type)
     return "INVALID";
 }
 
-Result SocketPacket::decode(QByteArrayView text)
+Result SocketPacket::decode(QByteArrayView text, JsonParser* parser)
 {
     const qsizetype n = text.size();
     if (n == 0)
@@ -123,12 +200,11 @@ Result SocketPacket::decode(QByteArrayView text)
             break;
         }
         p.payload = body.toByteArray();
-        QJsonParseError err;
-        const QJsonDocument doc = QJsonDocument::fromJson(p.payload, &err);
-        // CONNECT_ERROR may carry a bare string in older servers; QJsonDocument rejects scalars.
-        const bool stringError = p.type == Type::ConnectError && body.startsWith('"') &&
-                                 JsonArrayScanner::decodeString(p.payload).ok();
-        if (!stringError && (err.error != QJsonParseError::NoError || !doc.isObject())) {
+        JsonParser& json = parser ? *parser : JsonParser::forThisThread();
+        const bool parsed = json.parse(p.payload) == JsonParser::Status::Ok;
+        // CONNECT_ERROR may carry a bare string in older servers.
+        const bool stringError = parsed && p.type == Type::ConnectError && json.root().is_string();
+        if (!stringError && (!parsed || !json.root().is_object())) {
             return Result::failure(QStringLiteral("%1 payload is not a JSON object")
                                        .arg(QLatin1String(typeName(p.type))));
         }
@@ -145,20 +221,44 @@ Result SocketPacket::decode(QByteArrayView text)
     case Type::BinaryEvent:
     case Type::Ack:
     case Type::BinaryAck: {
-        auto parts = JsonArrayScanner::split(body);
-        if (!parts.ok())
-            return Result::failure(QLatin1String(typeName(p.type)) + QStringLiteral(": ") +
-                                   parts.error);
         const bool isEvent = p.type == Type::Event || p.type == Type::BinaryEvent;
-        if (isEvent) {
-            if (parts.value.isEmpty())
-                return Result::failure(QStringLiteral("event without a name"));
-            if (!JsonArrayScanner::decodeString(parts.value.first()).ok())
-                return Result::failure(QStringLiteral("event name is not a string"));
-        } else if (p.ackId < 0) {
+        if (!isEvent && p.ackId < 0)
             return Result::failure(QStringLiteral("ACK without an ack id"));
+        JsonParser& json = parser ? *parser : JsonParser::forThisThread();
+        const JsonParser::Status status = json.parse(body);
+        if ((status == JsonParser::Status::TooBig || status == JsonParser::Status::TooDeep) &&
+            isEvent) {
+            if (!splitUnparsed(body, json, &p))
+                return Result::failure(QStringLiteral("EVENT: %1").arg(json.errorMessage()));
+            break;
         }
-        p.elements = std::move(parts.value);
+        if (status != JsonParser::Status::Ok)
+            return Result::failure(QLatin1String(typeName(p.type)) + QStringLiteral(": ") +
+                                   json.errorMessage());
+        simdjson::dom::array array;
+        if (json.root().get_array().get(array))
+            return Result::failure(QLatin1String(typeName(p.type)) +
+                                   QStringLiteral(": payload is not a JSON array"));
+        QList<JsonArraySpans::Kind> kinds;
+        kinds.reserve(qsizetype(array.size()));
+        for (const simdjson::dom::element e : array) {
+            kinds.append(e.is_string()                   ? JsonArraySpans::Kind::String
+                         : e.is_object() || e.is_array() ? JsonArraySpans::Kind::Container
+                                                         : JsonArraySpans::Kind::Scalar);
+        }
+        if (isEvent) {
+            if (kinds.isEmpty())
+                return Result::failure(QStringLiteral("event without a name"));
+            std::string_view name;
+            if ((*array.begin()).get_string().get(name))
+                return Result::failure(QStringLiteral("event name is not a string"));
+            p.name = toQString(name);
+        }
+        const QList<QByteArrayView> spans = JsonArraySpans::split(json.text(), kinds);
+        p.elements.reserve(spans.size());
+        for (const QByteArrayView span : spans)
+            p.elements.append(span.toByteArray());
+        p.parsed = ParsedJson(&json, -1);
         break;
     }
     }

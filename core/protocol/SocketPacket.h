@@ -1,6 +1,7 @@
 #pragma once
 
 #include "protocol/DecodeResult.h"
+#include "json/JsonParser.h"
 
 #include <QByteArray>
 #include <QByteArrayView>
@@ -29,11 +30,17 @@ struct SocketPacket
     int attachments = 0;        // binary types only
     QByteArray payload;         // CONNECT, CONNECT_ERROR: raw JSON text, possibly empty
     QList<QByteArray> elements; // EVENT, ACK and binary kinds: raw JSON of each array element
+    QString name;               // EVENT kinds: the event's name (elements[0] decoded)
+    // The array as the decoding parser read it, while that parser has not parsed again; empty
+    // for an array too big to parse (its elements are then name + the rest, unchecked).
+    ParsedJson parsed;
 
     bool carriesArray() const { return type == Type::Event || type == Type::Ack || isBinary(); }
 
     QByteArray encode() const;
-    static DecodeResult<SocketPacket> decode(QByteArrayView text);
+    // Parses the packet's JSON once, with `parser` (a per-thread one when null); its result
+    // stays readable through `parsed` until that parser parses again.
+    static DecodeResult<SocketPacket> decode(QByteArrayView text, JsonParser* parser = nullptr);
 
     bool isBinary() const { return type == Type::BinaryEvent || type == Type::BinaryAck; }
     static const char* typeName(Type type);

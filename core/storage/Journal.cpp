@@ -2,8 +2,7 @@
 
 #include "util/PrivateDirectory.h"
 #include "util/SystemReason.h"
-#include "json/JsonView.h"
-#include "json/UnreadableNumbers.h"
+#include "json/JsonParser.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -107,11 +106,10 @@ static bool parseRecordFast(const QByteArray& text, JournalLine* line)
     if (!expect(text, &at, "\"") || !expect(text, &at, QByteArrayView(kArgsMarker)) ||
         !text.endsWith("]}") || at > text.size() - 2)
         return false;
-    const QByteArrayView args = QByteArrayView(text).sliced(at, text.size() - 2 - at);
-    int unreadable = 0;
-    // A number out of range (1e999) was journaled as received; it is valid JSON all the same.
-    if (!JsonView::isValidArrayContent(args) &&
-        !JsonView::isValidArrayContent(UnreadableNumbers::zeroed(args, &unreadable)))
+    // The args array, brackets included. A number out of range (1e999) was journaled as
+    // received; the parser reads it as text.
+    const QByteArrayView args = QByteArrayView(text).sliced(at - 1, text.size() - at);
+    if (JsonParser::forThisThread().parse(args) != JsonParser::Status::Ok)
         return false;
     line->kind = JournalLine::Record;
     line->seq = seq;
@@ -437,33 +435,26 @@ Journal::ReplayStats Journal::replay(const ReplayCallback& callback)
     return stats;
 }
 
-qint64 Journal::append(const QString& eventName, const QByteArray& payloadJson, qint64 receivedMs)
+qint64 Journal::append(const QString& eventName, const QByteArray& payloadJson, qint64 receivedMs,
+                       PayloadCheck check)
 {
-    return append(QList<Record>{Record{eventName, payloadJson, receivedMs}}).value(0, -1);
+    return append(QList<Record>{Record{eventName, payloadJson, receivedMs, check}}).value(0, -1);
 }
 
 std::optional<QByteArray> Journal::checkedBody(const QString& eventName,
-                                               const QByteArray& payloadJson)
+                                               const QByteArray& payloadJson, PayloadCheck check)
 {
     QByteArray body = payloadJson.trimmed();
     if (body.isEmpty())
         return body;
-    // Embedded verbatim, so it must be JSON: anything else would corrupt the line. The
-    // JsonView check settles the usual case without building a document; QJsonDocument
-    // decides the rest and explains what is wrong. A number out of range (1e999), which
-    // Qt's reader refuses, is checked as a zero and journaled as it came.
-    QJsonParseError pe;
-    pe.error = QJsonParseError::NoError;
-    if (!JsonView::isValidArrayContent(body)) {
-        int unreadable = 0;
-        const QByteArray readable = UnreadableNumbers::zeroed(body, &unreadable);
-        QJsonDocument::fromJson('[' + readable + ']', &pe);
-    }
-    if (pe.error != QJsonParseError::NoError) {
-        m_lastError = QStringLiteral("event \"%1\" not journaled: its payload is not valid JSON "
-                                     "(%2 at byte %3)")
-                          .arg(eventName, pe.errorString())
-                          .arg(pe.offset - 1);
+    // Embedded verbatim, so it must be JSON: anything else would corrupt the line. A payload
+    // the caller parsed already is not parsed again. A number out of range (1e999) is
+    // journaled as it came.
+    JsonParser& json = JsonParser::forThisThread();
+    if (check == PayloadCheck::Parse && json.parse(body) != JsonParser::Status::Ok) {
+        m_lastError = QStringLiteral("event \"%1\" not journaled: its payload is not valid "
+                                     "JSON (%2)")
+                          .arg(eventName, json.errorMessage());
         qCWarning(lcJournal).noquote() << m_lastError;
         return std::nullopt;
     }
@@ -517,7 +508,8 @@ QList<qint64> Journal::append(const QList<Record>& records)
     };
     for (qsizetype i = 0; i < records.size(); ++i) {
         const Record& record = records.at(i);
-        const std::optional<QByteArray> body = checkedBody(record.name, record.payload);
+        const std::optional<QByteArray> body =
+            checkedBody(record.name, record.payload, record.check);
         if (!body)
             continue;
         if (!ensureCurrent())

@@ -81,10 +81,17 @@ public:
     // event had no argument). Records appended by this run are not replayed.
     ReplayStats replay(const ReplayCallback& callback);
 
+    // Whether append() must check that the payload is JSON, or the caller's parse did already.
+    enum class PayloadCheck
+    {
+        Parse,
+        AlreadyParsed
+    };
     // Appends one received event; payloadJson is a single JSON value (or empty for none).
     // Returns its seq, or -1 (lastError(), writeFailed()) if the payload is not JSON or the
     // write failed. receivedMs defaults to now.
-    qint64 append(const QString& eventName, const QByteArray& payloadJson, qint64 receivedMs = -1);
+    qint64 append(const QString& eventName, const QByteArray& payloadJson, qint64 receivedMs = -1,
+                  PayloadCheck check = PayloadCheck::Parse);
     // Several events with one write() (one per segment they span): what one event-loop turn
     // received costs one system call. Returns each one's seq in order, -1 for those refused or
     // not written; records of a short write that did reach the file keep their seqs.
@@ -93,6 +100,7 @@ public:
         QString name;
         QByteArray payload;
         qint64 receivedMs = -1;
+        PayloadCheck check = PayloadCheck::Parse;
     };
     QList<qint64> append(const QList<Record>& records);
 
@@ -147,7 +155,8 @@ private:
     void closeCurrent();
     bool writeLine(const QByteArray& line);
     // The payload as a journal line holds it, or nullopt (lastError()) when it is not JSON.
-    std::optional<QByteArray> checkedBody(const QString& eventName, const QByteArray& payloadJson);
+    std::optional<QByteArray> checkedBody(const QString& eventName, const QByteArray& payloadJson,
+                                          PayloadCheck check);
     QByteArray encodeLine(qint64 seq, qint64 receivedMs, const QString& eventName,
                           const QByteArray& body);
     // Writes lines holding the next count seqs; returns how many of them reached the file.

@@ -1,6 +1,7 @@
 #include "storage/SessionFileName.h"
 
-#include <QCryptographicHash>
+#include "util/Sha256.h"
+
 #include <QRegularExpression>
 
 namespace ea {
@@ -46,8 +47,7 @@ QString SessionFileName::idPart(const QString& sessionId)
     static const QRegularExpression looksSuffixed(QStringLiteral("-[0-9a-f]{8}([0-9a-f]{24})?$"));
     if (changed || upper || looksSuffixed.match(reduced).hasMatch()) {
         // 128 bits: finding two ids with one name is infeasible (4 bytes took 0.6 s).
-        const QByteArray digest =
-            QCryptographicHash::hash(sessionId.toUtf8(), QCryptographicHash::Sha256);
+        const QByteArray digest = Sha256::digest(sessionId.toUtf8());
         reduced += QLatin1Char('-') + QString::fromLatin1(digest.left(hashBytes).toHex());
     }
     return reduced;

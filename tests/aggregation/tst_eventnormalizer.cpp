@@ -1,5 +1,6 @@
 #include "RecordedStream.h"
 #include "ingest/EventNormalizer.h"
+#include "protocol/SocketPacket.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -65,6 +66,8 @@ private slots:
     void everySampleLineNormalizes();
     void mutatedPayloadsNeverCrash();
     void eventIsCompact();
+    void readsTheFramesParse();
+    void numbersOutOfRangeKeptAsText();
 };
 
 void tst_EventNormalizer::currentServerToolEvents()
@@ -892,6 +895,54 @@ void tst_EventNormalizer::eventIsCompact()
     QCOMPARE(a.subtype.constData(), b.subtype.constData());
     QCOMPARE(a.toolName.constData(), b.toolName.constData());
     QCOMPARE(a.eventName.constData(), b.eventName.constData());
+}
+
+// One parse per frame: the normalizer reads the payload from the Socket.IO decoder's parse
+// while it is current (the bytes it is given are then not parsed at all), and parses the
+// bytes itself once that parse went stale.
+void tst_EventNormalizer::readsTheFramesParse()
+{
+    JsonParser parser;
+    const auto packet = SocketPacket::decode(
+        R"(2["claude_event",{"session_id":"from-frame","subtype":"stop","timestamp":1785169805}])",
+        &parser);
+    QVERIFY2(packet.ok(), qPrintable(packet.error));
+    const ParsedJson payload = packet.value.parsed.element(1);
+    const QByteArray other = R"({"session_id":"from-bytes","subtype":"stop"})";
+    NormalizeResult r =
+        EventNormalizer::normalize(QStringLiteral("claude_event"), other, now(), payload);
+    QVERIFY(r.isEvents());
+    QCOMPARE(r.events.first().sessionId, QStringLiteral("from-frame"));
+    QCOMPARE(r.events.first().raw,
+             QByteArray(R"({"session_id":"from-frame","subtype":"stop","timestamp":1785169805})"));
+
+    QCOMPARE(parser.parse("[]"), JsonParser::Status::Ok); // the next frame
+    r = EventNormalizer::normalize(QStringLiteral("claude_event"), other, now(), payload);
+    QVERIFY(r.isEvents());
+    QCOMPARE(r.events.first().sessionId, QStringLiteral("from-bytes"));
+}
+
+// 1e999 and integers beyond 64 bits cannot be read as numbers: kept as strings of their text
+// and counted, live (through the frame's parse) and from bytes alike.
+void tst_EventNormalizer::numbersOutOfRangeKeptAsText()
+{
+    const QByteArray payload =
+        R"({"session_id":"n","huge":1e999,"big":123456789012345678901234,"exact":9007199254740993})";
+    const QByteArray raw =
+        R"({"big":"123456789012345678901234","exact":9007199254740993,"huge":"1e999","session_id":"n"})";
+    NormalizeResult r = EventNormalizer::normalize(QStringLiteral("claude_event"), payload, now());
+    QVERIFY(r.isEvents());
+    QCOMPARE(r.numbersAsText, 2);
+    QCOMPARE(r.events.first().raw, raw);
+
+    JsonParser parser;
+    const auto packet = SocketPacket::decode("2[\"claude_event\"," + payload + "]", &parser);
+    QVERIFY2(packet.ok(), qPrintable(packet.error));
+    r = EventNormalizer::normalize(QStringLiteral("claude_event"), packet.value.elements.at(1),
+                                   now(), packet.value.parsed.element(1));
+    QVERIFY(r.isEvents());
+    QCOMPARE(r.numbersAsText, 2);
+    QCOMPARE(r.events.first().raw, raw);
 }
 
 QTEST_GUILESS_MAIN(tst_EventNormalizer)

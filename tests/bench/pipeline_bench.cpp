@@ -3,7 +3,7 @@
 // aggregation into live sessions. No network: this isolates the pipeline's own cost and lets
 // resident memory be read before and after.
 //
-//   ea-bench-pipeline --stream FILE --dir DIR [--no-journal] [--reference] [--save]
+//   ea-bench-pipeline --stream FILE --dir DIR [--no-journal] [--save]
 //
 // --save (or --shutdown): then saves every held session the way a shutdown does
 // (CaptureService::shutdown(), spilled sessions read back first) and adds save_us_per_event
@@ -86,11 +86,9 @@ int main(int argc, char* argv[])
             journal = false;
         else if (args[i] == QLatin1String("--save"))
             save = true;
-        else if (args[i] == QLatin1String("--reference"))
-            EventNormalizer::setFastPathEnabled(false); // the QJsonDocument path, for comparison
         else {
             std::fprintf(stderr, "usage: ea-bench-pipeline --stream FILE --dir DIR [--no-journal] "
-                                 "[--reference] [--shutdown]\n");
+                                 "[--save]\n");
             return 2;
         }
     }

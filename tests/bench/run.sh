@@ -2,9 +2,8 @@
 # The benchmark in one command (see "Benchmark" in README.md):
 #   tests/bench/run.sh [bench.py options, e.g. --runs 3 or --only throughput latency]
 # Builds Release into build-bench-rel/ (its own directory: the bench targets are off in normal
-# builds and never registered with CTest), checks the hot-path code against the Qt code it
-# stands in for (ea-bench-selfcheck), then runs every figure with tests/bench/bench.py, prints
-# the table and writes build-bench-rel/bench-results.json. About 20 minutes on 2 cores.
+# builds and never registered with CTest), then runs every figure with tests/bench/bench.py,
+# prints the table and writes build-bench-rel/bench-results.json. About 20 minutes on 2 cores.
 # Needs what ./dev test needs (Qt 6 dev packages, node + npm, Debian's python3-socketio).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -24,12 +23,7 @@ fi
 echo "== building Release into $build" >&2
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DEA_BUILD_TESTS=ON \
     -DEA_BUILD_BENCH=ON >/dev/null
-cmake --build "$build" -j2 --target event-aggregator ea-bench-pipeline ea-bench-selfcheck >&2
-
-echo "== self-check: fast paths against QJsonDocument / QCryptographicHash" >&2
-node tests/bench/gen_stream.js --events 20000 --sessions 50 --out "$work/selfcheck.jsonl" >/dev/null
-"$build/tests/bench/ea-bench-selfcheck" --mutations 100000 "$work/selfcheck.jsonl" \
-    tests/fixtures/samples/*.jsonl >&2
+cmake --build "$build" -j2 --target event-aggregator ea-bench-pipeline >&2
 
 echo "== measuring (load average now: $(cut -d' ' -f1-3 /proc/loadavg))" >&2
 /usr/bin/python3 tests/bench/bench.py --app "$build/app/event-aggregator" \

@@ -1,16 +1,20 @@
-// Socket.IO v5: the text packet decoder, the JSON array scanner and string decoder it relies on,
-// and binary attachments (placeholders resolved against the binary frames that followed).
+// Socket.IO v5: the text packet decoder, the one parse of its JSON array and the text of each
+// element cut from it (JsonArraySpans), and binary attachments (placeholders resolved against
+// the binary frames that followed).
 #include "FuzzSupport.h"
 #include "protocol/BinaryPlaceholders.h"
-#include "protocol/JsonArrayScanner.h"
 #include "protocol/SocketEvent.h"
 #include "protocol/SocketPacket.h"
+#include "json/CanonicalJson.h"
+#include "json/JsonParser.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 
 #include <cstdlib>
+
+#include <simdjson.h>
 
 using namespace ea;
 
@@ -28,7 +32,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     if (attachments.size() > SocketPacket::MaxAttachments)
         attachments.resize(SocketPacket::MaxAttachments);
 
-    const auto decoded = SocketPacket::decode(text);
+    JsonParser parser;
+    const auto decoded = SocketPacket::decode(text, &parser);
     if (decoded.ok()) {
         const SocketPacket& p = decoded.value;
         if (p.attachments < 0 || p.attachments > SocketPacket::MaxAttachments)
@@ -37,14 +42,37 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         if ((p.type == SocketPacket::Type::Event || p.type == SocketPacket::Type::BinaryEvent) &&
             p.elements.isEmpty())
             std::abort();
-        const auto again = SocketPacket::decode(p.encode());
+        // Each element's text, cut from the frame, is exactly the value the parse found there.
+        simdjson::dom::element root;
+        if (p.carriesArray() && p.parsed.get(&root)) {
+            QList<QByteArray> canonical;
+            const simdjson::dom::array array = root.get_array().value_unsafe();
+            for (const simdjson::dom::element e : array) {
+                QByteArray c;
+                CanonicalJson::write(e, &c);
+                canonical.append(c);
+            }
+            if (canonical.size() != p.elements.size())
+                std::abort();
+            JsonParser again;
+            for (qsizetype i = 0; i < canonical.size(); ++i) {
+                QByteArray c;
+                if (again.parse(p.elements[i]) != JsonParser::Status::Ok)
+                    std::abort();
+                CanonicalJson::write(again.root(), &c);
+                if (c != canonical[i])
+                    std::abort();
+            }
+        }
+        const auto again = SocketPacket::decode(p.encode(), &parser);
         if (!again.ok() || again.value.type != p.type || again.value.nsp != p.nsp ||
-            again.value.ackId != p.ackId || again.value.elements.size() != p.elements.size())
+            again.value.ackId != p.ackId || again.value.elements.size() != p.elements.size() ||
+            again.value.name != p.name)
             std::abort();
         if (p.carriesArray() && !p.elements.isEmpty()) {
             SocketEvent ev;
             ev.nsp = p.nsp;
-            ev.name = JsonArrayScanner::decodeString(p.elements.constFirst()).value;
+            ev.name = p.name;
             ev.args = p.elements.mid(1);
             ev.attachments = attachments.mid(0, p.attachments);
             const auto values = ev.values();
@@ -54,17 +82,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     } else if (decoded.error.isEmpty()) {
         std::abort();
     }
-
-    // The scanner and the string decoder on raw input too.
-    const auto parts = JsonArrayScanner::split(text);
-    if (parts.ok()) {
-        for (const QByteArray& element : parts.value) {
-            if (element.isEmpty())
-                std::abort(); // documented: empty elements are errors
-            JsonArrayScanner::decodeString(element);
-        }
-    }
-    JsonArrayScanner::decodeString(text);
 
     // Placeholders anywhere in a JSON value.
     const QJsonDocument doc = QJsonDocument::fromJson(text);

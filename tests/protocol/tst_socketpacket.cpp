@@ -1,5 +1,4 @@
 #include "protocol/BinaryPlaceholders.h"
-#include "protocol/JsonArrayScanner.h"
 #include "protocol/SocketPacket.h"
 
 #include <QJsonArray>
@@ -77,8 +76,7 @@ private Q_SLOTS:
         QCOMPARE(r.value.elements.size(), 2);
         QCOMPARE(r.value.elements.at(0), QByteArray("\"claude_event\""));
         QCOMPARE(r.value.elements.at(1), arg);
-        QCOMPARE(JsonArrayScanner::decodeString(r.value.elements.at(0)).value,
-                 QStringLiteral("claude_event"));
+        QCOMPARE(r.value.name, QStringLiteral("claude_event"));
     }
 
     void rejectsMalformed_data()

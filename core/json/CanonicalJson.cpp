@@ -1,0 +1,243 @@
+#include "json/CanonicalJson.h"
+
+#include <QLocale>
+#include <QVarLengthArray>
+
+#include <simdjson.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <limits>
+#include <string>
+
+namespace ea {
+
+namespace {
+using Element = simdjson::dom::element;
+
+struct Member
+{
+    std::string_view key;
+    Element value;
+};
+
+void appendInteger(qint64 v, std::string* out)
+{
+    char buf[24];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out->append(buf, size_t(r.ptr - buf));
+}
+
+// Qt's QJsonValue keeps a whole double that fits in a qint64 as that integer.
+void appendDouble(double d, std::string* out)
+{
+    constexpr double lowest = double(std::numeric_limits<qint64>::min());
+    if (d >= lowest && d < -lowest) {
+        const qint64 whole = qint64(d);
+        if (double(whole) == d) {
+            appendInteger(whole, out);
+            return;
+        }
+    }
+    const QByteArray text = QByteArray::number(d, 'g', QLocale::FloatingPointShortest);
+    out->append(text.constData(), size_t(text.size()));
+}
+
+inline char hexDigit(unsigned u)
+{
+    return char(u < 10 ? '0' + u : 'a' + u - 10);
+}
+
+void appendEscaped(std::string_view s, std::string* out)
+{
+    out->push_back('"');
+    const char* p = s.data();
+    const char* const end = p + s.size();
+    const char* run = p;
+    for (; p != end; ++p) {
+#if defined(__SSE2__)
+        // Sixteen bytes at a time past what needs no escape (most of every string).
+        while (end - p >= 16) {
+            const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+            const __m128i control =
+                _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1f)), _mm_set1_epi8(0x1f));
+            const __m128i special =
+                _mm_or_si128(control, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                                   _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+            const int mask = _mm_movemask_epi8(special);
+            if (mask != 0) {
+                p += __builtin_ctz(unsigned(mask));
+                break;
+            }
+            p += 16;
+        }
+        if (p == end)
+            break;
+#endif
+        const auto c = static_cast<unsigned char>(*p);
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        out->append(run, size_t(p - run));
+        run = p + 1;
+        out->push_back('\\');
+        switch (c) {
+        case '"':
+            out->push_back('"');
+            break;
+        case '\\':
+            out->push_back('\\');
+            break;
+        case '\b':
+            out->push_back('b');
+            break;
+        case '\f':
+            out->push_back('f');
+            break;
+        case '\n':
+            out->push_back('n');
+            break;
+        case '\r':
+            out->push_back('r');
+            break;
+        case '\t':
+            out->push_back('t');
+            break;
+        default: {
+            const char esc[] = {'u', '0', '0', hexDigit(c >> 4), hexDigit(c & 0xf)};
+            out->append(esc, sizeof esc);
+        }
+        }
+    }
+    out->append(run, size_t(p - run));
+    out->push_back('"');
+}
+
+int writeValue(const Element& value, std::string* out)
+{
+    switch (value.type()) {
+    case simdjson::dom::element_type::OBJECT: {
+        const simdjson::dom::object object = value.get_object().value_unsafe();
+        QVarLengthArray<Member, 32> members;
+        for (const auto field : object)
+            members.append(Member{field.key, field.value});
+        // Usually few members, often sorted already: an insertion sort (stable, no buffer).
+        const auto less = [](const Member& a, const Member& b) {
+            return CanonicalJson::keyLess(a.key, b.key);
+        };
+        if (members.size() > 32) {
+            std::stable_sort(members.begin(), members.end(), less);
+        } else {
+            for (qsizetype i = 1; i < members.size(); ++i) {
+                const Member m = members[i];
+                qsizetype j = i;
+                for (; j > 0 && less(m, members[j - 1]); --j)
+                    members[j] = members[j - 1];
+                members[j] = m;
+            }
+        }
+        int deepest = 0;
+        out->push_back('{');
+        bool first = true;
+        for (qsizetype i = 0; i < members.size(); ++i) {
+            // Of equal keys the last one written in the input wins, as in Qt.
+            if (i + 1 < members.size() && members[i].key == members[i + 1].key)
+                continue;
+            if (!first)
+                out->push_back(',');
+            first = false;
+            appendEscaped(members[i].key, out);
+            out->push_back(':');
+            deepest = std::max(deepest, writeValue(members[i].value, out));
+        }
+        out->push_back('}');
+        return deepest + 1;
+    }
+    case simdjson::dom::element_type::ARRAY: {
+        int deepest = 0;
+        out->push_back('[');
+        bool first = true;
+        const simdjson::dom::array array = value.get_array().value_unsafe();
+        for (const Element e : array) {
+            if (!first)
+                out->push_back(',');
+            first = false;
+            deepest = std::max(deepest, writeValue(e, out));
+        }
+        out->push_back(']');
+        return deepest + 1;
+    }
+    case simdjson::dom::element_type::STRING:
+        appendEscaped(value.get_string().value_unsafe(), out);
+        return 0;
+    case simdjson::dom::element_type::INT64:
+        appendInteger(value.get_int64().value_unsafe(), out);
+        return 0;
+    case simdjson::dom::element_type::UINT64:
+        // Above qint64: Qt holds it as a double.
+        appendDouble(double(value.get_uint64().value_unsafe()), out);
+        return 0;
+    case simdjson::dom::element_type::DOUBLE:
+        appendDouble(value.get_double().value_unsafe(), out);
+        return 0;
+    case simdjson::dom::element_type::BOOL:
+        out->append(value.get_bool().value_unsafe() ? "true" : "false");
+        return 0;
+    case simdjson::dom::element_type::NULL_VALUE:
+        out->append("null");
+        return 0;
+    }
+    return 0;
+}
+} // namespace
+
+bool CanonicalJson::keyLess(std::string_view a, std::string_view b)
+{
+    // std::string_view compares chars as unsigned (char_traits<char>): UTF-8 byte order.
+    return a < b;
+}
+
+void CanonicalJson::appendString(std::string_view s, QByteArray* out)
+{
+    std::string text;
+    appendEscaped(s, &text);
+    out->append(text.data(), qsizetype(text.size()));
+}
+
+int CanonicalJson::write(const simdjson::dom::element& value, QByteArray* out)
+{
+    // Built in a std::string: its appends are cheaper than QByteArray's.
+    thread_local std::string text;
+    text.clear();
+    const int depth = writeValue(value, &text);
+    out->append(text.data(), qsizetype(text.size()));
+    if (text.capacity() > 1024 * 1024)
+        std::string().swap(text); // one big payload must not stay allocated
+    return depth;
+}
+
+int CanonicalJson::depth(const simdjson::dom::element& value, int stopAbove)
+{
+    const bool object = value.is_object();
+    if (!object && !value.is_array())
+        return 0;
+    if (stopAbove <= 0)
+        return 1; // already past the limit: no need to look inside
+    int deepest = 0;
+    if (object) {
+        const simdjson::dom::object members = value.get_object().value_unsafe();
+        for (const auto field : members)
+            deepest = std::max(deepest, depth(field.value, stopAbove - 1));
+    } else {
+        const simdjson::dom::array elements = value.get_array().value_unsafe();
+        for (const Element e : elements)
+            deepest = std::max(deepest, depth(e, stopAbove - 1));
+    }
+    return deepest + 1;
+}
+
+} // namespace ea

@@ -1,0 +1,103 @@
+#include "json/CanonicalJson.h"
+#include "json/JsonParser.h"
+
+#include <QJsonDocument>
+#include <QtTest>
+
+#include <simdjson.h>
+
+using namespace ea;
+
+class tst_CanonicalJson : public QObject
+{
+    Q_OBJECT
+
+private:
+    static QByteArray canonical(const QByteArray& json, int* depth = nullptr)
+    {
+        JsonParser parser;
+        if (parser.parse(json) != JsonParser::Status::Ok)
+            return "<invalid>";
+        QByteArray out;
+        const int d = CanonicalJson::write(parser.root(), &out);
+        if (depth)
+            *depth = d;
+        return out;
+    }
+
+private slots:
+    void matchesQtsCompactForm_data();
+    void matchesQtsCompactForm();
+    void depthCountsContainers();
+    void keyOrderIsByCodePoint();
+    void stringsAreEscapedOnlyWhereNeeded();
+};
+
+// The same bytes as Qt's compact writer, so identities hashed from them stay what they were
+// and ClaudeEvent::payload() reads back what was written.
+void tst_CanonicalJson::matchesQtsCompactForm_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::newRow("order and spaces")
+        << QByteArray(R"( { "b" : 1 , "a" : [ true, false, null ] } )");
+    QTest::newRow("nested") << QByteArray(R"({"z":{"y":{"x":[{"b":2,"a":1}]}},"a":""})");
+    QTest::newRow("escapes") << QByteArray(R"({"s":"q\" b\\ \/ \b\f\n\r\t \u0001 \u001f \u007f"})");
+    QTest::newRow("unicode") << QByteArray(R"({"s":"h\u00e9 ✓ 😀 \ud83d\ude00","é":1,"z":2})");
+    QTest::newRow("astral vs BMP keys") << QByteArray(R"({"\uffff":1,"😀":2,"\ue000":3,"a":4})");
+    QTest::newRow("integers") << QByteArray(
+        R"([0,-0,1,-1,9007199254740993,-9223372036854775808,9223372036854775807])");
+    QTest::newRow("doubles") << QByteArray(
+        R"([1.0,-0.0,1.5,0.1,1e300,-2.5e-8,1e21,123456.789,12345678901234567890])");
+    QTest::newRow("duplicate keys keep the last") << QByteArray(R"({"a":1,"b":2,"a":3})");
+    QTest::newRow("empty containers") << QByteArray(R"({"o":{},"a":[]})");
+}
+
+void tst_CanonicalJson::matchesQtsCompactForm()
+{
+    QFETCH(QByteArray, json);
+    const QByteArray qt = QJsonDocument::fromJson("[" + json + "]").toJson(QJsonDocument::Compact);
+    QCOMPARE(canonical("[" + json + "]"), qt);
+}
+
+void tst_CanonicalJson::depthCountsContainers()
+{
+    int depth = -1;
+    canonical("1", &depth);
+    QCOMPARE(depth, 0);
+    canonical("{}", &depth);
+    QCOMPARE(depth, 1);
+    canonical(R"({"deep":)" + QByteArray(32, '[') + "1" + QByteArray(32, ']') + "}", &depth);
+    QCOMPARE(depth, 33);
+    canonical(R"({"a":"[[[{{{"})", &depth);
+    QCOMPARE(depth, 1);
+
+    JsonParser parser;
+    QCOMPARE(parser.parse(QByteArray(40, '[') + QByteArray(40, ']')), JsonParser::Status::Ok);
+    QCOMPARE(CanonicalJson::depth(parser.root(), 100), 40);
+    QVERIFY(CanonicalJson::depth(parser.root(), 32) > 32);
+    QCOMPARE(CanonicalJson::depth(parser.root(), 40), 40);
+}
+
+void tst_CanonicalJson::keyOrderIsByCodePoint()
+{
+    QVERIFY(CanonicalJson::keyLess("a", "b"));
+    QVERIFY(CanonicalJson::keyLess("a", "ab"));
+    QVERIFY(!CanonicalJson::keyLess("b", "a"));
+    // By code point, as Qt orders them: U+FFFF before U+1F600 (in UTF-16 it would be after).
+    QVERIFY(CanonicalJson::keyLess("\xEF\xBF\xBF", "\xF0\x9F\x98\x80"));
+    QVERIFY(!CanonicalJson::keyLess("\xF0\x9F\x98\x80", "\xEF\xBF\xBF"));
+    QVERIFY(CanonicalJson::keyLess("\xC3\xA9", "\xEE\x80\x80"));
+}
+
+void tst_CanonicalJson::stringsAreEscapedOnlyWhereNeeded()
+{
+    QByteArray out;
+    CanonicalJson::appendString(std::string_view("a\"b\\c\n\x01/\xC3\xA9", 10), &out);
+    QCOMPARE(out, QByteArray("\"a\\\"b\\\\c\\n\\u0001/\xC3\xA9\""));
+    out.clear();
+    CanonicalJson::appendString(std::string_view("nul\0x", 5), &out);
+    QCOMPARE(out, QByteArray("\"nul\\u0000x\""));
+}
+
+QTEST_GUILESS_MAIN(tst_CanonicalJson)
+#include "tst_canonicaljson.moc"
