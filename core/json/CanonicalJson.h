@@ -5,11 +5,11 @@
 
 #include <string_view>
 
-namespace ea {
-
 namespace simdjson::dom {
 class element;
 } // namespace simdjson::dom
+
+namespace ea {
 
 // The form is QJsonDocument's compact output, so identities stay what they were and a value
 // read back through Qt (ClaudeEvent::payload()) writes the same bytes: no whitespace, object

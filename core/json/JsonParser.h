@@ -8,12 +8,12 @@
 #include <memory>
 #include <vector>
 
-namespace ea {
-
 namespace simdjson::dom {
 class element;
 class parser;
 } // namespace simdjson::dom
+
+namespace ea {
 
 class JsonParser
 {

@@ -1,11 +1,11 @@
 #include "json/UnreadableNumbers.h"
 
-namespace ea {
-
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <string>
+
+namespace ea {
 
 namespace {
 bool isNumberChar(char c)

@@ -1,8 +1,8 @@
 #include "model/TokenUsage.h"
 
-namespace ea {
-
 #include "model/HookFields.h"
+
+namespace ea {
 
 namespace {
 
