@@ -1362,7 +1362,10 @@ void tst_AgentSession::arrivalOrderLeavesNoTrace()
     }
     QVERIFY(!bySession.empty());
     std::mt19937 random(50);
-    for (const auto& [id, events] : bySession) {
+    for (const auto& entry : bySession) {
+        // Not a structured binding: clang 14 cannot capture one in a lambda.
+        const QString& id = entry.first;
+        const auto& events = entry.second;
         const auto build = [&id](const QList<ClaudeEvent>& list) {
             AgentSession s(id);
             Deduplicator dedup;
