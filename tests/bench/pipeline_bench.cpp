@@ -32,7 +32,7 @@
 using namespace ea;
 
 namespace {
-// VmHWM: the most this process ever had resident.
+// VmHWM: the peak resident memory since the start or the last reset (clear_refs).
 qint64 peakResidentBytes()
 {
     QFile f(QStringLiteral("/proc/self/status"));
@@ -52,18 +52,6 @@ qint64 residentBytes()
         return -1;
     const QList<QByteArray> fields = f.readAll().simplified().split(' ');
     return fields.size() > 1 ? fields[1].toLongLong() * sysconf(_SC_PAGESIZE) : -1;
-}
-// VmHWM: the peak resident memory since the start or the last reset.
-qint64 peakResidentBytes()
-{
-    QFile f(QStringLiteral("/proc/self/status"));
-    if (!f.open(QIODevice::ReadOnly))
-        return -1;
-    for (const QByteArray& line : f.readAll().split('\n')) {
-        if (line.startsWith("VmHWM:"))
-            return line.mid(6).trimmed().split(' ').value(0).toLongLong() * 1024;
-    }
-    return -1;
 }
 } // namespace
 
