@@ -4,6 +4,8 @@
 
 #include <simdjson.h>
 
+#include <QStringDecoder>
+
 namespace ea {
 
 namespace {
@@ -172,7 +174,12 @@ Result SocketPacket::decode(QByteArrayView text, JsonParser* parser)
         if (i - start > MaxNamespaceLength)
             return Result::failure(
                 QStringLiteral("namespace longer than %1 bytes").arg(MaxNamespaceLength));
-        p.nsp = QString::fromUtf8(text.sliced(start, i - start));
+        // Checked, not replaced: U+FFFD for each bad byte would make a different (and up to
+        // three times longer) namespace than the peer sent.
+        QStringDecoder utf8(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
+        p.nsp = utf8(text.sliced(start, i - start));
+        if (utf8.hasError())
+            return Result::failure(QStringLiteral("namespace is not valid UTF-8"));
         if (i < n)
             ++i; // the comma
     }

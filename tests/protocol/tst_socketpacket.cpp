@@ -101,6 +101,8 @@ private Q_SLOTS:
         QTest::newRow("connect error empty") << QByteArray("4");
         QTest::newRow("disconnect payload") << QByteArray("1{}");
         QTest::newRow("ack id overflow") << QByteArray("29999999999999999999[\"a\"]");
+        // Found by fuzz_socket: replaced bytes made a namespace that no longer round-tripped.
+        QTest::newRow("namespace not UTF-8") << QByteArray("0/adm\xff\xfein,");
     }
     void rejectsMalformed()
     {
