@@ -83,6 +83,17 @@ public:
             appendString(s);
     }
     void optionalNumber(const std::optional<qint64>& n) { n ? number(*n) : null(); }
+    // Indexes, durations and turns use -1 for "none": written as null.
+    void numberOrNull(qint64 n) { n >= 0 ? number(n) : null(); }
+    // "success" is a boolean only for a known outcome; "result" names it in every case.
+    void outcome(ToolOperation::Outcome result)
+    {
+        const bool known =
+            result == ToolOperation::Outcome::Success || result == ToolOperation::Outcome::Failure;
+        key("success");
+        known ? boolean(result == ToolOperation::Outcome::Success) : null();
+        key("result").string(ToolOperation::outcomeName(result));
+    }
     // Valid JSON text as it is.
     void raw(std::string_view json)
     {
@@ -391,8 +402,7 @@ void SessionDocumentWriter::metrics(const QList<ToolOperation>& operations,
     out.key("total_delegations").number(qint64(delegations.size()));
     out.key("total_tool_calls").number(qint64(operations.size()));
     out.key("total_file_operations").number(qint64(fileOperations));
-    out.key("session_duration_ms")
-        .optionalNumber(duration >= 0 ? std::optional(duration) : std::nullopt);
+    out.key("session_duration_ms").numberOrNull(duration);
     out.key("files_read").strings(m_s.filesRead());
     out.key("tool_failures").number(qint64(failedCalls));
     out.key("tool_unknown_results").number(qint64(unknownCalls));
@@ -446,14 +456,9 @@ QByteArray SessionDocumentWriter::toolOperation(const ToolOperation& source)
     slice(op.preEvent, true, out);
     out.key("output_data");
     slice(op.postEvent, false, out);
-    out.key("duration_ms")
-        .optionalNumber(op.durationMs >= 0 ? std::optional(op.durationMs) : std::nullopt);
-    if (result == ToolOperation::Outcome::Success || result == ToolOperation::Outcome::Failure)
-        out.key("success").boolean(result == ToolOperation::Outcome::Success);
-    else
-        out.key("success").null();
-    out.key("result").string(ToolOperation::outcomeName(result));
-    out.key("turn").optionalNumber(op.turn >= 0 ? std::optional<qint64>(op.turn) : std::nullopt);
+    out.key("duration_ms").numberOrNull(op.durationMs);
+    out.outcome(result);
+    out.key("turn").numberOrNull(op.turn);
     out.key("error").stringOrNull(op.error);
     out.key("correlation_id").stringOrNull(op.correlationId);
     out.key("file_path").stringOrNull(op.filePath);
@@ -461,8 +466,7 @@ QByteArray SessionDocumentWriter::toolOperation(const ToolOperation& source)
         .optionalNumber(op.exitCode ? std::optional<qint64>(*op.exitCode) : std::nullopt);
     out.key("orphan").boolean(op.orphan);
     out.key("finished").boolean(op.isFinished());
-    out.key("delegation")
-        .optionalNumber(op.delegation >= 0 ? std::optional<qint64>(op.delegation) : std::nullopt);
+    out.key("delegation").numberOrNull(op.delegation);
     out.endObject();
     return text;
 }
@@ -490,17 +494,12 @@ void SessionDocumentWriter::delegation(const Delegation& d, const QList<QByteArr
     out.key("file_changes").strings(d.fileChanges);
     out.key("todos_modified").json(d.todosModified);
     out.key("memory_updates").json(d.memoryUpdates);
-    out.key("duration_ms").optionalNumber(duration >= 0 ? std::optional(duration) : std::nullopt);
-    if (result == ToolOperation::Outcome::Success || result == ToolOperation::Outcome::Failure)
-        out.key("success").boolean(result == ToolOperation::Outcome::Success);
-    else
-        out.key("success").null();
-    out.key("result").string(ToolOperation::outcomeName(result));
-    out.key("turn").optionalNumber(d.turn >= 0 ? std::optional<qint64>(d.turn) : std::nullopt);
+    out.key("duration_ms").numberOrNull(duration);
+    out.outcome(result);
+    out.key("turn").numberOrNull(d.turn);
     out.key("error").stringOrNull(d.error);
     out.key("completed").boolean(d.completed);
-    out.key("parent").optionalNumber(d.parent >= 0 ? std::optional<qint64>(d.parent)
-                                                   : std::nullopt);
+    out.key("parent").numberOrNull(d.parent);
     out.key("depth").number(qint64(d.depth));
     out.key("correlation_id").stringOrNull(d.correlationId);
     out.key("agent_id").stringOrNull(d.agentId);
@@ -521,7 +520,7 @@ void SessionDocumentWriter::turn(const Turn& t)
     out.key("tool_failures").number(qint64(t.toolFailures));
     out.key("tool_unknown_results").number(qint64(t.toolUnknown));
     out.key("delegations").number(qint64(t.delegations));
-    out.key("duration_ms").optionalNumber(duration >= 0 ? std::optional(duration) : std::nullopt);
+    out.key("duration_ms").numberOrNull(duration);
     if (t.tokens)
         out.key("token_usage").json(t.tokens->toJson());
     else
