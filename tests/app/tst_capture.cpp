@@ -11,6 +11,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "AppProcess.h"
+
 #include <algorithm>
 #include <csignal>
 #include <fcntl.h>
@@ -34,10 +36,7 @@ class TestCapture : public QObject
 
     QProcessEnvironment env(const QString& runtime) const
     {
-        QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
-        e.insert(QStringLiteral("EA_RUNTIME_DIR"), runtime);
-        e.insert(QStringLiteral("HOME"), m_tmp.path()); // no user configuration leaks in
-        return e;
+        return ea::test::appEnvironment(m_tmp.path(), runtime); // no user configuration leaks in
     }
 
     // Runs the app to completion; returns its stdout.

@@ -9,6 +9,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "AppProcess.h"
+
 #include <csignal>
 
 // The script-facing subcommands: sessions, show, export, cleanup, status, stop.
@@ -21,10 +23,7 @@ class TestCommands : public QObject
 
     QProcessEnvironment env() const
     {
-        QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
-        e.insert(QStringLiteral("EA_RUNTIME_DIR"), m_tmp.path() + QStringLiteral("/rt"));
-        e.insert(QStringLiteral("HOME"), m_tmp.path());
-        return e;
+        return ea::test::appEnvironment(m_tmp.path(), m_tmp.path() + QStringLiteral("/rt"));
     }
 
     QByteArray run(QStringList args, int* code, QByteArray* err = nullptr) const

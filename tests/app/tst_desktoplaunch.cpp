@@ -6,6 +6,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "AppProcess.h"
+
 #include <csignal>
 
 // The desktop application (no --headless, no command) started the way a launcher or a user
@@ -21,12 +23,7 @@ class TestDesktopLaunch : public QObject
     // written, and no running instance of theirs is found.
     QProcessEnvironment env() const
     {
-        QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
-        e.insert(QStringLiteral("EA_RUNTIME_DIR"), m_tmp.path() + QStringLiteral("/rt"));
-        e.insert(QStringLiteral("HOME"), m_tmp.path());
-        for (const char* name : {"XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"})
-            e.remove(QString::fromLatin1(name));
-        return e;
+        return ea::test::appEnvironment(m_tmp.path(), m_tmp.path() + QStringLiteral("/rt"));
     }
 
     void prepare(QProcess& p) const

@@ -7,6 +7,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "AppProcess.h"
+
 #include <csignal>
 
 using namespace ea;
@@ -33,17 +35,8 @@ class TestHeadless : public QObject
     // Each run gets its own control socket and activity directory, away from the user's.
     void isolate(QProcess& app)
     {
-        QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
-        e.insert(QStringLiteral("EA_RUNTIME_DIR"), m_tmp.path());
-        e.insert(QStringLiteral("HOME"), m_tmp.path());
-        app.setProcessEnvironment(e);
+        app.setProcessEnvironment(ea::test::appEnvironment(m_tmp.path(), m_tmp.path()));
         app.setWorkingDirectory(m_tmp.path());
-    }
-
-    static QJsonObject lastJsonLine(const QByteArray& out)
-    {
-        const QList<QByteArray> lines = out.trimmed().split('\n');
-        return lines.isEmpty() ? QJsonObject() : QJsonDocument::fromJson(lines.last()).object();
     }
 
 private Q_SLOTS:
@@ -88,7 +81,7 @@ private Q_SLOTS:
         QCOMPARE(app.exitCode(), 0);
         const QByteArray err = app.readAllStandardError();
         QVERIFY2(err.contains("Connected"), err.constData()); // each state change is logged
-        const QJsonObject counters = lastJsonLine(app.readAllStandardOutput());
+        const QJsonObject counters = ea::test::lastJsonLine(app.readAllStandardOutput());
         QCOMPARE(counters.value(QLatin1String("events_received")).toInt(), 3);
         QCOMPARE(counters.value(QLatin1String("connects")).toInt(), 1);
         QCOMPARE(counters.value(QLatin1String("reconnects")).toInt(), 0);

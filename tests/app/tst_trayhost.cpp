@@ -7,6 +7,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "AppProcess.h"
 #include "MissingPrerequisite.h"
 
 #include <unistd.h>
@@ -24,15 +25,12 @@ class TestTrayHost : public QObject
 
     QProcessEnvironment env() const
     {
-        QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
-        e.insert(QStringLiteral("EA_RUNTIME_DIR"), m_tmp.path() + QStringLiteral("/rt"));
-        e.insert(QStringLiteral("HOME"), m_tmp.path());
-        e.insert(QStringLiteral("DISPLAY"), m_display);
-        e.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("xcb"));
+        QProcessEnvironment e =
+            ea::test::appEnvironment(m_tmp.path(), m_tmp.path() + QStringLiteral("/rt"),
+                                     {{QStringLiteral("DISPLAY"), m_display},
+                                      {QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("xcb")}});
         // The X11 tray protocol (what trayer speaks), not a D-Bus StatusNotifier host.
         e.remove(QStringLiteral("DBUS_SESSION_BUS_ADDRESS"));
-        for (const char* name : {"XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"})
-            e.remove(QString::fromLatin1(name));
         return e;
     }
 

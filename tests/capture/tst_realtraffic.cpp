@@ -8,6 +8,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "AppProcess.h"
+
 #include <algorithm>
 #include <random>
 
@@ -40,19 +42,13 @@ class TestRealTraffic : public QObject
 
     QProcessEnvironment env(const QString& runtime) const
     {
-        QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
-        e.insert(QStringLiteral("EA_RUNTIME_DIR"), runtime);
-        e.insert(QStringLiteral("HOME"), m_tmp.path());
-        return e;
+        return ea::test::appEnvironment(m_tmp.path(), runtime);
     }
 
     QByteArray run(const QStringList& args, int* exitCode, QString runtime = {})
     {
         QProcess p;
-        QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
-        e.insert(QStringLiteral("EA_RUNTIME_DIR"), runtime.isEmpty() ? newDir() : runtime);
-        e.insert(QStringLiteral("HOME"), m_tmp.path());
-        p.setProcessEnvironment(e);
+        p.setProcessEnvironment(env(runtime.isEmpty() ? newDir() : runtime));
         p.setWorkingDirectory(m_tmp.path());
         p.start(QStringLiteral(EA_APP_BINARY), args);
         p.waitForFinished(60000);

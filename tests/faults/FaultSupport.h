@@ -2,6 +2,8 @@
 // a scriptable legacy dashboard, saved-session readers and a tmpfs for disk-full runs.
 #pragma once
 
+#include "AppProcess.h"
+
 #include <QByteArray>
 #include <QHash>
 #include <QJsonObject>
@@ -31,50 +33,12 @@ inline int volume(int full, int normal)
 #endif
 }
 
-// Spins the event loop until done() or the timeout; true if done() became true.
-bool waitUntil(const std::function<bool()>& done, int timeoutMs);
-
-// One run of the app. Each run gets its own HOME (no user configuration) and control-socket
-// directory, so tests never meet another instance.
-class App : public QObject
-{
-    Q_OBJECT
-public:
-    App(const QString& runtimeDir, QObject* parent = nullptr);
-    ~App() override;
-
-    void setEnv(const QString& name, const QString& value) { m_env.insert(name, value); }
-    bool start(const QStringList& args);
-    // Status over the control socket (the counters plus state), empty if it does not answer.
-    QJsonObject status(int timeoutMs = 3000) const;
-    // Polls status() until pred holds.
-    bool waitForStatus(const std::function<bool(const QJsonObject&)>& pred, int timeoutMs);
-    bool waitForStderr(const QByteArray& needle, int timeoutMs);
-    // SIGTERM, wait, and the counters line it printed (empty on failure).
-    QJsonObject stop(int timeoutMs = 20000);
-    void kill9();
-    bool waitForExit(int timeoutMs);
-    int exitCode() const { return m_process.exitCode(); }
-    qint64 pid() const { return m_process.processId(); }
-    // stderr so far.
-    QByteArray stderrText();
-    QByteArray stdoutText();
-    // Peak resident set size so far in kB (VmHWM), 0 once the process has gone.
-    qint64 peakRssKb() const;
-    qint64 rssKb() const;
-
-private:
-    QString m_runtime;
-    QProcess m_process;
-    QHash<QString, QString> m_env;
-    QByteArray m_stderr;
-    QByteArray m_stdout;
-};
-
-// Runs the app to completion (replay, subcommands); stdout returned, stderr to *err.
-QByteArray runApp(const QString& runtimeDir, const QStringList& args, int* exitCode,
-                  QByteArray* err = nullptr, const QHash<QString, QString>& env = {},
-                  int timeoutMs = 60000, qint64* peakRssKb = nullptr);
+// The process helpers moved to tests/support (AppProcess.h); these names keep the fault tests
+// short.
+using App = test::AppProcess;
+using test::lastJsonLine;
+using test::runApp;
+using test::waitUntil;
 
 // session_id -> document for every session file (.json and .json.gz) in dir.
 QHash<QString, QJsonObject> savedSessions(const QString& dir);
@@ -83,8 +47,6 @@ QList<qint64> eventNumbers(const QHash<QString, QJsonObject>& sessions,
                            const QString& field = QStringLiteral("seq"));
 // "possible_gaps" of the session's capture section.
 int gapCount(const QJsonObject& session);
-// The last line of out parsed as JSON.
-QJsonObject lastJsonLine(const QByteArray& out);
 // Lines of a recording file: {"name":..., "args":[payload]}.
 bool writeRecording(const QString& path, const QList<QJsonObject>& payloads,
                     const QString& eventName = QStringLiteral("claude_event"));

@@ -3,4 +3,5 @@ target_sources(eatestsupport PRIVATE
     support/PeerServer.h support/PeerServer.cpp
     support/MissingPrerequisite.h
     support/TestClock.h support/TestClock.cpp
+    support/AppProcess.h support/AppProcess.cpp
 )
