@@ -31,7 +31,7 @@ public:
         Blocked,
         Finished
     };
-    static constexpr int CoalesceMs = 100;
+    static constexpr int CoalesceMs = 50;
     static constexpr int MinGapMs = 4000;
 
     struct Session
