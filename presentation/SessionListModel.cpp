@@ -9,9 +9,9 @@
 #include <QFileInfo>
 #include <QFont>
 #include <QLocale>
+#include <QLoggingCategory>
 #include <QPainter>
 #include <QPolygonF>
-#include <QLoggingCategory>
 
 namespace ea {
 
@@ -116,13 +116,15 @@ QVariant SessionListModel::data(const QModelIndex& index, int role) const
             return stateIcon(state->kind);
         case Qt::ToolTipRole:
             return state->since.isValid()
-                       ? tr("%1 since %2").arg(state->reason,
-                                               QLocale().toString(state->since.toLocalTime(),
-                                                                  QLocale::ShortFormat))
+                       ? tr("%1 since %2")
+                             .arg(state->reason, QLocale().toString(state->since.toLocalTime(),
+                                                                    QLocale::ShortFormat))
                        : state->reason;
         case SortRole:
-            // Those needing you first, then by how long.
-            return QStringLiteral("%1 %2").arg(state->needsAttention() ? 0 : 1).arg(int(state->kind));
+            // Those needing you first, then by state.
+            return QStringLiteral("%1 %2")
+                .arg(state->needsAttention() ? 0 : 1)
+                .arg(int(state->kind));
         case Qt::FontRole:
             if (state->needsAttention()) {
                 QFont f;

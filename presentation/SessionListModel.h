@@ -6,8 +6,8 @@
 
 #include <QAbstractTableModel>
 #include <QHash>
-#include <QList>
 #include <QIcon>
+#include <QList>
 #include <QTimer>
 
 #include <functional>
@@ -45,8 +45,8 @@ public:
         SessionIdRole,
         FilePathRole, // empty for a session not saved yet
         IsLiveRole,
-        StatusRole,     // "active", "completed", ...
-        SearchTextRole, // live rows only: lower-cased prompt, response, project, agents, tools
+        StatusRole,         // "active", "completed", ...
+        SearchTextRole,     // live rows only: lower-cased prompt, response, project, agents, tools
         LiveStateRole,      // "working", "needs_permission", ...; empty when not going on
         NeedsAttentionRole, // needs permission or probably blocked
     };

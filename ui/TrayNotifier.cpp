@@ -1,6 +1,5 @@
 #include "ui/TrayNotifier.h"
 
-
 namespace ea {
 
 TrayNotifier::TrayNotifier(QObject* parent) : QObject(parent)

@@ -284,8 +284,10 @@ private Q_SLOTS:
              {LiveState::Kind::NeedsPermission, QStringLiteral("needs your permission to use Bash"),
               QDateTime::currentDateTimeUtc(), QStringLiteral("Bash")}},
             {QStringLiteral("done"),
-             {LiveState::Kind::Waiting, QStringLiteral("finished its turn"),
-              QDateTime::currentDateTimeUtc(), {}}}};
+             {LiveState::Kind::Waiting,
+              QStringLiteral("finished its turn"),
+              QDateTime::currentDateTimeUtc(),
+              {}}}};
         model.setStateLookup([&](const QString& id) -> std::optional<LiveState> {
             const auto it = states.constFind(id);
             return it == states.cend() ? std::nullopt : std::optional(*it);
@@ -302,8 +304,9 @@ private Q_SLOTS:
         QCOMPARE(cell("done", Qt::DisplayRole).toString(), QStringLiteral("Waiting for you"));
         QVERIFY(cell("old", Qt::DisplayRole).isNull()); // over: no state
         QVERIFY(!cell("ask", Qt::DecorationRole).value<QIcon>().isNull());
-        QVERIFY(cell("ask", Qt::ToolTipRole).toString().startsWith(
-            QStringLiteral("needs your permission to use Bash since")));
+        QVERIFY(cell("ask", Qt::ToolTipRole)
+                    .toString()
+                    .startsWith(QStringLiteral("needs your permission to use Bash since")));
         QVERIFY(cell("ask", SessionListModel::NeedsAttentionRole).toBool());
         QVERIFY(!cell("done", SessionListModel::NeedsAttentionRole).toBool());
 
