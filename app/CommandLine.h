@@ -20,7 +20,8 @@ struct AppOptions
     std::optional<int> timeoutMinutes;
     QString replayFile;
     QString recordFile;
-    QString command; // subcommand: sessions, show, export, cleanup, status, stop; empty: capture
+    QString
+        command; // subcommand: sessions, show, export, cleanup, status, watch, stop; empty: capture
     QStringList commandArgs;
 };
 

@@ -1,6 +1,8 @@
 #include "app/Commands.h"
 
 #include "app/CaptureSetup.h"
+#include "app/StatusBarLine.h"
+#include "attention/LiveState.h"
 #include "control/ControlChannel.h"
 #include "control/ControlClient.h"
 #include "export/SessionExporter.h"
@@ -169,7 +171,11 @@ int Commands::run(const AppOptions& o)
         return exportSessions(o.commandArgs, o);
     if (o.command == QLatin1String("cleanup"))
         return cleanup(o.commandArgs, o);
-    if (o.command == QLatin1String("status") || o.command == QLatin1String("stop"))
+    if (o.command == QLatin1String("status"))
+        return status(o.commandArgs);
+    if (o.command == QLatin1String("watch"))
+        return watch(o.commandArgs);
+    if (o.command == QLatin1String("stop"))
         return control(o.command);
     err(QStringLiteral("unknown command \"%1\"").arg(o.command));
     return 2;
@@ -523,6 +529,114 @@ int Commands::control(const QString& command)
     else
         out("stopping\n");
     return 0;
+}
+
+int Commands::status(const QStringList& args)
+{
+    QCommandLineParser p;
+    const QCommandLineOption json(QStringLiteral("json"));
+    const QCommandLineOption format(QStringLiteral("format"), QString(), QStringLiteral("name"));
+    p.addOption(json);
+    p.addOption(format);
+    if (!p.parse(QStringList{QStringLiteral("status")} + args)) {
+        err(p.errorText());
+        return 2;
+    }
+    if (!p.positionalArguments().isEmpty()) {
+        err(QStringLiteral("status takes no arguments, got \"%1\"")
+                .arg(p.positionalArguments().constFirst()));
+        return 2;
+    }
+    std::optional<StatusBarLine::Format> bar;
+    if (p.isSet(format)) {
+        bar = StatusBarLine::formatFromName(p.value(format));
+        if (!bar) {
+            err(QStringLiteral("--format must be waybar, i3blocks or plain, got \"%1\"")
+                    .arg(p.value(format)));
+            return 2;
+        }
+    }
+    if (!bar)
+        return control(QStringLiteral("status")); // the JSON, as before (--json says so)
+    QString error;
+    if (ControlChannel::runtimeDirectory(&error).isEmpty()) {
+        err(error);
+        return 1;
+    }
+    bool busy = false;
+    const auto reply = ControlClient::request(QStringLiteral("status"), &error, 10000, &busy);
+    if (!reply || !reply->value(QLatin1String("ok")).toBool()) {
+        // The bar still gets a line to show; the exit code tells scripts what happened.
+        out(StatusBarLine::render(StatusBarLine::notRunning(), *bar));
+        if (!reply && !busy)
+            return 3;
+        err(reply ? reply->value(QLatin1String("error")).toString() : error);
+        return 1;
+    }
+    out(StatusBarLine::render(StatusBarLine::of(reply->value(QLatin1String("status")).toObject(),
+                                                QDateTime::currentDateTimeUtc()),
+                              *bar));
+    return 0;
+}
+
+int Commands::watch(const QStringList& args)
+{
+    QCommandLineParser p;
+    const QCommandLineOption json(QStringLiteral("json"));
+    p.addOption(json);
+    if (!p.parse(QStringList{QStringLiteral("watch")} + args)) {
+        err(p.errorText());
+        return 2;
+    }
+    if (!p.positionalArguments().isEmpty()) {
+        err(QStringLiteral("watch takes no arguments, got \"%1\"")
+                .arg(p.positionalArguments().constFirst()));
+        return 2;
+    }
+    QString error;
+    if (ControlChannel::runtimeDirectory(&error).isEmpty()) {
+        err(error);
+        return 1;
+    }
+    const bool asJson = p.isSet(json);
+    const ControlClient::WatchEnd end = ControlClient::watch(
+        [asJson](const QJsonObject& change) {
+            if (asJson) {
+                out(QJsonDocument(change).toJson(QJsonDocument::Compact) + '\n');
+                std::fflush(stdout); // a pipe would otherwise hold the line back
+                return;
+            }
+            // For people: time, where, state, why; control characters escaped.
+            const QDateTime since =
+                QDateTime::fromString(change.value(QLatin1String("since")).toString(), Qt::ISODate);
+            QString where = change.value(QLatin1String("project")).toString();
+            if (where.isEmpty())
+                where = change.value(QLatin1String("session")).toString().left(8);
+            const QString branch = change.value(QLatin1String("branch")).toString();
+            if (!branch.isEmpty() && branch != QLatin1String("Unknown"))
+                where += QStringLiteral(" (%1)").arg(branch);
+            const auto kind = LiveState::fromName(change.value(QLatin1String("state")).toString());
+            out(printable(QStringLiteral("%1  %2  %3: %4")
+                              .arg(since.isValid()
+                                       ? since.toLocalTime().toString(QStringLiteral("HH:mm:ss"))
+                                       : QStringLiteral("--:--:--"),
+                                   where, kind ? LiveState::label(*kind) : QStringLiteral("?"),
+                                   change.value(QLatin1String("reason")).toString()))
+                    .toUtf8() +
+                '\n');
+            std::fflush(stdout);
+        },
+        &error);
+    err(error);
+    switch (end) {
+    case ControlClient::WatchEnd::NoInstance:
+        return 3;
+    case ControlClient::WatchEnd::Refused:
+        return 1;
+    case ControlClient::WatchEnd::InstanceGone:
+        return 0;
+    }
+    return 1;
 }
 
 } // namespace ea

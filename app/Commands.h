@@ -4,7 +4,7 @@
 
 namespace ea {
 
-// The script-facing subcommands: sessions, show, export, cleanup, status, stop.
+// The script-facing subcommands: sessions, show, export, cleanup, status, watch, stop.
 class Commands
 {
 public:
@@ -17,6 +17,8 @@ private:
     static int exportSessions(const QStringList& args, const AppOptions& global);
     static int cleanup(const QStringList& args, const AppOptions& global);
     static int control(const QString& command);
+    static int status(const QStringList& args);
+    static int watch(const QStringList& args);
 };
 
 } // namespace ea

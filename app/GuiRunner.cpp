@@ -6,8 +6,10 @@
 #include "control/ControlChannel.h"
 #include "control/ControlClient.h"
 #include "control/ControlServer.h"
+#include "presentation/AttentionNotifier.h"
 #include "presentation/CaptureController.h"
 #include "presentation/LiveSessionFeed.h"
+#include "ui/DesktopNotifier.h"
 #include "ui/SessionBrowserWindow.h"
 #include "ui/SettingsDialog.h"
 #include "ui/TrayAvailabilityWatcher.h"
@@ -59,6 +61,9 @@ int GuiRunner::start()
         if (m_capture->service().client())
             st.insert(QStringLiteral("state"),
                       QVariant::fromValue(m_capture->service().client()->state()).toString());
+        st.insert(QStringLiteral("states"), m_capture->service().stateMonitor().countsJson());
+        st.insert(QStringLiteral("live_states"),
+                  m_capture->service().stateMonitor().sessionsJson());
         return st;
     });
     connect(m_control, &ControlServer::activateRequested, this, &GuiRunner::openBrowser);
@@ -70,11 +75,36 @@ int GuiRunner::start()
     connect(m_capture, &CaptureController::serviceReplaced, m_feed,
             [this](CaptureService* s) { m_feed->setAggregator(&s->aggregator()); });
     m_capture->initialize();
+    m_feed->setStateLookup([this](const QString& id) { return m_capture->liveState(id); });
+    connect(m_capture, &CaptureController::liveStateChanged, m_feed,
+            [this](const QString& id) { m_feed->touch(id); });
+    // `watch` clients hear of every state change as it happens.
+    connect(m_capture, &CaptureController::liveStateChanged, m_control,
+            [this](const QString& id, const LiveState& state) {
+                m_control->broadcast(m_capture->service().stateMonitor().changeJson(id, state));
+            });
 
     m_notifier = new TrayNotifier(this);
     m_notifier->setEnabled(m_setup.config.notifications);
     m_notifier->setServer(m_capture->serverText());
-    connect(m_feed, &LiveSessionFeed::sessionsUpdated, m_notifier, &TrayNotifier::onLiveBatch);
+    // Sessions are announced by their live states (AttentionNotifier); the tray notifier keeps
+    // the connection's messages.
+    m_attention = new AttentionNotifier(this);
+    m_attention->setDescriber(
+        [this](const QString& id) { return m_capture->describeForNotification(id); });
+    connect(m_capture, &CaptureController::liveStateChanged, m_attention,
+            &AttentionNotifier::onStateChanged);
+    m_desktop = new DesktopNotifier(this);
+    connect(m_attention, &AttentionNotifier::notify, m_desktop, &DesktopNotifier::show);
+    connect(m_desktop, &DesktopNotifier::openRequested, this, &GuiRunner::openSession);
+    connect(m_desktop, &DesktopNotifier::fallbackRequested, this,
+            [this](const QString& title, const QString& body, const QString& session) {
+                if (m_tray)
+                    m_tray->showSessionMessage(title, body, session);
+                else if (m_browser)
+                    m_browser->statusBar()->showMessage(title + QStringLiteral(": ") + body, 10000);
+            });
+    applyNotificationSettings();
     connect(m_capture, &CaptureController::connectionLost, m_notifier,
             &TrayNotifier::onConnectionLost);
     connect(m_capture, &CaptureController::connectionRestored, m_notifier,
@@ -120,6 +150,11 @@ void GuiRunner::useTray(bool available)
         connect(m_tray, &TrayController::openSessionRequested, this, &GuiRunner::openSession);
         connect(m_tray, &TrayController::openSettingsRequested, this, &GuiRunner::openSettings);
         connect(m_tray, &TrayController::quitRequested, this, &GuiRunner::quit);
+        // Never a notification over the open menu; Do Not Disturb from the menu.
+        connect(m_tray, &TrayController::menuOpenChanged, m_attention, &AttentionNotifier::setHeld);
+        m_tray->doNotDisturbAction()->setChecked(m_attention->doNotDisturb());
+        connect(m_tray, &TrayController::doNotDisturbChanged, m_attention,
+                &AttentionNotifier::setDoNotDisturb);
         m_tray->show();
         m_browser->setMainWindowMode({});
         // A window that only stood in for the missing tray (autostarted before the panel)
@@ -233,8 +268,20 @@ void GuiRunner::openSettings()
     // configFile was empty when nothing existed yet; it now names the file just written.
     m_setup = *next;
     m_notifier->setEnabled(m_setup.config.notifications);
+    applyNotificationSettings();
     m_capture->applySettings(m_setup.settings);
     m_notifier->setServer(m_capture->serverText());
+}
+
+void GuiRunner::applyNotificationSettings()
+{
+    const AggregatorConfig& c = m_setup.config;
+    m_attention->setKindEnabled(AttentionNotifier::Kind::Permission,
+                                c.notifications && c.notifyPermission);
+    m_attention->setKindEnabled(AttentionNotifier::Kind::Blocked,
+                                c.notifications && c.notifyBlocked);
+    m_attention->setKindEnabled(AttentionNotifier::Kind::Finished,
+                                c.notifications && c.notifyFinished);
 }
 
 void GuiRunner::quit()

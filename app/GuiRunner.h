@@ -14,7 +14,9 @@
 
 namespace ea {
 
+class AttentionNotifier;
 class CaptureController;
+class DesktopNotifier;
 class ControlServer;
 class LiveSessionFeed;
 class SessionBrowserWindow;
@@ -48,6 +50,8 @@ public:
     TrayController* tray() const { return m_tray; }
     SessionBrowserWindow* browser() const { return m_browser; }
     TrayNotifier* notifier() const { return m_notifier; }
+    AttentionNotifier* attention() const { return m_attention; }
+    DesktopNotifier* desktopNotifier() const { return m_desktop; }
 
 public Q_SLOTS:
     void openBrowser();
@@ -63,6 +67,7 @@ private:
     // Moves into the tray when one exists, else runs as a window (and back when it changes).
     void useTray(bool available);
     void showMessage(const QString& title, const QString& text, QSystemTrayIcon::MessageIcon icon);
+    void applyNotificationSettings();
     // Another instance holds the lock: bring a desktop one forward, or explain a headless one.
     int handOver();
 
@@ -73,6 +78,8 @@ private:
     CaptureController* m_capture = nullptr;
     LiveSessionFeed* m_feed = nullptr;
     TrayNotifier* m_notifier = nullptr;
+    AttentionNotifier* m_attention = nullptr;
+    DesktopNotifier* m_desktop = nullptr;
     TrayController* m_tray = nullptr;
     SessionBrowserWindow* m_browser = nullptr; // owned; no parent, it is a top-level window
     TrayAvailabilityWatcher* m_trayWatch = nullptr;

@@ -42,9 +42,16 @@ int HeadlessRunner::start()
             if (m_capture->client())
                 st.insert(QStringLiteral("state"),
                           QVariant::fromValue(m_capture->client()->state()).toString());
+            st.insert(QStringLiteral("states"), m_capture->stateMonitor().countsJson());
+            st.insert(QStringLiteral("live_states"), m_capture->stateMonitor().sessionsJson());
             return st;
         });
         connect(m_control, &ControlServer::stopRequested, this, &HeadlessRunner::finish);
+        // `watch` clients hear of every state change as it happens.
+        connect(&m_capture->stateMonitor(), &SessionStateMonitor::stateChanged, m_control,
+                [this](const QString& id, const LiveState& state) {
+                    m_control->broadcast(m_capture->stateMonitor().changeJson(id, state));
+                });
     }
     if (!m_capture->initialize()) {
         std::fprintf(stderr, "event-aggregator: %s\n", qPrintable(m_capture->lastError()));

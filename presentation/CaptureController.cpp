@@ -55,6 +55,8 @@ void CaptureController::createService()
                 updateState();
             });
     connect(s, &CaptureService::capturingChanged, this, [this] { updateState(); });
+    connect(&s->stateMonitor(), &SessionStateMonitor::stateChanged, this,
+            &CaptureController::liveStateChanged);
     connect(&s->store(), &SessionStore::removed, this,
             [this](const QString& id, const QString&) { Q_EMIT sessionRemoved(id); });
     connect(s, &CaptureService::storageError, this,
@@ -143,13 +145,76 @@ QList<LiveSessionSnapshot> CaptureController::liveSessions(int limit) const
     out.reserve(sessions.size());
     for (const AgentSession* s : std::as_const(sessions))
         out.append(LiveSessionSnapshot::of(*s));
+    for (LiveSessionSnapshot& snapshot : out)
+        snapshot.state = liveState(snapshot.summary.sessionId);
     return out;
+}
+
+std::optional<LiveState> CaptureController::liveState(const QString& sessionId) const
+{
+    return m_service ? m_service->stateMonitor().state(sessionId) : std::nullopt;
+}
+
+QList<CaptureController::NeedsYou> CaptureController::needingAttention() const
+{
+    QList<NeedsYou> out;
+    if (!m_service)
+        return out;
+    const SessionStateMonitor& monitor = m_service->stateMonitor();
+    for (const QString& id : monitor.sessionIds()) {
+        const SessionStateMonitor::Entry* e = monitor.entry(id);
+        if (e && e->machine.state().needsAttention())
+            out.append({id, e->workingDirectory, e->gitBranch, e->machine.state()});
+    }
+    // Longest waiting first: the one that has waited longest is the one to look at.
+    std::sort(out.begin(), out.end(), [](const NeedsYou& a, const NeedsYou& b) {
+        return a.state.since != b.state.since ? a.state.since < b.state.since
+                                              : a.sessionId < b.sessionId;
+    });
+    return out;
+}
+
+AttentionNotifier::Session
+CaptureController::describeForNotification(const QString& sessionId) const
+{
+    AttentionNotifier::Session out;
+    if (!m_service)
+        return out;
+    if (const SessionStateMonitor::Entry* e = m_service->stateMonitor().entry(sessionId)) {
+        out.project = QFileInfo(e->workingDirectory).fileName();
+        out.branch = e->gitBranch;
+    }
+    const AgentSession* s = m_service->aggregator().liveSession(sessionId);
+    if (!s)
+        return out;
+    if (out.project.isEmpty())
+        out.project = QFileInfo(s->workingDirectory()).fileName();
+    const QList<Turn> turns = s->turns();
+    if (turns.isEmpty() || turns.last().isOpen())
+        return out;
+    const Turn& t = turns.last();
+    out.turnMs = t.durationMs();
+    out.tools = t.toolCalls + t.delegations;
+    out.failures = t.toolFailures;
+    if (t.tokens)
+        out.tokens = t.tokens->total();
+    return out;
+}
+
+QJsonObject CaptureController::liveStateCounts() const
+{
+    return m_service ? m_service->stateMonitor().countsJson() : QJsonObject();
 }
 
 QJsonObject CaptureController::liveDocument(const QString& sessionId) const
 {
     const AgentSession* s = m_service ? m_service->aggregator().liveSession(sessionId) : nullptr;
-    return s ? s->toJson() : QJsonObject();
+    if (!s)
+        return {};
+    QJsonObject doc = s->toJson();
+    if (const std::optional<LiveState> state = liveState(sessionId))
+        doc.insert(QStringLiteral("live_state"), state->toJson());
+    return doc;
 }
 
 qsizetype CaptureController::liveEventCount(const QString& sessionId) const

@@ -1,8 +1,10 @@
 // The desktop's handle on the capture core: start, stop, state, and swapping in new settings.
 #pragma once
 
+#include "attention/LiveState.h"
 #include "model/CaptureSettings.h"
 #include "model/SessionSummary.h"
+#include "presentation/AttentionNotifier.h"
 #include "presentation/CaptureState.h"
 #include "presentation/LiveSessionSnapshot.h"
 
@@ -15,6 +17,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace ea {
 
@@ -55,6 +58,21 @@ public:
     int liveSessionCount() const;
     // The live sessions, most recent activity first, at most `limit` of them (all for -1).
     QList<LiveSessionSnapshot> liveSessions(int limit = -1) const;
+    // What a live session is doing (working, needs permission, ...); nullopt when unknown.
+    std::optional<LiveState> liveState(const QString& sessionId) const;
+    // The sessions that need the user now (needs permission, probably blocked), longest first.
+    struct NeedsYou
+    {
+        QString sessionId;
+        QString workingDirectory;
+        QString gitBranch;
+        LiveState state;
+    };
+    QList<NeedsYou> needingAttention() const;
+    // {"working": n, "needs_permission": n, ...}
+    QJsonObject liveStateCounts() const;
+    // What a notification says about a session: where, and its last turn's figures.
+    AttentionNotifier::Session describeForNotification(const QString& sessionId) const;
     // A live session's document as it would be saved; empty when the session is not live.
     QJsonObject liveDocument(const QString& sessionId) const;
     // Events a live session holds so far; -1 when it is not live.
@@ -94,6 +112,8 @@ Q_SIGNALS:
     // connectionProblem() may say something new (an attempt failed, or it connected). Not
     // sent for every retry: views that show it also refresh it every second.
     void connectionProblemChanged();
+    // A live session's state changed (as it happens, not batched).
+    void liveStateChanged(const QString& sessionId, const ea::LiveState& state);
 
 private:
     void createService();

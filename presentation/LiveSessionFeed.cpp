@@ -102,8 +102,11 @@ QList<LiveSessionSnapshot> LiveSessionFeed::snapshotAll() const
     if (!m_aggregator)
         return out;
     for (const QString& id : aggregator()->liveSessionIds()) {
-        if (const AgentSession* s = aggregator()->liveSession(id))
+        if (const AgentSession* s = aggregator()->liveSession(id)) {
             out.append(LiveSessionSnapshot::of(*s));
+            if (m_stateLookup)
+                out.last().state = m_stateLookup(id);
+        }
     }
     return out;
 }
@@ -120,6 +123,8 @@ void LiveSessionFeed::flush()
         if (!session)
             continue; // it completed: already in the batch from onCompleted()
         LiveSessionSnapshot snap = LiveSessionSnapshot::of(*session);
+        if (m_stateLookup)
+            snap.state = m_stateLookup(id);
         Seen& seen = m_seen[id];
         const int permissions = session->eventCounts().value(QStringLiteral("notification"));
         snap.newFailures = std::max(0, snap.summary.failures - seen.failures);

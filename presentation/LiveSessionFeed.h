@@ -10,6 +10,9 @@
 #include <QSet>
 #include <QTimer>
 
+#include <functional>
+#include <optional>
+
 namespace ea {
 
 class Aggregator;
@@ -31,6 +34,13 @@ public:
 
     // Snapshots of every live session now (for a view that starts watching).
     QList<LiveSessionSnapshot> snapshotAll() const;
+    // Where snapshots read each session's live state from (the capture's state monitor).
+    void setStateLookup(std::function<std::optional<LiveState>(const QString&)> lookup)
+    {
+        m_stateLookup = std::move(lookup);
+    }
+    // A session's state changed: it goes into the next batch.
+    void touch(const QString& sessionId) { markDirty(sessionId); }
     // Delivers what is pending now instead of at the next tick.
     void flush();
     int flushCount() const { return m_flushes; }
@@ -60,6 +70,7 @@ private:
     QHash<QString, Seen> m_seen;
     QTimer m_timer;
     int m_flushes = 0;
+    std::function<std::optional<LiveState>(const QString&)> m_stateLookup;
 };
 
 } // namespace ea

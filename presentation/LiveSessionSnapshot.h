@@ -1,11 +1,14 @@
 // What the UI shows of one live session, read from the aggregator in one cheap pass.
 #pragma once
 
+#include "attention/LiveState.h"
 #include "model/SessionSummary.h"
 
 #include <QDateTime>
 #include <QString>
 #include <QStringList>
+
+#include <optional>
 
 namespace ea {
 
@@ -20,7 +23,8 @@ struct LiveSessionSnapshot
     QString finalResponse;
     QStringList agents;
     QStringList tools;
-    QStringList files; // read or modified, including the one being edited right now
+    QStringList files;              // read or modified, including the one being edited right now
+    std::optional<LiveState> state; // working, needs permission, ... (nullopt: not known)
     // Since the previous snapshot of this session, for notifications.
     int newFailures = 0;
     QString failedTool; // the last tool that failed among them, when known

@@ -55,4 +55,23 @@ QString ReadableLabel::eventType(const QString& raw)
     return humanize(raw);
 }
 
+QString ReadableLabel::liveState(LiveState::Kind kind)
+{
+    switch (kind) {
+    case LiveState::Kind::Working:
+        return tr("Working");
+    case LiveState::Kind::NeedsPermission:
+        return tr("Needs permission");
+    case LiveState::Kind::Waiting:
+        return tr("Waiting for you");
+    case LiveState::Kind::Blocked:
+        return tr("Probably blocked");
+    case LiveState::Kind::Idle:
+        return tr("Idle");
+    case LiveState::Kind::Ended:
+        return tr("Ended");
+    }
+    return {};
+}
+
 } // namespace ea

@@ -27,6 +27,14 @@ void SessionFilterProxy::setCategory(Category category)
     invalidateFilter();
 }
 
+void SessionFilterProxy::setNeedsAttentionOnly(bool on)
+{
+    if (m_needsAttentionOnly == on)
+        return;
+    m_needsAttentionOnly = on;
+    invalidateFilter();
+}
+
 void SessionFilterProxy::setCategoryLookup(std::function<int(const QString&)> lookup)
 {
     m_categories = std::move(lookup);
@@ -80,6 +88,8 @@ bool SessionFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex& sour
     const bool live = idx.data(SessionListModel::IsLiveRole).toBool();
     const QString id = idx.data(SessionListModel::SessionIdRole).toString();
 
+    if (m_needsAttentionOnly && !idx.data(SessionListModel::NeedsAttentionRole).toBool())
+        return false;
     if (m_category == Category::Failures) {
         if (m->index(sourceRow, SessionListModel::FailuresColumn, sourceParent)
                 .data(SessionListModel::SortRole)

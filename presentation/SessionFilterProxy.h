@@ -36,6 +36,9 @@ public:
     void setCategory(Category category);
     Category category() const { return m_category; }
     QString query() const { return m_query; }
+    // Only sessions that need the user now (needs permission, probably blocked).
+    void setNeedsAttentionOnly(bool on);
+    bool needsAttentionOnly() const { return m_needsAttentionOnly; }
     // Which event categories a saved session has (bits), -1 when unknown yet.
     void setCategoryLookup(std::function<int(const QString& sessionId)> lookup);
 
@@ -50,6 +53,7 @@ private:
     QString m_query;
     std::optional<QSet<QString>> m_hits;
     Category m_category = Category::All;
+    bool m_needsAttentionOnly = false;
     std::function<int(const QString&)> m_categories;
 };
 

@@ -10,6 +10,8 @@
 #include <QFont>
 #include <QLocale>
 #include <QLoggingCategory>
+#include <QPainter>
+#include <QPolygonF>
 
 namespace ea {
 
@@ -92,8 +94,47 @@ QVariant SessionListModel::data(const QModelIndex& index, int role) const
         return s.status;
     case SearchTextRole:
         return row.hasLive ? row.current.searchText() : QString();
+    case LiveStateRole: {
+        const std::optional<LiveState> state = stateOf(row);
+        return state ? LiveState::name(state->kind) : QString();
+    }
+    case NeedsAttentionRole: {
+        const std::optional<LiveState> state = stateOf(row);
+        return state && state->needsAttention();
+    }
     default:
         break;
+    }
+    if (index.column() == StateColumn) {
+        const std::optional<LiveState> state = stateOf(row);
+        if (!state)
+            return {};
+        switch (role) {
+        case Qt::DisplayRole:
+            return ReadableLabel::liveState(state->kind);
+        case Qt::DecorationRole:
+            return stateIcon(state->kind);
+        case Qt::ToolTipRole:
+            return state->since.isValid()
+                       ? tr("%1 since %2")
+                             .arg(state->reason, QLocale().toString(state->since.toLocalTime(),
+                                                                    QLocale::ShortFormat))
+                       : state->reason;
+        case SortRole:
+            // Those needing you first, then by state.
+            return QStringLiteral("%1 %2")
+                .arg(state->needsAttention() ? 0 : 1)
+                .arg(int(state->kind));
+        case Qt::FontRole:
+            if (state->needsAttention()) {
+                QFont f;
+                f.setBold(true);
+                return f;
+            }
+            return {};
+        default:
+            return {};
+        }
     }
     const int column = index.column();
     if (role == Qt::DisplayRole) {
@@ -216,8 +257,62 @@ QVariant SessionListModel::headerData(int section, Qt::Orientation orientation, 
         return tr("Status");
     case TokensColumn:
         return tr("Tokens");
+    case StateColumn:
+        return tr("State");
     }
     return {};
+}
+
+std::optional<LiveState> SessionListModel::stateOf(const Row& row) const
+{
+    if (m_stateLookup)
+        return m_stateLookup(row.shown().sessionId);
+    return row.hasLive ? row.current.state : std::nullopt;
+}
+
+void SessionListModel::stateChanged(const QString& sessionId)
+{
+    const int row = rowOf(sessionId);
+    if (row >= 0)
+        Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
+}
+
+QIcon SessionListModel::stateIcon(LiveState::Kind kind)
+{
+    static QHash<int, QIcon> cache;
+    if (const auto it = cache.constFind(int(kind)); it != cache.cend())
+        return *it;
+    QPixmap pixmap(16, 16);
+    pixmap.fill(Qt::transparent);
+    QPainter painter(&pixmap);
+    painter.setRenderHint(QPainter::Antialiasing);
+    painter.setPen(QPen(QColor(0x30, 0x30, 0x30), 1));
+    switch (kind) {
+    case LiveState::Kind::NeedsPermission:
+    case LiveState::Kind::Blocked: {
+        // A triangle: the shape says "needs you" without the colour.
+        painter.setBrush(kind == LiveState::Kind::NeedsPermission ? QColor(0xff, 0x8c, 0x00)
+                                                                  : QColor(0xc6, 0x28, 0x28));
+        const QPolygonF triangle{QPointF(8, 1.5), QPointF(14.5, 14.5), QPointF(1.5, 14.5)};
+        painter.drawPolygon(triangle);
+        break;
+    }
+    case LiveState::Kind::Working:
+        painter.setBrush(QColor(0x2e, 0x7d, 0x32));
+        painter.drawEllipse(QRectF(2.5, 2.5, 11, 11));
+        break;
+    case LiveState::Kind::Waiting:
+        painter.setBrush(QColor(0x1e, 0x88, 0xe5));
+        painter.drawRect(QRectF(3, 3, 10, 10)); // a square: stopped, your turn
+        break;
+    case LiveState::Kind::Idle:
+    case LiveState::Kind::Ended:
+        painter.setBrush(QColor(0xbd, 0xbd, 0xbd));
+        painter.drawEllipse(QRectF(4.5, 4.5, 7, 7));
+        break;
+    }
+    painter.end();
+    return *cache.insert(int(kind), QIcon(pixmap));
 }
 
 QString SessionListModel::sessionIdAt(int row) const

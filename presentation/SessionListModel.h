@@ -6,8 +6,12 @@
 
 #include <QAbstractTableModel>
 #include <QHash>
+#include <QIcon>
 #include <QList>
 #include <QTimer>
+
+#include <functional>
+#include <optional>
 
 namespace ea {
 
@@ -31,7 +35,8 @@ public:
         DelegationsColumn,
         FailuresColumn,
         StatusColumn,
-        TokensColumn, // last, so the columns before keep their indices
+        TokensColumn, // after the older ones, so those keep their indices
+        StateColumn,  // working, needs permission, waiting for you, ... (sessions still going on)
         ColumnCount
     };
     enum Role
@@ -40,8 +45,10 @@ public:
         SessionIdRole,
         FilePathRole, // empty for a session not saved yet
         IsLiveRole,
-        StatusRole,     // "active", "completed", ...
-        SearchTextRole, // live rows only: lower-cased prompt, response, project, agents, tools
+        StatusRole,         // "active", "completed", ...
+        SearchTextRole,     // live rows only: lower-cased prompt, response, project, agents, tools
+        LiveStateRole,      // "working", "needs_permission", ...; empty when not going on
+        NeedsAttentionRole, // needs permission or probably blocked
     };
 
     explicit SessionListModel(QObject* parent = nullptr);
@@ -58,6 +65,16 @@ public:
     void applyLive(const QList<LiveSessionSnapshot>& snapshots);
     // The saved file of a session is gone (deleted from the browser).
     void removeSaved(const QString& sessionId);
+    // Where rows read the live state of their session (a session whose turn ended is saved,
+    // no longer live, yet waiting for you): the capture's state monitor.
+    void setStateLookup(std::function<std::optional<LiveState>(const QString&)> lookup)
+    {
+        m_stateLookup = std::move(lookup);
+    }
+    // A session's live state changed: its row shows it now.
+    void stateChanged(const QString& sessionId);
+    // A small icon per state: a warning triangle for those needing you, discs for the rest.
+    static QIcon stateIcon(LiveState::Kind kind);
 
     int rowOf(const QString& sessionId) const { return m_rowById.value(sessionId, -1); }
     QString sessionIdAt(int row) const;
@@ -80,6 +97,7 @@ private:
     };
 
     qint64 durationMs(const Row& row) const;
+    std::optional<LiveState> stateOf(const Row& row) const;
     void appendRow(Row row);
     void removeRowAt(int row);
     void emitRowChanged(int row);
@@ -88,6 +106,7 @@ private:
     QList<Row> m_rows;
     QHash<QString, int> m_rowById;
     QTimer m_clock; // advances the elapsed time of live rows
+    std::function<std::optional<LiveState>(const QString&)> m_stateLookup;
 };
 
 } // namespace ea

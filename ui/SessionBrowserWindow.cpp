@@ -14,6 +14,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QCheckBox>
 #include <QClipboard>
 #include <QCloseEvent>
 #include <QComboBox>
@@ -114,6 +115,14 @@ SessionBrowserWindow::SessionBrowserWindow(CaptureController* capture, LiveSessi
         m_model->applyLive(m_feed->snapshotAll());
     }
     if (m_capture) {
+        // The State column reads the capture's live states, also of sessions whose turn ended
+        // (saved, no longer live, yet waiting for you); rows change as the states do.
+        m_model->setStateLookup([this](const QString& id) { return m_capture->liveState(id); });
+        connect(m_capture, &CaptureController::liveStateChanged, this, [this](const QString& id) {
+            m_model->stateChanged(id);
+            if (m_proxy->needsAttentionOnly())
+                m_proxy->invalidate();
+        });
         connect(m_capture, &CaptureController::stateChanged, this,
                 &SessionBrowserWindow::onCaptureState);
         // Why the dashboard is unreachable, with a countdown that moves every second.
@@ -218,6 +227,12 @@ void SessionBrowserWindow::buildLayout()
     m_category->addItem(tr("With failures"), int(SessionFilterProxy::Category::Failures));
     m_category->setToolTip(tr("Search within, and show only sessions with, this kind of event"));
     bar->addWidget(m_category);
+    m_needsAttention = new QCheckBox(tr("Needs &attention"), bar);
+    m_needsAttention->setToolTip(
+        tr("Show only sessions that need you now: asking for permission, or probably blocked"));
+    bar->addWidget(m_needsAttention);
+    connect(m_needsAttention, &QCheckBox::toggled, m_proxy,
+            &SessionFilterProxy::setNeedsAttentionOnly);
     connect(m_search, &QLineEdit::textChanged, this, [this] { m_searchDelay.start(); });
     connect(m_category, &QComboBox::currentIndexChanged, this, [this] {
         m_proxy->setCategory(SessionFilterProxy::Category(m_category->currentData().toInt()));

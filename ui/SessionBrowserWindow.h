@@ -14,6 +14,7 @@
 #include <optional>
 
 class QAction;
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
@@ -61,6 +62,7 @@ public:
     QLabel* emptyNote() const { return m_emptyNote; }
     QLabel* stateLabel() const { return m_stateLabel; }
     QComboBox* categoryBox() const { return m_category; }
+    QCheckBox* needsAttentionBox() const { return m_needsAttention; }
     // Runs the pending search now instead of after the typing pause.
     void applySearchNow();
     QStringList selectedSessionIds() const;
@@ -109,6 +111,7 @@ private:
     QSplitter* m_splitter = nullptr;
     QLineEdit* m_search = nullptr;
     QComboBox* m_category = nullptr;
+    QCheckBox* m_needsAttention = nullptr;
     QLabel* m_countLabel = nullptr;
     QLabel* m_indexLabel = nullptr;
     QLabel* m_stateLabel = nullptr;

@@ -112,15 +112,30 @@ SettingsDialog::SettingsDialog(const AggregatorConfig& config, const QString& ta
     auto* desktopLayout = new QVBoxLayout(desktop);
     m_enabled = new QCheckBox(tr("&Capture when the application starts"), desktop);
     m_enabled->setChecked(config.enabled);
-    m_notifications = new QCheckBox(
-        tr("Show &notifications (session completed, tool failed, permission requests, "
-           "connection lost)"),
-        desktop);
+    m_notifications = new QCheckBox(tr("Show &notifications (sessions that need you, finished "
+                                       "turns, connection lost)"),
+                                    desktop);
     m_notifications->setChecked(config.notifications);
+    // One switch per kind of live-state notification, under the main one.
+    auto* kinds = new QWidget(desktop);
+    auto* kindsLayout = new QHBoxLayout(kinds);
+    kindsLayout->setContentsMargins(24, 0, 0, 0);
+    m_notifyPermission = new QCheckBox(tr("Needs &permission"), kinds);
+    m_notifyPermission->setChecked(config.notifyPermission);
+    m_notifyBlocked = new QCheckBox(tr("Probably &blocked"), kinds);
+    m_notifyBlocked->setChecked(config.notifyBlocked);
+    m_notifyFinished = new QCheckBox(tr("&Finished its turn"), kinds);
+    m_notifyFinished->setChecked(config.notifyFinished);
+    for (QCheckBox* box : {m_notifyPermission, m_notifyBlocked, m_notifyFinished})
+        kindsLayout->addWidget(box);
+    kindsLayout->addStretch();
+    kinds->setEnabled(config.notifications);
+    connect(m_notifications, &QCheckBox::toggled, kinds, &QWidget::setEnabled);
     m_autostartBox = new QCheckBox(tr("Start Event Aggregator when I &log in"), desktop);
     m_autostartBox->setChecked(m_autostart.isEnabled());
     desktopLayout->addWidget(m_enabled);
     desktopLayout->addWidget(m_notifications);
+    desktopLayout->addWidget(kinds);
     desktopLayout->addWidget(m_autostartBox);
 
     m_problem = new QLabel(this);
@@ -161,6 +176,9 @@ AggregatorConfig SettingsDialog::config() const
     c.autoCleanupDays = m_cleanup->value();
     c.enabled = m_enabled->isChecked();
     c.notifications = m_notifications->isChecked();
+    c.notifyPermission = m_notifyPermission->isChecked();
+    c.notifyBlocked = m_notifyBlocked->isChecked();
+    c.notifyFinished = m_notifyFinished->isChecked();
     for (const Switch& s : kSwitches)
         c.capture.*(s.member) = m_capture.value(QString::fromLatin1(s.key))->isChecked();
     return c;

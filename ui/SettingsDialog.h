@@ -41,6 +41,7 @@ public:
     QSpinBox* cleanupBox() const { return m_cleanup; }
     QCheckBox* enabledBox() const { return m_enabled; }
     QCheckBox* notificationsBox() const { return m_notifications; }
+    QCheckBox* notifyFinishedBox() const { return m_notifyFinished; }
     QCheckBox* autostartBox() const { return m_autostartBox; }
     QCheckBox* captureBox(const QString& key) const { return m_capture.value(key); }
 
@@ -62,6 +63,9 @@ private:
     QSpinBox* m_cleanup = nullptr;
     QCheckBox* m_enabled = nullptr;
     QCheckBox* m_notifications = nullptr;
+    QCheckBox* m_notifyPermission = nullptr;
+    QCheckBox* m_notifyBlocked = nullptr;
+    QCheckBox* m_notifyFinished = nullptr;
     QCheckBox* m_autostartBox = nullptr;
     QMap<QString, QCheckBox*> m_capture; // YAML key -> box
     QLabel* m_problem = nullptr;

@@ -12,6 +12,8 @@
 #include <QLocale>
 #include <QLoggingCategory>
 #include <QMenu>
+#include <QPainter>
+#include <QPolygonF>
 #include <QUrl>
 
 namespace ea {
@@ -48,7 +50,12 @@ TrayController::TrayController(CaptureController* capture, QObject* parent)
     m_status->setEnabled(false);
     m_menu->addSeparator();
     connect(m_menu.get(), &QMenu::aboutToShow, this, &TrayController::updateStatusLine);
+    connect(m_menu.get(), &QMenu::aboutToShow, this, [this] {
+        refreshAttention(); // the durations move
+        Q_EMIT menuOpenChanged(true);
+    });
     connect(m_menu.get(), &QMenu::aboutToHide, this, [this] {
+        Q_EMIT menuOpenChanged(false);
         if (m_heldMessage)
             QTimer::singleShot(0, this, std::exchange(m_heldMessage, {}));
     });
@@ -66,6 +73,10 @@ TrayController::TrayController(CaptureController* capture, QObject* parent)
     QAction* settings =
         m_menu->addAction(QIcon::fromTheme(QStringLiteral("configure")), tr("Settings…"));
     connect(settings, &QAction::triggered, this, &TrayController::openSettingsRequested);
+    m_dnd = m_menu->addAction(QIcon::fromTheme(QStringLiteral("notifications-disabled")),
+                              tr("Do Not Disturb"));
+    m_dnd->setCheckable(true);
+    connect(m_dnd, &QAction::toggled, this, &TrayController::doNotDisturbChanged);
     m_menu->addSeparator();
     QAction* quit =
         m_menu->addAction(QIcon::fromTheme(QStringLiteral("application-exit")), tr("Quit"));
@@ -74,6 +85,16 @@ TrayController::TrayController(CaptureController* capture, QObject* parent)
     m_tray->setContextMenu(m_menu.get());
     connect(m_tray.get(), &QSystemTrayIcon::activated, this, &TrayController::onActivated);
     connect(m_capture, &CaptureController::stateChanged, this, &TrayController::updateState);
+    // As it happens, not batched: the mark is the point of the tray.
+    connect(m_capture, &CaptureController::liveStateChanged, this,
+            [this](const QString&, const LiveState& s) {
+                if (s.needsAttention() || !m_attentionIds.isEmpty())
+                    refreshAttention();
+            });
+    connect(m_tray.get(), &QSystemTrayIcon::messageClicked, this, [this] {
+        if (!m_balloonSession.isEmpty())
+            Q_EMIT openSessionRequested(m_balloonSession);
+    });
     // The counts in the tooltip move with every event; once a second is plenty for a hover.
     m_tooltipTimer.setInterval(1000);
     connect(&m_tooltipTimer, &QTimer::timeout, this, &TrayController::updateToolTip);
@@ -87,6 +108,7 @@ TrayController::TrayController(CaptureController* capture, QObject* parent)
     m_tooltipTimer.start();
     updateState();
     refreshLiveMenu();
+    refreshAttention();
 }
 
 TrayController::~TrayController()
@@ -111,9 +133,15 @@ QString TrayController::toolTip() const
     if (const QString problem = m_capture->connectionProblem(); !problem.isEmpty())
         state += QLatin1Char('\n') + problem;
     const QLocale locale;
-    return tr("Event Aggregator — %1\nServer: %2\nLive sessions: %3\nEvents captured: %4")
-        .arg(state, m_capture->serverText(), locale.toString(m_capture->liveSessionCount()),
-             locale.toString(m_capture->eventsCaptured()));
+    // Those that need you come first: the reason to hover at all.
+    const QString needs =
+        m_attentionLines.isEmpty()
+            ? QString()
+            : tr("Needs you:\n%1\n\n").arg(m_attentionLines.join(QLatin1Char('\n')));
+    return needs + tr("Event Aggregator — %1\nServer: %2\nLive sessions: %3\nEvents captured: %4")
+                       .arg(state, m_capture->serverText(),
+                            locale.toString(m_capture->liveSessionCount()),
+                            locale.toString(m_capture->eventsCaptured()));
 }
 
 void TrayController::updateState()
@@ -123,7 +151,9 @@ void TrayController::updateState()
     const Presentation p = present(m_capture->state());
     if (p.iconPath != m_iconPath) {
         m_iconPath = p.iconPath;
-        m_tray->setIcon(QIcon(p.iconPath));
+        m_tray->setIcon(m_attentionIds.isEmpty()
+                            ? QIcon(p.iconPath)
+                            : QIcon(iconPixmap(p.iconPath, int(m_attentionIds.size()))));
     }
     // In the error state the action offers what the user can do next.
     m_toggle->setText(p.toggleText.isEmpty()
@@ -228,7 +258,22 @@ void TrayController::showMessage(const QString& title, const QString& text,
         m_heldMessage = [this, title, text, icon] { showMessage(title, text, icon); };
         return;
     }
+    m_balloonSession.clear();
     m_tray->showMessage(title, text, icon, 8000);
+    Q_EMIT messageShown(title);
+}
+
+void TrayController::showSessionMessage(const QString& title, const QString& text,
+                                        const QString& sessionId)
+{
+    if (m_menu->isVisible()) {
+        m_heldMessage = [this, title, text, sessionId] {
+            showSessionMessage(title, text, sessionId);
+        };
+        return;
+    }
+    m_balloonSession = sessionId;
+    m_tray->showMessage(title, text, QSystemTrayIcon::Information, 8000);
     Q_EMIT messageShown(title);
 }
 
@@ -251,6 +296,104 @@ void TrayController::openActivityFolder()
     qCWarning(lcTray).noquote() << text;
     showMessage(tr("Cannot open the activity folder"), text, QSystemTrayIcon::Warning);
     Q_EMIT folderOpenFailed(text);
+}
+
+QPixmap TrayController::iconPixmap(const QString& iconPath, int count, int size)
+{
+    QPixmap pixmap = QIcon(iconPath).pixmap(size, size);
+    if (pixmap.isNull()) {
+        pixmap = QPixmap(size, size);
+        pixmap.fill(Qt::transparent);
+    }
+    if (count <= 0)
+        return pixmap;
+    QPainter painter(&pixmap);
+    painter.setRenderHint(QPainter::Antialiasing);
+    // A warning triangle over the lower right 60 %: readable at 16 px, unlike a dot of colour.
+    const qreal s = size * 0.62;
+    const QPointF origin(size - s, size - s);
+    QPolygonF triangle;
+    triangle << origin + QPointF(s / 2, 0) << origin + QPointF(s, s) << origin + QPointF(0, s);
+    painter.setPen(QPen(Qt::black, std::max(1.0, size / 24.0)));
+    painter.setBrush(QColor(0xff, 0x8c, 0x00));
+    painter.drawPolygon(triangle);
+    QFont font = painter.font();
+    font.setBold(true);
+    font.setPixelSize(int(s * 0.55));
+    painter.setFont(font);
+    painter.setPen(Qt::black);
+    painter.drawText(QRectF(origin.x(), origin.y() + s * 0.28, s, s * 0.72), Qt::AlignCenter,
+                     count > 9 ? QStringLiteral("9+") : QString::number(count));
+    return pixmap;
+}
+
+void TrayController::refreshAttention()
+{
+    if (!m_capture)
+        return;
+    const QList<CaptureController::NeedsYou> needs = m_capture->needingAttention();
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    QStringList ids;
+    QStringList texts;
+    for (const CaptureController::NeedsYou& n : needs) {
+        QString where = SessionListModel::projectName(n.workingDirectory);
+        if (where.isEmpty())
+            where = SessionListModel::shortId(n.sessionId);
+        if (!n.gitBranch.isEmpty() && n.gitBranch != QLatin1String("Unknown"))
+            where += QStringLiteral(" (%1)").arg(n.gitBranch);
+        const QString what =
+            n.state.kind == LiveState::Kind::NeedsPermission
+                ? (n.state.tool.isEmpty() ? tr("needs permission")
+                                          : tr("needs permission to use %1").arg(n.state.tool))
+                : (n.state.tool.isEmpty() ? tr("probably blocked")
+                                          : tr("probably blocked in %1").arg(n.state.tool));
+        const qint64 waited = n.state.since.isValid() ? n.state.since.msecsTo(now) : -1;
+        ids.append(n.sessionId);
+        texts.append(
+            waited >= 0
+                ? tr("%1 — %2 · %3").arg(where, what, SessionListModel::formatDuration(waited))
+                : tr("%1 — %2").arg(where, what));
+    }
+    m_attentionLines = texts;
+    const bool countChanged = ids.size() != m_attentionIds.size();
+    if (ids == m_attentionIds && m_attentionActions.size() == ids.size() + 2) {
+        for (qsizetype i = 0; i < ids.size(); ++i)
+            m_attentionActions.at(i + 1)->setText(texts.at(i)); // only the durations move
+    } else {
+        for (QAction* a : std::as_const(m_attentionActions)) {
+            m_menu->removeAction(a);
+            a->deleteLater();
+        }
+        m_attentionActions.clear();
+        m_attentionIds = ids;
+        if (!ids.isEmpty()) {
+            // Atop the menu, before the status line: what the menu is opened for.
+            QAction* first = m_menu->actions().isEmpty() ? nullptr : m_menu->actions().first();
+            auto* header = new QAction(tr("Needs you (%1)").arg(ids.size()), m_menu.get());
+            header->setEnabled(false);
+            QFont bold = header->font();
+            bold.setBold(true);
+            header->setFont(bold);
+            m_attentionActions.append(header);
+            for (qsizetype i = 0; i < ids.size(); ++i) {
+                auto* a = new QAction(QIcon::fromTheme(QStringLiteral("dialog-warning")),
+                                      texts.at(i), m_menu.get());
+                const QString id = ids.at(i);
+                connect(a, &QAction::triggered, this,
+                        [this, id] { Q_EMIT openSessionRequested(id); });
+                m_attentionActions.append(a);
+            }
+            auto* separator = new QAction(m_menu.get());
+            separator->setSeparator(true);
+            m_attentionActions.append(separator);
+            m_menu->insertActions(first, m_attentionActions);
+        }
+    }
+    if (countChanged) {
+        m_iconPath.clear(); // updateState() sets the icon again, with or without the mark
+        updateState();
+    }
+    updateToolTip();
 }
 
 } // namespace ea

@@ -3,9 +3,12 @@
 
 #include "presentation/CaptureState.h"
 
+#include <QList>
 #include <QObject>
+#include <QPixmap>
 #include <QPointer>
 #include <QString>
+#include <QStringList>
 #include <QSystemTrayIcon>
 #include <QTimer>
 
@@ -50,11 +53,23 @@ public:
 
     // Fills the "Live sessions" submenu from the aggregator (done each time it opens).
     void refreshLiveMenu();
+    // The sessions that need the user (needs permission, probably blocked): the icon's mark
+    // and count, the tooltip's first lines and the "Needs you (N)" entries atop the menu.
+    void refreshAttention();
+    int attentionCount() const { return m_attentionIds.size(); }
+    QStringList attentionIds() const { return m_attentionIds; }
+    QList<QAction*> attentionActions() const { return m_attentionActions; }
+    // The state icon with an attention mark: an orange warning triangle carrying the count,
+    // in the lower right corner (a shape, not only a colour). count 0: the icon as is.
+    static QPixmap iconPixmap(const QString& iconPath, int count, int size = 64);
+    QAction* doNotDisturbAction() const { return m_dnd; }
     // Opens the activity directory in the file manager, or says why it cannot.
     void openActivityFolder();
     // A balloon message from the icon; while the menu is open it waits until the menu closes
     // (it would cover the menu being read).
     void showMessage(const QString& title, const QString& text, QSystemTrayIcon::MessageIcon icon);
+    // A balloon about a session: clicking it opens the session.
+    void showSessionMessage(const QString& title, const QString& text, const QString& sessionId);
 
 Q_SIGNALS:
     void openBrowserRequested();
@@ -65,6 +80,8 @@ Q_SIGNALS:
     void folderOpenFailed(const QString& message);
     // A balloon was shown (after the menu closed, if it was open).
     void messageShown(const QString& title);
+    void menuOpenChanged(bool open);
+    void doNotDisturbChanged(bool on);
 
 private:
     void updateState();
@@ -81,6 +98,11 @@ private:
     QStringList m_liveMenuIds; // what the submenu lists now, in order
     qsizetype m_liveMenuTotal = -1;
     QString m_iconPath;
+    QStringList m_attentionIds;
+    QList<QAction*> m_attentionActions; // the header, one per session, a separator
+    QStringList m_attentionLines;       // for the tooltip
+    QAction* m_dnd = nullptr;
+    QString m_balloonSession; // opened when the last balloon is clicked
     QTimer m_tooltipTimer;
     std::function<void()> m_heldMessage; // shown when the menu closes
 };

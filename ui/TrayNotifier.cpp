@@ -1,7 +1,5 @@
 #include "ui/TrayNotifier.h"
 
-#include "presentation/SessionListModel.h"
-
 namespace ea {
 
 TrayNotifier::TrayNotifier(QObject* parent) : QObject(parent)
@@ -17,9 +15,6 @@ TrayNotifier::TrayNotifier(QObject* parent) : QObject(parent)
                  .arg(m_lostTimer.interval() / 1000),
              QSystemTrayIcon::Warning);
     });
-    m_clock.start();
-    m_completedTimer.setSingleShot(true);
-    connect(&m_completedTimer, &QTimer::timeout, this, &TrayNotifier::reportCompleted);
     m_gapTimer.setSingleShot(true);
     m_gapTimer.setInterval(DefaultMessageGapMs);
     connect(&m_gapTimer, &QTimer::timeout, this, &TrayNotifier::flushQueue);
@@ -48,90 +43,6 @@ void TrayNotifier::setEnabled(bool on)
     m_enabled = on;
 }
 
-QString TrayNotifier::where(const SessionSummary& s)
-{
-    const QString project = SessionListModel::projectName(s.workingDirectory);
-    return project.isEmpty()
-               ? tr("session %1").arg(SessionListModel::shortId(s.sessionId))
-               : tr("%1 (session %2)").arg(project, SessionListModel::shortId(s.sessionId));
-}
-
-void TrayNotifier::onLiveBatch(const QList<LiveSessionSnapshot>& snapshots)
-{
-    QStringList failures;
-    int failureCount = 0;
-    QStringList waiting;
-    QString waitingMessage;
-    for (const LiveSessionSnapshot& s : snapshots) {
-        const QString& id = s.summary.sessionId;
-        if (!s.live && s.summary.status == QLatin1String("completed")) {
-            if (!m_completed.contains(id))
-                m_completedIds.append(id);
-            m_completed.insert(id, {where(s.summary), m_clock.elapsed()});
-        } else if (s.live && m_completed.remove(id) > 0) {
-            m_completedIds.removeOne(id); // the next turn began: it was not finished after all
-        }
-        if (s.newFailures > 0) {
-            failureCount += s.newFailures;
-            failures.append(s.failedTool.isEmpty()
-                                ? where(s.summary)
-                                : tr("%1 in %2").arg(s.failedTool, where(s.summary)));
-        }
-        if (s.newPermissionRequests > 0) {
-            waiting.append(where(s.summary));
-            if (waitingMessage.isEmpty())
-                waitingMessage = s.permissionMessage;
-        }
-    }
-    if (!waiting.isEmpty()) {
-        send(tr("Claude is waiting for you"),
-             (waitingMessage.isEmpty() ? tr("Claude needs your permission or input")
-                                       : waitingMessage) +
-                 QStringLiteral(" — ") + waiting.join(QStringLiteral(", ")),
-             QSystemTrayIcon::Information);
-    }
-    if (failureCount > 0) {
-        if (m_lastFailureMessage.isValid() && m_lastFailureMessage.elapsed() < FailureQuietMs) {
-            m_suppressedFailures += failureCount;
-        } else {
-            const int total = failureCount + std::exchange(m_suppressedFailures, 0);
-            send(total == 1 ? tr("A tool call failed") : tr("%1 tool calls failed").arg(total),
-                 failures.join(QStringLiteral(", ")), QSystemTrayIcon::Warning);
-            m_lastFailureMessage.start();
-        }
-    }
-    if (!m_completedIds.isEmpty() && !m_completedTimer.isActive())
-        m_completedTimer.start(m_completedQuietMs);
-}
-
-void TrayNotifier::reportCompleted()
-{
-    // Those that stayed completed long enough; the rest wait for their turn.
-    const qint64 now = m_clock.elapsed();
-    const int quiet = m_completedQuietMs;
-    QStringList completed;
-    QStringList waiting;
-    qint64 next = quiet;
-    for (const QString& id : std::as_const(m_completedIds)) {
-        const Completed c = m_completed.value(id);
-        if (now - c.atMs >= quiet) {
-            completed.append(c.where);
-            m_completed.remove(id);
-        } else {
-            waiting.append(id);
-            next = std::min(next, quiet - (now - c.atMs));
-        }
-    }
-    m_completedIds = waiting;
-    if (!waiting.isEmpty())
-        m_completedTimer.start(int(next));
-    if (completed.isEmpty())
-        return;
-    send(completed.size() == 1 ? tr("Session completed")
-                               : tr("%1 sessions completed").arg(completed.size()),
-         completed.join(QStringLiteral(", ")), QSystemTrayIcon::Information);
-}
-
 void TrayNotifier::onConnectionLost()
 {
     if (!m_lostTimer.isActive() && !m_lostReported)
@@ -149,9 +60,6 @@ void TrayNotifier::onConnectionRestored()
 
 void TrayNotifier::onCaptureStopped()
 {
-    m_completedTimer.stop();
-    m_completedIds.clear();
-    m_completed.clear();
     m_lostTimer.stop();
     m_firstTimer.stop();
     m_lostReported = false;

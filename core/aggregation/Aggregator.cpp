@@ -386,6 +386,7 @@ bool Aggregator::deliver(const ClaudeEvent& event, qint64 journalSeq, qint64 now
         m_settleQueue.emplace(live->settleAtMs, sessionId);
         armSettleTimer();
     }
+    Q_EMIT eventAdded(sessionId, event, nowMs);
     Q_EMIT sessionChanged(sessionId);
     if (event.subtype == u"user_prompt" && route == Route::Own) {
         notePrompt(sessionId, event, nowMs);

@@ -161,6 +161,8 @@ public:
 Q_SIGNALS:
     void sessionStarted(const QString& sessionId);
     void sessionChanged(const QString& sessionId);
+    // An event joined a live session (duplicates never do); nowMs as given to addEvent().
+    void eventAdded(const QString& sessionId, const ea::ClaudeEvent& event, qint64 nowMs);
     // The session is no longer live: save it, then release journalSeqs.
     // completing() tells whether it finished, was released by a limit or split into parts.
     void sessionCompleted(const AgentSession& session, const QList<qint64>& journalSeqs);

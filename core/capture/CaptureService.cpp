@@ -153,6 +153,29 @@ CaptureService::CaptureService(CaptureSettings settings, QObject* parent, const 
             &CaptureService::onSessionCompleted);
     connect(&m_aggregator, &Aggregator::journalSeqUnheld, this,
             [this](qint64 seq) { releaseSeqs({seq}); });
+    wireStateMonitor();
+}
+
+void CaptureService::wireStateMonitor()
+{
+    m_states = std::make_unique<SessionStateMonitor>(AttentionSettings{m_settings.blockedAfterMs,
+                                                                       m_settings.idleAfterMs,
+                                                                       m_settings.sessionTimeoutMs},
+                                                     m_clock);
+    connect(&m_aggregator, &Aggregator::eventAdded, m_states.get(), &SessionStateMonitor::onEvent);
+    // A turn's end completes the session too (saved, kept warm): it is then waiting for the
+    // user, not ended. A timeout or a stop ends it; a limit's release or split does not.
+    connect(&m_aggregator, &Aggregator::sessionCompleted, m_states.get(),
+            [this](const AgentSession& session) {
+                const Aggregator::Completion& how = m_aggregator.completing();
+                if (how.released || !how.continuedIn.isEmpty())
+                    return;
+                const QString id = how.routingId.isEmpty() ? session.sessionId() : how.routingId;
+                if (session.status() == AgentSession::Status::TimedOut)
+                    m_states->endSession(id, QStringLiteral("timed out"));
+                else if (session.status() == AgentSession::Status::Stopped)
+                    m_states->endSession(id, session.completionReason());
+            });
 }
 
 CaptureService::~CaptureService()
@@ -603,6 +626,7 @@ void CaptureService::stopCapture()
 {
     closeClient();
     m_aggregator.stopAll(AgentSession::Status::Stopped, QStringLiteral("capture stopped"));
+    m_states->endAll(QStringLiteral("capture stopped"));
     m_saver->flush();
     if (m_journal)
         m_journal->sync();
@@ -823,6 +847,14 @@ void CaptureService::onSessionCompleted(const AgentSession& session, const QList
         doc.insert(QStringLiteral("continued_in"), how.continuedIn);
     if (session.status() == AgentSession::Status::Interrupted)
         doc.insert(QStringLiteral("idle_ms_at_save"), double(how.idleMs));
+    // A session still going on (its turn ended, or the app quits) says what it is doing.
+    // (Not in a replay, which blocks the monitor: its sessions are history.)
+    if (!m_states->signalsBlocked() && (session.status() == AgentSession::Status::Completed ||
+                                        session.status() == AgentSession::Status::Interrupted)) {
+        const QString id = how.routingId.isEmpty() ? session.sessionId() : how.routingId;
+        if (const std::optional<LiveState> state = m_states->state(id))
+            doc.insert(QStringLiteral("live_state"), state->toJson());
+    }
     m_saver->save(session, doc, seqs);
 }
 
@@ -864,6 +896,8 @@ bool CaptureService::replay(const QString& path, QString* error, bool* started)
     };
     reader.setInterruptCheck(stopRequested);
     m_aggregator.setTimerDriven(false);
+    // A replay's sessions are history, judged on their own timestamps: nobody is waiting.
+    const QSignalBlocker noLiveStates(m_states.get());
     const QDateTime start = m_clock->currentUtc();
     for (;;) {
         if (sinceEvents.elapsed() >= 50 && stopRequested())
@@ -892,6 +926,7 @@ bool CaptureService::replay(const QString& path, QString* error, bool* started)
     while (!m_parkedFinish.isEmpty())
         finishParkedBatch();
     m_aggregator.setTimerDriven(true);
+    m_states->endAll(reason);
     m_retryTimer.stop();
     if (m_store->pendingCount() > 0)
         m_store->retryPending(); // a replay has no later: one more try, then the truth

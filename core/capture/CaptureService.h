@@ -1,6 +1,7 @@
 #pragma once
 
 #include "aggregation/Aggregator.h"
+#include "attention/SessionStateMonitor.h"
 #include "model/CaptureSettings.h"
 #include "protocol/Backoff.h"
 #include "protocol/SocketIoClient.h"
@@ -97,6 +98,8 @@ public:
     QJsonObject countersJson() const;
     const Counters& counters() const { return m_counters; }
     Aggregator& aggregator() { return m_aggregator; }
+    // The live state of each session (working, needs permission, waiting, ...).
+    SessionStateMonitor& stateMonitor() { return *m_states; }
     SessionStore& store() { return *m_store; }
     SocketIoClient* client() const { return m_client; }
     QString lastError() const { return m_lastError; }
@@ -118,6 +121,7 @@ private:
     void process(const QString& name, const QByteArray& payload, const QDateTime& receivedAt,
                  qint64 seq, TimeBase clock, const ParsedJson& parsed = ParsedJson());
     void onSessionCompleted(const AgentSession& session, const QList<qint64>& seqs);
+    void wireStateMonitor();
     void releaseSeqs(const QList<qint64>& seqs);
     void onSocketEvent(const SocketEvent& event);
     // Ingests what the socket delivered this event-loop turn (one journal write for all).
@@ -164,6 +168,7 @@ private:
     const Clock* m_clock;
     std::unique_ptr<SessionSpill> m_spill; // before m_aggregator, which writes to it
     Aggregator m_aggregator;
+    std::unique_ptr<SessionStateMonitor> m_states;
     std::unique_ptr<ActivityLock> m_activityLock;
     std::unique_ptr<SessionStore> m_store;
     std::unique_ptr<SessionSaver> m_saver; // after m_store: destroyed (and flushed) first

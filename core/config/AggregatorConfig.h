@@ -19,10 +19,16 @@ struct AggregatorConfig
     QString dashboardHost = QStringLiteral("127.0.0.1");
     bool allowRemote = false; // required for a dashboard_host that is not loopback
     int sessionTimeoutMinutes = 60;
-    int autoCleanupDays = 30; // 0 = never delete old sessions
+    int autoCleanupDays = 30;     // 0 = never delete old sessions
+    int blockedAfterSeconds = 20; // a tool call without result this long: "probably blocked"
+    int idleAfterMinutes = 10;    // no activity this long after a turn ended: "idle"
     Capture capture;
     QStringList events = defaultEvents(); // Socket.IO event names to subscribe to
     bool notifications = true;
+    // Which live-state changes notify (when notifications are on).
+    bool notifyPermission = true; // a session needs permission
+    bool notifyBlocked = true;    // a session is probably blocked
+    bool notifyFinished = true;   // a session finished its turn
 
     // Keys the Python aggregator's documentation lists; accepted so existing files still load.
     bool autoStart = false;

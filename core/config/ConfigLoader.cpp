@@ -218,6 +218,18 @@ static void parseSection(const YAML::Node& section, AggregatorConfig& c, QString
                 if (minutes <= 0)
                     reject(k, path, problem, v);
                 c.sessionTimeoutMinutes = int(minutes);
+            } else if (name == QLatin1String("blocked_after_seconds")) {
+                const QString problem = QStringLiteral("must be a positive integer");
+                const qint64 seconds = toInteger(k, v, path, problem);
+                if (seconds <= 0 || seconds > 24 * 3600)
+                    reject(k, path, problem, v);
+                c.blockedAfterSeconds = int(seconds);
+            } else if (name == QLatin1String("idle_after_minutes")) {
+                const QString problem = QStringLiteral("must be a positive integer");
+                const qint64 minutes = toInteger(k, v, path, problem);
+                if (minutes <= 0 || minutes > 7 * 24 * 60)
+                    reject(k, path, problem, v);
+                c.idleAfterMinutes = int(minutes);
             } else if (name == QLatin1String("auto_cleanup_days")) {
                 const QString problem =
                     QStringLiteral("must be a non-negative integer (0 = never)");
@@ -231,6 +243,12 @@ static void parseSection(const YAML::Node& section, AggregatorConfig& c, QString
                 c.events = parseEvents(k, v, path);
             } else if (name == QLatin1String("notifications")) {
                 c.notifications = toBool(k, v, path);
+            } else if (name == QLatin1String("notify_permission")) {
+                c.notifyPermission = toBool(k, v, path);
+            } else if (name == QLatin1String("notify_blocked")) {
+                c.notifyBlocked = toBool(k, v, path);
+            } else if (name == QLatin1String("notify_finished")) {
+                c.notifyFinished = toBool(k, v, path);
             } else if (name == QLatin1String("auto_start")) {
                 c.autoStart = toBool(k, v, path);
             } else if (name == QLatin1String("compress_sessions")) {
@@ -248,8 +266,10 @@ static void parseSection(const YAML::Node& section, AggregatorConfig& c, QString
                     lineOf(k),
                     QStringLiteral("%1 is not a known key (known: enabled, activity_directory, "
                                    "dashboard_port, dashboard_host, allow_remote, "
-                                   "session_timeout_minutes, auto_cleanup_days, capture, events, "
-                                   "notifications, auto_start, compress_sessions, file_format)")
+                                   "session_timeout_minutes, blocked_after_seconds, "
+                                   "idle_after_minutes, auto_cleanup_days, capture, events, "
+                                   "notifications, notify_permission, notify_blocked, "
+                                   "notify_finished, auto_start, compress_sessions, file_format)")
                         .arg(path)};
             }
         });

@@ -463,7 +463,13 @@ std::optional<QByteArray> ConfigWriter::update(const QByteArray& original,
     add(top, "session_timeout_minutes", c.sessionTimeoutMinutes != f.sessionTimeoutMinutes,
         c.sessionTimeoutMinutes);
     add(top, "auto_cleanup_days", c.autoCleanupDays != f.autoCleanupDays, c.autoCleanupDays);
+    add(top, "blocked_after_seconds", c.blockedAfterSeconds != f.blockedAfterSeconds,
+        c.blockedAfterSeconds);
+    add(top, "idle_after_minutes", c.idleAfterMinutes != f.idleAfterMinutes, c.idleAfterMinutes);
     add(top, "notifications", c.notifications != f.notifications, c.notifications);
+    add(top, "notify_permission", c.notifyPermission != f.notifyPermission, c.notifyPermission);
+    add(top, "notify_blocked", c.notifyBlocked != f.notifyBlocked, c.notifyBlocked);
+    add(top, "notify_finished", c.notifyFinished != f.notifyFinished, c.notifyFinished);
     add(top, "events", c.events != f.events, c.events);
     add(top, "auto_start", c.autoStart != f.autoStart, c.autoStart);
     add(top, "compress_sessions", c.compressSessions != f.compressSessions, c.compressSessions);

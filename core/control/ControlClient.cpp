@@ -52,4 +52,53 @@ std::optional<QJsonObject> ControlClient::request(const QString& cmd, QString* e
     return doc.object();
 }
 
+ControlClient::WatchEnd ControlClient::watch(const std::function<void(const QJsonObject&)>& onLine,
+                                             QString* error)
+{
+    QString why;
+    const QString path = ControlChannel::socketPath(&why);
+    if (path.isEmpty()) {
+        if (error)
+            *error = why;
+        return WatchEnd::NoInstance;
+    }
+    QLocalSocket socket;
+    socket.connectToServer(path);
+    if (!socket.waitForConnected(3000)) {
+        if (error)
+            *error = QStringLiteral("no running instance (%1)").arg(socket.errorString());
+        return WatchEnd::NoInstance;
+    }
+    socket.write(QJsonDocument(QJsonObject{{QStringLiteral("cmd"), QStringLiteral("watch")}})
+                     .toJson(QJsonDocument::Compact) +
+                 '\n');
+    socket.flush();
+    bool acknowledged = false;
+    for (;;) {
+        while (socket.canReadLine()) {
+            const QJsonObject line = QJsonDocument::fromJson(socket.readLine()).object();
+            if (!acknowledged) {
+                if (!line.value(QLatin1String("watching")).toBool()) {
+                    if (error)
+                        *error = line.value(QLatin1String("error"))
+                                     .toString(QStringLiteral(
+                                         "the running instance does not offer watch"));
+                    return WatchEnd::Refused;
+                }
+                acknowledged = true;
+                continue;
+            }
+            onLine(line);
+        }
+        if (socket.state() != QLocalSocket::ConnectedState)
+            break;
+        // No timeout: changes may be hours apart. The instance quitting ends the wait.
+        socket.waitForReadyRead(-1);
+    }
+    if (error)
+        *error = acknowledged ? QStringLiteral("the running instance has quit")
+                              : QStringLiteral("the running instance closed the connection");
+    return acknowledged ? WatchEnd::InstanceGone : WatchEnd::Refused;
+}
+
 } // namespace ea

@@ -3,6 +3,7 @@
 #include "control/ControlServer.h"
 #include "control/StatusSnapshot.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QLocalSocket>
 
@@ -80,6 +81,10 @@ void ControlListener::onNewConnection()
             }
             const QByteArray line = socket->readLine(MaxRequestBytes);
             const QJsonDocument doc = QJsonDocument::fromJson(line);
+            if (doc.object().value(QLatin1String("cmd")).toString() == QLatin1String("watch")) {
+                startWatch(socket);
+                return;
+            }
             QJsonObject reply;
             if (!doc.isObject())
                 reply = {{QStringLiteral("ok"), false},
@@ -96,6 +101,46 @@ void ControlListener::onNewConnection()
             else if (cmd == QLatin1String("activate"))
                 Q_EMIT activateRequested();
         });
+    }
+}
+
+void ControlListener::startWatch(QLocalSocket* socket)
+{
+    // The connection stays open: an acknowledgement, the current state of every live session,
+    // then one line per change as the main thread broadcasts them, until either side closes.
+    disconnect(socket, &QLocalSocket::readyRead, this, nullptr);
+    m_watchers.append(socket);
+    connect(socket, &QLocalSocket::disconnected, this,
+            [this, socket] { m_watchers.removeOne(socket); });
+    connect(socket, &QObject::destroyed, this, [this, socket] { m_watchers.removeOne(socket); });
+    const quint64 generation = m_snapshot->want();
+    Q_EMIT snapshotWanted();
+    const QJsonObject status = m_snapshot->get(generation, FreshSnapshotWait);
+    QByteArray out =
+        QJsonDocument(QJsonObject{{QStringLiteral("ok"), true}, {QStringLiteral("watching"), true}})
+            .toJson(QJsonDocument::Compact) +
+        '\n';
+    for (const QJsonValue& v : status.value(QLatin1String("live_states")).toArray()) {
+        QJsonObject o = v.toObject();
+        o.insert(QStringLiteral("initial"), true);
+        out += QJsonDocument(o).toJson(QJsonDocument::Compact) + '\n';
+    }
+    socket->write(out);
+    socket->flush();
+}
+
+void ControlListener::broadcast(const QByteArray& line)
+{
+    const QList<QLocalSocket*> watchers = m_watchers;
+    for (QLocalSocket* socket : watchers) {
+        if (socket->bytesToWrite() > MaxWatchBacklogBytes) {
+            qCWarning(lcControl) << "a watch client reads too slowly; closing it";
+            m_watchers.removeOne(socket);
+            socket->abort();
+            continue;
+        }
+        socket->write(line);
+        socket->flush();
     }
 }
 

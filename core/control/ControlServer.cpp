@@ -6,6 +6,7 @@
 #include "util/SystemReason.h"
 
 #include <QFileInfo>
+#include <QJsonDocument>
 #include <QLoggingCategory>
 
 namespace ea {
@@ -72,6 +73,16 @@ bool ControlServer::listen()
         return false;
     }
     return true;
+}
+
+void ControlServer::broadcast(const QJsonObject& line)
+{
+    if (!m_thread.isRunning())
+        return;
+    QByteArray bytes = QJsonDocument(line).toJson(QJsonDocument::Compact) + '\n';
+    QMetaObject::invokeMethod(m_listener, [listener = m_listener, bytes = std::move(bytes)] {
+        listener->broadcast(bytes);
+    });
 }
 
 void ControlServer::publish()

@@ -38,6 +38,9 @@ public:
         m_status = std::move(provider);
     }
 
+    // Sends one JSON line to every `watch` client (they are served on the control thread).
+    void broadcast(const QJsonObject& line);
+
 Q_SIGNALS:
     void stopRequested();
     void activateRequested();

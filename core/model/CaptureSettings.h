@@ -47,6 +47,10 @@ struct CaptureSettings
     QString activityDirectory; // absolute
     qint64 sessionTimeoutMs = 60 * 60 * 1000;
     qint64 proximityWindowMs = 5000;
+    // Live states: a tool call without result and nothing else moving for this long reads
+    // "probably blocked"; no activity this long after a turn ended reads "idle".
+    qint64 blockedAfterMs = 20 * 1000;
+    qint64 idleAfterMs = 10 * 60 * 1000;
     int autoCleanupDays = 30; // 0: never
     bool compressAll = false;
     CaptureFilter filter;

@@ -128,6 +128,31 @@ private slots:
     // A long events list loads in linear time: 50,000 names took 6.5 s when each name was
     // looked up in the list so far. Measured as a ratio (10x the names must not cost 100x the
     // time), so a slow or busy machine does not matter.
+    // The live-state thresholds and the notification switches (issue 14).
+    void readsLiveStateKeys()
+    {
+        QString error;
+        std::optional<AggregatorConfig> c = ConfigLoader::load({}, m_project, &error);
+        QVERIFY2(c, qPrintable(error));
+        QCOMPARE(c->blockedAfterSeconds, 20);
+        QCOMPARE(c->idleAfterMinutes, 10);
+        QVERIFY(c->notifyPermission && c->notifyBlocked && c->notifyFinished);
+        const QString path = m_project + QStringLiteral("/.claude-mpm/configuration.yaml");
+        QVERIFY(writeFile(path, "event_aggregator:\n  blocked_after_seconds: 45\n"
+                                "  idle_after_minutes: 3\n  notify_finished: false\n"));
+        c = ConfigLoader::load({}, m_project, &error);
+        QVERIFY2(c, qPrintable(error));
+        QCOMPARE(c->blockedAfterSeconds, 45);
+        QCOMPARE(c->idleAfterMinutes, 3);
+        QVERIFY(!c->notifyFinished && c->notifyPermission);
+        QVERIFY(writeFile(path, "event_aggregator:\n  blocked_after_seconds: 0\n"));
+        QVERIFY(!ConfigLoader::load({}, m_project, &error));
+        QVERIFY2(
+            error.contains(QStringLiteral(":2:")) &&
+                error.contains(QStringLiteral("blocked_after_seconds must be a positive integer")),
+            qPrintable(error));
+    }
+
     void longEventListsLoadInLinearTime()
     {
         const auto loadMs = [this](int names) {

@@ -272,6 +272,59 @@ private Q_SLOTS:
         QCOMPARE(last.first().newFailures, 0);
         QCOMPARE(last.first().newPermissionRequests, 0);
     }
+
+    // The State column: a word and an icon per state, those needing you sorted first, and the
+    // "Needs attention" filter.
+    void stateColumnAndNeedsAttentionFilter()
+    {
+        SessionListModel model;
+        QAbstractItemModelTester tester(&model);
+        QHash<QString, LiveState> states{
+            {QStringLiteral("ask"),
+             {LiveState::Kind::NeedsPermission, QStringLiteral("needs your permission to use Bash"),
+              QDateTime::currentDateTimeUtc(), QStringLiteral("Bash")}},
+            {QStringLiteral("done"),
+             {LiveState::Kind::Waiting,
+              QStringLiteral("finished its turn"),
+              QDateTime::currentDateTimeUtc(),
+              {}}}};
+        model.setStateLookup([&](const QString& id) -> std::optional<LiveState> {
+            const auto it = states.constFind(id);
+            return it == states.cend() ? std::nullopt : std::optional(*it);
+        });
+        model.setSavedSessions({saved("ask", 1, "completed"), saved("done", 2, "completed"),
+                                saved("old", 3, "completed")});
+        const auto cell = [&](const char* id, int role) {
+            return model.index(model.rowOf(QString::fromLatin1(id)), SessionListModel::StateColumn)
+                .data(role);
+        };
+        QCOMPARE(model.headerData(SessionListModel::StateColumn, Qt::Horizontal).toString(),
+                 QStringLiteral("State"));
+        QCOMPARE(cell("ask", Qt::DisplayRole).toString(), QStringLiteral("Needs permission"));
+        QCOMPARE(cell("done", Qt::DisplayRole).toString(), QStringLiteral("Waiting for you"));
+        QVERIFY(cell("old", Qt::DisplayRole).isNull()); // over: no state
+        QVERIFY(!cell("ask", Qt::DecorationRole).value<QIcon>().isNull());
+        QVERIFY(cell("ask", Qt::ToolTipRole)
+                    .toString()
+                    .startsWith(QStringLiteral("needs your permission to use Bash since")));
+        QVERIFY(cell("ask", SessionListModel::NeedsAttentionRole).toBool());
+        QVERIFY(!cell("done", SessionListModel::NeedsAttentionRole).toBool());
+
+        SessionFilterProxy proxy;
+        proxy.setSourceModel(&model);
+        QCOMPARE(proxy.rowCount(), 3);
+        proxy.setNeedsAttentionOnly(true);
+        QCOMPARE(proxy.rowCount(), 1);
+        QCOMPARE(proxy.index(0, 0).data(SessionListModel::SessionIdRole).toString(),
+                 QStringLiteral("ask"));
+        // The permission is answered: the row changes and leaves the filter.
+        states[QStringLiteral("ask")].kind = LiveState::Kind::Working;
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        model.stateChanged(QStringLiteral("ask"));
+        QCOMPARE(changed.size(), 1);
+        proxy.invalidate();
+        QCOMPARE(proxy.rowCount(), 0);
+    }
 };
 
 QTEST_MAIN(TestSessionListModel)

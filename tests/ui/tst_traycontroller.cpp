@@ -89,11 +89,11 @@ private Q_SLOTS:
         for (QAction* a : tray.menu()->actions())
             if (!a->isSeparator())
                 texts.append(a->text());
-        QCOMPARE(texts, (QStringList{QStringLiteral("Stopped"), QStringLiteral("Start Capture"),
-                                     QStringLiteral("Live Sessions"),
-                                     QStringLiteral("Open Session Browser"),
-                                     QStringLiteral("Open Activity Folder"),
-                                     QStringLiteral("Settings…"), QStringLiteral("Quit")}));
+        QCOMPARE(texts, (QStringList{
+                            QStringLiteral("Stopped"), QStringLiteral("Start Capture"),
+                            QStringLiteral("Live Sessions"), QStringLiteral("Open Session Browser"),
+                            QStringLiteral("Open Activity Folder"), QStringLiteral("Settings…"),
+                            QStringLiteral("Do Not Disturb"), QStringLiteral("Quit")}));
         QSignalSpy quit(&tray, &TrayController::quitRequested);
         tray.menu()->actions().last()->trigger();
         QCOMPARE(quit.count(), 1);
@@ -335,45 +335,15 @@ private Q_SLOTS:
         TrayNotifier notifier;
         notifier.setServer(QStringLiteral("127.0.0.1:8765"));
         notifier.setMessageGapMs(0);
-        notifier.setCompletedQuietMs(0);
         QSignalSpy messages(&notifier, &TrayNotifier::message);
-        LiveSessionSnapshot failed;
-        failed.summary.sessionId = QStringLiteral("12345678-aaaa");
-        failed.summary.workingDirectory = QStringLiteral("/home/dev/shop");
-        failed.newFailures = 1;
-        failed.failedTool = QStringLiteral("Bash");
-        notifier.onLiveBatch({failed});
-        QCOMPARE(messages.count(), 1);
-        QVERIFY(messages.last().at(1).toString().contains(QStringLiteral("Bash in shop")));
-        notifier.onLiveBatch({failed}); // within the quiet period: held back
-        QVERIFY(!messages.wait(100));
-
-        LiveSessionSnapshot done = failed;
-        done.newFailures = 0;
-        done.live = false;
-        done.summary.status = QStringLiteral("completed");
-        LiveSessionSnapshot stopped = done;
-        stopped.summary.sessionId = QStringLiteral("87654321-bbbb");
-        stopped.summary.status = QStringLiteral("stopped"); // the user stopped it: no message
-        notifier.onLiveBatch({done, stopped});
-        QTRY_COMPARE(messages.count(), 2);
-        QCOMPARE(messages.last().at(0).toString(), QStringLiteral("Session completed"));
-
-        LiveSessionSnapshot waiting = failed;
-        waiting.newFailures = 0;
-        waiting.newPermissionRequests = 1;
-        waiting.permissionMessage = QStringLiteral("Claude needs your permission to use Bash");
-        notifier.onLiveBatch({waiting});
-        QTRY_COMPARE(messages.count(), 3);
-        QVERIFY(messages.last().at(1).toString().startsWith(waiting.permissionMessage));
-
         // Lost for longer than the threshold, then back.
         notifier.setLostThresholdMs(50);
         notifier.onConnectionLost();
-        QTRY_COMPARE(messages.count(), 4);
+        QTRY_COMPARE(messages.count(), 1);
         QCOMPARE(messages.last().at(0).toString(), QStringLiteral("Connection lost"));
+        QVERIFY(messages.last().at(1).toString().contains(QStringLiteral("127.0.0.1:8765")));
         notifier.onConnectionRestored();
-        QTRY_COMPARE(messages.count(), 5);
+        QTRY_COMPARE(messages.count(), 2);
         // A short drop says nothing.
         notifier.setLostThresholdMs(10000);
         notifier.onConnectionLost();
@@ -381,53 +351,105 @@ private Q_SLOTS:
         QVERIFY(!messages.wait(100));
 
         notifier.setEnabled(false);
-        failed.summary.status = QStringLiteral("completed");
-        failed.live = false;
-        notifier.onLiveBatch({failed});
+        notifier.setLostThresholdMs(1);
+        notifier.onConnectionLost();
         QVERIFY(!messages.wait(100));
-        QCOMPARE(messages.count(), 5);
+        QCOMPARE(messages.count(), 2);
     }
 
-    // Claude Code completes a session at the end of every turn: only one that stays completed
-    // is announced, each session once, and messages do not replace each other at once.
-    void notifierIsQuietDuringAStream()
+    // Messages do not replace each other at once: the next waits for the gap.
+    void notifierKeepsMessagesApart()
     {
         TrayNotifier notifier;
-        notifier.setCompletedQuietMs(300);
         notifier.setMessageGapMs(400);
+        notifier.setLostThresholdMs(1);
         QSignalSpy messages(&notifier, &TrayNotifier::message);
         // When each message came, taken as it is sent (not when a wait returns).
         QElapsedTimer clock;
         clock.start();
         QList<qint64> sentAt;
         connect(&notifier, &TrayNotifier::message, this, [&] { sentAt.append(clock.elapsed()); });
-        LiveSessionSnapshot turn;
-        turn.summary.sessionId = QStringLiteral("aaaaaaaa-1111");
-        turn.summary.workingDirectory = QStringLiteral("/home/dev/shop");
-        turn.summary.status = QStringLiteral("completed");
-        turn.live = false;
-        LiveSessionSnapshot next = turn;
-        next.live = true; // the next prompt reopened it
-        next.summary.status = QStringLiteral("active");
-        notifier.onLiveBatch({turn});
-        notifier.onLiveBatch({next});
-        QVERIFY(!messages.wait(600)); // a turn ended, the session did not
-
-        LiveSessionSnapshot other = turn;
-        other.summary.sessionId = QStringLiteral("bbbbbbbb-2222");
-        notifier.onLiveBatch({turn, other, turn});
-        notifier.onLiveBatch({turn});
-        QVERIFY(messages.wait(2000));
-        QCOMPARE(messages.last().at(0).toString(), QStringLiteral("2 sessions completed"));
-
-        notifier.setLostThresholdMs(1);
         notifier.onConnectionLost();
         QVERIFY(messages.wait(2000));
         QCOMPARE(messages.last().at(0).toString(), QStringLiteral("Connection lost"));
+        notifier.onConnectionRestored();
+        QVERIFY(messages.wait(2000));
+        QCOMPARE(messages.last().at(0).toString(), QStringLiteral("Connection restored"));
         QCOMPARE(sentAt.size(), 2);
         // 400 ms apart (a coarse timer may fire up to 5 % early).
         QVERIFY2(sentAt.at(1) - sentAt.at(0) >= 380,
                  qPrintable(QString::number(sentAt.at(1) - sentAt.at(0))));
+    }
+
+    // The attention mark is a shape (a triangle with the count), not only a colour.
+    void theAttentionMarkIsAShapeWithTheCount()
+    {
+        const QString path = TrayController::present(CaptureState::Capturing).iconPath;
+        const QImage plain = TrayController::iconPixmap(path, 0).toImage();
+        const QImage marked = TrayController::iconPixmap(path, 2).toImage();
+        QCOMPARE(plain.size(), marked.size());
+        // The upper left is the state icon as it was; the lower right carries the triangle,
+        // whose apex column is orange while its upper corners stay as they were.
+        QCOMPARE(marked.pixelColor(10, 10), plain.pixelColor(10, 10));
+        const QColor inside = marked.pixelColor(34, 59);
+        QVERIFY2(inside.red() > 200 && inside.green() > 100 && inside.blue() < 60,
+                 qPrintable(inside.name()));
+        QCOMPARE(marked.pixelColor(26, 26), plain.pixelColor(26, 26)); // outside the slope
+        const QImage three = TrayController::iconPixmap(path, 3).toImage();
+        QVERIFY(three != marked); // the count is drawn
+    }
+
+    void sessionsNeedingYouMarkTheIconAndLeadTheMenu()
+    {
+        CaptureController capture(settings(QStringLiteral("attention")));
+        QVERIFY(capture.initialize());
+        TrayController tray(&capture);
+        const QString now = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
+        capture.service().ingest(
+            QStringLiteral("claude_event"),
+            payload(QStringLiteral("abcdef12-3456"), QStringLiteral("user_prompt"), now),
+            QDateTime::currentDateTimeUtc());
+        QCOMPARE(tray.attentionCount(), 0);
+        const QByteArray ask =
+            QStringLiteral("{\"type\":\"claude_event\",\"subtype\":\"notification\","
+                           "\"timestamp\":\"%1\",\"session_id\":\"abcdef12-3456\","
+                           "\"cwd\":\"/home/dev/webshop\",\"data\":{\"notification_type\":"
+                           "\"permission_prompt\",\"message\":\"Claude needs your permission to "
+                           "use Bash\",\"git_branch\":\"feature/x\"}}")
+                .arg(QDateTime::currentDateTimeUtc().addMSecs(5).toString(Qt::ISODateWithMs))
+                .toUtf8();
+        capture.service().ingest(QStringLiteral("claude_event"), ask,
+                                 QDateTime::currentDateTimeUtc());
+        // At once, not at the next refresh.
+        QCOMPARE(tray.attentionCount(), 1);
+        QCOMPARE(tray.attentionIds(), QStringList{QStringLiteral("abcdef12-3456")});
+        const auto argb = [](const QPixmap& p) {
+            return p.toImage().convertToFormat(QImage::Format_ARGB32);
+        };
+        QCOMPARE(argb(tray.trayIcon()->icon().pixmap(64, 64)),
+                 argb(TrayController::iconPixmap(tray.currentIconPath(), 1)));
+        const QList<QAction*> menu = tray.menu()->actions();
+        QCOMPARE(menu.at(0)->text(), QStringLiteral("Needs you (1)"));
+        QVERIFY2(
+            menu.at(1)->text().startsWith(QStringLiteral("webshop (feature/x) — needs permission")),
+            qPrintable(menu.at(1)->text()));
+        QVERIFY(menu.at(2)->isSeparator());
+        QVERIFY(tray.toolTip().startsWith(QStringLiteral("Needs you:\nwebshop (feature/x)")));
+        QSignalSpy open(&tray, &TrayController::openSessionRequested);
+        menu.at(1)->trigger();
+        QCOMPARE(open.size(), 1);
+        QCOMPARE(open.first().first().toString(), QStringLiteral("abcdef12-3456"));
+
+        // Answered: the mark goes.
+        capture.service().ingest(
+            QStringLiteral("claude_event"),
+            payload(QStringLiteral("abcdef12-3456"), QStringLiteral("stop"),
+                    QDateTime::currentDateTimeUtc().addMSecs(10).toString(Qt::ISODateWithMs)),
+            QDateTime::currentDateTimeUtc());
+        QCOMPARE(tray.attentionCount(), 0);
+        QVERIFY(tray.menu()->actions().at(0)->text() != QStringLiteral("Needs you (1)"));
+        QCOMPARE(argb(tray.trayIcon()->icon().pixmap(64, 64)),
+                 argb(QIcon(tray.currentIconPath()).pixmap(64, 64)));
     }
 };
 

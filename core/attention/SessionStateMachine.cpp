@@ -1,0 +1,310 @@
+#include "attention/SessionStateMachine.h"
+
+#include "model/HookFields.h"
+
+#include <QJsonObject>
+
+#include <algorithm>
+
+namespace ea {
+
+namespace {
+constexpr qsizetype kMaxPending = 256;
+constexpr qsizetype kMaxEarlyResults = 64;
+
+QString seconds(qint64 ms)
+{
+    return ms % 60000 == 0 && ms >= 60000 ? QStringLiteral("%1 min").arg(ms / 60000)
+                                          : QStringLiteral("%1 s").arg(ms / 1000);
+}
+} // namespace
+
+SessionStateMachine::SessionStateMachine(AttentionSettings settings) : m_settings(settings) {}
+
+SessionStateMachine::Kind SessionStateMachine::classify(const ClaudeEvent& e, QString* message)
+{
+    const QString& s = e.subtype;
+    if (s == u"hook_execution" || s == u"command_acknowledged" || s.startsWith(u"memory"))
+        return Kind::Companion;
+    if (s == u"user_prompt" || s == u"pre_tool" || s == u"subagent_start")
+        return Kind::TurnStart;
+    // Claude Code's Stop hook becomes stop and token_usage_updated (and hook_execution): either
+    // of them ends the turn, so losing one of the three changes nothing.
+    if (s == u"stop" || s == u"token_usage_updated" || s == u"stop_failure")
+        return Kind::TurnEnd;
+    if (s == u"permission_request") {
+        *message = e.toolName.isEmpty()
+                       ? QStringLiteral("needs your permission")
+                       : QStringLiteral("needs your permission to use %1").arg(e.toolName);
+        return Kind::Permission;
+    }
+    if (s == u"notification") {
+        const QJsonObject d = e.data(); // rare: parsing it is affordable
+        const QString type = d.value(QLatin1String(hook::notificationType)).toString();
+        *message = d.value(QLatin1String(hook::message)).toString();
+        if (type == QLatin1String("permission_prompt") ||
+            message->contains(QLatin1String("needs your permission"), Qt::CaseInsensitive))
+            return Kind::Permission;
+        if (type == QLatin1String("idle_prompt"))
+            return Kind::IdlePrompt;
+        return Kind::Companion;
+    }
+    if (s == u"session_start")
+        return Kind::SessionStart;
+    if (s == u"session_end")
+        return Kind::SessionEnd;
+    return Kind::Activity;
+}
+
+bool SessionStateMachine::startsTracking(const ClaudeEvent& event)
+{
+    QString message;
+    const Kind kind = event.subtype == u"notification" ? Kind::Activity : classify(event, &message);
+    return kind != Kind::Companion;
+}
+
+bool SessionStateMachine::onEvent(const ClaudeEvent& event, qint64 nowMs, const Clock& clock)
+{
+    if (m_ended && event.subtype != u"user_prompt" && event.subtype != u"session_start")
+        return false; // a late companion of the end; only a new turn brings it back
+    QString message;
+    const Kind kind = classify(event, &message);
+    // The normalizer gives every event a time (the receive time when the payload had none).
+    const qint64 at = event.timestamp.toMSecsSinceEpoch();
+    m_lastActivityMono = std::max(m_lastActivityMono, nowMs);
+    if (kind == Kind::Companion)
+        return m_started && update(nowMs, clock); // a companion alone says nothing
+    const bool fresh = !m_started;
+    m_started = true;
+    if (m_ended) {
+        m_ended = false; // a new prompt after the end: the session goes on
+        m_endReason.clear();
+    }
+    // Any activity after the permission prompt means it was answered.
+    if (m_permission && kind != Kind::Permission && at > m_permissionAtMs)
+        m_permission = false;
+    m_lastActivityAtMs = std::max(m_lastActivityAtMs, at);
+    const bool afterEnd = m_turnEndMs < 0 || at > m_turnEndMs;
+    switch (kind) {
+    case Kind::Companion:
+        break;
+    case Kind::TurnStart:
+        if (!m_turnOpen && afterEnd)
+            openTurn(at, event.timestamp);
+        if (event.isPreTool() && afterEnd)
+            noteToolCall(event, at);
+        break;
+    case Kind::Activity:
+        // A session first seen in the middle of a turn (the app started late).
+        if (!m_turnOpen && m_turnEndMs < 0)
+            openTurn(at, event.timestamp);
+        if (event.isPostTool())
+            noteToolResult(event, at);
+        break;
+    case Kind::TurnEnd:
+        if (m_turnOpen ? at >= m_turnStartMs : afterEnd)
+            closeTurn(at, event.timestamp,
+                      event.subtype == u"stop_failure" ? QStringLiteral("turn ended with an error")
+                                                       : QStringLiteral("finished its turn"));
+        break;
+    case Kind::Permission:
+        if (!afterEnd)
+            break; // asked during a turn that has ended since
+        if (!m_turnOpen)
+            openTurn(at, event.timestamp);
+        if (!m_permission) {
+            m_permission = true;
+            m_permissionReason =
+                message.isEmpty() ? QStringLiteral("needs your permission") : message;
+            m_permissionTool.clear();
+        }
+        m_permissionAtMs = std::max(m_permissionAtMs, at);
+        if (m_permissionTool.isEmpty())
+            m_permissionTool = event.toolName;
+        break;
+    case Kind::IdlePrompt:
+        if (m_turnOpen ? at >= m_turnStartMs : afterEnd)
+            closeTurn(at, event.timestamp,
+                      message.isEmpty() ? QStringLiteral("waiting for your input") : message);
+        break;
+    case Kind::SessionStart:
+        if (!m_turnOpen && m_waitReason.isEmpty())
+            m_waitReason = QStringLiteral("session started, waiting for a prompt");
+        break;
+    case Kind::SessionEnd:
+        m_ended = true;
+        m_endReason = QStringLiteral("session ended");
+        break;
+    }
+    return update(nowMs, clock) || fresh;
+}
+
+void SessionStateMachine::openTurn(qint64 atMs, const QDateTime& at)
+{
+    m_turnOpen = true;
+    m_turnStartMs = atMs;
+    m_pending.clear();
+    m_turn = TurnFacts{at, {}, 0};
+    ++m_turnNumber;
+}
+
+void SessionStateMachine::closeTurn(qint64 atMs, const QDateTime& at, const QString& reason)
+{
+    // The Stop's companions and a later idle prompt confirm the end; they do not reword it.
+    if (m_turnOpen || m_waitReason.isEmpty())
+        m_waitReason = reason;
+    m_turnOpen = false;
+    m_turnEndMs = std::max(m_turnEndMs, atMs);
+    if (!m_turn.end.isValid())
+        m_turn.end = at;
+    m_pending.clear();
+    m_earlyResults.clear();
+    if (m_permission && m_permissionAtMs <= atMs)
+        m_permission = false;
+}
+
+void SessionStateMachine::noteToolCall(const ClaudeEvent& event, qint64 atMs)
+{
+    ++m_turn.tools;
+    // Claude Code runs a batch of tool calls and waits for all their results before the next
+    // step: a call started before the latest result belongs to a finished batch, even without
+    // a result of its own (claude-mpm sends none for a failed call).
+    if (m_lastResultMs >= 0 && atMs > m_lastResultMs)
+        m_pending.removeIf([&](const Pending& p) { return p.atMs < m_lastResultMs; });
+    if (!event.correlationId.isEmpty()) {
+        for (qsizetype i = 0; i < m_earlyResults.size(); ++i) {
+            if (m_earlyResults.at(i).correlationId == event.correlationId) {
+                m_earlyResults.removeAt(i);
+                return;
+            }
+        }
+    }
+    if (m_pending.size() >= kMaxPending)
+        m_pending.removeFirst();
+    m_pending.append({event.correlationId, event.toolName, atMs});
+}
+
+void SessionStateMachine::noteToolResult(const ClaudeEvent& event, qint64 atMs)
+{
+    m_lastResultMs = std::max(m_lastResultMs, atMs);
+    auto it = m_pending.end();
+    if (!event.correlationId.isEmpty())
+        it = std::find_if(m_pending.begin(), m_pending.end(),
+                          [&](const Pending& p) { return p.correlationId == event.correlationId; });
+    if (it == m_pending.end())
+        it = std::find_if(m_pending.begin(), m_pending.end(), [&](const Pending& p) {
+            return p.tool == event.toolName && p.correlationId.isEmpty();
+        });
+    if (it != m_pending.end()) {
+        m_pending.erase(it);
+        return;
+    }
+    if (event.correlationId.isEmpty())
+        return;
+    if (m_earlyResults.size() >= kMaxEarlyResults)
+        m_earlyResults.removeFirst();
+    m_earlyResults.append({event.correlationId, event.toolName, atMs});
+}
+
+const SessionStateMachine::Pending* SessionStateMachine::stuckCall() const
+{
+    // Only a call started after the latest result can be what the session is stuck in: an
+    // older one without result was most likely a failure (claude-mpm sends no result for
+    // those) that Claude has moved on from; a guess either way.
+    for (qsizetype i = m_pending.size() - 1; i >= 0; --i)
+        if (m_pending.at(i).atMs > m_lastResultMs)
+            return &m_pending.at(i);
+    return nullptr;
+}
+
+LiveState SessionStateMachine::evaluate(qint64 nowMs, bool* sinceQuiet) const
+{
+    LiveState s;
+    const qint64 quietMs = std::max<qint64>(0, nowMs - m_lastActivityMono);
+    *sinceQuiet = false;
+    if (m_ended || quietMs >= m_settings.endAfterMs) {
+        s.kind = LiveState::Kind::Ended;
+        s.reason = m_ended
+                       ? m_endReason
+                       : QStringLiteral("no activity for %1").arg(seconds(m_settings.endAfterMs));
+    } else if (m_permission) {
+        s.kind = LiveState::Kind::NeedsPermission;
+        s.reason = m_permissionReason;
+        s.tool = m_permissionTool;
+    } else if (m_turnOpen) {
+        const Pending* stuck = stuckCall();
+        if (stuck && quietMs >= m_settings.blockedAfterMs) {
+            s.kind = LiveState::Kind::Blocked;
+            s.tool = stuck->tool;
+            s.reason = QStringLiteral("no result from %1 for %2, nothing else moving (a guess)")
+                           .arg(s.tool.isEmpty() ? QStringLiteral("a tool call") : s.tool,
+                                seconds(m_settings.blockedAfterMs));
+            *sinceQuiet = true;
+        } else {
+            s.kind = LiveState::Kind::Working;
+            s.reason = QStringLiteral("turn in progress");
+        }
+    } else if (quietMs >= m_settings.idleAfterMs) {
+        s.kind = LiveState::Kind::Idle;
+        s.reason = QStringLiteral("no activity for %1").arg(seconds(m_settings.idleAfterMs));
+        *sinceQuiet = true;
+    } else {
+        s.kind = LiveState::Kind::Waiting;
+        s.reason = m_waitReason.isEmpty() ? QStringLiteral("waiting for a prompt") : m_waitReason;
+    }
+    return s;
+}
+
+bool SessionStateMachine::update(qint64 nowMs, const Clock& clock)
+{
+    bool sinceQuiet = false;
+    LiveState next = evaluate(nowMs, &sinceQuiet);
+    if (next.kind == m_state.kind && next.reason == m_state.reason && m_state.since.isValid()) {
+        m_state.tool = next.tool; // learnt later (the PermissionRequest names it): no change
+        return false;
+    }
+    // The wall clock is read only on a change: most events change nothing.
+    const QDateTime nowUtc = clock.currentUtc();
+    next.since =
+        sinceQuiet ? nowUtc.addMSecs(-std::max<qint64>(0, nowMs - m_lastActivityMono)) : nowUtc;
+    if (next.kind == LiveState::Kind::Ended) {
+        m_ended = true;
+        m_endReason = next.reason;
+    }
+    m_state = std::move(next);
+    return true;
+}
+
+bool SessionStateMachine::onTime(qint64 nowMs, const Clock& clock)
+{
+    if (!m_started)
+        return false;
+    return update(nowMs, clock);
+}
+
+bool SessionStateMachine::end(const QString& reason, const Clock& clock)
+{
+    if (m_state.kind == LiveState::Kind::Ended)
+        return false;
+    m_ended = true;
+    m_endReason = reason;
+    m_started = true;
+    m_state = LiveState{LiveState::Kind::Ended, reason, clock.currentUtc(), {}};
+    return true;
+}
+
+qint64 SessionStateMachine::nextDeadlineMs() const
+{
+    if (!m_started || m_state.kind == LiveState::Kind::Ended)
+        return -1;
+    qint64 next = m_lastActivityMono + m_settings.endAfterMs;
+    if (m_permission)
+        return next;
+    if (m_turnOpen && stuckCall() && m_state.kind != LiveState::Kind::Blocked)
+        next = std::min(next, m_lastActivityMono + m_settings.blockedAfterMs);
+    if (!m_turnOpen && m_state.kind != LiveState::Kind::Idle)
+        next = std::min(next, m_lastActivityMono + m_settings.idleAfterMs);
+    return next;
+}
+
+} // namespace ea

@@ -1,0 +1,110 @@
+// Derives one session's live state from its events, whatever order they arrive in.
+#pragma once
+
+#include "attention/LiveState.h"
+#include "model/ClaudeEvent.h"
+#include "util/Clock.h"
+
+#include <QList>
+#include <QString>
+
+namespace ea {
+
+struct AttentionSettings
+{
+    // A tool call without result and no other activity for this long reads "probably blocked".
+    qint64 blockedAfterMs = 20 * 1000;
+    // No activity for this long after a turn ended reads "idle".
+    qint64 idleAfterMs = 10 * 60 * 1000;
+    // No activity for this long at all: the session ended (the capture's session timeout).
+    qint64 endAfterMs = 60 * 60 * 1000;
+
+    bool operator==(const AttentionSettings&) const = default;
+};
+
+// Plain value, no timers: onEvent() and onTime() say whether the state changed, and
+// nextDeadlineMs() when onTime() may change it next. Decisions about order use the events'
+// own timestamps (claude-mpm posts a hook's two or three events from two threads, so they
+// arrive in any order within ~20 ms); inactivity is measured on the monotonic clock.
+class SessionStateMachine
+{
+public:
+    explicit SessionStateMachine(AttentionSettings settings = {});
+
+    // nowMs: the clock's monotonic time (the caller has it already); the wall clock is read
+    // only when the state changes, to stamp since.
+    bool onEvent(const ClaudeEvent& event, qint64 nowMs, const Clock& clock);
+    bool onTime(qint64 nowMs, const Clock& clock);
+    // The session is over (timed out, stopped, session end); returns whether that is news.
+    bool end(const QString& reason, const Clock& clock);
+    // Monotonic ms at which the state may change without an event; -1: none.
+    qint64 nextDeadlineMs() const;
+
+    const LiveState& state() const { return m_state; }
+    // Whether the event says anything about a session on its own (companions do not).
+    static bool startsTracking(const ClaudeEvent& event);
+    void setSettings(const AttentionSettings& settings) { m_settings = settings; }
+
+    // The latest turn, for "finished its turn in 2 m 14 s — 12 tools".
+    struct TurnFacts
+    {
+        QDateTime start; // event time of its first event
+        QDateTime end;   // event time of its Stop; invalid while open
+        int tools = 0;   // tool calls started in it
+    };
+    const TurnFacts& turn() const { return m_turn; }
+    // Counts turns begun; a new number means a new turn (notifications: one per turn).
+    int turnNumber() const { return m_turnNumber; }
+
+private:
+    struct Pending
+    {
+        QString correlationId;
+        QString tool;
+        qint64 atMs = 0; // event time
+    };
+    enum class Kind
+    {
+        Companion, // hook_execution, command_acknowledged, ...: no activity of their own
+        Activity,
+        TurnStart,
+        TurnEnd,
+        Permission,
+        IdlePrompt,
+        SessionStart,
+        SessionEnd
+    };
+    static Kind classify(const ClaudeEvent& event, QString* message);
+
+    void openTurn(qint64 atMs, const QDateTime& at);
+    void closeTurn(qint64 atMs, const QDateTime& at, const QString& reason);
+    void noteToolCall(const ClaudeEvent& event, qint64 atMs);
+    void noteToolResult(const ClaudeEvent& event, qint64 atMs);
+    // *sinceQuiet: the state began with the last activity (blocked, idle), not now.
+    const Pending* stuckCall() const;
+    LiveState evaluate(qint64 nowMs, bool* sinceQuiet) const;
+    bool update(qint64 nowMs, const Clock& clock);
+
+    AttentionSettings m_settings;
+    LiveState m_state;
+    bool m_started = false; // any event seen
+    bool m_ended = false;
+    QString m_endReason;
+    bool m_turnOpen = false;
+    qint64 m_turnStartMs = 0; // event times, ms since the epoch
+    qint64 m_turnEndMs = -1;
+    QString m_waitReason;
+    qint64 m_lastActivityMono = 0; // monotonic ms of the last activity received
+    qint64 m_lastActivityAtMs = 0; // its event time
+    bool m_permission = false;
+    qint64 m_permissionAtMs = 0;
+    QString m_permissionReason;
+    QString m_permissionTool;
+    QList<Pending> m_pending;      // tool calls of the current batch without result
+    QList<Pending> m_earlyResults; // results that came before their call
+    qint64 m_lastResultMs = -1;
+    TurnFacts m_turn;
+    int m_turnNumber = 0;
+};
+
+} // namespace ea
