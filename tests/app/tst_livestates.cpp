@@ -9,6 +9,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "AppProcess.h"
+
 #include <csignal>
 
 using namespace ea;
@@ -25,10 +27,7 @@ class TestLiveStates : public QObject
 
     QProcessEnvironment env(const QString& runtime) const
     {
-        QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
-        e.insert(QStringLiteral("EA_RUNTIME_DIR"), runtime);
-        e.insert(QStringLiteral("HOME"), m_tmp.path());
-        return e;
+        return ea::test::appEnvironment(m_tmp.path(), runtime);
     }
 
     QByteArray run(const QStringList& args, int* exitCode, const QString& runtime)
