@@ -298,18 +298,6 @@ std::optional<QDateTime> timestampIn(const Fields& object)
     return std::nullopt;
 }
 
-// The held copy of the canonical bytes: exactly as long as they are, no slack.
-QByteArray canonicalOf(const Element& object, int* depth)
-{
-    thread_local QByteArray scratch;
-    scratch.clear();
-    *depth = CanonicalJson::write(object, &scratch);
-    QByteArray raw(scratch.constData(), scratch.size());
-    if (scratch.capacity() > 1024 * 1024)
-        scratch = QByteArray(); // one big payload must not stay allocated
-    return raw;
-}
-
 // A number as QJsonValue::toInt() reads it (0 when it is not an int), or nullopt when the
 // value is no number at all.
 std::optional<int> intOf(const Element& value)
@@ -728,7 +716,7 @@ NormalizeResult EventNormalizer::normalize(const QString& eventName, const QByte
 
     if (!history) {
         int depth = 0;
-        QByteArray raw = canonicalOf(root, &depth);
+        QByteArray raw = CanonicalJson::bytes(root, &depth);
         if (depth > depthLimit)
             return tooDeep();
         return keptAsText(NormalizeResult::fromEvents(
@@ -752,7 +740,7 @@ NormalizeResult EventNormalizer::normalize(const QString& eventName, const QByte
             continue;
         }
         int depth = 0;
-        QByteArray raw = canonicalOf(entry, &depth);
+        QByteArray raw = CanonicalJson::bytes(entry, &depth);
         // The legacy server sends history entries exactly as it emitted them live, under
         // claude_event; naming them so makes a replay indistinguishable from the original.
         events.append(eventFrom(QStringLiteral("claude_event"), Fields(eventObject), std::move(raw),
