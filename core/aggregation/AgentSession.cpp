@@ -8,7 +8,6 @@
 #include "ingest/EventNormalizer.h"
 #include "model/HookFields.h"
 #include "util/IsoTime.h"
-#include "json/JsonView.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -16,7 +15,6 @@
 
 #include <algorithm>
 #include <numeric>
-#include <type_traits>
 #include <utility>
 
 namespace ea {
@@ -35,22 +33,22 @@ constexpr qsizetype kMaxRecordedGaps = 1000;
 constexpr qint64 kRebuildBudgetPerEvent = 32;
 constexpr qint64 kRebuildBudgetBase = 50000;
 
-// Payload readers work on QJsonObject and on JsonViewObject (the same reading API over the
-// held bytes, without building a document), so each rule is written once for both.
-template <typename Object> Object objectAt(const Object& object, const char* key)
+// Readers of the payload parsed into a QJsonObject, for the rare events whose structure is
+// kept (todos, memory updates, token usage, session starts). Tool calls, delegations and
+// prompts read what the normalizer extracted (ClaudeEvent::details).
+QJsonObject objectAt(const QJsonObject& object, const char* key)
 {
-    const auto v = object.value(QLatin1String(key));
-    return v.isObject() ? v.toObject() : Object();
+    const QJsonValue v = object.value(QLatin1String(key));
+    return v.isObject() ? v.toObject() : QJsonObject();
 }
 
-template <typename Object> QString stringAt(const Object& object, const char* key)
+QString stringAt(const QJsonObject& object, const char* key)
 {
-    const auto v = object.value(QLatin1String(key));
+    const QJsonValue v = object.value(QLatin1String(key));
     return v.isString() ? v.toString() : QString();
 }
 
-template <typename Object>
-QString firstString(std::initializer_list<std::pair<const Object*, const char*>> sources)
+QString firstString(std::initializer_list<std::pair<const QJsonObject*, const char*>> sources)
 {
     for (const auto& [object, key] : sources) {
         QString value = stringAt(*object, key);
@@ -58,11 +56,6 @@ QString firstString(std::initializer_list<std::pair<const Object*, const char*>>
             return value;
     }
     return {};
-}
-
-QString firstString(std::initializer_list<std::pair<const QJsonObject*, const char*>> sources)
-{
-    return firstString<QJsonObject>(sources);
 }
 
 QJsonObject parseObject(const QByteArray& raw)
@@ -77,13 +70,6 @@ QJsonObject dataOf(const QJsonObject& payload)
     return inner.isObject() ? inner.toObject() : payload;
 }
 
-// The wrapper's "data" object, or the whole payload, read through a view.
-JsonViewObject dataOf(const JsonViewObject& payload)
-{
-    const JsonViewValue inner = payload.value(QLatin1String(hook::data));
-    return inner.isObject() ? inner.toObject() : payload;
-}
-
 QStringList sorted(QSet<QString> set)
 {
     QStringList list(set.begin(), set.end());
@@ -91,103 +77,25 @@ QStringList sorted(QSet<QString> set)
     return list;
 }
 
-// What a post_tool says about the call. Current servers send success/status/exit_code; raw
-// Claude Code hooks only a tool_response, which may carry success or is_error.
-template <typename Object> ToolOutcome outcomeOf(const Object& data)
+ToolOutcome outcomeOf(const HookDetails& d)
 {
     ToolOutcome out;
-    const Object summary = objectAt(data, hook::resultSummary);
-    const Object response = objectAt(data, hook::toolResponse);
-    const auto exit = data.contains(QLatin1String(hook::exitCode))
-                          ? data.value(QLatin1String(hook::exitCode))
-                          : summary.value(QLatin1String(hook::exitCode));
-    if (exit.isDouble())
-        out.exitCode = exit.toInt();
-    const QString status = stringAt(data, hook::status);
-    if (data.value(QLatin1String(hook::success)).isBool())
-        out.success = data.value(QLatin1String(hook::success)).toBool();
-    else if (!status.isEmpty())
-        out.success = status == u"success";
-    else if (response.value(QLatin1String(hook::success)).isBool())
-        out.success = response.value(QLatin1String(hook::success)).toBool();
-    else if (response.value(QLatin1String(hook::isError)).isBool())
-        out.success = !response.value(QLatin1String(hook::isError)).toBool();
-    else if (out.exitCode)
-        out.success = *out.exitCode == 0;
-    if (!out.success) {
-        out.error = firstString<Object>({{&data, hook::error},
-                                         {&data, hook::errorMessage},
-                                         {&summary, hook::error},
-                                         {&summary, hook::errorPreview},
-                                         {&response, hook::error}});
-        if (out.error.isEmpty())
-            out.error =
-                !status.isEmpty() && status != u"success" ? status : QStringLiteral("failed");
-    }
-    const auto duration = data.value(QLatin1String(hook::durationMs));
-    if (duration.isDouble() && duration.toDouble() >= 0)
-        out.durationMs = qint64(duration.toDouble());
+    out.success = d.success;
+    out.exitCode = d.exitCode;
+    out.error = d.error;
+    out.durationMs = d.durationMs;
     return out;
 }
 
-// Text a subagent or Task result hands back, if the payload carries any.
-template <typename Object> QString resultText(const Object& data)
-{
-    const Object structured = objectAt(data, hook::structuredResponse);
-    QString text = firstString<Object>({{&structured, hook::results},
-                                        {&data, hook::response},
-                                        {&data, hook::result},
-                                        {&data, hook::output},
-                                        {&data, hook::responseText}});
-    if (!text.isEmpty())
-        return text;
-    // Claude Code's Task tool_response: {"content":[{"type":"text","text":"..."}]}
-    const auto content =
-        objectAt(data, hook::toolResponse).value(QLatin1String(hook::content)).toArray();
-    for (qsizetype i = 0; i < content.size(); ++i) {
-        const QString t = content.at(i).toObject().value(QLatin1String(hook::text)).toString();
-        if (!t.isEmpty())
-            return t;
-    }
-    return {};
-}
-
-// What a Task call's data says about the hand-off (the tracker adds the rest).
-template <typename Object> DelegationTracker::Start delegationStartOf(const Object& data)
-{
-    const Object details = objectAt(data, hook::delegationDetails);
-    const Object params = objectAt(data, hook::toolParameters);
-    const Object input = objectAt(data, hook::toolInput);
-    DelegationTracker::Start s;
-    s.taskDescription = firstString<Object>(
-        {{&details, hook::description}, {&params, hook::description}, {&input, hook::description}});
-    s.prompt = firstString<Object>(
-        {{&details, hook::prompt}, {&params, hook::prompt}, {&input, hook::prompt}});
-    return s;
-}
-
-template <typename Object> DelegationTracker::Stop subagentStopOf(const Object& data)
+DelegationTracker::Stop subagentStopOf(const HookDetails& d)
 {
     DelegationTracker::Stop s;
-    s.agentId = stringAt(data, hook::agentId);
-    s.errorTermination = data.value(QLatin1String(hook::isErrorTermination)).toBool(false);
-    s.reason = stringAt(data, hook::reason);
-    s.resultText = resultText(data);
-    const auto files = objectAt(data, hook::structuredResponse)
-                           .value(QLatin1String(hook::filesModified))
-                           .toArray();
-    for (qsizetype i = 0; i < files.size(); ++i)
-        s.filesModified.append(files.at(i).toString());
+    s.agentId = d.agentId;
+    s.errorTermination = d.errorTermination;
+    s.reason = d.reason;
+    s.resultText = d.resultText;
+    s.filesModified = d.filesModified;
     return s;
-}
-
-// A value read through a view, as the QJsonValue parsing its bytes gives.
-QJsonValue toQt(const JsonViewValue& v, const JsonView& view)
-{
-    if (v.isUndefined())
-        return QJsonValue(QJsonValue::Undefined);
-    const QByteArray text = '[' + view.text(v.node()).toByteArray() + ']';
-    return QJsonDocument::fromJson(text).array().at(0);
 }
 
 } // namespace
@@ -437,8 +345,8 @@ void AgentSession::rebuildDerived()
     resetDerived();
     for (const qsizetype i : order) {
         m_lastStructural = keyOf(i);
-        // The held bytes are canonical already: normalizing them again reads them through a
-        // view, far cheaper than eventAt()'s QJsonDocument round trip.
+        // Normalized again from the held bytes (one simdjson parse, which also gives the
+        // details derive() reads), far cheaper than eventAt()'s QJsonDocument round trip.
         const HeldEvent& held = m_events.at(i);
         const QDateTime at = QDateTime::fromMSecsSinceEpoch(held.timestampMs, Qt::UTC);
         ClaudeEvent event =
@@ -483,9 +391,9 @@ void AgentSession::derive(const ClaudeEvent& event, qsizetype eventIndex)
             : QDateTime();
     const QString& subtype = event.subtype;
 
-    // The payload is parsed into a QJsonObject only when a rule needs more than a field or two
-    // (delegations, todos, prompts...). Tool calls and results, the bulk of any session, read
-    // what they need through a JsonView of the held bytes.
+    // Tool calls, delegations and prompts read what the normalizer extracted from its one
+    // parse; the payload is parsed into a QJsonObject only for what keeps its structure
+    // (todos, memory updates, token usage).
     std::optional<QJsonObject> payloadCache;
     std::optional<QJsonObject> dataCache;
     const auto payloadObject = [&]() -> const QJsonObject& {
@@ -501,9 +409,7 @@ void AgentSession::derive(const ClaudeEvent& event, qsizetype eventIndex)
 
     // Turns: a prompt (or the first activity after a Stop) starts one, a Stop ends it.
     if (subtype == u"user_prompt") {
-        const QString prompt = firstString({{&dataObject(), hook::promptText},
-                                            {&dataObject(), hook::prompt},
-                                            {&payloadObject(), hook::prompt}});
+        const QString& prompt = event.details().prompt;
         if (m_initialPrompt.isEmpty())
             m_initialPrompt = prompt;
         if (m_turns.isOpen() && !m_turns.openPrompt().isEmpty())
@@ -532,19 +438,11 @@ void AgentSession::derive(const ClaudeEvent& event, qsizetype eventIndex)
     }
     m_events[eventIndex].delegation = context;
 
-    // Reads the data object through a JsonView of the held bytes when it can, else through
-    // the parsed QJsonObject: the same rules either way (see the templates above).
-    thread_local JsonView view;
-    const auto withData = [&](auto&& f) {
-        if (view.parse(event.raw) && view.isObject(view.root()))
-            return f(dataOf(view.object(view.root())));
-        return f(dataObject());
-    };
-
     if (subtype == u"pre_tool") {
         if (event.isDelegationTool()) {
-            DelegationTracker::Start start =
-                withData([](const auto& data) { return delegationStartOf(data); });
+            DelegationTracker::Start start;
+            start.taskDescription = event.details().taskDescription;
+            start.prompt = event.details().prompt;
             start.agentType =
                 intern(event.agentType.isEmpty() ? QStringLiteral("unknown") : event.agentType);
             start.correlationId = event.correlationId;
@@ -559,39 +457,26 @@ void AgentSession::derive(const ClaudeEvent& event, qsizetype eventIndex)
     } else if (subtype == u"post_tool") {
         if (event.isDelegationTool()) {
             if (target >= 0)
-                withData([&](const auto& data) {
-                    m_delegations.applyResult(target, outcomeOf(data), resultText(data), at,
-                                              m_lastEventTime);
-                });
+                m_delegations.applyResult(target, outcomeOf(event.details()),
+                                          event.details().resultText, at, m_lastEventTime);
             else
                 qCDebug(lcSession) << "Task result without its delegation in" << m_sessionId;
         } else {
-            withData([&](const auto& data) {
-                addToolResult(event, outcomeOf(data), at, eventIndex, context);
-            });
+            addToolResult(event, outcomeOf(event.details()), at, eventIndex, context);
         }
     } else if (subtype == u"subagent_start") {
-        m_delegations.noteSubagentStart(context, event.agentType,
-                                        stringAt(dataObject(), hook::agentId));
+        m_delegations.noteSubagentStart(context, event.agentType, event.details().agentId);
     } else if (subtype == u"subagent_stop") {
         if (target >= 0) {
-            withData([&](const auto& data) {
-                m_delegations.applySubagentStop(target, subagentStopOf(data), at, m_lastEventTime);
-            });
+            m_delegations.applySubagentStop(target, subagentStopOf(event.details()), at,
+                                            m_lastEventTime);
         } else {
             m_delegations.noteUnmatchedStop(at);
             qCDebug(lcSession) << "SubagentStop without an open delegation in" << m_sessionId;
         }
     } else if (subtype == u"todo_updated") {
         if (context >= 0) { // todos are kept per delegation only
-            m_delegations.addTodos(
-                context, withData([](const auto& data) {
-                    const auto todos = data.value(QLatin1String(hook::todos));
-                    if constexpr (std::is_same_v<std::decay_t<decltype(data)>, QJsonObject>)
-                        return QJsonValue(todos);
-                    else
-                        return todos.isArray() ? toQt(todos, view) : QJsonValue();
-                }));
+            m_delegations.addTodos(context, dataObject().value(QLatin1String(hook::todos)));
         }
     } else if (event.category == EventCategory::Memory) {
         if (context >= 0)

@@ -180,6 +180,7 @@ void CaptureService::wireStateMonitor()
 
 CaptureService::~CaptureService()
 {
+    ingestReceived();
     m_saver->flush(); // while everything its signals reach is still here
 }
 
@@ -454,6 +455,7 @@ void CaptureService::checkActivityDirectory()
 
 void CaptureService::recoverActivityDirectory()
 {
+    ingestReceived(); // into the journal going away, then into the checkpoints below
     m_recovering = true;
     const QStringList live = m_aggregator.allLiveSessionIds();
     qCWarning(lcCapture).noquote()
@@ -607,6 +609,7 @@ bool CaptureService::startCapture()
 
 void CaptureService::closeClient()
 {
+    ingestReceived(); // what the socket delivered is captured before it goes
     if (!m_client)
         return;
     m_client->close();
@@ -729,41 +732,97 @@ void CaptureService::onSocketEvent(const SocketEvent& event)
         }
         return;
     }
-    ingest(event.name, event.args.value(0), m_clock->currentUtc(), event.parsedArgument(0));
+    // The frames of one read arrive back to back: they share one reading of the clock (a
+    // system call on some machines), taken with the turn's first event.
+    if (m_received.isEmpty())
+        m_turnReceivedAt = m_clock->currentUtc();
+    receive(event.name, event.args.value(0), m_turnReceivedAt, event.parsedArgument(0));
 }
 
 void CaptureService::ingest(const QString& name, const QByteArray& payload,
                             const QDateTime& receivedAt, ParsedJson parsed)
 {
-    qint64 seq = -1;
+    receive(name, payload, receivedAt, parsed);
+    ingestReceived();
+}
+
+void CaptureService::ingest(const QList<Incoming>& turn)
+{
+    for (const Incoming& in : turn)
+        receive(in.name, in.payload, in.receivedAt, ParsedJson());
+    ingestReceived();
+}
+
+void CaptureService::receive(const QString& name, const QByteArray& payload,
+                             const QDateTime& receivedAt, ParsedJson parsed)
+{
+    Received r;
+    r.name = name;
+    r.payload = payload;
+    r.receivedAt = receivedAt;
     // The normalizer refuses anything this big anyway; journaling it first would only copy
     // (and parse) megabytes for nothing.
     static const qsizetype maxPayload = EventNormalizer::Limits{}.maxPayloadBytes;
-    if (payload.size() > maxPayload) {
-        process(name, payload, receivedAt, -1, TimeBase::Live);
-        noteBigPayload();
+    if (payload.size() <= maxPayload) {
+        r.journaled = true;
+        if (!parsed.isCurrent()) {
+            JsonParser& json = JsonParser::forThisThread();
+            if (json.parse(payload) == JsonParser::Status::Ok)
+                parsed = ParsedJson(&json, -1);
+        }
+        r.check = parsed.isCurrent() ? Journal::PayloadCheck::AlreadyParsed
+                                     : Journal::PayloadCheck::Parse;
+    }
+    // Normalized now, while the frame's parse is current: what is held until the end of the
+    // turn is the events the parse gave, not the parse.
+    r.result = EventNormalizer::normalize(name, payload, receivedAt, parsed);
+    m_received.append(std::move(r));
+    if (m_received.size() >= kMaxTurnEvents)
+        ingestReceived(); // a turn that brought this much is journaled in parts
+    else if (m_received.size() == 1)
+        QMetaObject::invokeMethod(this, &CaptureService::ingestReceived, Qt::QueuedConnection);
+}
+
+void CaptureService::ingestReceived()
+{
+    if (m_received.isEmpty())
         return;
-    }
-    // One parse: the journal's check and the normalizer read the same one. (Journaling a
-    // whole event-loop turn with one write() would need every frame's parse kept until the
-    // end of the turn; the parser holds one document, so each event is journaled as it comes.)
-    if (!parsed.isCurrent()) {
-        JsonParser& json = JsonParser::forThisThread();
-        if (json.parse(payload) == JsonParser::Status::Ok)
-            parsed = ParsedJson(&json, -1);
-    }
+    const QList<Received> batch = std::exchange(m_received, {});
+    // One write() for the turn's events, before any of them is aggregated: the journal holds
+    // every event the sessions hold.
+    QList<qint64> seqs(batch.size(), -1);
     if (m_journal) {
-        seq = m_journal->append(name, payload, receivedAt.toMSecsSinceEpoch(),
-                                parsed.isCurrent() ? Journal::PayloadCheck::AlreadyParsed
-                                                   : Journal::PayloadCheck::Parse);
-        if (seq < 0)
-            ++m_counters.journalFailures;
+        QList<Journal::Record> records;
+        QList<qsizetype> journaled;
+        records.reserve(batch.size());
+        journaled.reserve(batch.size());
+        for (qsizetype i = 0; i < batch.size(); ++i) {
+            const Received& r = batch.at(i);
+            if (!r.journaled)
+                continue;
+            records.append({r.name, r.payload, r.receivedAt.toMSecsSinceEpoch(), r.check});
+            journaled.append(i);
+        }
+        const QList<qint64> written = m_journal->append(records);
+        if (!records.isEmpty())
+            ++m_counters.journalBatches;
+        for (qsizetype k = 0; k < journaled.size(); ++k) {
+            const qint64 seq = written.value(k, -1);
+            seqs[journaled.at(k)] = seq;
+            if (seq < 0)
+                ++m_counters.journalFailures;
+        }
     }
-    if (m_recorder)
-        m_recorder->write(name, payload);
-    process(name, payload, receivedAt, seq, TimeBase::Live, parsed);
-    if (payload.size() >= kBigPayloadBytes)
-        noteBigPayload();
+    // Inactivity is measured from the turn that delivered the events: one clock reading.
+    const qint64 nowMs = m_clock->monotonicMs();
+    for (qsizetype i = 0; i < batch.size(); ++i) {
+        const Received& r = batch.at(i);
+        if (m_recorder && r.journaled)
+            m_recorder->write(r.name, r.payload);
+        aggregate(r.name, r.result, r.receivedAt, seqs.at(i), TimeBase::Live, nowMs);
+        if (!r.journaled || r.payload.size() >= kBigPayloadBytes)
+            noteBigPayload();
+    }
 }
 
 void CaptureService::noteBigPayload()
@@ -784,11 +843,17 @@ void CaptureService::returnFreedMemory()
 }
 
 void CaptureService::process(const QString& name, const QByteArray& payload,
-                             const QDateTime& receivedAt, qint64 seq, TimeBase clock,
-                             const ParsedJson& parsed)
+                             const QDateTime& receivedAt, qint64 seq, TimeBase clock)
+{
+    aggregate(name, EventNormalizer::normalize(name, payload, receivedAt), receivedAt, seq, clock,
+              clock == TimeBase::Live ? m_clock->monotonicMs() : 0);
+}
+
+void CaptureService::aggregate(const QString& name, const NormalizeResult& result,
+                               const QDateTime& receivedAt, qint64 seq, TimeBase clock,
+                               qint64 liveNowMs)
 {
     ++m_counters.eventsReceived;
-    const NormalizeResult result = EventNormalizer::normalize(name, payload, receivedAt, parsed);
     if (result.isChatter()) {
         ++m_counters.chatter;
         releaseSeqs({seq});
@@ -808,7 +873,7 @@ void CaptureService::process(const QString& name, const QByteArray& payload,
         qint64 now = 0;
         switch (clock) {
         case TimeBase::Live:
-            now = m_clock->monotonicMs();
+            now = liveNowMs;
             break;
         case TimeBase::EventTime:
             // A timestamp far ahead of the replay's start is a wrong clock or a hostile
@@ -895,6 +960,7 @@ bool CaptureService::replay(const QString& path, QString* error, bool* started)
         return m_replayStopRequested;
     };
     reader.setInterruptCheck(stopRequested);
+    ingestReceived(); // on the live clock, before the replay's event time takes over
     m_aggregator.setTimerDriven(false);
     // A replay's sessions are history, judged on their own timestamps: nobody is waiting.
     const QSignalBlocker noLiveStates(m_states.get());
@@ -982,6 +1048,7 @@ QJsonObject CaptureService::countersJson() const
     put("journal_failures", m_counters.journalFailures);
     put("journal_write_failures", m_counters.journalWriteFailures);
     put("journal_replayed", m_counters.journalReplayed);
+    put("journal_batches", m_counters.journalBatches);
     put("cleaned_up", m_counters.cleanedUp);
     put("sessions_released", a.released);
     put("sessions_split", a.split);

@@ -2,9 +2,11 @@
 
 #include "aggregation/Aggregator.h"
 #include "attention/SessionStateMonitor.h"
+#include "ingest/NormalizeResult.h"
 #include "model/CaptureSettings.h"
 #include "protocol/Backoff.h"
 #include "protocol/SocketIoClient.h"
+#include "storage/Journal.h"
 #include "util/Clock.h"
 #include "util/RateLimitedLog.h"
 
@@ -21,7 +23,6 @@ namespace ea {
 
 class ActivityLock;
 class EventRecorder;
-class Journal;
 class SessionSaver;
 class SessionSpill;
 class SessionStore;
@@ -45,6 +46,7 @@ public:
         quint64 journalFailures = 0;      // events that could not be journaled
         quint64 journalWriteFailures = 0; // failed journal writes (events and releases)
         quint64 journalReplayed = 0;
+        quint64 journalBatches = 0; // appends to the journal: one write() per event-loop turn
         quint64 resumed = 0;
         quint64 cleanedUp = 0;
         quint64 unsavedDropped = 0; // documents dropped from memory over maxUnsavedBytes
@@ -90,10 +92,20 @@ public:
     // journal still holds its events.
     bool shutdown(const QString& reason = QStringLiteral("application quit"));
 
-    // One received event: journaled, normalized, aggregated. receivedAt is the wall clock.
+    // One received event: journaled, normalized, aggregated before this returns (with whatever
+    // the socket delivered this turn and is not aggregated yet). receivedAt is the wall clock.
     // parsed: the payload as the client already parsed it, if it did (read, not parsed again).
     void ingest(const QString& name, const QByteArray& payload, const QDateTime& receivedAt,
                 ParsedJson parsed = ParsedJson());
+    struct Incoming
+    {
+        QString name;
+        QByteArray payload;
+        QDateTime receivedAt;
+    };
+    // What one event-loop turn received, in order: journaled with one write(), then
+    // aggregated, as the live socket's events are.
+    void ingest(const QList<Incoming>& turn);
 
     QJsonObject countersJson() const;
     const Counters& counters() const { return m_counters; }
@@ -119,12 +131,20 @@ private:
         Journal
     };
     void process(const QString& name, const QByteArray& payload, const QDateTime& receivedAt,
-                 qint64 seq, TimeBase clock, const ParsedJson& parsed = ParsedJson());
+                 qint64 seq, TimeBase clock);
+    // liveNowMs: the monotonic time of a TimeBase::Live event (read once per turn).
+    void aggregate(const QString& name, const NormalizeResult& result, const QDateTime& receivedAt,
+                   qint64 seq, TimeBase clock, qint64 liveNowMs);
     void onSessionCompleted(const AgentSession& session, const QList<qint64>& seqs);
     void wireStateMonitor();
     void releaseSeqs(const QList<qint64>& seqs);
     void onSocketEvent(const SocketEvent& event);
-    // Ingests what the socket delivered this event-loop turn (one journal write for all).
+    // Normalizes one event now (its frame's parse is only valid now) and holds it for the end
+    // of the event-loop turn.
+    void receive(const QString& name, const QByteArray& payload, const QDateTime& receivedAt,
+                 ParsedJson parsed);
+    // Journals what this turn received with one write(), then aggregates it.
+    void ingestReceived();
     void onNamespaceConnected(const QString& nsp, bool recovered, bool missedPossible);
     bool openJournal(qint64 minimumSeq = 1);
     // The activity directory (or its journal) deleted or moved while capturing: recreated,
@@ -174,6 +194,19 @@ private:
     std::unique_ptr<SessionSaver> m_saver; // after m_store: destroyed (and flushed) first
     std::unique_ptr<Journal> m_journal;
     std::unique_ptr<EventRecorder> m_recorder;
+    struct Received
+    {
+        QString name;
+        QByteArray payload;
+        QDateTime receivedAt;
+        bool journaled = false; // false: over the payload limit, refused without journaling
+        Journal::PayloadCheck check = Journal::PayloadCheck::Parse;
+        NormalizeResult result;
+    };
+    QList<Received> m_received; // this turn's events, journaled and aggregated at its end
+    QDateTime m_turnReceivedAt;
+    // A turn holding more is journaled and aggregated in parts: bounds what waits in memory.
+    static constexpr qsizetype kMaxTurnEvents = 512;
     SocketIoClient* m_client = nullptr;
     SocketIoClient::Stats m_pastClientStats; // of clients already closed, for the counters
     QSet<QString> m_eventNames;

@@ -4,8 +4,10 @@
 
 #include "model/ToolOperation.h"
 #include "util/SystemReason.h"
+#include "json/CanonicalJson.h"
+#include "json/JsonArraySpans.h"
+#include "json/JsonParser.h"
 #include "json/JsonText.h"
-#include "json/JsonView.h"
 
 #include <QHash>
 
@@ -18,11 +20,49 @@
 
 #include <initializer_list>
 
+#include <simdjson.h>
+
 namespace ea {
 
 Q_LOGGING_CATEGORY(lcExporter, "ea.storage.exporter")
 
 namespace {
+// The text of each element of a session file's "events" array, and whether it is a non-empty
+// object without its own session_id (what a JSON Lines row adds). Empty unless the file parses
+// and holds exactly `count` events with no number out of a double's range.
+struct EventTexts
+{
+    QList<QByteArrayView> spans;
+    QList<bool> needsId;
+};
+
+EventTexts eventTextsOf(QByteArrayView text, qsizetype count)
+{
+    // Its own parser: a session file may be far bigger than one payload, and the buffers go
+    // with it.
+    JsonParser json(std::max<qsizetype>(text.size(), 1));
+    simdjson::dom::object root;
+    simdjson::dom::array array;
+    if (json.parse(text) != JsonParser::Status::Ok || json.numbersAsText() > 0 ||
+        json.root().get_object().get(root) || root["events"].get_array().get(array) ||
+        qsizetype(array.size()) != count)
+        return {};
+    EventTexts out;
+    QList<JsonArraySpans::Kind> kinds;
+    kinds.reserve(count);
+    out.needsId.reserve(count);
+    for (const simdjson::dom::element e : array) {
+        simdjson::dom::object o;
+        const bool object = !e.get_object().get(o);
+        kinds.append(object || e.is_array() ? JsonArraySpans::Kind::Container
+                     : e.is_string()        ? JsonArraySpans::Kind::String
+                                            : JsonArraySpans::Kind::Scalar);
+        out.needsId.append(object && o.size() > 0 && o["session_id"].error() != simdjson::SUCCESS);
+    }
+    out.spans = JsonArraySpans::split(JsonArraySpans::member(text, "events"), kinds);
+    return out;
+}
+
 QString csvField(QString v)
 {
     // Spreadsheets run a cell that starts like a formula (=HYPERLINK(...), +cmd|...): a leading
@@ -174,20 +214,19 @@ bool SessionExporter::add(const QJsonObject& session, QByteArrayView text)
         }
     }
     // Each event's own text where the file's text is at hand: numbers keep their digits.
-    thread_local JsonView view;
-    const int eventsNode = m_format == Format::Jsonl && !text.isEmpty() && view.parse(text)
-                               ? view.member(view.root(), QLatin1String("events"))
-                               : -1;
-    const bool exact = eventsNode >= 0 && view.childCount(eventsNode) == events.size();
+    const EventTexts own = m_format == Format::Jsonl && !text.isEmpty()
+                               ? eventTextsOf(text, events.size())
+                               : EventTexts();
+    const bool exact = !own.spans.isEmpty();
     QByteArray quotedId;
-    JsonView::appendString(sid, &quotedId);
+    const QByteArray sidUtf8 = sid.toUtf8();
+    CanonicalJson::appendString(std::string_view(sidUtf8.constData(), size_t(sidUtf8.size())),
+                                &quotedId);
     for (qsizetype i = 0; i < events.size(); ++i) {
         const QJsonObject e = events.at(i).toObject();
         QByteArray line;
-        const int node = exact ? view.child(eventsNode, int(i)) : -1;
-        if (m_format == Format::Jsonl && view.isObject(node) && view.childCount(node) > 0 &&
-            view.member(node, QLatin1String("session_id")) < 0) {
-            line = JsonText::compact(view.text(node));
+        if (m_format == Format::Jsonl && exact && own.needsId.at(i) && !own.spans.at(i).isEmpty()) {
+            line = JsonText::compact(own.spans.at(i));
             line.chop(1);
             line.append(",\"session_id\":").append(quotedId).append('}');
         } else if (m_format == Format::Jsonl) {

@@ -6,7 +6,6 @@
 #include "util/Sha256.h"
 #include "json/CanonicalJson.h"
 #include "json/JsonParser.h"
-#include "json/JsonView.h"
 
 #include <QJsonDocument>
 #include <QLoggingCategory>
@@ -15,6 +14,7 @@
 
 #include <simdjson.h>
 
+#include <climits>
 #include <cmath>
 #include <cstring>
 #include <initializer_list>
@@ -193,6 +193,23 @@ public:
         simdjson::dom::object o;
         return find(key, &e) && !e.get_object().get(o) ? Fields(o) : Fields();
     }
+    bool hasObject(std::string_view key) const
+    {
+        Element e;
+        return find(key, &e) && e.is_object();
+    }
+    // False when absent or not a boolean.
+    bool boolean(std::string_view key, bool* out) const
+    {
+        Element e;
+        return find(key, &e) && !e.get_bool().get(*out);
+    }
+    // The array named key, or false.
+    bool array(std::string_view key, simdjson::dom::array* out) const
+    {
+        Element e;
+        return find(key, &e) && !e.get_array().get(*out);
+    }
 
 private:
     struct Member
@@ -267,22 +284,6 @@ QString correlationIdIn(const Fields& payload)
                         {&data, hook::toolCallId}});
 }
 
-// The same rule for callers that hold a QJsonObject or a JsonViewObject (AgentSession).
-template <typename Object> QString correlationIdInObject(const Object& payload)
-{
-    using namespace ea;
-    const auto dataValue = payload.value(QLatin1String(hook::data));
-    const Object data = dataValue.isObject() ? dataValue.toObject() : Object();
-    for (const char* key : {hook::correlationId, hook::toolUseId, hook::toolCallId}) {
-        for (const Object* o : {&payload, &data}) {
-            const auto v = o->value(QLatin1String(key));
-            if (v.isString() && !v.toString().isEmpty())
-                return v.toString();
-        }
-    }
-    return {};
-}
-
 std::optional<QDateTime> timestampIn(const Fields& object)
 {
     Element value;
@@ -297,16 +298,135 @@ std::optional<QDateTime> timestampIn(const Fields& object)
     return std::nullopt;
 }
 
-// The held copy of the canonical bytes: exactly as long as they are, no slack.
-QByteArray canonicalOf(const Element& object, int* depth)
+// A number as QJsonValue::toInt() reads it (0 when it is not an int), or nullopt when the
+// value is no number at all.
+std::optional<int> intOf(const Element& value)
 {
-    thread_local QByteArray scratch;
-    scratch.clear();
-    *depth = CanonicalJson::write(object, &scratch);
-    QByteArray raw(scratch.constData(), scratch.size());
-    if (scratch.capacity() > 1024 * 1024)
-        scratch = QByteArray(); // one big payload must not stay allocated
-    return raw;
+    int64_t i = 0;
+    uint64_t u = 0;
+    double d = 0;
+    if (!value.get_int64().get(i))
+        return i >= INT_MIN && i <= INT_MAX ? int(i) : 0;
+    if (!value.get_uint64().get(u))
+        return u <= uint64_t(INT_MAX) ? int(u) : 0;
+    if (!value.get_double().get(d))
+        return d == std::trunc(d) && d >= INT_MIN && d <= INT_MAX ? int(d) : 0;
+    return std::nullopt;
+}
+
+// What a post_tool says about the call. Current servers send success/status/exit_code; raw
+// Claude Code hooks only a tool_response, which may carry success or is_error.
+void readOutcome(const Fields& data, HookDetails* out)
+{
+    using namespace ea;
+    const Fields summary = data.object(hook::resultSummary);
+    const Fields response = data.object(hook::toolResponse);
+    Element exit;
+    if (data.find(hook::exitCode, &exit) || summary.find(hook::exitCode, &exit))
+        out->exitCode = intOf(exit);
+    const std::string_view status = data.string(hook::status);
+    bool flag = false;
+    if (data.boolean(hook::success, &flag))
+        out->success = flag;
+    else if (!status.empty())
+        out->success = status == "success";
+    else if (response.boolean(hook::success, &flag))
+        out->success = flag;
+    else if (response.boolean(hook::isError, &flag))
+        out->success = !flag;
+    else if (out->exitCode)
+        out->success = *out->exitCode == 0;
+    if (!out->success) {
+        out->error = firstString({{&data, hook::error},
+                                  {&data, hook::errorMessage},
+                                  {&summary, hook::error},
+                                  {&summary, hook::errorPreview},
+                                  {&response, hook::error}});
+        if (out->error.isEmpty())
+            out->error =
+                !status.empty() && status != "success" ? utf8(status) : QStringLiteral("failed");
+    }
+    Element duration;
+    double ms = 0;
+    if (data.find(hook::durationMs, &duration) && duration.is_number() &&
+        !duration.get_double().get(ms) && ms >= 0)
+        out->durationMs = qint64(ms);
+}
+
+// Text a subagent or Task result hands back, if the payload carries any.
+QString resultTextOf(const Fields& data)
+{
+    using namespace ea;
+    const Fields structured = data.object(hook::structuredResponse);
+    QString text = firstString({{&structured, hook::results},
+                                {&data, hook::response},
+                                {&data, hook::result},
+                                {&data, hook::output},
+                                {&data, hook::responseText}});
+    if (!text.isEmpty())
+        return text;
+    // Claude Code's Task tool_response: {"content":[{"type":"text","text":"..."}]}
+    simdjson::dom::array content;
+    if (!data.object(hook::toolResponse).array(hook::content, &content))
+        return {};
+    for (const Element item : content) {
+        simdjson::dom::object o;
+        if (item.get_object().get(o))
+            continue;
+        text = utf8(Fields(o).string(hook::text));
+        if (!text.isEmpty())
+            return text;
+    }
+    return {};
+}
+
+// What the session model derives from, for the kinds of event it derives from. `data` is the
+// hook's own fields: the wrapper's "data" object, or the whole payload of a raw hook.
+QExplicitlySharedDataPointer<const HookDetails> detailsOf(const ClaudeEvent& event,
+                                                          const Fields& top, const Fields& data)
+{
+    using namespace ea;
+    const QString& subtype = event.subtype;
+    if (subtype != u"post_tool" && subtype != u"user_prompt" && subtype != u"subagent_start" &&
+        subtype != u"subagent_stop" && !(subtype == u"pre_tool" && event.isDelegationTool()))
+        return {};
+    auto* details = new HookDetails;
+    HookDetails& d = *details;
+    if (subtype == u"post_tool") {
+        readOutcome(data, &d);
+        if (event.isDelegationTool())
+            d.resultText = resultTextOf(data);
+    } else if (subtype == u"pre_tool") {
+        if (event.isDelegationTool()) {
+            const Fields details = data.object(hook::delegationDetails);
+            const Fields params = data.object(hook::toolParameters);
+            const Fields input = data.object(hook::toolInput);
+            d.taskDescription = firstString({{&details, hook::description},
+                                             {&params, hook::description},
+                                             {&input, hook::description}});
+            d.prompt = firstString(
+                {{&details, hook::prompt}, {&params, hook::prompt}, {&input, hook::prompt}});
+        }
+    } else if (subtype == u"user_prompt") {
+        d.prompt =
+            firstString({{&data, hook::promptText}, {&data, hook::prompt}, {&top, hook::prompt}});
+    } else if (subtype == u"subagent_start") {
+        d.agentId = utf8(data.string(hook::agentId));
+    } else if (subtype == u"subagent_stop") {
+        d.agentId = utf8(data.string(hook::agentId));
+        bool flag = false;
+        d.errorTermination = data.boolean(hook::isErrorTermination, &flag) && flag;
+        d.reason = utf8(data.string(hook::reason));
+        d.resultText = resultTextOf(data);
+        simdjson::dom::array files;
+        if (data.object(hook::structuredResponse).array(hook::filesModified, &files)) {
+            for (const Element file : files) {
+                std::string_view path;
+                d.filesModified.append(!file.get_string().get(path) ? utf8(path) : QString());
+            }
+        }
+    }
+    return QExplicitlySharedDataPointer<const HookDetails>(details);
 }
 
 // Everything but the fallback timestamp, read from the payload object.
@@ -367,6 +487,7 @@ ClaudeEvent eventFrom(const QString& eventName, const Fields& top, QByteArray ra
     }
     event.category =
         EventCategory::classify(event.subtype, event.toolName, !event.filePath.isEmpty());
+    event.hookDetails = detailsOf(event, top, top.hasObject(hook::data) ? data : top);
     return event;
 }
 
@@ -476,16 +597,6 @@ int EventNormalizer::nestingDepth(const QByteArray& json, int stopAbove)
         }
     }
     return deepest;
-}
-
-QString EventNormalizer::correlationIdOf(const QJsonObject& payload)
-{
-    return correlationIdInObject(payload);
-}
-
-QString EventNormalizer::correlationIdOf(const JsonViewObject& payload)
-{
-    return correlationIdInObject(payload);
 }
 
 ClaudeEvent EventNormalizer::normalizeObject(const QString& eventName, const QJsonObject& payload,
@@ -605,7 +716,7 @@ NormalizeResult EventNormalizer::normalize(const QString& eventName, const QByte
 
     if (!history) {
         int depth = 0;
-        QByteArray raw = canonicalOf(root, &depth);
+        QByteArray raw = CanonicalJson::bytes(root, &depth);
         if (depth > depthLimit)
             return tooDeep();
         return keptAsText(NormalizeResult::fromEvents(
@@ -629,7 +740,7 @@ NormalizeResult EventNormalizer::normalize(const QString& eventName, const QByte
             continue;
         }
         int depth = 0;
-        QByteArray raw = canonicalOf(entry, &depth);
+        QByteArray raw = CanonicalJson::bytes(entry, &depth);
         // The legacy server sends history entries exactly as it emitted them live, under
         // claude_event; naming them so makes a replay indistinguishable from the original.
         events.append(eventFrom(QStringLiteral("claude_event"), Fields(eventObject), std::move(raw),

@@ -16,8 +16,6 @@
 
 namespace ea {
 
-class JsonViewObject;
-
 class EventNormalizer
 {
 public:
@@ -48,11 +46,6 @@ public:
     // One already parsed event object (a history entry, or an event of a reopened session file).
     static ClaudeEvent normalizeObject(const QString& eventName, const QJsonObject& payload,
                                        const QDateTime& receivedAt);
-
-    // correlation_id, tool_use_id or tool_call_id, at the top level or in "data". (The
-    // JsonViewObject overload serves AgentSession's reads of held bytes until it drops JsonView.)
-    static QString correlationIdOf(const QJsonObject& payload);
-    static QString correlationIdOf(const JsonViewObject& payload);
 
     // heartbeat, dashboard:*, status, welcome, ping, pong, reload, config_event.
     static bool isChatter(QStringView eventName);

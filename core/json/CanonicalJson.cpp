@@ -208,16 +208,34 @@ void CanonicalJson::appendString(std::string_view s, QByteArray* out)
     out->append(text.data(), qsizetype(text.size()));
 }
 
-int CanonicalJson::write(const simdjson::dom::element& value, QByteArray* out)
+namespace {
+// Built in a std::string: its appends are cheaper than QByteArray's.
+template <typename Take> int writeThen(const simdjson::dom::element& value, Take&& take)
 {
-    // Built in a std::string: its appends are cheaper than QByteArray's.
     thread_local std::string text;
     text.clear();
     const int depth = writeValue(value, &text);
-    out->append(text.data(), qsizetype(text.size()));
+    take(text);
     if (text.capacity() > 1024 * 1024)
         std::string().swap(text); // one big payload must not stay allocated
     return depth;
+}
+} // namespace
+
+int CanonicalJson::write(const simdjson::dom::element& value, QByteArray* out)
+{
+    return writeThen(value, [out](const std::string& text) {
+        out->append(text.data(), qsizetype(text.size()));
+    });
+}
+
+QByteArray CanonicalJson::bytes(const simdjson::dom::element& value, int* depth)
+{
+    QByteArray out;
+    *depth = writeThen(value, [&out](const std::string& text) {
+        out = QByteArray(text.data(), qsizetype(text.size()));
+    });
+    return out;
 }
 
 int CanonicalJson::depth(const simdjson::dom::element& value, int stopAbove)

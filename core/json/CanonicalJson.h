@@ -21,6 +21,9 @@ class CanonicalJson
 public:
     // Appends the value to out; returns its nesting depth (a scalar 0, {} or [] 1).
     static int write(const simdjson::dom::element& value, QByteArray* out);
+    // The value's bytes in an array exactly as long as they are (what an event holds); *depth
+    // gets its nesting depth.
+    static QByteArray bytes(const simdjson::dom::element& value, int* depth);
     // Nesting depth without writing: exact up to stopAbove, else some number above it.
     static int depth(const simdjson::dom::element& value, int stopAbove);
     // A UTF-8 string as a JSON string literal, quotes included.

@@ -29,6 +29,12 @@ bool ClaudeEvent::isDelegationTool() const
     return (isPreTool() || isPostTool()) && EventCategory::isDelegationTool(toolName);
 }
 
+const HookDetails& ClaudeEvent::details() const
+{
+    static const HookDetails kNone;
+    return hookDetails ? *hookDetails : kNone;
+}
+
 QJsonObject ClaudeEvent::payload() const
 {
     if (raw.isEmpty())

@@ -2,9 +2,11 @@
 #pragma once
 
 #include "model/EventCategory.h"
+#include "model/HookDetails.h"
 
 #include <QByteArray>
 #include <QDateTime>
+#include <QExplicitlySharedDataPointer>
 #include <QJsonObject>
 #include <QString>
 
@@ -31,11 +33,16 @@ struct ClaudeEvent
     quint64 identity = 0; // de-duplication key, see EventNormalizer::identityOf()
     EventCategory category;
     bool timestampFromReceipt = false; // the payload had no usable timestamp
+    // Outcome, hand-off and prompt fields of tool calls, delegations and prompts; null for
+    // the other kinds, which need none (shared: copies of the event do not copy it).
+    QExplicitlySharedDataPointer<const HookDetails> hookDetails;
 
     bool hasSession() const { return !sessionId.isEmpty(); }
     bool isPreTool() const { return subtype == u"pre_tool"; }
     bool isPostTool() const { return subtype == u"post_tool"; }
     bool isDelegationTool() const;
+    // *hookDetails, or defaults when there are none.
+    const HookDetails& details() const;
 
     // Derived from `raw` on demand: they are needed rarely and would otherwise be held forever.
     QJsonObject payload() const;

@@ -59,3 +59,6 @@ struct ToolOperation
 };
 
 } // namespace ea
+
+// Implicitly shared and plain members only: a growing list moves operations with memmove.
+Q_DECLARE_TYPEINFO(ea::ToolOperation, Q_RELOCATABLE_TYPE);

@@ -464,8 +464,8 @@ std::optional<QByteArray> Journal::checkedBody(const QString& eventName,
     return body;
 }
 
-QByteArray Journal::encodeLine(qint64 seq, qint64 receivedMs, const QString& eventName,
-                               const QByteArray& body)
+void Journal::encodeLine(qint64 seq, qint64 receivedMs, const QString& eventName,
+                         const QByteArray& body, QByteArray* out)
 {
     const qint64 t = receivedMs >= 0 ? receivedMs : QDateTime::currentMSecsSinceEpoch();
     if (eventName != m_encodedNameOf) {
@@ -474,8 +474,7 @@ QByteArray Journal::encodeLine(qint64 seq, qint64 receivedMs, const QString& eve
         m_encodedNameOf = eventName;
     }
     const QByteArray& name = m_encodedName;
-    QByteArray line;
-    line.reserve(body.size() + name.size() + 64);
+    QByteArray& line = *out;
     line += "{\"seq\":";
     line += QByteArray::number(seq);
     line += ",\"t\":";
@@ -485,7 +484,6 @@ QByteArray Journal::encodeLine(qint64 seq, qint64 receivedMs, const QString& eve
     line += kArgsMarker;
     line += body;
     line += "]}\n";
-    return line;
 }
 
 QList<qint64> Journal::append(const QList<Record>& records)
@@ -496,6 +494,11 @@ QList<qint64> Journal::append(const QList<Record>& records)
         return seqs;
     }
     QByteArray lines;
+    // One buffer for the batch's lines, written straight into it.
+    qsizetype estimate = 0;
+    for (const Record& record : records)
+        estimate += record.payload.size() + record.name.size() + 64;
+    lines.reserve(std::min<qsizetype>(estimate, m_segmentMaxBytes));
     QList<qsizetype> pending; // indices of the records whose lines wait in `lines`
     const auto flush = [&]() {
         const qsizetype done = writeRecords(lines, pending.size());
@@ -525,7 +528,7 @@ QList<qint64> Journal::append(const QList<Record>& records)
                 break;
             prune();
         }
-        lines += encodeLine(m_nextSeq + pending.size(), record.receivedMs, record.name, *body);
+        encodeLine(m_nextSeq + pending.size(), record.receivedMs, record.name, *body, &lines);
         pending.append(i);
     }
     if (!pending.isEmpty())

@@ -157,8 +157,9 @@ private:
     // The payload as a journal line holds it, or nullopt (lastError()) when it is not JSON.
     std::optional<QByteArray> checkedBody(const QString& eventName, const QByteArray& payloadJson,
                                           PayloadCheck check);
-    QByteArray encodeLine(qint64 seq, qint64 receivedMs, const QString& eventName,
-                          const QByteArray& body);
+    // Appends the record's line to *out.
+    void encodeLine(qint64 seq, qint64 receivedMs, const QString& eventName, const QByteArray& body,
+                    QByteArray* out);
     // Writes lines holding the next count seqs; returns how many of them reached the file.
     qsizetype writeRecords(const QByteArray& lines, qsizetype count);
     void noteWritten();

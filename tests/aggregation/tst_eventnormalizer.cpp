@@ -67,6 +67,7 @@ private slots:
     void mutatedPayloadsNeverCrash();
     void eventIsCompact();
     void readsTheFramesParse();
+    void detailsForTheSessionModel();
     void numbersOutOfRangeKeptAsText();
 };
 
@@ -943,6 +944,60 @@ void tst_EventNormalizer::numbersOutOfRangeKeptAsText()
     QVERIFY(r.isEvents());
     QCOMPARE(r.numbersAsText, 2);
     QCOMPARE(r.events.first().raw, raw);
+}
+
+// What the session model derives tool calls, delegations and prompts from is read from the one
+// parse, in the payload's shapes (wrapped in "data" or a raw hook), never parsed again later.
+void tst_EventNormalizer::detailsForTheSessionModel()
+{
+    const auto one = [](const QByteArray& json) {
+        const NormalizeResult r =
+            EventNormalizer::normalize(QStringLiteral("claude_event"), json, now());
+        return r.events.value(0);
+    };
+    ClaudeEvent e = one(R"({"type":"hook","subtype":"post_tool","session_id":"s","data":{
+        "tool_name":"Bash","exit_code":2,"duration_ms":41.9,
+        "result_summary":{"error_preview":"boom"}}})");
+    QVERIFY(e.hookDetails);
+    QCOMPARE(e.details().success, false);
+    QCOMPARE(e.details().exitCode, std::optional<int>(2));
+    QCOMPARE(e.details().error, QStringLiteral("boom"));
+    QCOMPARE(e.details().durationMs, 41);
+
+    // A raw hook: the payload itself holds the fields; is_error in the tool_response.
+    e = one(R"({"hook_event_name":"PostToolUse","session_id":"s","tool_name":"Read",
+        "tool_response":{"is_error":true,"error":"no such file"}})");
+    QCOMPARE(e.details().success, false);
+    QCOMPARE(e.details().error, QStringLiteral("no such file"));
+    QCOMPARE(e.details().exitCode, std::nullopt);
+
+    e = one(
+        R"({"subtype":"post_tool","session_id":"s","data":{"tool_name":"Task","status":"success",
+        "tool_response":{"content":[{"type":"text","text":""},{"type":"text","text":"done"}]}}})");
+    QCOMPARE(e.details().success, true);
+    QCOMPARE(e.details().resultText, QStringLiteral("done"));
+
+    e = one(R"({"subtype":"pre_tool","session_id":"s","data":{"tool_name":"Task",
+        "tool_input":{"description":"Plan","prompt":"Plan it","subagent_type":"planner"}}})");
+    QCOMPARE(e.details().taskDescription, QStringLiteral("Plan"));
+    QCOMPARE(e.details().prompt, QStringLiteral("Plan it"));
+
+    e = one(R"({"subtype":"user_prompt","session_id":"s","data":{"prompt_text":"Hi"}})");
+    QCOMPARE(e.details().prompt, QStringLiteral("Hi"));
+
+    e = one(R"({"subtype":"subagent_stop","session_id":"s","data":{"agent_id":"a1",
+        "is_error_termination":true,"reason":"crash",
+        "structured_response":{"results":"half","files_modified":["a.cpp",7]}}})");
+    QCOMPARE(e.details().agentId, QStringLiteral("a1"));
+    QCOMPARE(e.details().errorTermination, true);
+    QCOMPARE(e.details().reason, QStringLiteral("crash"));
+    QCOMPARE(e.details().resultText, QStringLiteral("half"));
+    QCOMPARE(e.details().filesModified, (QStringList{QStringLiteral("a.cpp"), QString()}));
+
+    // Kinds the model keeps no details of carry none.
+    e = one(R"({"subtype":"notification","session_id":"s","data":{"message":"m"}})");
+    QVERIFY(!e.hookDetails);
+    QCOMPARE(e.details().success, true);
 }
 
 QTEST_GUILESS_MAIN(tst_EventNormalizer)

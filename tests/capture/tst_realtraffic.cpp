@@ -159,6 +159,57 @@ private Q_SLOTS:
         QCOMPARE(text.count("{\"name\":\"status\""), 1);
     }
 
+    // A burst the server sends in one go reaches the journal in few writes (one per event-loop
+    // turn, not one per event), and every event of it is still journaled and aggregated.
+    void aBurstIsJournaledPerTurnNotPerEvent()
+    {
+        QString why;
+        if (!PeerServer::available(PeerServer::Node, &why))
+            QSKIP(qPrintable(why));
+        PeerServer peer;
+        QVERIFY(peer.start(PeerServer::Node));
+        const QString act = newDir() + QStringLiteral("/activity");
+        QProcess app;
+        app.setProcessEnvironment(env(newDir()));
+        app.start(QStringLiteral(EA_APP_BINARY),
+                  {QStringLiteral("--headless"), QStringLiteral("--port"),
+                   QString::number(peer.port()), QStringLiteral("--activity-dir"), act});
+        QVERIFY(peer.waitForReport(PeerServer::reportIs(QStringLiteral("connect")), 10000));
+        constexpr int kEvents = 2000;
+        const QJsonObject burst{
+            {QStringLiteral("cmd"), QStringLiteral("emit_many")},
+            {QStringLiteral("event"), QStringLiteral("claude_event")},
+            {QStringLiteral("count"), kEvents},
+            {QStringLiteral("template"),
+             QJsonObject{{QStringLiteral("type"), QStringLiteral("hook")},
+                         {QStringLiteral("subtype"), QStringLiteral("notification")},
+                         {QStringLiteral("session_id"), QStringLiteral("burst")},
+                         {QStringLiteral("timestamp"), QStringLiteral("2026-12-01T00:00:00Z")}}}};
+        QVERIFY(!peer.command(burst, 30000).isEmpty());
+        // Each event is in the journal (released only once its session is saved).
+        const QString journalDir = act + QStringLiteral("/.journal");
+        const auto journaled = [&] {
+            int n = 0;
+            for (const QFileInfo& f : QDir(journalDir).entryInfoList({QStringLiteral("*.jsonl")})) {
+                QFile file(f.absoluteFilePath());
+                if (file.open(QIODevice::ReadOnly))
+                    n += int(file.readAll().count("\"subtype\":\"notification\""));
+            }
+            return n;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(journaled(), kEvents, 20000);
+        ::kill(app.processId(), SIGTERM);
+        QVERIFY(app.waitForFinished(10000));
+        QCOMPARE(app.exitCode(), 0);
+        const QJsonObject counters =
+            QJsonDocument::fromJson(app.readAllStandardOutput().trimmed().split('\n').last())
+                .object();
+        QCOMPARE(counters.value(QLatin1String("events_aggregated")).toInt(), kEvents);
+        QCOMPARE(counters.value(QLatin1String("journal_failures")).toInt(), 0);
+        const int batches = counters.value(QLatin1String("journal_batches")).toInt();
+        QVERIFY2(batches > 0 && batches < kEvents / 2, qPrintable(QString::number(batches)));
+    }
+
     void recordings_data()
     {
         QTest::addColumn<QString>("recording");
