@@ -4,7 +4,10 @@
 
 #include <QDir>
 
+#include <cerrno>
 #include <cstring>
+
+#include <unistd.h>
 
 namespace ea {
 
@@ -109,10 +112,22 @@ bool SessionSpill::read(const Chunks& chunks,
     QByteArray buffer;
     for (const Chunk& chunk : chunks) {
         buffer.resize(chunk.bytes);
-        if (!m_file.seek(chunk.offset) || m_file.read(buffer.data(), chunk.bytes) != chunk.bytes) {
-            m_lastError =
-                QStringLiteral("cannot read %1: %2").arg(m_file.fileName(), m_file.errorString());
-            return false;
+        // pread, not seek + read: QFile's read buffer would fetch 16 KiB for each chunk of a
+        // few hundred bytes (a session's events interleaved with others' are many small
+        // chunks), and the write position stays where appends go on.
+        qint64 got = 0;
+        while (got < chunk.bytes) {
+            const ssize_t n = ::pread(m_file.handle(), buffer.data() + got,
+                                      size_t(chunk.bytes - got), off_t(chunk.offset + got));
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0) {
+                m_lastError = QStringLiteral("cannot read %1: %2")
+                                  .arg(m_file.fileName(), n < 0 ? qt_error_string(errno)
+                                                                : QStringLiteral("it ends early"));
+                return false;
+            }
+            got += n;
         }
         const char* at = buffer.constData();
         const char* const end = at + buffer.size();
