@@ -2,7 +2,6 @@
 
 #include "util/SystemReason.h"
 
-#include <QDir>
 #include <QFileInfo>
 #include <QSaveFile>
 #include <QSet>
@@ -105,10 +104,15 @@ bool syncFileSystemOf(const QString& directory)
 QStringList AtomicFile::writeAll(const QList<Item>& items, QFileDevice::Permissions permissions)
 {
     QStringList errors(items.size());
-    if (items.size() == 1) {
-        QString why;
-        if (!write(items.first().path, items.first().data, &why, permissions))
-            errors.first() = why;
+    // A few files cost less synced one by one than the file system's other dirty data (a
+    // spill file of hundreds of MB) written out with them.
+    constexpr qsizetype kFewFiles = 16;
+    if (items.size() < kFewFiles) {
+        for (qsizetype i = 0; i < items.size(); ++i) {
+            QString why;
+            if (!write(items.at(i).path, items.at(i).data, &why, permissions))
+                errors[i] = why;
+        }
         return errors;
     }
     struct Temp

@@ -24,9 +24,10 @@ public:
         QByteArray data;
     };
     // The same for many files at once, with one sync of their file system instead of one per
-    // file (each costs a journal commit, ~10 ms here: a shutdown saving 10,000 sessions spent
-    // two minutes in them): every file is written to a temporary beside it, all of them are
-    // made durable together (syncfs), then each is renamed into place. Returns, per item, an
+    // file (each costs a journal commit, ~6-12 ms here: a shutdown saving 10,000 sessions spent
+    // one to two minutes in them; starting every file's writeback first did not help): every
+    // file is written to a temporary beside it, all of them are made durable together
+    // (syncfs), then each is renamed into place. A batch of a few files is written one by one. Returns, per item, an
     // empty string when it landed or the reason it did not (its old file is then untouched).
     // The caller still syncs the directories so the renames are durable.
     static QStringList writeAll(const QList<Item>& items,
