@@ -515,6 +515,7 @@ void Aggregator::unspill(Live& live, const QString& id)
     std::unique_ptr<AgentSession> session = readBack(live, id, &bytes);
     m_spill->discard(live.spilled);
     live.spilled.clear();
+    compactSpill();
     live.spilledEvents = 0;
     live.unstored = {};
     live.view = {};
@@ -524,6 +525,27 @@ void Aggregator::unspill(Live& live, const QString& id)
     holdInMemory(live, id);
     --m_spilledCount;
     ++m_stats.unspilled;
+}
+
+void Aggregator::compactSpill()
+{
+    // While everything is being saved (stopAll), the file empties anyway.
+    if (m_stoppingAll || !m_spill->wantsCompaction())
+        return;
+    QList<SessionSpill::Chunks*> owners;
+    owners.reserve(m_spilledCount);
+    for (auto& [id, live] : m_live) {
+        if (live.isSpilled() && !live.spilled.isEmpty())
+            owners.append(&live.spilled);
+    }
+    const qint64 before = m_spill->fileBytes();
+    if (m_spill->compact(owners))
+        qCInfo(lcAggregator).noquote()
+            << "spill file compacted from" << (before >> 20) << "MB to"
+            << (m_spill->fileBytes() >> 20) << "MB for" << owners.size() << "spilled sessions";
+    else
+        qCWarning(lcAggregator).noquote()
+            << "cannot compact the spill file:" << m_spill->lastError();
 }
 
 std::optional<AgentSession> Aggregator::copyOfLive(const QString& sessionId)
@@ -794,7 +816,7 @@ void Aggregator::stopAll(AgentSession::Status status, const QString& reason)
     resolveAcks(0, true);
     // What follows a stop reopens from the saved files: warm copies of the sessions would only
     // hold memory (up to max_finished_bytes) after the capture ended.
-    m_keepFinished = false;
+    m_stoppingAll = true;
     m_finished.clear();
     m_finishedOrder.clear();
     m_finishedBytes = 0;
@@ -809,7 +831,7 @@ void Aggregator::stopAll(AgentSession::Status status, const QString& reason)
         else
             complete(id, status, reason);
     }
-    m_keepFinished = true;
+    m_stoppingAll = false;
     m_settleQueue.clear();
     m_timer.stop();
     m_timerDeadlineMs = -1;
@@ -862,7 +884,7 @@ void Aggregator::completeAs(const QString& sessionId, AgentSession::Status statu
 void Aggregator::keepFinished(const QString& routingId, Live live)
 {
     const qint64 budget = m_settings.limits.maxFinishedBytes;
-    if (!m_keepFinished || budget <= 0 || live.bytes > budget / 2)
+    if (m_stoppingAll || budget <= 0 || live.bytes > budget / 2)
         return;
     if (const auto old = m_finished.find(routingId); old != m_finished.end())
         dropFinished(old);

@@ -229,6 +229,8 @@ private:
     bool spillOut(Live& live, const QString& id, Limit why);
     bool spillEvent(Live& live, const ClaudeEvent& event);
     void releaseOldestSpilled();
+    // Rewrites the spill file without the events no longer needed, when they are most of it.
+    void compactSpill();
     // The spilled session whole again, in memory (read back once); false when it is not
     // live.
     bool unspill(const QString& id);
@@ -291,7 +293,7 @@ private:
     std::unordered_map<QString, Finished> m_finished;
     std::list<QString> m_finishedOrder; // oldest first
     qint64 m_finishedBytes = 0;
-    bool m_keepFinished = true; // false while stopAll() completes everything
+    bool m_stoppingAll = false; // stopAll() is completing everything
     // Events without a session id that name a prompt, waiting for that prompt's user_prompt.
     struct PendingAck
     {
