@@ -131,20 +131,30 @@ QList<LiveSessionSnapshot> CaptureController::liveSessions(int limit) const
     if (!m_service)
         return {};
     const Aggregator& aggregator = m_service->aggregator();
-    QList<const AgentSession*> sessions;
-    for (const QString& id : aggregator.liveSessionIds()) {
+    // Spilled sessions are live too: listed from what the aggregator keeps of them. Sorted
+    // first, so only the sessions shown are snapshotted (there may be thousands).
+    struct Entry
+    {
+        QDateTime last;
+        const AgentSession* session = nullptr;
+        const Aggregator::SpilledView* spilled = nullptr;
+    };
+    QList<Entry> entries;
+    for (const QString& id : aggregator.allLiveSessionIds()) {
         if (const AgentSession* s = aggregator.liveSession(id))
-            sessions.append(s);
+            entries.append(Entry{s->lastEventTime(), s, nullptr});
+        else if (const Aggregator::SpilledView* v = aggregator.spilledView(id))
+            entries.append(Entry{v->lastEventTime, nullptr, v});
     }
-    std::sort(sessions.begin(), sessions.end(), [](const AgentSession* a, const AgentSession* b) {
-        return a->lastEventTime() > b->lastEventTime();
-    });
-    if (limit >= 0 && sessions.size() > limit)
-        sessions.resize(limit);
+    std::stable_sort(entries.begin(), entries.end(),
+                     [](const Entry& a, const Entry& b) { return a.last > b.last; });
+    if (limit >= 0 && entries.size() > limit)
+        entries.resize(limit);
     QList<LiveSessionSnapshot> out;
-    out.reserve(sessions.size());
-    for (const AgentSession* s : std::as_const(sessions))
-        out.append(LiveSessionSnapshot::of(*s));
+    out.reserve(entries.size());
+    for (const Entry& e : std::as_const(entries))
+        out.append(e.session ? LiveSessionSnapshot::of(*e.session)
+                             : LiveSessionSnapshot::of(*e.spilled));
     for (LiveSessionSnapshot& snapshot : out)
         snapshot.state = liveState(snapshot.summary.sessionId);
     return out;

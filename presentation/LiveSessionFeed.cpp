@@ -101,12 +101,15 @@ QList<LiveSessionSnapshot> LiveSessionFeed::snapshotAll() const
     QList<LiveSessionSnapshot> out;
     if (!m_aggregator)
         return out;
-    for (const QString& id : aggregator()->liveSessionIds()) {
-        if (const AgentSession* s = aggregator()->liveSession(id)) {
+    for (const QString& id : aggregator()->allLiveSessionIds()) {
+        if (const AgentSession* s = aggregator()->liveSession(id))
             out.append(LiveSessionSnapshot::of(*s));
-            if (m_stateLookup)
-                out.last().state = m_stateLookup(id);
-        }
+        else if (const Aggregator::SpilledView* v = aggregator()->spilledView(id))
+            out.append(LiveSessionSnapshot::of(*v));
+        else
+            continue;
+        if (m_stateLookup)
+            out.last().state = m_stateLookup(id);
     }
     return out;
 }
@@ -120,8 +123,14 @@ void LiveSessionFeed::flush()
     const QSet<QString> dirty = std::exchange(m_dirty, {});
     for (const QString& id : dirty) {
         const AgentSession* session = m_aggregator ? aggregator()->liveSession(id) : nullptr;
-        if (!session)
-            continue; // it completed: already in the batch from onCompleted()
+        if (!session) {
+            // Spilled: still live, its details on disk; otherwise it completed and is already
+            // in the batch from onCompleted().
+            if (const Aggregator::SpilledView* v =
+                    m_aggregator ? aggregator()->spilledView(id) : nullptr)
+                batch.append(LiveSessionSnapshot::of(*v));
+            continue;
+        }
         LiveSessionSnapshot snap = LiveSessionSnapshot::of(*session);
         if (m_stateLookup)
             snap.state = m_stateLookup(id);

@@ -42,6 +42,16 @@ LiveSessionSnapshot LiveSessionSnapshot::of(const AgentSession& session)
     return s;
 }
 
+LiveSessionSnapshot LiveSessionSnapshot::of(const Aggregator::SpilledView& spilled)
+{
+    LiveSessionSnapshot s;
+    s.summary = spilled.summary;
+    s.lastEventTime = spilled.lastEventTime;
+    s.live = true;
+    s.initialPrompt = spilled.initialPrompt;
+    return s;
+}
+
 QString LiveSessionSnapshot::searchText() const
 {
     return QStringList{initialPrompt,

@@ -1,6 +1,7 @@
 // What the UI shows of one live session, read from the aggregator in one cheap pass.
 #pragma once
 
+#include "aggregation/Aggregator.h"
 #include "attention/LiveState.h"
 #include "model/SessionSummary.h"
 
@@ -34,6 +35,9 @@ struct LiveSessionSnapshot
     // Only accessors that cost O(tool calls) at most: never toolOperations(), which parses
     // every event again.
     static LiveSessionSnapshot of(const AgentSession& session);
+    // A session whose events a memory limit moved to the spill file: what is known without
+    // reading it back (its summary when it was spilled, events counted since).
+    static LiveSessionSnapshot of(const Aggregator::SpilledView& spilled);
     // What a text search of live sessions looks at (lower-cased).
     QString searchText() const;
 };

@@ -417,6 +417,10 @@ bool Aggregator::spillEvent(Live& live, const ClaudeEvent& event)
         return false;
     }
     ++live.spilledEvents;
+    if (m_settings.filter.accepts(event.category))
+        ++live.view.summary.totalEvents;
+    if (event.timestamp > live.view.lastEventTime)
+        live.view.lastEventTime = event.timestamp;
     return true;
 }
 
@@ -445,6 +449,7 @@ bool Aggregator::spillOut(Live& live, const QString& id, Limit why)
                              .arg(session.eventCount())
                              .arg(id.left(64)));
     live.recordId = session.sessionId();
+    live.view = SpilledView{session.summary(), session.lastEventTime(), session.initialPrompt()};
     live.spilled = std::move(chunks);
     live.spilledEvents = session.eventCount();
     live.unstored = session.unstoredState();
@@ -511,14 +516,37 @@ void Aggregator::unspill(Live& live, const QString& id)
     std::unique_ptr<AgentSession> session = readBack(live, id, &bytes);
     m_spill->discard(live.spilled);
     live.spilled.clear();
+    compactSpill();
     live.spilledEvents = 0;
     live.unstored = {};
+    live.view = {};
     live.bytes = bytes;
     m_liveBytes += bytes;
     live.session = std::move(session);
     holdInMemory(live, id);
     --m_spilledCount;
     ++m_stats.unspilled;
+}
+
+void Aggregator::compactSpill()
+{
+    // While everything is being saved (stopAll), the file empties anyway.
+    if (m_stoppingAll || !m_spill->wantsCompaction())
+        return;
+    QList<SessionSpill::Chunks*> owners;
+    owners.reserve(m_spilledCount);
+    for (auto& [id, live] : m_live) {
+        if (live.isSpilled() && !live.spilled.isEmpty())
+            owners.append(&live.spilled);
+    }
+    const qint64 before = m_spill->fileBytes();
+    if (m_spill->compact(owners))
+        qCInfo(lcAggregator).noquote()
+            << "spill file compacted from" << (before >> 20) << "MB to"
+            << (m_spill->fileBytes() >> 20) << "MB for" << owners.size() << "spilled sessions";
+    else
+        qCWarning(lcAggregator).noquote()
+            << "cannot compact the spill file:" << m_spill->lastError();
 }
 
 std::optional<AgentSession> Aggregator::copyOfLive(const QString& sessionId)
@@ -787,6 +815,12 @@ bool Aggregator::stopSession(const QString& sessionId, AgentSession::Status stat
 void Aggregator::stopAll(AgentSession::Status status, const QString& reason)
 {
     resolveAcks(0, true);
+    // What follows a stop reopens from the saved files: warm copies of the sessions would only
+    // hold memory (up to max_finished_bytes) after the capture ended.
+    m_stoppingAll = true;
+    m_finished.clear();
+    m_finishedOrder.clear();
+    m_finishedBytes = 0;
     const QStringList ids = allLiveSessionIds();
     for (const QString& id : ids) {
         // One at a time: a spilled session is read back just before its save.
@@ -798,6 +832,7 @@ void Aggregator::stopAll(AgentSession::Status status, const QString& reason)
         else
             complete(id, status, reason);
     }
+    m_stoppingAll = false;
     m_settleQueue.clear();
     m_timer.stop();
     m_timerDeadlineMs = -1;
@@ -850,7 +885,7 @@ void Aggregator::completeAs(const QString& sessionId, AgentSession::Status statu
 void Aggregator::keepFinished(const QString& routingId, Live live)
 {
     const qint64 budget = m_settings.limits.maxFinishedBytes;
-    if (budget <= 0 || live.bytes > budget / 2)
+    if (m_stoppingAll || budget <= 0 || live.bytes > budget / 2)
         return;
     if (const auto old = m_finished.find(routingId); old != m_finished.end())
         dropFinished(old);
@@ -901,6 +936,12 @@ const AgentSession* Aggregator::liveSession(const QString& sessionId) const
 QStringList Aggregator::liveSessionIds() const
 {
     return QStringList(m_memoryLru.begin(), m_memoryLru.end());
+}
+
+const Aggregator::SpilledView* Aggregator::spilledView(const QString& sessionId) const
+{
+    const auto it = m_live.find(sessionId);
+    return it == m_live.cend() || !it->second.isSpilled() ? nullptr : &it->second.view;
 }
 
 QStringList Aggregator::allLiveSessionIds() const

@@ -6,6 +6,7 @@
 #include "model/CaptureFilter.h"
 #include "model/CaptureSettings.h"
 #include "model/ClaudeEvent.h"
+#include "model/SessionSummary.h"
 #include "util/Clock.h"
 
 #include <QHash>
@@ -145,6 +146,16 @@ public:
     bool isLive(const QString& sessionId) const { return m_live.count(sessionId) > 0; }
     // Every live session, spilled or not, least recently active first.
     QStringList allLiveSessionIds() const;
+    // What a listing shows of a spilled session without reading it back: its summary as it
+    // stood when it was spilled, with the events and the last event time kept current since.
+    struct SpilledView
+    {
+        SessionSummary summary;
+        QDateTime lastEventTime;
+        QString initialPrompt;
+    };
+    // nullptr unless the session is live and spilled.
+    const SpilledView* spilledView(const QString& sessionId) const;
     // A copy of a live session as it stands, read from the spill file if need be (the
     // session itself stays as it is); nullopt when it is not live.
     std::optional<AgentSession> copyOfLive(const QString& sessionId);
@@ -191,6 +202,7 @@ private:
         SessionSpill::Chunks spilled;
         qint64 spilledEvents = 0;
         AgentSession::UnstoredState unstored;
+        SpilledView view;
         bool isSpilled() const { return !session; }
     };
     // A session completed for good (not released, not split), kept warm for its next turn.
@@ -219,6 +231,8 @@ private:
     bool spillOut(Live& live, const QString& id, Limit why);
     bool spillEvent(Live& live, const ClaudeEvent& event);
     void releaseOldestSpilled();
+    // Rewrites the spill file without the events no longer needed, when they are most of it.
+    void compactSpill();
     // The spilled session whole again, in memory (read back once); false when it is not
     // live.
     bool unspill(const QString& id);
@@ -281,6 +295,7 @@ private:
     std::unordered_map<QString, Finished> m_finished;
     std::list<QString> m_finishedOrder; // oldest first
     qint64 m_finishedBytes = 0;
+    bool m_stoppingAll = false; // stopAll() is completing everything
     // Events without a session id that name a prompt, waiting for that prompt's user_prompt.
     struct PendingAck
     {

@@ -4,7 +4,11 @@
 
 #include <QDir>
 
+#include <cerrno>
 #include <cstring>
+#include <numeric>
+
+#include <unistd.h>
 
 namespace ea {
 
@@ -92,7 +96,28 @@ bool SessionSpill::append(const AgentSession::StoredEvent& event, Chunks* chunks
         chunks->append(Chunk{m_end, m_record.size(), 1});
     }
     m_end += m_record.size();
+    m_heldBytes += m_record.size();
     ++m_heldEvents;
+    return true;
+}
+
+bool SessionSpill::readChunk(const Chunk& chunk, QByteArray* buffer)
+{
+    buffer->resize(chunk.bytes);
+    qint64 got = 0;
+    while (got < chunk.bytes) {
+        const ssize_t n = ::pread(m_file.handle(), buffer->data() + got, size_t(chunk.bytes - got),
+                                  off_t(chunk.offset + got));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            m_lastError = QStringLiteral("cannot read %1: %2")
+                              .arg(m_file.fileName(), n < 0 ? qt_error_string(errno)
+                                                            : QStringLiteral("it ends early"));
+            return false;
+        }
+        got += n;
+    }
     return true;
 }
 
@@ -108,12 +133,11 @@ bool SessionSpill::read(const Chunks& chunks,
     }
     QByteArray buffer;
     for (const Chunk& chunk : chunks) {
-        buffer.resize(chunk.bytes);
-        if (!m_file.seek(chunk.offset) || m_file.read(buffer.data(), chunk.bytes) != chunk.bytes) {
-            m_lastError =
-                QStringLiteral("cannot read %1: %2").arg(m_file.fileName(), m_file.errorString());
+        // pread, not seek + read: QFile's read buffer would fetch 16 KiB for each chunk of a
+        // few hundred bytes (a session's events interleaved with others' are many small
+        // chunks), and the write position stays where appends go on.
+        if (!readChunk(chunk, &buffer))
             return false;
-        }
         const char* at = buffer.constData();
         const char* const end = at + buffer.size();
         for (qint32 n = 0; n < chunk.events; ++n) {
@@ -144,16 +168,87 @@ bool SessionSpill::read(const Chunks& chunks,
 
 void SessionSpill::discard(const Chunks& chunks)
 {
-    for (const Chunk& chunk : chunks)
+    for (const Chunk& chunk : chunks) {
         m_heldEvents -= chunk.events;
+        m_heldBytes -= chunk.bytes;
+    }
     // Nothing in the file is needed any more: it starts over, so it never outgrows what
     // spilled sessions hold at the busiest moment.
     if (m_heldEvents <= 0 && m_file.isOpen()) {
         m_heldEvents = 0;
+        m_heldBytes = 0;
         m_file.resize(0);
         m_file.seek(0);
         m_end = 0;
     }
+}
+
+bool SessionSpill::wantsCompaction() const
+{
+    constexpr qint64 kMinDeadBytes = qint64(16) << 20;
+    const qint64 dead = m_end - m_heldBytes;
+    return m_heldEvents > 0 && dead > kMinDeadBytes && dead > m_heldBytes;
+}
+
+bool SessionSpill::compact(const QList<Chunks*>& owners)
+{
+    if (!m_file.isOpen() || !m_file.flush()) {
+        m_lastError =
+            QStringLiteral("cannot compact %1: %2").arg(m_file.fileName(), m_file.errorString());
+        return false;
+    }
+    const QString path = m_file.fileName();
+    QFile fresh(path + QStringLiteral(".new"));
+    if (!fresh.open(QIODevice::ReadWrite | QIODevice::Truncate)) {
+        m_lastError = QStringLiteral("cannot compact %1: %2").arg(path, fresh.errorString());
+        return false;
+    }
+    fresh.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    QList<Chunks> moved;
+    moved.reserve(owners.size());
+    QByteArray buffer;
+    qint64 at = 0;
+    for (const Chunks* owner : owners) {
+        Chunk merged{at, 0, 0};
+        for (const Chunk& chunk : *owner) {
+            if (!readChunk(chunk, &buffer))
+                break;
+            if (fresh.write(buffer) != buffer.size()) {
+                m_lastError =
+                    QStringLiteral("cannot compact %1: %2").arg(path, fresh.errorString());
+                break;
+            }
+            merged.bytes += chunk.bytes;
+            merged.events += chunk.events;
+        }
+        if (merged.events !=
+            std::accumulate(owner->cbegin(), owner->cend(), qint32(0),
+                            [](qint32 n, const Chunk& c) { return n + c.events; })) {
+            fresh.remove();
+            return false;
+        }
+        at += merged.bytes;
+        moved.append(merged.events > 0 ? Chunks{merged} : Chunks{});
+    }
+    if (!fresh.flush() || ::rename(QFile::encodeName(fresh.fileName()).constData(),
+                                   QFile::encodeName(path).constData()) != 0) {
+        m_lastError = QStringLiteral("cannot compact %1: %2").arg(path, fresh.errorString());
+        fresh.remove();
+        return false;
+    }
+    // The renamed file is the spill file now (the old one goes once closed): its chunks are
+    // the owners' from here on.
+    fresh.close();
+    m_file.close();
+    for (qsizetype i = 0; i < owners.size(); ++i)
+        *owners[i] = moved.at(i);
+    if (!m_file.open(QIODevice::ReadWrite) || !m_file.seek(at)) {
+        m_lastError = QStringLiteral("cannot reopen %1: %2").arg(path, m_file.errorString());
+        return false; // reading back fails; the journal still holds those events
+    }
+    m_end = at;
+    m_heldBytes = at;
+    return true;
 }
 
 } // namespace ea

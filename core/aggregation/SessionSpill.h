@@ -44,18 +44,30 @@ public:
     // The chunks are no longer needed (their session was rebuilt or saved).
     void discard(const Chunks& chunks);
 
+    // Rewrites the file with only the chunks still held, each owner's run of events made one
+    // chunk (owners: every Chunks list still in use; they are updated in place). A capture
+    // that always has some session spilled never lets the file start over, so without this
+    // it would only grow. False with lastError() when it cannot: the old file stays in use.
+    bool compact(const QList<Chunks*>& owners);
+    // Whether the bytes no longer needed are worth a compact(): more than are still held,
+    // and more than a few MB.
+    bool wantsCompaction() const;
+
     qint64 heldEvents() const { return m_heldEvents; }
+    qint64 heldBytes() const { return m_heldBytes; }
     qint64 fileBytes() const { return m_end; }
     QString lastError() const { return m_lastError; }
     QString filePath() const { return m_file.fileName(); }
 
 private:
     bool ensureOpen();
+    bool readChunk(const Chunk& chunk, QByteArray* buffer);
 
     QString m_directory;
     QFile m_file;
     qint64 m_end = 0; // bytes appended (some may still be in QFile's buffer)
     qint64 m_heldEvents = 0;
+    qint64 m_heldBytes = 0;
     QByteArray m_record;
     QString m_lastError;
 };

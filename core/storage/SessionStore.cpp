@@ -182,18 +182,29 @@ QString SessionStore::pathFor(const Prepared& prepared)
 
 int SessionStore::commit(const QList<Prepared>& batch)
 {
-    QList<std::pair<const Prepared*, QString>> written;
-    written.reserve(batch.size());
+    QList<std::pair<const Prepared*, QString>> toWrite;
+    QList<AtomicFile::Item> items;
+    toWrite.reserve(batch.size());
+    items.reserve(batch.size());
     for (const Prepared& prepared : batch) {
         const QString path = pathFor(prepared);
         if (path.isEmpty())
             continue;
-        QString why;
-        if (!AtomicFile::write(path, prepared.data, &why)) {
-            failSave(prepared.sessionId, path, why, &prepared, prepared.jsonBytes);
+        toWrite.append({&prepared, path});
+        items.append(AtomicFile::Item{path, prepared.data}); // shared, not copied
+    }
+    // One file-system sync for the whole batch, not one per file.
+    const QStringList errors = AtomicFile::writeAll(items);
+    items.clear();
+    QList<std::pair<const Prepared*, QString>> written;
+    written.reserve(toWrite.size());
+    for (qsizetype i = 0; i < toWrite.size(); ++i) {
+        const auto& [prepared, path] = toWrite.at(i);
+        if (!errors.at(i).isEmpty()) {
+            failSave(prepared->sessionId, path, errors.at(i), prepared, prepared->jsonBytes);
             continue;
         }
-        written.append({&prepared, path});
+        written.append(toWrite.at(i));
     }
     if (written.isEmpty())
         return 0;

@@ -368,6 +368,88 @@ private Q_SLOTS:
         }
     }
 
+    // More sessions than the default limit keeps in memory (1,000): the least recently active
+    // are spilled to disk and stay live. After `stop`, every event is in its own session's
+    // file exactly once.
+    void sessionsPastTheLiveLimitAllLandOnce()
+    {
+        QString why;
+        if (!PeerServer::available(PeerServer::Node, &why))
+            EA_SKIP_OR_FAIL(qPrintable(why));
+        constexpr int kSessions = 1100;
+        constexpr int kRounds = 3;
+        const QString recording = m_tmp.path() + QStringLiteral("/many-sessions.jsonl");
+        {
+            QFile out(recording);
+            QVERIFY(out.open(QIODevice::WriteOnly));
+            const QDateTime base(QDate(2026, 7, 1), QTime(10, 0), Qt::UTC);
+            int seq = 0;
+            for (int round = 0; round < kRounds; ++round) {
+                for (int k = 0; k < kSessions; ++k, ++seq) {
+                    const QJsonObject payload{
+                        {QStringLiteral("type"), QStringLiteral("claude_event")},
+                        {QStringLiteral("subtype"),
+                         round == 0 ? QStringLiteral("user_prompt") : QStringLiteral("pre_tool")},
+                        {QStringLiteral("session_id"), QStringLiteral("many-%1").arg(k)},
+                        {QStringLiteral("timestamp"),
+                         base.addMSecs(seq).toString(Qt::ISODateWithMs)},
+                        {QStringLiteral("data"),
+                         QJsonObject{
+                             {QStringLiteral("n"), QStringLiteral("%1-%2").arg(k).arg(round)},
+                             {QStringLiteral("tool_name"), QStringLiteral("Read")},
+                             {QStringLiteral("prompt_text"), QStringLiteral("go")}}}};
+                    out.write(
+                        QJsonDocument(
+                            QJsonObject{{QStringLiteral("name"), QStringLiteral("claude_event")},
+                                        {QStringLiteral("args"), QJsonArray{payload}}})
+                            .toJson(QJsonDocument::Compact) +
+                        '\n');
+                }
+            }
+        }
+        PeerServer peer;
+        QVERIFY(peer.start(PeerServer::Node));
+        const QString act = newDir(QStringLiteral("many")) + QStringLiteral("/act");
+        const QString runtime = newDir(QStringLiteral("rt-many"));
+        QProcess app;
+        app.setProcessEnvironment(env(runtime));
+        app.start(QStringLiteral(EA_APP_BINARY),
+                  {QStringLiteral("--headless"), QStringLiteral("--port"),
+                   QString::number(peer.port()), QStringLiteral("--activity-dir"), act});
+        QVERIFY(peer.waitForReport(PeerServer::reportIs(QStringLiteral("connect")), 10000));
+        QVERIFY(!peer.command({{QStringLiteral("cmd"), QStringLiteral("replay")},
+                               {QStringLiteral("file"), recording}},
+                              30000)
+                     .isEmpty());
+        QVERIFY(waitForReceived(runtime, kSessions * kRounds));
+        int code = -1;
+        run({QStringLiteral("stop")}, &code, runtime);
+        QCOMPARE(code, 0);
+        QVERIFY(app.waitForFinished(60000));
+        QCOMPARE(app.exitCode(), 0);
+        peer.terminate();
+        const QJsonObject counters = lastJson(app.readAllStandardOutput());
+        QVERIFY2(counters.value(QLatin1String("spills")).toInt() >= kSessions - 1000,
+                 qPrintable(QJsonDocument(counters).toJson()));
+        const auto saved = savedSessions(act);
+        QCOMPARE(saved.size(), kSessions);
+        for (int k = 0; k < kSessions; ++k) {
+            const QString id = QStringLiteral("many-%1").arg(k);
+            QVERIFY2(saved.contains(id), qPrintable(id));
+            QStringList numbers;
+            for (const QJsonValue& e : saved.value(id).value(QLatin1String("events")).toArray())
+                numbers.append(e.toObject()
+                                   .value(QLatin1String("data"))
+                                   .toObject()
+                                   .value(QLatin1String("n"))
+                                   .toString());
+            QStringList want;
+            for (int round = 0; round < kRounds; ++round)
+                want.append(QStringLiteral("%1-%2").arg(k).arg(round));
+            QCOMPARE(numbers, want); // each once, in order, in its own session
+        }
+    }
+
     void inactiveSessionTimesOut()
     {
         QString why;

@@ -509,6 +509,40 @@ def figure_scale(args, results):
     results["scale"] = fig
 
 
+def figure_pipeline_scale(args, results):
+    """Figure 3b: the pipeline alone (no network) under the DEFAULT limits, 10 / 1,000 / 10,000
+    round-robin open sessions: CPU per event (the steady figure on a shared machine), events/s,
+    sessions spilled, then the shutdown save (wall time, peak and resident memory after)."""
+    fig = {}
+    for sessions in args.scale_sessions:
+        log(f"figure 3b: pipeline, default limits, {sessions} open sessions")
+        stream = gen_stream(args.work, args.events, sessions, open_sessions=True)
+        runs = []
+        for _ in range(args.runs):
+            d = tempfile.mkdtemp(prefix="pscale-", dir=args.work)
+            try:
+                out = subprocess.check_output(
+                    [args.pipeline, "--stream", stream, "--dir", os.path.join(d, "activity"), "--save"],
+                    cwd=d, env=app_env(d))
+                runs.append(json.loads(out.decode().strip().splitlines()[-1]))
+            finally:
+                shutil.rmtree(d, ignore_errors=True)
+            r = runs[-1]
+            log(f"    {r['cpu_us_per_event']:.2f} us/event, {r['rate']:.0f} events/s, "
+                f"{r['spilled_sessions']} spilled, shutdown {r['shutdown_seconds']:.1f} s")
+        os.remove(stream)
+        fig[str(sessions)] = {
+            "cpu_us_per_event": median([r["cpu_us_per_event"] for r in runs]),
+            "rate": median([r["rate"] for r in runs]),
+            "shutdown_seconds": median([r["shutdown_seconds"] for r in runs]),
+            "runs": runs,
+        }
+    base = fig[str(args.scale_sessions[0])]["cpu_us_per_event"]
+    for k in fig:
+        fig[k]["cpu_relative_to_fewest"] = fig[k]["cpu_us_per_event"] / base
+    results["pipeline_scale"] = fig
+
+
 def figure_latency(args, results):
     """Figure 4: source send -> record visible in the journal file, at a steady rate. Twice:
     with sessions that stay open (the receive path alone) and with sessions that complete
@@ -676,6 +710,12 @@ def table(results):
             add(f"3. events/s with {int(k):,} open sessions", fmt_rate(f["median"]),
                 f"{f['relative_to_fewest']:.2f} of the {list(results['scale'])[0]}-session rate"
                 + ("" if f["verified"] else "  VERIFY FAILED"))
+    if "pipeline_scale" in results:
+        for k, f in results["pipeline_scale"].items():
+            add(f"3b. pipeline, default limits, {int(k):,} open sessions",
+                f"{f['cpu_us_per_event']:.2f} us/event CPU, {fmt_rate(f['rate'])} events/s",
+                f"{f['cpu_relative_to_fewest']:.2f} of the fewest's cost; shutdown save "
+                f"{f['shutdown_seconds']:.1f} s")
     for key, what in (("latency_open", "sessions stay open"),
                       ("latency", "sessions complete (and are saved) during the window")):
         if key in results:
@@ -715,7 +755,8 @@ def main():
     p.add_argument("--latency-seconds", type=int, default=20)
     p.add_argument("--idle-seconds", type=int, default=60)
     p.add_argument("--replay-events", type=int, default=100000)
-    p.add_argument("--only", nargs="*", default=["throughput", "memory", "scale", "latency", "idle", "startup"])
+    p.add_argument("--only", nargs="*", default=["throughput", "memory", "scale", "pipeline_scale", "latency", "idle",
+                                                  "startup"])
     args = p.parse_args()
     os.makedirs(args.work, exist_ok=True)
 
@@ -727,6 +768,7 @@ def main():
         "params": {k: v for k, v in vars(args).items() if k not in ("app", "pipeline", "work", "json")},
     }
     figures = {"throughput": figure_throughput, "memory": figure_memory, "scale": figure_scale,
+               "pipeline_scale": figure_pipeline_scale,
                "latency": figure_latency, "idle": figure_idle, "startup": figure_startup}
     t0 = time.monotonic()
     for name in args.only:

@@ -25,6 +25,7 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLoggingCategory>
 
 #include <cstdio>
 #include <ctime>
@@ -60,6 +61,7 @@ qint64 residentBytes()
 int main(int argc, char* argv[])
 {
     QCoreApplication app(argc, argv);
+    QLoggingCategory::setFilterRules(QStringLiteral("*.debug=false")); // as the app does
     QString stream;
     QString dir;
     bool journal = true;
@@ -200,6 +202,10 @@ int main(int argc, char* argv[])
         o.insert(QStringLiteral("save_peak_rss"), double(peakResidentBytes()));
         o.insert(QStringLiteral("rss_after_save"), double(residentBytes()));
         o.insert(QStringLiteral("live_bytes_after_save"), double(capture.aggregator().liveBytes()));
+        // What the heap really holds (glibc): resident memory beyond it is freed memory glibc
+        // kept.
+        const struct mallinfo2 heap = mallinfo2();
+        o.insert(QStringLiteral("heap_in_use_after_save"), double(heap.uordblks + heap.hblkhd));
         malloc_trim(0); // what an explicit trim would still return
         o.insert(QStringLiteral("rss_after_save_trimmed"), double(residentBytes()));
     }

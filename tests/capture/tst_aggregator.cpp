@@ -269,6 +269,43 @@ private Q_SLOTS:
             3);
     }
 
+    // A stop completes everything; the sessions that completed before it are not kept warm in
+    // memory after it either: the next event reopens the saved file.
+    void stopAllKeepsNoWarmCopies()
+    {
+        Aggregator a({});
+        a.setTimerDriven(false);
+        Saved saved;
+        record(a, saved);
+        int loads = 0;
+        a.setSessionLoader([&](const QString& id) -> std::optional<AgentSession> {
+            ++loads;
+            if (!saved.docs.contains(id))
+                return std::nullopt;
+            QString error;
+            return AgentSession::fromJson(saved.docs.value(id), &error);
+        });
+        const auto p1 = event(QStringLiteral("s1"), QStringLiteral("user_prompt"),
+                              QStringLiteral("2026-01-01T10:00:00Z"));
+        const auto stop1 = event(QStringLiteral("s1"), QStringLiteral("stop"),
+                                 QStringLiteral("2026-01-01T10:00:05Z"));
+        const auto other = event(QStringLiteral("s2"), QStringLiteral("user_prompt"),
+                                 QStringLiteral("2026-01-01T10:01:00Z"));
+        QVERIFY(a.addEvent(p1, 1, ms(p1)));
+        QVERIFY(a.addEvent(stop1, 2, ms(stop1)));
+        QVERIFY(a.addEvent(other, 3, ms(other))); // s1 settled and was saved meanwhile
+        QCOMPARE(saved.completions.size(), 1);
+        QCOMPARE(loads, 2); // one look for each new session
+        a.stopAll(AgentSession::Status::Stopped, QStringLiteral("test"));
+        QCOMPARE(saved.completions.size(), 2);
+        const auto p2 = event(QStringLiteral("s1"), QStringLiteral("user_prompt"),
+                              QStringLiteral("2026-01-01T10:02:00Z"), QStringLiteral("/p"),
+                              QStringLiteral("again"));
+        QVERIFY(a.addEvent(p2, 4, ms(p2)));
+        QCOMPARE(loads, 3); // from its file, not from memory
+        QCOMPARE(a.liveSession(QStringLiteral("s1"))->totalEvents(), 3);
+    }
+
     void inactivityTimesOutOnTheGivenClock()
     {
         Aggregator::Settings s;

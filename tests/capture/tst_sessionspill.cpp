@@ -20,6 +20,50 @@ class TestSessionSpill : public QObject
     }
 
 private Q_SLOTS:
+    // Some session is always spilled, so the file never starts over: once most of it is no
+    // longer needed it is rewritten with what is, and reads and appends go on as before.
+    void compactionDropsWhatIsNoLongerNeeded()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        SessionSpill spill(dir.filePath(QStringLiteral(".spill")));
+        SessionSpill::Chunks gone;
+        SessionSpill::Chunks kept;
+        const QByteArray padding(8000, 'x');
+        const auto big = [&](int n) {
+            AgentSession::StoredEvent e = stored(n);
+            e.raw = QStringLiteral(R"({"n":%1,"pad":"%2"})")
+                        .arg(n)
+                        .arg(QString::fromLatin1(padding))
+                        .toUtf8();
+            return e;
+        };
+        for (int n = 0; n < 2400; ++n) // about 19 MB, one event in 8 kept
+            QVERIFY(spill.append(big(n), n % 8 == 0 ? &kept : &gone));
+        QVERIFY(!spill.wantsCompaction()); // all of it still needed
+        spill.discard(gone);
+        QVERIFY(spill.wantsCompaction());
+        const qint64 before = spill.fileBytes();
+        QVERIFY2(spill.compact({&kept}), qPrintable(spill.lastError()));
+        QCOMPARE(kept.size(), 1); // one run now
+        QCOMPARE(spill.fileBytes(), spill.heldBytes());
+        QVERIFY(spill.fileBytes() < before / 4);
+        QCOMPARE(QFileInfo(spill.filePath()).size(), spill.fileBytes());
+        QVERIFY(!QFileInfo::exists(spill.filePath() + QStringLiteral(".new")));
+        QVERIFY(spill.append(big(9999), &kept));
+        QList<int> back;
+        QVERIFY(spill.read(kept, [&](const AgentSession::StoredEvent& e) {
+            QCOMPARE(e.raw, big(int(e.identity / 7919)).raw);
+            back.append(int(e.identity / 7919));
+        }));
+        QList<int> want;
+        for (int n = 0; n < 2400; n += 8)
+            want.append(n);
+        want.append(9999);
+        QCOMPARE(back, want);
+        QVERIFY(!spill.wantsCompaction());
+    }
+
     void eventsComeBackAsWrittenPerSession()
     {
         QTemporaryDir dir;

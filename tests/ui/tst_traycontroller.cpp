@@ -172,6 +172,37 @@ private Q_SLOTS:
         capture.stop();
     }
 
+    // Past the default live-session limit (1,000 in memory) the least recently active
+    // sessions are spilled to disk; they are still live and still listed.
+    void spilledSessionsStayInTheLiveList()
+    {
+        CaptureController capture(settings(QStringLiteral("spilled")));
+        QVERIFY(capture.initialize());
+        capture.start();
+        const int sessions = CaptureLimits().maxLiveSessions + 5;
+        const QDateTime base(QDate(2026, 7, 1), QTime(10, 0), Qt::UTC);
+        for (int i = 0; i < sessions; ++i)
+            capture.service().ingest(
+                QStringLiteral("claude_event"),
+                payload(QStringLiteral("sess%1").arg(i, 5, 10, QLatin1Char('0')),
+                        QStringLiteral("user_prompt"), base.addSecs(i).toString(Qt::ISODate)),
+                QDateTime::currentDateTimeUtc());
+        QCOMPARE(capture.service().aggregator().spilledCount(), 5);
+        const QList<LiveSessionSnapshot> all = capture.liveSessions();
+        QCOMPARE(all.size(), sessions);
+        QCOMPARE(capture.liveSessionCount(), sessions);
+        // Most recent first; the oldest (spilled) last, with what is known of it.
+        QCOMPARE(all.first().summary.sessionId,
+                 QStringLiteral("sess%1").arg(sessions - 1, 5, 10, QLatin1Char('0')));
+        const LiveSessionSnapshot& oldest = all.last();
+        QCOMPARE(oldest.summary.sessionId, QStringLiteral("sess00000"));
+        QVERIFY(oldest.live);
+        QCOMPARE(oldest.summary.totalEvents, 1);
+        QCOMPARE(oldest.initialPrompt, QStringLiteral("hello"));
+        QCOMPARE(oldest.lastEventTime, base);
+        capture.stop();
+    }
+
     void unwritableStorageShowsTheErrorState()
     {
         // The activity directory would be below a regular file: it cannot exist.
