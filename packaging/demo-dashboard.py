@@ -51,8 +51,10 @@ def main():
     args = p.parse_args()
     with open(args.recording, encoding="utf-8") as f:
         records = [json.loads(line) for line in f if line.strip()]
-    # The burst lands in the recent past, as if the app had joined a running dashboard.
-    delta = datetime.datetime.now(datetime.timezone.utc) - first_time(records[args.burst:])
+    # The burst lands in the recent past, as if the app had joined a running dashboard (when
+    # the burst is the whole recording, its last event lands now).
+    later = records[args.burst:] or records[-1:]
+    delta = datetime.datetime.now(datetime.timezone.utc) - first_time(later)
 
     sio = socketio.AsyncServer(async_mode="aiohttp", cors_allowed_origins="*")
     app = web.Application()

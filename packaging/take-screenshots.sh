@@ -42,20 +42,24 @@ xsetroot -solid '#3d5f8a'
 trayer --edge bottom --align right --widthtype request --height 28 --distance 8 --SetDockType true \
     --transparent false --tint 0xe8e8e8 >/dev/null 2>&1 & pids+=($!)
 sleep 0.5
-/usr/bin/python3 "$root/packaging/demo-dashboard.py" "$root/tests/fixtures/samples/current-server.jsonl" \
-    --port $port --burst 150 --interval 0.4 & pids+=($!)
+# The recorded stream up to a permission prompt (line 94), so one session waits for the user.
+head -95 "$root/tests/fixtures/samples/current-server.jsonl" >"$work/stream.jsonl"
+/usr/bin/python3 "$root/packaging/demo-dashboard.py" "$work/stream.jsonl" \
+    --port $port --burst 95 --interval 0.4 & pids+=($!)
 sleep 1.5
 "$app" >"$work/app.log" 2>&1 & pids+=($!)
 sleep 6
 
-# The tray menu with its Live Sessions submenu open.
-# trayer sits in the bottom right corner and is as wide as its one icon.
+# The tray icon with its attention mark, enlarged, then the menu with "Needs you" and the Live
+# Sessions submenu open. trayer sits in the bottom right corner and is as wide as its one icon.
+import -window root "$work/desk.png"
+convert "$work/desk.png" -crop 28x28+1372+864 +repage -filter point -resize 400% "$out/tray-icon.png"
 xdotool mousemove 1386 878 click 3
 sleep 0.8
-xdotool key Down Down Right
+xdotool key Down Down Down Right
 sleep 1
 import -window root "$work/menu.png"
-convert "$work/menu.png" -crop 760x300+640+600 +repage "$out/tray-menu.png"
+convert "$work/menu.png" -crop 860x420+540+480 +repage "$out/tray-menu.png"
 xdotool key Escape Escape
 sleep 0.3
 

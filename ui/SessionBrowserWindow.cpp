@@ -273,6 +273,10 @@ void SessionBrowserWindow::buildLayout()
                   SessionListModel::FailuresColumn})
         h->resizeSection(c, 86);
     h->resizeSection(SessionListModel::StatusColumn, 100);
+    // Wide enough for the longest state with its icon ("Needs permission", "Probably blocked").
+    h->resizeSection(SessionListModel::StateColumn,
+                     m_table->fontMetrics().horizontalAdvance(QStringLiteral("Needs permission")) +
+                         48);
     m_table->setContextMenuPolicy(Qt::CustomContextMenu);
     m_table->installEventFilter(this);
     m_table->addAction(m_deleteAction);
