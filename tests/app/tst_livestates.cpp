@@ -49,7 +49,7 @@ class TestLiveStates : public QObject
     }
 
     // One claude-mpm event (the current server's wrapped shape) at m_t0 + atMs.
-    QJsonObject event(const QString& subtype, qint64 atMs, QJsonObject data = {}) const
+    QJsonObject hookEvent(const QString& subtype, qint64 atMs, QJsonObject data = {}) const
     {
         const QString stamp = m_t0.addMSecs(atMs).toString(Qt::ISODateWithMs);
         const QString sid = QStringLiteral("e2e-5283b66c");
@@ -152,10 +152,10 @@ private Q_SLOTS:
         QVERIFY(watch.waitForStarted());
         QList<QJsonObject> lines;
 
-        QVERIFY(
-            emitEvent(peer, QStringLiteral("claude_event"),
-                      event(QStringLiteral("user_prompt"), 0,
-                            {{QStringLiteral("prompt_text"), QStringLiteral("run the tests")}})));
+        QVERIFY(emitEvent(
+            peer, QStringLiteral("claude_event"),
+            hookEvent(QStringLiteral("user_prompt"), 0,
+                      {{QStringLiteral("prompt_text"), QStringLiteral("run the tests")}})));
         QJsonObject line;
         QVERIFY(waitForWatchLine(watch, lines, QStringLiteral("working"), &line));
         QCOMPARE(line.value(QLatin1String("session")).toString(), QStringLiteral("e2e-5283b66c"));
@@ -163,15 +163,15 @@ private Q_SLOTS:
         QCOMPARE(line.value(QLatin1String("branch")).toString(), QStringLiteral("feature/x"));
 
         QVERIFY(emitEvent(peer, QStringLiteral("tool_event"),
-                          event(QStringLiteral("pre_tool"), 100,
-                                {{QStringLiteral("tool_name"), QStringLiteral("Bash")},
-                                 {QStringLiteral("correlation_id"), QStringLiteral("c1")}})));
+                          hookEvent(QStringLiteral("pre_tool"), 100,
+                                    {{QStringLiteral("tool_name"), QStringLiteral("Bash")},
+                                     {QStringLiteral("correlation_id"), QStringLiteral("c1")}})));
         QVERIFY(emitEvent(
             peer, QStringLiteral("claude_event"),
-            event(QStringLiteral("notification"), 200,
-                  {{QStringLiteral("notification_type"), QStringLiteral("permission_prompt")},
-                   {QStringLiteral("message"),
-                    QStringLiteral("Claude needs your permission to use Bash")}})));
+            hookEvent(QStringLiteral("notification"), 200,
+                      {{QStringLiteral("notification_type"), QStringLiteral("permission_prompt")},
+                       {QStringLiteral("message"),
+                        QStringLiteral("Claude needs your permission to use Bash")}})));
         QVERIFY(waitForWatchLine(watch, lines, QStringLiteral("needs_permission"), &line));
         QCOMPARE(line.value(QLatin1String("reason")).toString(),
                  QStringLiteral("Claude needs your permission to use Bash"));
@@ -235,15 +235,15 @@ private Q_SLOTS:
 
         // Answered: working again; the turn ends: waiting, and the saved file says so.
         QVERIFY(emitEvent(peer, QStringLiteral("tool_event"),
-                          event(QStringLiteral("post_tool"), 3000,
-                                {{QStringLiteral("tool_name"), QStringLiteral("Bash")},
-                                 {QStringLiteral("correlation_id"), QStringLiteral("c1")},
-                                 {QStringLiteral("success"), true}})));
+                          hookEvent(QStringLiteral("post_tool"), 3000,
+                                    {{QStringLiteral("tool_name"), QStringLiteral("Bash")},
+                                     {QStringLiteral("correlation_id"), QStringLiteral("c1")},
+                                     {QStringLiteral("success"), true}})));
         QVERIFY(waitForWatchLine(watch, lines, QStringLiteral("working")));
-        QVERIFY(
-            emitEvent(peer, QStringLiteral("claude_event"), event(QStringLiteral("stop"), 4000)));
+        QVERIFY(emitEvent(peer, QStringLiteral("claude_event"),
+                          hookEvent(QStringLiteral("stop"), 4000)));
         QVERIFY(emitEvent(peer, QStringLiteral("session_event"),
-                          event(QStringLiteral("token_usage_updated"), 4001)));
+                          hookEvent(QStringLiteral("token_usage_updated"), 4001)));
         QVERIFY(waitForWatchLine(watch, lines, QStringLiteral("waiting"), &line));
         QCOMPARE(line.value(QLatin1String("reason")).toString(),
                  QStringLiteral("finished its turn"));
