@@ -171,6 +171,7 @@ private:
     void noteBigPayload();
     void returnFreedMemory();
     static constexpr qsizetype kBigPayloadBytes = qsizetype(1) << 20;
+    static constexpr qsizetype kHeapTopPadBytes = qsizetype(16) << 20;
     void restoreFromJournal();
     void resumeInterrupted();
     void runCleanup();
@@ -204,6 +205,11 @@ private:
         NormalizeResult result;
     };
     QList<Received> m_received; // this turn's events, journaled and aggregated at its end
+    // The last turn's buffers, emptied but keeping their capacity for the next turn (taken
+    // while in use, so a nested turn simply starts with new ones).
+    QList<Received> m_spareTurn;
+    QList<Journal::Record> m_spareRecords;
+    QList<qsizetype> m_spareJournaled;
     QDateTime m_turnReceivedAt;
     // A turn holding more is journaled and aggregated in parts: bounds what waits in memory.
     static constexpr qsizetype kMaxTurnEvents = 512;

@@ -493,8 +493,10 @@ QList<qint64> Journal::append(const QList<Record>& records)
         m_lastError = QStringLiteral("journal %1 is not open").arg(m_dir);
         return seqs;
     }
-    QByteArray lines;
-    // One buffer for the batch's lines, written straight into it.
+    // One buffer for the batch's lines, written straight into it; the last batch's, emptied,
+    // so a turn's lines do not allocate (and fault in) a fresh buffer each time.
+    QByteArray lines = std::move(m_spareLines);
+    lines.resize(0); // unlike clear(), keeps the capacity
     qsizetype estimate = 0;
     for (const Record& record : records)
         estimate += record.payload.size() + record.name.size() + 64;
@@ -505,7 +507,7 @@ QList<qint64> Journal::append(const QList<Record>& records)
         for (qsizetype k = 0; k < done; ++k)
             seqs[pending.at(k)] = m_nextSeq - done + k;
         const bool all = done == pending.size();
-        lines.clear();
+        lines.resize(0);
         pending.clear();
         return all;
     };
@@ -533,6 +535,8 @@ QList<qint64> Journal::append(const QList<Record>& records)
     }
     if (!pending.isEmpty())
         flush();
+    if (lines.capacity() <= kSpareLinesMaxBytes)
+        m_spareLines = std::move(lines);
     return seqs;
 }
 

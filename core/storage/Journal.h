@@ -194,6 +194,8 @@ private:
     QString m_lastError;
     QString m_encodedNameOf; // the last event name append() encoded, and its JSON array
     QByteArray m_encodedName;
+    QByteArray m_spareLines; // append()'s line buffer, kept empty between batches
+    static constexpr qsizetype kSpareLinesMaxBytes = qsizetype(4) << 20;
 };
 
 } // namespace ea
