@@ -13,6 +13,7 @@
 #include <QTimer>
 
 #include <algorithm>
+#include <utility>
 
 namespace ea {
 
@@ -306,15 +307,24 @@ void CaptureController::applySettings(const CaptureSettings& settings)
     // connection, reset the counters or interrupt live sessions.
     if (settings == m_settings)
         return;
-    // Only the dashboard's address or the event names changed: reconnect, keeping the live
-    // sessions and the counters.
-    CaptureSettings sameConnection = settings;
-    sameConnection.host = m_settings.host;
-    sameConnection.port = m_settings.port;
-    sameConnection.allowRemote = m_settings.allowRemote;
-    sameConnection.events = m_settings.events;
-    if (sameConnection == m_settings) {
-        m_settings = settings;
+    // Only the dashboard's address, the event names or the live states' times changed: taken
+    // in place (a reconnect; the deadlines re-evaluated), keeping the live sessions and the
+    // counters.
+    CaptureSettings inPlace = settings;
+    inPlace.host = m_settings.host;
+    inPlace.port = m_settings.port;
+    inPlace.allowRemote = m_settings.allowRemote;
+    inPlace.events = m_settings.events;
+    inPlace.blockedAfterMs = m_settings.blockedAfterMs;
+    inPlace.idleAfterMs = m_settings.idleAfterMs;
+    if (inPlace == m_settings) {
+        const CaptureSettings old = std::exchange(m_settings, settings);
+        if (settings.blockedAfterMs != old.blockedAfterMs ||
+            settings.idleAfterMs != old.idleAfterMs)
+            m_service->setAttentionTimes(settings.blockedAfterMs, settings.idleAfterMs);
+        if (settings.host == old.host && settings.port == old.port &&
+            settings.allowRemote == old.allowRemote && settings.events == old.events)
+            return;
         m_startError.clear();
         if (!m_service->changeConnection(settings.host, settings.port, settings.allowRemote,
                                          settings.events))

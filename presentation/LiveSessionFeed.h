@@ -3,7 +3,6 @@
 
 #include "presentation/LiveSessionSnapshot.h"
 
-#include <QHash>
 #include <QList>
 #include <QObject>
 #include <QPointer>
@@ -52,7 +51,6 @@ Q_SIGNALS:
 
 private:
     void markDirty(const QString& sessionId);
-    void baseline(const QString& sessionId);
     void onCompleted(const AgentSession& session);
 
     // QObject, not Aggregator: this header stays free of the aggregation layer for ui/.
@@ -60,14 +58,6 @@ private:
     QList<QMetaObject::Connection> m_connections;
     QSet<QString> m_dirty;
     QList<LiveSessionSnapshot> m_ended;
-    // What the last snapshot saw, so the next can tell what is new.
-    struct Seen
-    {
-        int failures = 0;
-        int permissions = 0;
-        int events = 0;
-    };
-    QHash<QString, Seen> m_seen;
     QTimer m_timer;
     int m_flushes = 0;
     std::function<std::optional<LiveState>(const QString&)> m_stateLookup;

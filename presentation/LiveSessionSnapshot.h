@@ -26,11 +26,6 @@ struct LiveSessionSnapshot
     QStringList tools;
     QStringList files;              // read or modified, including the one being edited right now
     std::optional<LiveState> state; // working, needs permission, ... (nullopt: not known)
-    // Since the previous snapshot of this session, for notifications.
-    int newFailures = 0;
-    QString failedTool; // the last tool that failed among them, when known
-    int newPermissionRequests = 0;
-    QString permissionMessage;
 
     // Only accessors that cost O(tool calls) at most: never toolOperations(), which parses
     // every event again.

@@ -82,6 +82,7 @@ TrayController::TrayController(CaptureController* capture, QObject* parent)
         m_menu->addAction(QIcon::fromTheme(QStringLiteral("application-exit")), tr("Quit"));
     connect(quit, &QAction::triggered, this, &TrayController::quitRequested);
 
+    m_menu->setToolTipsVisible(true); // a "Needs you" entry's tooltip has the whole reason
     m_tray->setContextMenu(m_menu.get());
     connect(m_tray.get(), &QSystemTrayIcon::activated, this, &TrayController::onActivated);
     connect(m_capture, &CaptureController::stateChanged, this, &TrayController::updateState);
@@ -334,31 +335,36 @@ void TrayController::refreshAttention()
     const QList<CaptureController::NeedsYou> needs = m_capture->needingAttention();
     const QDateTime now = QDateTime::currentDateTimeUtc();
     QStringList ids;
-    QStringList texts;
+    QStringList texts; // the menu's entries
+    QStringList lines; // the tooltip's
     for (const CaptureController::NeedsYou& n : needs) {
         QString where = SessionListModel::projectName(n.workingDirectory);
         if (where.isEmpty())
             where = SessionListModel::shortId(n.sessionId);
         if (!n.gitBranch.isEmpty() && n.gitBranch != QLatin1String("Unknown"))
             where += QStringLiteral(" (%1)").arg(n.gitBranch);
+        // What it waits for, short enough for a menu entry; the tooltip has the whole reason.
         const QString what =
             n.state.kind == LiveState::Kind::NeedsPermission
                 ? (n.state.tool.isEmpty() ? tr("needs permission")
-                                          : tr("needs permission to use %1").arg(n.state.tool))
+                                          : tr("permission to use %1").arg(n.state.tool))
                 : (n.state.tool.isEmpty() ? tr("probably blocked")
                                           : tr("probably blocked in %1").arg(n.state.tool));
         const qint64 waited = n.state.since.isValid() ? n.state.since.msecsTo(now) : -1;
+        const QString duration =
+            waited >= 0 ? tr(" · %1").arg(SessionListModel::formatDuration(waited)) : QString();
         ids.append(n.sessionId);
-        texts.append(
-            waited >= 0
-                ? tr("%1 — %2 · %3").arg(where, what, SessionListModel::formatDuration(waited))
-                : tr("%1 — %2").arg(where, what));
+        texts.append(tr("%1 — %2%3").arg(where, what, duration));
+        lines.append(
+            tr("%1 — %2%3").arg(where, n.state.reason.isEmpty() ? what : n.state.reason, duration));
     }
-    m_attentionLines = texts;
+    m_attentionLines = lines;
     const bool countChanged = ids.size() != m_attentionIds.size();
     if (ids == m_attentionIds && m_attentionActions.size() == ids.size() + 2) {
-        for (qsizetype i = 0; i < ids.size(); ++i)
+        for (qsizetype i = 0; i < ids.size(); ++i) {
             m_attentionActions.at(i + 1)->setText(texts.at(i)); // only the durations move
+            m_attentionActions.at(i + 1)->setToolTip(lines.at(i));
+        }
     } else {
         for (QAction* a : std::as_const(m_attentionActions)) {
             m_menu->removeAction(a);
@@ -378,6 +384,7 @@ void TrayController::refreshAttention()
             for (qsizetype i = 0; i < ids.size(); ++i) {
                 auto* a = new QAction(QIcon::fromTheme(QStringLiteral("dialog-warning")),
                                       texts.at(i), m_menu.get());
+                a->setToolTip(lines.at(i));
                 const QString id = ids.at(i);
                 connect(a, &QAction::triggered, this,
                         [this, id] { Q_EMIT openSessionRequested(id); });

@@ -47,11 +47,14 @@ std::optional<LiveState::Kind> LiveState::fromName(QStringView name)
 
 QJsonObject LiveState::toJson() const
 {
-    return {{QStringLiteral("state"), name(kind)},
-            {QStringLiteral("reason"), reason},
-            {QStringLiteral("since"), since.isValid()
-                                          ? QJsonValue(since.toUTC().toString(Qt::ISODateWithMs))
-                                          : QJsonValue()}};
+    QJsonObject o{
+        {QStringLiteral("state"), name(kind)},
+        {QStringLiteral("reason"), reason},
+        {QStringLiteral("since"),
+         since.isValid() ? QJsonValue(since.toUTC().toString(Qt::ISODateWithMs)) : QJsonValue()}};
+    if (!tool.isEmpty())
+        o.insert(QStringLiteral("tool"), tool);
+    return o;
 }
 
 std::optional<LiveState> LiveState::fromJson(const QJsonObject& object)
@@ -63,6 +66,7 @@ std::optional<LiveState> LiveState::fromJson(const QJsonObject& object)
     s.kind = *kind;
     s.reason = object.value(QLatin1String("reason")).toString();
     s.since = QDateTime::fromString(object.value(QLatin1String("since")).toString(), Qt::ISODate);
+    s.tool = object.value(QLatin1String("tool")).toString();
     return s;
 }
 

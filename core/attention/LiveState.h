@@ -38,7 +38,8 @@ struct LiveState
     // For people: "working", "needs permission", "waiting for you", "probably blocked", ...
     static QString label(Kind kind);
 
-    // {"state", "reason", "since"} (since as ISO 8601 UTC with milliseconds).
+    // {"state", "reason", "since", "tool"} (since as ISO 8601 UTC with milliseconds; tool only
+    // when there is one).
     QJsonObject toJson() const;
     static std::optional<LiveState> fromJson(const QJsonObject& object);
 

@@ -56,6 +56,25 @@ SessionStateMachine::Kind SessionStateMachine::classify(const ClaudeEvent& e, QS
     return Kind::Activity;
 }
 
+QString SessionStateMachine::permissionTool(const ClaudeEvent& event, const QString& message) const
+{
+    // A PermissionRequest names its tool; Claude Code's Notification only says it in words
+    // ("Claude needs your permission to use Bash"); else it is the call the turn stopped at.
+    if (!event.toolName.isEmpty())
+        return event.toolName;
+    static const QLatin1String kToUse("permission to use ");
+    const qsizetype i = message.indexOf(kToUse, 0, Qt::CaseInsensitive);
+    if (i >= 0) {
+        QString tool = message.mid(i + kToUse.size()).section(QLatin1Char(' '), 0, 0);
+        while (!tool.isEmpty() && tool.back().isPunct())
+            tool.chop(1);
+        if (!tool.isEmpty())
+            return tool.left(64);
+    }
+    const Pending* call = stuckCall();
+    return call ? call->tool : QString();
+}
+
 bool SessionStateMachine::startsTracking(const ClaudeEvent& event)
 {
     QString message;
@@ -120,7 +139,7 @@ bool SessionStateMachine::onEvent(const ClaudeEvent& event, qint64 nowMs, const 
         }
         m_permissionAtMs = std::max(m_permissionAtMs, at);
         if (m_permissionTool.isEmpty())
-            m_permissionTool = event.toolName;
+            m_permissionTool = permissionTool(event, message);
         break;
     case Kind::IdlePrompt:
         if (m_turnOpen ? at >= m_turnStartMs : afterEnd)
@@ -280,6 +299,47 @@ bool SessionStateMachine::onTime(qint64 nowMs, const Clock& clock)
     if (!m_started)
         return false;
     return update(nowMs, clock);
+}
+
+void SessionStateMachine::restore(const LiveState& state, qint64 lastActivityMs, qint64 nowMs,
+                                  const Clock& clock)
+{
+    m_started = true;
+    m_lastActivityMono = lastActivityMs;
+    // Events after the restart are later than the state's beginning: they answer a permission
+    // prompt or start a new turn as they would have before.
+    const QDateTime since = state.since.isValid() ? state.since : clock.currentUtc();
+    const qint64 at = since.toMSecsSinceEpoch();
+    m_lastActivityAtMs = at;
+    switch (state.kind) {
+    case LiveState::Kind::Working:
+    case LiveState::Kind::NeedsPermission:
+    case LiveState::Kind::Blocked:
+        openTurn(at, since);
+        if (state.kind == LiveState::Kind::NeedsPermission) {
+            m_permission = true;
+            m_permissionAtMs = at;
+            m_permissionReason = state.reason;
+            m_permissionTool = state.tool;
+        } else if (state.kind == LiveState::Kind::Blocked) {
+            m_pending.append({QString(), state.tool, at});
+        }
+        break;
+    case LiveState::Kind::Waiting:
+    case LiveState::Kind::Idle:
+        m_turnEndMs = at;
+        m_turn = TurnFacts{{}, since, 0};
+        m_waitReason = state.kind == LiveState::Kind::Waiting ? state.reason
+                                                              : QStringLiteral("finished its turn");
+        break;
+    case LiveState::Kind::Ended:
+        m_ended = true;
+        m_endReason = state.reason;
+        break;
+    }
+    m_state = state;
+    m_state.since = since;
+    update(nowMs, clock);
 }
 
 bool SessionStateMachine::end(const QString& reason, const Clock& clock)

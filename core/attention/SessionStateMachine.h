@@ -35,6 +35,11 @@ public:
     // only when the state changes, to stamp since.
     bool onEvent(const ClaudeEvent& event, qint64 nowMs, const Clock& clock);
     bool onTime(qint64 nowMs, const Clock& clock);
+    // Takes up a state saved by the last run (a session file's live_state) for a session seen
+    // no event of yet: its later events and deadlines go on from there. lastActivityMs: the
+    // monotonic time of its last activity (before nowMs when it was quiet for a while). The
+    // state may move on at once (a session waiting for longer than idle after is idle).
+    void restore(const LiveState& state, qint64 lastActivityMs, qint64 nowMs, const Clock& clock);
     // The session is over (timed out, stopped, session end); returns whether that is news.
     bool end(const QString& reason, const Clock& clock);
     // Monotonic ms at which the state may change without an event; -1: none.
@@ -80,6 +85,8 @@ private:
     void closeTurn(qint64 atMs, const QDateTime& at, const QString& reason);
     void noteToolCall(const ClaudeEvent& event, qint64 atMs);
     void noteToolResult(const ClaudeEvent& event, qint64 atMs);
+    // What a permission prompt asks to use: "Bash".
+    QString permissionTool(const ClaudeEvent& event, const QString& message) const;
     // *sinceQuiet: the state began with the last activity (blocked, idle), not now.
     const Pending* stuckCall() const;
     LiveState evaluate(qint64 nowMs, bool* sinceQuiet) const;

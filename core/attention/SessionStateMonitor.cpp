@@ -65,6 +65,22 @@ void SessionStateMonitor::onEvent(const QString& sessionId, const ClaudeEvent& e
     arm(e.machine.nextDeadlineMs());
 }
 
+void SessionStateMonitor::restore(const QString& sessionId, const LiveState& state,
+                                  qint64 lastActivityMs, const QString& workingDirectory,
+                                  const QString& gitBranch)
+{
+    if (state.kind == LiveState::Kind::Ended || m_sessions.contains(sessionId))
+        return;
+    Entry e{SessionStateMachine(m_settings), workingDirectory, gitBranch};
+    e.machine.restore(state, lastActivityMs, m_clock->monotonicMs(), *m_clock);
+    if (e.machine.state().kind == LiveState::Kind::Ended)
+        return; // over while the app was not running: no news
+    m_ended.remove(sessionId);
+    const auto it = m_sessions.insert(sessionId, std::move(e));
+    emitChange(sessionId, *it);
+    arm(it->machine.nextDeadlineMs());
+}
+
 void SessionStateMonitor::endSession(const QString& sessionId, const QString& reason)
 {
     const auto it = m_sessions.find(sessionId);
@@ -167,8 +183,6 @@ QJsonObject SessionStateMonitor::changeJson(const QString& sessionId, const Live
     o.insert(QStringLiteral("project"), projectOf(directory));
     o.insert(QStringLiteral("branch"), e ? e->gitBranch : QString());
     o.insert(QStringLiteral("working_directory"), directory);
-    if (!state.tool.isEmpty())
-        o.insert(QStringLiteral("tool"), state.tool);
     return o;
 }
 

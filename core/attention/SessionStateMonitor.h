@@ -34,6 +34,12 @@ public:
 
     // nowMs: the clock's monotonic time when the event was taken.
     void onEvent(const QString& sessionId, const ClaudeEvent& event, qint64 nowMs);
+    // A session the last run left going (resumed from its file, whose live_state says what it
+    // was doing): known at once, in that state, not only at its next event. lastActivityMs:
+    // monotonic time of its last activity. A session already known or an ended state is
+    // ignored.
+    void restore(const QString& sessionId, const LiveState& state, qint64 lastActivityMs,
+                 const QString& workingDirectory, const QString& gitBranch);
     void endSession(const QString& sessionId, const QString& reason);
     void endAll(const QString& reason);
     // Re-evaluates every session now (the timer does this at each deadline).

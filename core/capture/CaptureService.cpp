@@ -184,6 +184,14 @@ void CaptureService::wireStateMonitor()
             });
 }
 
+void CaptureService::setAttentionTimes(qint64 blockedAfterMs, qint64 idleAfterMs)
+{
+    m_settings.blockedAfterMs = blockedAfterMs;
+    m_settings.idleAfterMs = idleAfterMs;
+    m_states->setSettings(
+        AttentionSettings{blockedAfterMs, idleAfterMs, m_states->settings().endAfterMs});
+}
+
 CaptureService::~CaptureService()
 {
     ingestReceived();
@@ -527,10 +535,17 @@ void CaptureService::resumeInterrupted()
 {
     const QDateTime now = m_clock->currentUtc();
     QList<SessionSummary> interrupted;
+    QList<SessionSummary> finishedTurns; // completed at a turn's end, recently enough to go on
     for (const SessionSummary& s : m_store->list()) {
-        if (!s.damaged && s.status == QLatin1String("interrupted"))
+        if (s.damaged)
+            continue;
+        if (s.status == QLatin1String("interrupted"))
             interrupted.append(s);
+        else if (s.status == QLatin1String("completed") && s.modified.isValid() &&
+                 s.modified.msecsTo(now) < m_settings.sessionTimeoutMs)
+            finishedTurns.append(s);
     }
+    restoreWaiting(finishedTurns, now);
     // The most recently saved come back into memory, as many as the live limit allows; the
     // others are only remembered, to time out unless an event reopens them.
     std::sort(
@@ -566,9 +581,48 @@ void CaptureService::resumeInterrupted()
             idle += std::clamp<qint64>(qint64(std::clamp(recorded.toDouble(), 0.0, 1e12)), 0,
                                        qint64(1) << 40);
         const QString docRouting = doc->value(QLatin1String("parent_session_id")).toString(routing);
-        m_aggregator.resume(std::move(*session), m_clock->monotonicMs(), idle, docRouting);
+        const QString directory = session->workingDirectory();
+        const QString branch = session->gitBranch();
+        const qint64 nowMs = m_clock->monotonicMs();
+        m_aggregator.resume(std::move(*session), nowMs, idle, docRouting);
+        // What it was doing when the last run saved it is known now, not at its next event
+        // (a session waiting for permission may get none until the user answers).
+        if (const auto state =
+                LiveState::fromJson(doc->value(QLatin1String("live_state")).toObject()))
+            m_states->restore(docRouting, *state, nowMs - idle, directory, branch);
         ++m_counters.resumed;
         ++resumed;
+    }
+}
+
+void CaptureService::restoreWaiting(QList<SessionSummary> finishedTurns, const QDateTime& now)
+{
+    // A session whose turn had ended was saved as completed, and reopens from its file at its
+    // next prompt; until then it is waiting for the user, as it was before the restart (its
+    // live_state says so). Only the most recent few are read.
+    std::sort(
+        finishedTurns.begin(), finishedTurns.end(),
+        [](const SessionSummary& a, const SessionSummary& b) { return a.modified > b.modified; });
+    const qsizetype maxLive = m_settings.limits.maxLiveSessions > 0
+                                  ? qsizetype(m_settings.limits.maxLiveSessions)
+                                  : finishedTurns.size();
+    const qint64 nowMs = m_clock->monotonicMs();
+    for (const SessionSummary& s : finishedTurns.first(std::min(maxLive, finishedTurns.size()))) {
+        QString error;
+        const auto doc = m_store->load(s.filePath, &error);
+        const auto state =
+            doc ? LiveState::fromJson(doc->value(QLatin1String("live_state")).toObject())
+                : std::nullopt;
+        if (!state ||
+            (state->kind != LiveState::Kind::Waiting && state->kind != LiveState::Kind::Idle))
+            continue;
+        // Waiting and idle began with the last activity.
+        const qint64 quietMs =
+            state->since.isValid()
+                ? std::clamp<qint64>(state->since.msecsTo(now), 0, qint64(1) << 40)
+                : std::max<qint64>(0, s.modified.msecsTo(now));
+        m_states->restore(doc->value(QLatin1String("parent_session_id")).toString(s.sessionId),
+                          *state, nowMs - quietMs, s.workingDirectory, s.gitBranch);
     }
 }
 

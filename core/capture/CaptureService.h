@@ -4,6 +4,7 @@
 #include "attention/SessionStateMonitor.h"
 #include "ingest/NormalizeResult.h"
 #include "model/CaptureSettings.h"
+#include "model/SessionSummary.h"
 #include "protocol/Backoff.h"
 #include "protocol/SocketIoClient.h"
 #include "storage/Journal.h"
@@ -78,6 +79,9 @@ public:
     // is gone, nothing captures) when the new host is refused; lastError() says why.
     bool changeConnection(const QString& host, quint16 port, bool allowRemote,
                           const QStringList& events);
+    // Takes new "probably blocked" and "idle" times in place: every live session's state and
+    // deadlines are re-evaluated with them.
+    void setAttentionTimes(qint64 blockedAfterMs, qint64 idleAfterMs);
     // Feeds a JSON Lines recording through the same pipeline, judging timeouts on the events'
     // own times, then saves every session (still open ones as stopped, "end of replay"). The
     // event loop runs now and then meanwhile, so requestReplayStop() (a signal) ends it early:
@@ -174,6 +178,7 @@ private:
     static constexpr qsizetype kHeapTopPadBytes = qsizetype(16) << 20;
     void restoreFromJournal();
     void resumeInterrupted();
+    void restoreWaiting(QList<SessionSummary> finishedTurns, const QDateTime& now);
     void runCleanup();
     void closeClient();
     void onLimitHit(Aggregator::Limit limit, const QString& detail);

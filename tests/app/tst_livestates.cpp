@@ -49,12 +49,13 @@ class TestLiveStates : public QObject
     }
 
     // One claude-mpm event (the current server's wrapped shape) at m_t0 + atMs.
-    QJsonObject hookEvent(const QString& subtype, qint64 atMs, QJsonObject data = {}) const
+    QJsonObject hookEvent(const QString& subtype, qint64 atMs, QJsonObject data = {},
+                          const QString& sid = QStringLiteral("e2e-5283b66c"),
+                          const QString& project = QStringLiteral("api")) const
     {
         const QString stamp = m_t0.addMSecs(atMs).toString(Qt::ISODateWithMs);
-        const QString sid = QStringLiteral("e2e-5283b66c");
         data.insert(QStringLiteral("session_id"), sid);
-        data.insert(QStringLiteral("working_directory"), QStringLiteral("/home/me/api"));
+        data.insert(QStringLiteral("working_directory"), QStringLiteral("/home/me/") + project);
         data.insert(QStringLiteral("git_branch"), QStringLiteral("feature/x"));
         data.insert(QStringLiteral("timestamp"), stamp);
         return {{QStringLiteral("type"), QStringLiteral("claude_event")},
@@ -63,7 +64,7 @@ class TestLiveStates : public QObject
                 {QStringLiteral("timestamp"), stamp},
                 {QStringLiteral("session_id"), sid},
                 {QStringLiteral("source"), QStringLiteral("hook")},
-                {QStringLiteral("cwd"), QStringLiteral("/home/me/api")}};
+                {QStringLiteral("cwd"), QStringLiteral("/home/me/") + project}};
     }
 
     static bool emitEvent(PeerServer& peer, const QString& name, const QJsonObject& payload)
@@ -95,6 +96,16 @@ class TestLiveStates : public QObject
             watch.waitForReadyRead(100);
         }
         return false;
+    }
+
+    // The live_states entry of one session in `status --json`, or {}.
+    static QJsonObject liveStateOf(const QJsonObject& status, const QString& sessionId)
+    {
+        for (const QJsonValue& v : status.value(QLatin1String("live_states")).toArray()) {
+            if (v.toObject().value(QLatin1String("session")).toString() == sessionId)
+                return v.toObject();
+        }
+        return {};
     }
 
     QJsonObject statusJson(const QString& runtime)
@@ -291,6 +302,95 @@ private Q_SLOTS:
         QVERIFY(app.waitForFinished(10000));
         QVERIFY(watch.waitForFinished(10000));
         QCOMPARE(watch.exitCode(), 0);
+    }
+    void aRestartKeepsWhatSessionsWaitFor()
+    {
+        QString why;
+        if (!PeerServer::available(PeerServer::Python, &why))
+            EA_SKIP_OR_FAIL(qPrintable(why));
+        const QString act = newDir(QStringLiteral("restart")) + QStringLiteral("/act");
+        const QString runtime = newDir(QStringLiteral("rt-restart"));
+        const QString asking = QStringLiteral("e2e-asking-1");
+        const QString done = QStringLiteral("e2e-done-2");
+        const QStringList args{QStringLiteral("--headless"), QStringLiteral("--activity-dir"), act,
+                               QStringLiteral("--port")};
+        quint16 port = 0;
+        QJsonObject before;
+        QJsonObject beforeDone;
+        {
+            PeerServer peer;
+            QVERIFY(peer.start(PeerServer::Python));
+            port = peer.port();
+            QProcess app;
+            app.setProcessEnvironment(env(runtime));
+            app.setWorkingDirectory(m_tmp.path());
+            app.start(QStringLiteral(EA_APP_BINARY), args + QStringList{QString::number(port)});
+            QVERIFY(peer.waitForReport(PeerServer::reportIs(QStringLiteral("connect")), 10000));
+            // One session asks for permission, another has finished its turn.
+            QVERIFY(emitEvent(peer, QStringLiteral("claude_event"),
+                              hookEvent(QStringLiteral("user_prompt"), 0, {}, asking)));
+            QVERIFY(emitEvent(peer, QStringLiteral("tool_event"),
+                              hookEvent(QStringLiteral("pre_tool"), 100,
+                                        {{QStringLiteral("tool_name"), QStringLiteral("Bash")},
+                                         {QStringLiteral("correlation_id"), QStringLiteral("c1")}},
+                                        asking)));
+            QVERIFY(emitEvent(
+                peer, QStringLiteral("claude_event"),
+                hookEvent(
+                    QStringLiteral("notification"), 200,
+                    {{QStringLiteral("notification_type"), QStringLiteral("permission_prompt")},
+                     {QStringLiteral("message"),
+                      QStringLiteral("Claude needs your permission to use Bash")}},
+                    asking)));
+            QVERIFY(emitEvent(
+                peer, QStringLiteral("claude_event"),
+                hookEvent(QStringLiteral("user_prompt"), 0, {}, done, QStringLiteral("webapp"))));
+            QVERIFY(emitEvent(
+                peer, QStringLiteral("claude_event"),
+                hookEvent(QStringLiteral("stop"), 300, {}, done, QStringLiteral("webapp"))));
+            QTRY_COMPARE_WITH_TIMEOUT(
+                liveStateOf(statusJson(runtime), asking).value(QLatin1String("state")).toString(),
+                QStringLiteral("needs_permission"), 10000);
+            QTRY_COMPARE_WITH_TIMEOUT(
+                liveStateOf(statusJson(runtime), done).value(QLatin1String("state")).toString(),
+                QStringLiteral("waiting"), 10000);
+            const QJsonObject status = statusJson(runtime);
+            before = liveStateOf(status, asking);
+            beforeDone = liveStateOf(status, done);
+            ::kill(app.processId(), SIGTERM);
+            QVERIFY(app.waitForFinished(10000));
+            QCOMPARE(app.exitCode(), 0);
+            peer.terminate();
+        }
+
+        // Started again with no dashboard to hear from: no event can tell it anything.
+        QProcess app;
+        app.setProcessEnvironment(env(runtime));
+        app.setWorkingDirectory(m_tmp.path());
+        app.start(QStringLiteral(EA_APP_BINARY), args + QStringList{QString::number(port)});
+        QJsonObject status;
+        QTRY_VERIFY_WITH_TIMEOUT(!(status = statusJson(runtime)).isEmpty(), 10000);
+        QCOMPARE(status.value(QLatin1String("events_received")).toInteger(-1), 0);
+        QCOMPARE(status.value(QLatin1String("states"))
+                     .toObject()
+                     .value(QLatin1String("needs_permission"))
+                     .toInt(),
+                 1);
+        const QJsonObject after = liveStateOf(status, asking);
+        QCOMPARE(after.value(QLatin1String("state")).toString(),
+                 QStringLiteral("needs_permission"));
+        QCOMPARE(after.value(QLatin1String("reason")), before.value(QLatin1String("reason")));
+        QCOMPARE(after.value(QLatin1String("since")), before.value(QLatin1String("since")));
+        QCOMPARE(after.value(QLatin1String("project")).toString(), QStringLiteral("api"));
+        QCOMPARE(after.value(QLatin1String("branch")).toString(), QStringLiteral("feature/x"));
+        const QJsonObject afterDone = liveStateOf(status, done);
+        QCOMPARE(afterDone.value(QLatin1String("state")).toString(), QStringLiteral("waiting"));
+        QCOMPARE(afterDone.value(QLatin1String("reason")).toString(),
+                 QStringLiteral("finished its turn"));
+        QCOMPARE(afterDone.value(QLatin1String("since")), beforeDone.value(QLatin1String("since")));
+        ::kill(app.processId(), SIGTERM);
+        QVERIFY(app.waitForFinished(10000));
+        QCOMPARE(app.exitCode(), 0);
     }
 };
 

@@ -116,6 +116,8 @@ private slots:
         QCOMPARE(d.kind(), Kind::NeedsPermission);
         QCOMPARE(d.machine.state().reason,
                  QStringLiteral("Claude needs your permission to use Bash"));
+        // What it waits for, from the notification's words (it has no tool_name).
+        QCOMPARE(d.machine.state().tool, QStringLiteral("Bash"));
         const QDateTime since = d.machine.state().since;
         // Its companions and the PermissionRequest of the same prompt change nothing.
         QVERIFY(!d.feed(hookExecution(QStringLiteral("Notification"), 5001)));
@@ -242,6 +244,53 @@ private slots:
         QVERIFY(d.wait(5000));
         QCOMPARE(d.kind(), Kind::Blocked);
         QVERIFY(d.machine.state().reason.contains(QLatin1String("5 s")));
+    }
+    void aPermissionPromptWithoutAToolNameNamesThePendingCall()
+    {
+        Driver d;
+        d.feed(wireEvent(QStringLiteral("user_prompt"), 0));
+        d.feed(preTool(QStringLiteral("Glob"), QStringLiteral("g"), 100));
+        d.feed(postTool(QStringLiteral("Glob"), QStringLiteral("g"), 200));
+        d.feed(preTool(QStringLiteral("WebFetch"), QStringLiteral("w"), 300));
+        QVERIFY(d.feed(notification(QStringLiteral("permission_prompt"),
+                                    QStringLiteral("Claude needs your approval"), 400)));
+        QCOMPARE(d.kind(), Kind::NeedsPermission);
+        QCOMPARE(d.machine.state().tool, QStringLiteral("WebFetch"));
+    }
+
+    void aRestoredStateGoesOnFromWhereItWas()
+    {
+        // Saved by the last run while asking; restored 3 s after its last activity.
+        Driver d;
+        d.clock.advance(100000);
+        const QDateTime asked = d.clock.currentUtc().addSecs(-3);
+        d.machine.restore({Kind::NeedsPermission,
+                           QStringLiteral("Claude needs your permission to use Bash"), asked,
+                           QStringLiteral("Bash")},
+                          d.clock.monotonicMs() - 3000, d.clock.monotonicMs(), d.clock);
+        QCOMPARE(d.kind(), Kind::NeedsPermission);
+        QCOMPARE(d.machine.state().since, asked);
+        QCOMPARE(d.machine.state().tool, QStringLiteral("Bash"));
+        QVERIFY(!d.wait(120000)); // still asking: never blocked or idle meanwhile
+        // The answer: the tool's result, then the turn ends.
+        const qint64 later = asked.toMSecsSinceEpoch() - kT0.toMSecsSinceEpoch() + 130000;
+        QVERIFY(d.feed(postTool(QStringLiteral("Bash"), QStringLiteral("b"), later)));
+        QCOMPARE(d.kind(), Kind::Working);
+        QVERIFY(d.feed(wireEvent(QStringLiteral("stop"), later + 10)));
+        QCOMPARE(d.kind(), Kind::Waiting);
+
+        // Waiting for longer than idle after when restored: idle at once, since the last
+        // activity.
+        Driver w;
+        w.clock.advance(10000000);
+        const QDateTime ended = w.clock.currentUtc().addSecs(-11 * 60);
+        w.machine.restore({Kind::Waiting, QStringLiteral("finished its turn"), ended, {}},
+                          w.clock.monotonicMs() - 11 * 60 * 1000, w.clock.monotonicMs(), w.clock);
+        QCOMPARE(w.kind(), Kind::Idle);
+        QCOMPARE(w.machine.state().since, ended);
+        QVERIFY(w.feed(wireEvent(QStringLiteral("user_prompt"),
+                                 ended.toMSecsSinceEpoch() - kT0.toMSecsSinceEpoch() + 700000)));
+        QCOMPARE(w.kind(), Kind::Working);
     }
 };
 

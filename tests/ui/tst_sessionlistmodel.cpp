@@ -240,39 +240,6 @@ private Q_SLOTS:
                  kEvents / kSessions / 2);
     }
 
-    void newFailuresAndPermissionRequestsAreReportedOnce()
-    {
-        Aggregator aggregator({});
-        aggregator.setTimerDriven(false);
-        LiveSessionFeed feed;
-        feed.setAggregator(&aggregator);
-        QList<LiveSessionSnapshot> last;
-        connect(&feed, &LiveSessionFeed::sessionsUpdated, this,
-                [&last](const QList<LiveSessionSnapshot>& b) { last = b; });
-        aggregator.addEvent(UiTestEvents::make("f", "pre_tool", 0, "{\"tool_name\":\"Bash\"}"), -1,
-                            0);
-        aggregator.addEvent(UiTestEvents::make("f", "post_tool", 10,
-                                               "{\"tool_name\":\"Bash\",\"success\":false,"
-                                               "\"exit_code\":2}"),
-                            -1, 10);
-        aggregator.addEvent(
-            UiTestEvents::make("f", "notification", 20,
-                               "{\"notification_type\":\"permission\","
-                               "\"message\":\"Claude needs your permission to use Bash\"}"),
-            -1, 20);
-        feed.flush();
-        QCOMPARE(last.size(), 1);
-        QCOMPARE(last.first().newFailures, 1);
-        QCOMPARE(last.first().failedTool, QStringLiteral("Bash"));
-        QCOMPARE(last.first().newPermissionRequests, 1);
-        QVERIFY(last.first().permissionMessage.contains(QStringLiteral("permission")));
-        aggregator.addEvent(UiTestEvents::make("f", "user_prompt", 30, "{\"prompt_text\":\"ok\"}"),
-                            -1, 30);
-        feed.flush();
-        QCOMPARE(last.first().newFailures, 0);
-        QCOMPARE(last.first().newPermissionRequests, 0);
-    }
-
     // The State column: a word and an icon per state, those needing you sorted first, and the
     // "Needs attention" filter.
     void stateColumnAndNeedsAttentionFilter()

@@ -316,6 +316,51 @@ private Q_SLOTS:
         capture.stop();
     }
 
+    // Issue 14: new "probably blocked" and "idle" times apply in place: the service, its
+    // connection and live sessions stay, and the deadlines are re-evaluated at once.
+    void attentionTimesApplyInPlace()
+    {
+        const CaptureSettings s = settings(QStringLiteral("times"));
+        CaptureController capture(s);
+        QVERIFY(capture.initialize());
+        capture.start();
+        const QDateTime now = QDateTime::currentDateTimeUtc();
+        const QString id = QStringLiteral("busy-1");
+        capture.service().ingest(
+            QStringLiteral("claude_event"),
+            payload(id, QStringLiteral("user_prompt"), now.toString(Qt::ISODateWithMs)), now);
+        const QByteArray call =
+            QStringLiteral("{\"type\":\"claude_event\",\"subtype\":\"pre_tool\","
+                           "\"timestamp\":\"%1\",\"session_id\":\"%2\",\"cwd\":\"/home/dev/"
+                           "webshop\",\"data\":{\"tool_name\":\"Bash\",\"correlation_id\":"
+                           "\"c1\"}}")
+                .arg(now.addMSecs(5).toString(Qt::ISODateWithMs), id)
+                .toUtf8();
+        capture.service().ingest(QStringLiteral("claude_event"), call, now);
+        QCOMPARE(capture.liveState(id)->kind, LiveState::Kind::Working);
+        SessionStateMonitor& monitor = capture.service().stateMonitor();
+        const qint64 armed = monitor.armedForMs();
+        QVERIFY(armed > 0);
+        const CaptureService* before = &capture.service();
+        QSignalSpy replaced(&capture, &CaptureController::serviceReplaced);
+        CaptureSettings other = s;
+        other.blockedAfterMs = 1000;
+        other.idleAfterMs = 5 * 60 * 1000;
+        capture.applySettings(other);
+        QCOMPARE(replaced.count(), 0);
+        QCOMPARE(&capture.service(), before);
+        QVERIFY(capture.isCapturing());
+        QCOMPARE(monitor.settings().blockedAfterMs, qint64(1000));
+        QCOMPARE(monitor.settings().idleAfterMs, qint64(5 * 60 * 1000));
+        QCOMPARE(capture.service().settings().blockedAfterMs, qint64(1000));
+        QVERIFY2(monitor.armedForMs() >= 0 && monitor.armedForMs() <= armed - 19000,
+                 qPrintable(QStringLiteral("%1 -> %2").arg(armed).arg(monitor.armedForMs())));
+        QTRY_COMPARE_WITH_TIMEOUT(capture.liveState(id)->kind, LiveState::Kind::Blocked, 10000);
+        QVERIFY2(capture.liveState(id)->reason.contains(QLatin1String("for 1 s")),
+                 qPrintable(capture.liveState(id)->reason));
+        capture.stop();
+    }
+
     // Issue 12 item 10: a new port reconnects in place; live sessions and counters stay.
     void portChangeReconnectsInPlace()
     {
@@ -461,11 +506,17 @@ private Q_SLOTS:
                  argb(TrayController::iconPixmap(tray.currentIconPath(), 1)));
         const QList<QAction*> menu = tray.menu()->actions();
         QCOMPARE(menu.at(0)->text(), QStringLiteral("Needs you (1)"));
-        QVERIFY2(
-            menu.at(1)->text().startsWith(QStringLiteral("webshop (feature/x) — needs permission")),
-            qPrintable(menu.at(1)->text()));
+        // What it waits for, from the notification's words (it names no tool of its own).
+        QVERIFY2(menu.at(1)->text().startsWith(
+                     QStringLiteral("webshop (feature/x) — permission to use Bash · ")),
+                 qPrintable(menu.at(1)->text()));
+        QVERIFY2(menu.at(1)->toolTip().startsWith(QStringLiteral(
+                     "webshop (feature/x) — Claude needs your permission to use Bash · ")),
+                 qPrintable(menu.at(1)->toolTip()));
         QVERIFY(menu.at(2)->isSeparator());
-        QVERIFY(tray.toolTip().startsWith(QStringLiteral("Needs you:\nwebshop (feature/x)")));
+        QVERIFY2(tray.toolTip().startsWith(QStringLiteral(
+                     "Needs you:\nwebshop (feature/x) — Claude needs your permission to use Bash")),
+                 qPrintable(tray.toolTip()));
         QSignalSpy open(&tray, &TrayController::openSessionRequested);
         menu.at(1)->trigger();
         QCOMPARE(open.size(), 1);
