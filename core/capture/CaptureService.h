@@ -175,7 +175,6 @@ private:
     void noteBigPayload();
     void returnFreedMemory();
     static constexpr qsizetype kBigPayloadBytes = qsizetype(1) << 20;
-    static constexpr qsizetype kHeapTopPadBytes = qsizetype(16) << 20;
     void restoreFromJournal();
     void resumeInterrupted();
     void restoreWaiting(QList<SessionSummary> finishedTurns, const QDateTime& now);
