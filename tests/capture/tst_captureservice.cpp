@@ -14,6 +14,15 @@
 
 using namespace ea;
 
+// ASan (gcc defines __SANITIZE_ADDRESS__, clang answers __has_feature).
+#if defined(__SANITIZE_ADDRESS__)
+#define EA_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define EA_UNDER_ASAN 1
+#endif
+#endif
+
 class TestCaptureService : public QObject
 {
     Q_OBJECT
@@ -71,8 +80,13 @@ private Q_SLOTS:
             capture.ingest(turn);
         const long faulted = faults() - before;
         QCOMPARE(capture.counters().chatter, quint64(220 * 128));
+#ifdef EA_UNDER_ASAN
+        // ASan's allocator quarantines freed memory and hands out new pages: faults say nothing.
+        Q_UNUSED(faulted);
+#else
         QVERIFY2(faulted < kTurns,
                  qPrintable(QStringLiteral("%1 page faults in %2 turns").arg(faulted).arg(kTurns)));
+#endif
     }
 
     void sessionTimesOutOnTheInjectedClock()
