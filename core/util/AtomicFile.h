@@ -27,9 +27,9 @@ public:
     // file (each costs a journal commit, ~6-12 ms here: a shutdown saving 10,000 sessions spent
     // one to two minutes in them; starting every file's writeback first did not help): every
     // file is written to a temporary beside it, all of them are made durable together
-    // (syncfs), then each is renamed into place. A batch of a few files is written one by one. Returns, per item, an
-    // empty string when it landed or the reason it did not (its old file is then untouched).
-    // The caller still syncs the directories so the renames are durable.
+    // (syncfs), then each is renamed into place. A batch of a few files is written one by one.
+    // Returns, per item, an empty string when it landed or the reason it did not (its old file is
+    // then untouched). The caller still syncs the directories so the renames are durable.
     static QStringList writeAll(const QList<Item>& items,
                                 QFileDevice::Permissions permissions = QFileDevice::ReadOwner |
                                                                        QFileDevice::WriteOwner);
