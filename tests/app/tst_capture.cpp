@@ -39,6 +39,27 @@ class TestCapture : public QObject
         return ea::test::appEnvironment(m_tmp.path(), runtime); // no user configuration leaks in
     }
 
+    // The headless binary started as a service would, capturing from peer into act; true once
+    // the peer saw it connect.
+    static bool startCapture(QProcess& app, PeerServer& peer, const QString& act,
+                             const QProcessEnvironment& environment)
+    {
+        app.setProcessEnvironment(environment);
+        app.start(QStringLiteral(EA_APP_BINARY),
+                  {QStringLiteral("--headless"), QStringLiteral("--port"),
+                   QString::number(peer.port()), QStringLiteral("--activity-dir"), act});
+        return peer.waitForReport(PeerServer::reportIs(QStringLiteral("connect")), 10000);
+    }
+
+    // The peer emits a recording's events to the connected app.
+    static bool replayFrom(PeerServer& peer, const QString& recording)
+    {
+        return !peer.command({{QStringLiteral("cmd"), QStringLiteral("replay")},
+                              {QStringLiteral("file"), recording}},
+                             30000)
+                    .isEmpty();
+    }
+
     // Runs the app to completion; returns its stdout.
     QByteArray run(const QStringList& args, int* exitCode, const QString& runtime,
                    QByteArray* err = nullptr, const QProcessEnvironment& extra = {})
@@ -273,11 +294,7 @@ private Q_SLOTS:
         const QString act = newDir(QStringLiteral("live")) + QStringLiteral("/act");
         const QString runtime = newDir(QStringLiteral("rt-live"));
         QProcess app;
-        app.setProcessEnvironment(env(runtime));
-        app.start(QStringLiteral(EA_APP_BINARY),
-                  {QStringLiteral("--headless"), QStringLiteral("--port"),
-                   QString::number(peer.port()), QStringLiteral("--activity-dir"), act});
-        QVERIFY(peer.waitForReport(PeerServer::reportIs(QStringLiteral("connect")), 10000));
+        QVERIFY(startCapture(app, peer, act, env(runtime)));
         // The app asks for history after connecting (the legacy dashboard answers it).
         QVERIFY(peer.waitForReport([](const QJsonObject& r) {
             return r.value(QLatin1String("name")).toString() == QLatin1String("get_history");
@@ -330,15 +347,8 @@ private Q_SLOTS:
         const QString act = newDir(QStringLiteral("kill9")) + QStringLiteral("/act");
         const QString runtime = newDir(QStringLiteral("rt-kill9"));
         QProcess app;
-        app.setProcessEnvironment(env(runtime));
-        app.start(QStringLiteral(EA_APP_BINARY),
-                  {QStringLiteral("--headless"), QStringLiteral("--port"),
-                   QString::number(peer.port()), QStringLiteral("--activity-dir"), act});
-        QVERIFY(peer.waitForReport(PeerServer::reportIs(QStringLiteral("connect")), 10000));
-        QVERIFY(!peer.command({{QStringLiteral("cmd"), QStringLiteral("replay")},
-                               {QStringLiteral("file"), partial}},
-                              30000)
-                     .isEmpty());
+        QVERIFY(startCapture(app, peer, act, env(runtime)));
+        QVERIFY(replayFrom(peer, partial));
         QVERIFY(waitForReceived(runtime, liveEventCount(partial)));
         app.kill();
         QVERIFY(app.waitForFinished(5000));
@@ -412,15 +422,8 @@ private Q_SLOTS:
         const QString act = newDir(QStringLiteral("many")) + QStringLiteral("/act");
         const QString runtime = newDir(QStringLiteral("rt-many"));
         QProcess app;
-        app.setProcessEnvironment(env(runtime));
-        app.start(QStringLiteral(EA_APP_BINARY),
-                  {QStringLiteral("--headless"), QStringLiteral("--port"),
-                   QString::number(peer.port()), QStringLiteral("--activity-dir"), act});
-        QVERIFY(peer.waitForReport(PeerServer::reportIs(QStringLiteral("connect")), 10000));
-        QVERIFY(!peer.command({{QStringLiteral("cmd"), QStringLiteral("replay")},
-                               {QStringLiteral("file"), recording}},
-                              30000)
-                     .isEmpty());
+        QVERIFY(startCapture(app, peer, act, env(runtime)));
+        QVERIFY(replayFrom(peer, recording));
         QVERIFY(waitForReceived(runtime, kSessions * kRounds));
         int code = -1;
         run({QStringLiteral("stop")}, &code, runtime);
@@ -461,11 +464,7 @@ private Q_SLOTS:
         QProcess app;
         QProcessEnvironment e = env(newDir(QStringLiteral("rt-timeout")));
         e.insert(QStringLiteral("EA_SESSION_TIMEOUT_MS"), QStringLiteral("300"));
-        app.setProcessEnvironment(e);
-        app.start(QStringLiteral(EA_APP_BINARY),
-                  {QStringLiteral("--headless"), QStringLiteral("--port"),
-                   QString::number(peer.port()), QStringLiteral("--activity-dir"), act});
-        QVERIFY(peer.waitForReport(PeerServer::reportIs(QStringLiteral("connect")), 10000));
+        QVERIFY(startCapture(app, peer, act, e));
         const QJsonObject prompt{
             {QStringLiteral("type"), QStringLiteral("claude_event")},
             {QStringLiteral("subtype"), QStringLiteral("user_prompt")},
