@@ -317,7 +317,7 @@ bool execPrepared(QSqlQuery& q, QString* error)
 }
 } // namespace
 
-bool SessionIndexer::open()
+bool SessionIndexer::open(Check level)
 {
     close();
     if (!QFileInfo(d->dir).isDir()) {
@@ -332,7 +332,7 @@ bool SessionIndexer::open()
         QString why;
         if (!openConnection(&why))
             reason = QStringLiteral("it cannot be opened (%1)").arg(why);
-        else if (const QString problem = check(); !problem.isEmpty())
+        else if (const QString problem = check(level); !problem.isEmpty())
             reason = problem;
     }
     if (reason.isEmpty())
@@ -364,7 +364,7 @@ bool SessionIndexer::openConnection(QString* why)
     return true;
 }
 
-QString SessionIndexer::check()
+QString SessionIndexer::check(Check level)
 {
     QSqlQuery q = d->query();
     if (!q.exec(QStringLiteral("SELECT value FROM meta WHERE key = 'schema_version'")))
@@ -378,6 +378,8 @@ QString SessionIndexer::check()
             .arg(v)
             .arg(SessionIndexSchema::version);
     q.finish();
+    if (level == Check::Schema)
+        return {};
     // A truncated file reads its first pages fine; the check walks every page.
     if (!q.exec(QStringLiteral("PRAGMA quick_check")) || !q.next())
         return QStringLiteral("it is damaged (%1)").arg(q.lastError().text());
