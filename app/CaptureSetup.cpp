@@ -33,6 +33,7 @@ std::optional<CaptureSetup::Result> CaptureSetup::resolve(const AppOptions& o, Q
     s.sessionTimeoutMs =
         qint64(o.timeoutMinutes.value_or(config->sessionTimeoutMinutes)) * 60 * 1000;
     s.autoCleanupDays = config->autoCleanupDays;
+    s.maxTotalMb = config->maxTotalMb;
     s.blockedAfterMs = qint64(config->blockedAfterSeconds) * 1000;
     s.idleAfterMs = qint64(config->idleAfterMinutes) * 60 * 1000;
     s.compressAll = config->compressSessions;

@@ -74,7 +74,8 @@ CommandLine::Result CommandLine::parse(const QStringList& allArguments)
                                                "dashboard and saves it as per-session records."));
     p.addPositionalArgument(
         QStringLiteral("command"),
-        QStringLiteral("Optional: sessions, show, export, cleanup, status, watch, stop."),
+        QStringLiteral("Optional: sessions, search, stats, show, export, cleanup, pin, unpin, "
+                       "status, watch, stop."),
         QStringLiteral("[command [args...]]"));
     const QCommandLineOption help = p.addHelpOption();
     const QCommandLineOption version = p.addVersionOption();
@@ -169,10 +170,11 @@ CommandLine::Result CommandLine::parse(const QStringList& allArguments)
     o.recordFile = p.value(record);
     QStringList pos = p.positionalArguments();
     if (!pos.isEmpty()) {
-        static const QStringList known{QStringLiteral("sessions"), QStringLiteral("show"),
-                                       QStringLiteral("export"),   QStringLiteral("cleanup"),
-                                       QStringLiteral("status"),   QStringLiteral("stop"),
-                                       QStringLiteral("watch")};
+        static const QStringList known{
+            QStringLiteral("sessions"), QStringLiteral("show"),   QStringLiteral("export"),
+            QStringLiteral("cleanup"),  QStringLiteral("status"), QStringLiteral("stop"),
+            QStringLiteral("watch"),    QStringLiteral("search"), QStringLiteral("stats"),
+            QStringLiteral("pin"),      QStringLiteral("unpin")};
         o.command = pos.takeFirst();
         if (!known.contains(o.command)) {
             r.error = QStringLiteral("unknown command \"%1\" (expected one of: %2)")

@@ -6,8 +6,13 @@
 #include "control/ControlChannel.h"
 #include "control/ControlClient.h"
 #include "export/SessionExporter.h"
+#include "index/SessionIndexReader.h"
+#include "index/SessionIndexSchema.h"
+#include "index/SessionIndexer.h"
+#include "index/SessionQuery.h"
 #include "model/SessionSummary.h"
 #include "storage/ActivityLock.h"
+#include "storage/PinnedSessions.h"
 #include "storage/SessionStore.h"
 #include "util/AtomicFile.h"
 #include "util/SystemReason.h"
@@ -15,6 +20,7 @@
 
 #include <QBuffer>
 #include <QCommandLineParser>
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
@@ -25,6 +31,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 
 namespace ea {
 
@@ -85,6 +92,15 @@ struct SubParser
     // The store for the activity directory the flags and the configuration name.
     std::unique_ptr<SessionStore> store(const AppOptions& global, int* exitCode)
     {
+        const QString dir = directory(global, exitCode);
+        if (dir.isEmpty())
+            return nullptr;
+        return std::make_unique<SessionStore>(dir);
+    }
+    // The activity directory the flags and the configuration name; empty (exit code 2) on a
+    // configuration error.
+    QString directory(const AppOptions& global, int* exitCode)
+    {
         AppOptions o = global;
         if (parser.isSet(activity))
             o.activityDir = parser.value(activity);
@@ -95,9 +111,9 @@ struct SubParser
         if (!setup) {
             err(error);
             *exitCode = 2;
-            return nullptr;
+            return {};
         }
-        return std::make_unique<SessionStore>(setup->settings.activityDirectory);
+        return setup->settings.activityDirectory;
     }
 };
 
@@ -159,6 +175,111 @@ bool resolveIds(const QList<SessionSummary>& all, const QStringList& wanted,
     return ok;
 }
 
+// A query that does not parse: exit code 2, the message and where, with the text marked.
+int badQuery(const QString& what, const QString& text, const QueryError& error)
+{
+    err(QStringLiteral("%1: at position %2: %3")
+            .arg(what)
+            .arg(error.position + 1)
+            .arg(error.message));
+    std::fprintf(
+        stderr, "  %s\n  %s^\n", qPrintable(printable(text)),
+        QByteArray(qMax(0, int(printable(text.left(error.position)).size())), ' ').constData());
+    return 2;
+}
+
+// The database ready to read. With no capture running (the activity directory's lock is free)
+// it is first brought up to date with the files here, built when missing or unusable; a
+// running capture keeps it up to date itself. Exit code 1 when it cannot be read.
+bool openIndex(const QString& dir, SessionIndexReader* reader, int* exitCode)
+{
+    *exitCode = 1;
+    if (!QFileInfo(dir).isDir()) {
+        err(QStringLiteral("no activity directory %1: nothing has been captured there").arg(dir));
+        return false;
+    }
+    ActivityLock lock(dir);
+    QString why;
+    const ActivityLock::Result locked = lock.tryLock(&why);
+    if (locked == ActivityLock::Result::Locked) {
+        SessionIndexer indexer(dir);
+        QObject::connect(&indexer, &SessionIndexer::rebuilding, [](const QString& reason) {
+            err(QStringLiteral("building the session database from the files: %1").arg(reason));
+        });
+        QObject::connect(&indexer, &SessionIndexer::progress, [](int done, int total) {
+            if (total >= 1000)
+                std::fprintf(stderr, "event-aggregator: indexed %d of %d session files\n", done,
+                             total);
+        });
+        if (!indexer.open() || !indexer.reconcile()) {
+            err(indexer.error());
+            return false;
+        }
+        indexer.close();
+        lock.unlock();
+    }
+    if (!reader->open()) {
+        if (locked == ActivityLock::Result::HeldElsewhere)
+            err(QStringLiteral(
+                    "%1; the capture running there builds it, try again in a moment (%2)")
+                    .arg(reader->error(), why));
+        else
+            err(reader->error());
+        return false;
+    }
+    *exitCode = 0;
+    return true;
+}
+
+QString timeText(const QDateTime& t)
+{
+    return t.isValid() ? t.toUTC().toString(Qt::ISODateWithMs) : QString();
+}
+
+QJsonValue orNull(qint64 v)
+{
+    return v >= 0 ? QJsonValue(v) : QJsonValue(QJsonValue::Null);
+}
+
+QJsonObject indexedJson(const IndexedSession& s)
+{
+    QJsonObject o{{QStringLiteral("session_id"), s.sessionId},
+                  {QStringLiteral("project"), s.project},
+                  {QStringLiteral("working_directory"), s.workingDirectory},
+                  {QStringLiteral("git_branch"), s.branch},
+                  {QStringLiteral("start_time"), s.start.isValid() ? QJsonValue(timeText(s.start))
+                                                                   : QJsonValue(QJsonValue::Null)},
+                  {QStringLiteral("end_time"),
+                   s.end.isValid() ? QJsonValue(timeText(s.end)) : QJsonValue(QJsonValue::Null)},
+                  {QStringLiteral("status"), s.status},
+                  {QStringLiteral("total_events"), s.events},
+                  {QStringLiteral("tool_calls"), s.toolCalls},
+                  {QStringLiteral("delegations"), s.delegations},
+                  {QStringLiteral("failures"), s.failures},
+                  {QStringLiteral("unknown_results"), s.unknownResults},
+                  {QStringLiteral("turns"), s.turns},
+                  {QStringLiteral("total_tokens"), orNull(s.tokens)},
+                  {QStringLiteral("duration_ms"), orNull(s.durationMs)},
+                  {QStringLiteral("pinned"), s.pinned},
+                  {QStringLiteral("file"), s.filePath}};
+    if (s.damaged) {
+        o.insert(QStringLiteral("damaged"), true);
+        o.insert(QStringLiteral("error"), s.error);
+    }
+    return o;
+}
+
+QString durationText(qint64 ms)
+{
+    if (ms < 0)
+        return QStringLiteral("-");
+    const qint64 secs = ms / 1000;
+    return QStringLiteral("%1:%2:%3")
+        .arg(secs / 3600)
+        .arg((secs / 60) % 60, 2, 10, QLatin1Char('0'))
+        .arg(secs % 60, 2, 10, QLatin1Char('0'));
+}
+
 } // namespace
 
 int Commands::run(const AppOptions& o)
@@ -171,6 +292,12 @@ int Commands::run(const AppOptions& o)
         return exportSessions(o.commandArgs, o);
     if (o.command == QLatin1String("cleanup"))
         return cleanup(o.commandArgs, o);
+    if (o.command == QLatin1String("search"))
+        return search(o.commandArgs, o);
+    if (o.command == QLatin1String("stats"))
+        return stats(o.commandArgs, o);
+    if (o.command == QLatin1String("pin") || o.command == QLatin1String("unpin"))
+        return pin(o.commandArgs, o, o.command == QLatin1String("pin"));
     if (o.command == QLatin1String("status"))
         return status(o.commandArgs);
     if (o.command == QLatin1String("watch"))
@@ -186,8 +313,10 @@ int Commands::sessions(const QStringList& args, const AppOptions& global)
     SubParser p;
     const QCommandLineOption json(QStringLiteral("json"));
     const QCommandLineOption limit(QStringLiteral("limit"), QString(), QStringLiteral("n"));
+    const QCommandLineOption where(QStringLiteral("where"), QString(), QStringLiteral("query"));
     p.parser.addOption(json);
     p.parser.addOption(limit);
+    p.parser.addOption(where);
     if (!p.parse(QStringLiteral("sessions"), args))
         return 2;
     int n = -1;
@@ -198,6 +327,13 @@ int Commands::sessions(const QStringList& args, const AppOptions& global)
             err(QStringLiteral("--limit must be a non-negative number"));
             return 2;
         }
+    }
+    if (p.parser.isSet(where)) {
+        int code = 0;
+        const QString dir = p.directory(global, &code);
+        if (dir.isEmpty())
+            return code;
+        return sessionsWhere(p.parser.value(where), p.parser.isSet(json), n, dir);
     }
     int code = 0;
     auto store = p.store(global, &code);
@@ -234,6 +370,266 @@ int Commands::sessions(const QStringList& args, const AppOptions& global)
             QString::number(s.delegations), printable(s.status));
     ts.flush();
     out(text.toUtf8());
+    return 0;
+}
+
+int Commands::sessionsWhere(const QString& where, bool json, int limit, const QString& dir)
+{
+    QueryError error;
+    const SessionQuery query = SessionQuery::parse(where, &error);
+    if (error.isError())
+        return badQuery(QStringLiteral("--where"), where, error);
+    SessionIndexReader reader(dir);
+    int code = 0;
+    if (!openIndex(dir, &reader, &code))
+        return code;
+    const QList<IndexedSession> rows =
+        reader.sessions(query, SessionIndexReader::SortColumn::Start, Qt::DescendingOrder, 0,
+                        limit >= 0 ? limit : std::numeric_limits<int>::max());
+    if (!reader.error().isEmpty()) {
+        err(reader.error());
+        return 1;
+    }
+    if (json) {
+        QJsonArray a;
+        for (const IndexedSession& s : rows)
+            a.append(indexedJson(s));
+        out(QJsonDocument(a).toJson(QJsonDocument::Indented));
+        return 0;
+    }
+    QString text;
+    QTextStream ts(&text);
+    const auto line = [&ts](const QString& id, const QString& start, const QString& dur,
+                            const QString& tools, const QString& fails, const QString& tokens,
+                            const QString& status, const QString& project) {
+        ts << id.leftJustified(36) << "  " << start.leftJustified(19) << "  "
+           << dur.rightJustified(9) << "  " << tools.rightJustified(5) << "  "
+           << fails.rightJustified(5) << "  " << tokens.rightJustified(9) << "  "
+           << status.leftJustified(11) << "  " << project << '\n';
+    };
+    line(QStringLiteral("SESSION"), QStringLiteral("START (UTC)"), QStringLiteral("DURATION"),
+         QStringLiteral("TOOLS"), QStringLiteral("FAILS"), QStringLiteral("TOKENS"),
+         QStringLiteral("STATUS"), QStringLiteral("PROJECT (BRANCH)"));
+    for (const IndexedSession& s : rows)
+        line(printable(s.sessionId.left(36)),
+             s.start.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")),
+             durationText(s.durationMs), QString::number(s.toolCalls), QString::number(s.failures),
+             s.tokens >= 0 ? QString::number(s.tokens) : QStringLiteral("-"),
+             printable(s.status) + (s.pinned ? QStringLiteral("*") : QString()),
+             printable(s.project) + (s.branch.isEmpty()
+                                         ? QString()
+                                         : QStringLiteral(" (%1)").arg(printable(s.branch))));
+    ts.flush();
+    out(text.toUtf8());
+    return 0;
+}
+
+int Commands::search(const QStringList& args, const AppOptions& global)
+{
+    SubParser p;
+    const QCommandLineOption json(QStringLiteral("json"));
+    const QCommandLineOption limit(QStringLiteral("limit"), QString(), QStringLiteral("n"));
+    const QCommandLineOption where(QStringLiteral("where"), QString(), QStringLiteral("query"));
+    p.parser.addOption(json);
+    p.parser.addOption(limit);
+    p.parser.addOption(where);
+    if (!p.parse(QStringLiteral("search"), args))
+        return 2;
+    const QString text = p.parser.positionalArguments().join(QLatin1Char(' '));
+    int n = 20;
+    if (p.parser.isSet(limit)) {
+        bool ok = false;
+        n = p.parser.value(limit).toInt(&ok);
+        if (!ok || n < 0) {
+            err(QStringLiteral("--limit must be a non-negative number"));
+            return 2;
+        }
+    }
+    QueryError error;
+    const SessionQuery textQuery = SessionQuery::parse(text, &error);
+    if (error.isError())
+        return badQuery(QStringLiteral("search text"), text, error);
+    if (!textQuery.hasText()) {
+        err(QStringLiteral("usage: event-aggregator search TEXT [--where QUERY] [--json] "
+                           "[--limit N] (TEXT has no word to search for)"));
+        return 2;
+    }
+    const QString filter = p.parser.value(where);
+    const SessionQuery filterQuery = SessionQuery::parse(filter, &error);
+    if (error.isError())
+        return badQuery(QStringLiteral("--where"), filter, error);
+    // One query: the filter's terms and the text's, which the filter may also hold.
+    const SessionQuery query = SessionQuery::parse(filter + QLatin1Char(' ') + text, &error);
+    int code = 0;
+    const QString dir = p.directory(global, &code);
+    if (dir.isEmpty())
+        return code;
+    SessionIndexReader reader(dir);
+    if (!openIndex(dir, &reader, &code))
+        return code;
+    const QList<SearchHit> hits = reader.search(query, 0, n);
+    if (!reader.error().isEmpty()) {
+        err(reader.error());
+        return 1;
+    }
+    if (p.parser.isSet(json)) {
+        QJsonArray a;
+        for (const SearchHit& h : hits) {
+            QJsonArray spans;
+            for (const SearchHit::Span& s : h.matches)
+                spans.append(QJsonArray{s.offset, s.length});
+            const IndexedSession s = reader.session(h.rowId);
+            a.append(QJsonObject{{QStringLiteral("session_id"), h.sessionId},
+                                 {QStringLiteral("rank"), h.rank},
+                                 {QStringLiteral("column"), h.column},
+                                 {QStringLiteral("snippet"), h.snippet},
+                                 {QStringLiteral("matches"), spans},
+                                 {QStringLiteral("session"), indexedJson(s)}});
+        }
+        out(QJsonDocument(a).toJson(QJsonDocument::Indented));
+        return 0;
+    }
+    QString textOut;
+    for (const SearchHit& h : hits) {
+        const IndexedSession s = reader.session(h.rowId);
+        // The match in [brackets]: the snippet itself is escaped, the marks are ours.
+        QString snippet;
+        int last = 0;
+        for (const SearchHit::Span& m : h.matches) {
+            snippet += printable(h.snippet.mid(last, m.offset - last)) + QLatin1Char('[') +
+                       printable(h.snippet.mid(m.offset, m.length)) + QLatin1Char(']');
+            last = m.offset + m.length;
+        }
+        snippet += printable(h.snippet.mid(last));
+        textOut += QStringLiteral("%1  %2  %3  %4\n    %5: %6\n")
+                       .arg(printable(h.sessionId.left(36)),
+                            s.start.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")),
+                            printable(s.project), printable(s.status), h.column, snippet);
+    }
+    if (hits.isEmpty())
+        textOut = QStringLiteral("no session matches\n");
+    out(textOut.toUtf8());
+    return 0;
+}
+
+int Commands::stats(const QStringList& args, const AppOptions& global)
+{
+    SubParser p;
+    const QCommandLineOption json(QStringLiteral("json"));
+    const QCommandLineOption where(QStringLiteral("where"), QString(), QStringLiteral("query"));
+    const QCommandLineOption by(QStringLiteral("by"), QString(), QStringLiteral("group"));
+    p.parser.addOption(json);
+    p.parser.addOption(where);
+    p.parser.addOption(by);
+    if (!p.parse(QStringLiteral("stats"), args))
+        return 2;
+    if (!p.parser.positionalArguments().isEmpty()) {
+        err(QStringLiteral("stats takes no arguments, got \"%1\"; use --where")
+                .arg(p.parser.positionalArguments().constFirst()));
+        return 2;
+    }
+    SessionIndexReader::GroupBy group = SessionIndexReader::GroupBy::None;
+    if (p.parser.isSet(by)) {
+        const auto g = SessionIndexReader::groupByFromName(p.parser.value(by));
+        if (!g) {
+            err(QStringLiteral("--by must be day, project, agent or tool, got \"%1\"")
+                    .arg(p.parser.value(by)));
+            return 2;
+        }
+        group = *g;
+    }
+    QueryError error;
+    const SessionQuery query = SessionQuery::parse(p.parser.value(where), &error);
+    if (error.isError())
+        return badQuery(QStringLiteral("--where"), p.parser.value(where), error);
+    int code = 0;
+    const QString dir = p.directory(global, &code);
+    if (dir.isEmpty())
+        return code;
+    SessionIndexReader reader(dir);
+    if (!openIndex(dir, &reader, &code))
+        return code;
+    const StatsTable table = reader.stats(query, group);
+    if (!reader.error().isEmpty()) {
+        err(reader.error());
+        return 1;
+    }
+    if (p.parser.isSet(json)) {
+        QJsonArray a;
+        for (const StatsRow& r : table)
+            a.append(QJsonObject{{QStringLiteral("group"), r.key},
+                                 {QStringLiteral("sessions"), r.sessions},
+                                 {QStringLiteral("turns"), r.turns},
+                                 {QStringLiteral("tool_calls"), r.toolCalls},
+                                 {QStringLiteral("failures"), r.failures},
+                                 {QStringLiteral("failure_rate"), r.failureRate},
+                                 {QStringLiteral("p50_duration_ms"), orNull(r.p50DurationMs)},
+                                 {QStringLiteral("p95_duration_ms"), orNull(r.p95DurationMs)},
+                                 {QStringLiteral("tokens"), r.tokens}});
+        out(QJsonDocument(a).toJson(QJsonDocument::Indented));
+        return 0;
+    }
+    QString text;
+    QTextStream ts(&text);
+    const auto line = [&ts](const QString& key, const QString& sessions, const QString& turns,
+                            const QString& tools, const QString& rate, const QString& p50,
+                            const QString& p95, const QString& tokens) {
+        ts << key.leftJustified(24) << "  " << sessions.rightJustified(8) << "  "
+           << turns.rightJustified(8) << "  " << tools.rightJustified(9) << "  "
+           << rate.rightJustified(7) << "  " << p50.rightJustified(9) << "  "
+           << p95.rightJustified(9) << "  " << tokens.rightJustified(12) << '\n';
+    };
+    const auto seconds = [](qint64 ms) {
+        return ms < 0 ? QStringLiteral("-")
+                      : QString::number(ms / 1000.0, 'f', 1) + QLatin1Char('s');
+    };
+    line(group == SessionIndexReader::GroupBy::None ? QStringLiteral("")
+                                                    : p.parser.value(by).toUpper(),
+         QStringLiteral("SESSIONS"), QStringLiteral("TURNS"), QStringLiteral("TOOLCALLS"),
+         QStringLiteral("FAILED"), QStringLiteral("P50"), QStringLiteral("P95"),
+         QStringLiteral("TOKENS"));
+    for (const StatsRow& r : table)
+        line(group == SessionIndexReader::GroupBy::None ? QStringLiteral("all")
+             : r.key.isEmpty()                          ? QStringLiteral("(none)")
+                                                        : printable(r.key.left(24)),
+             QString::number(r.sessions), QString::number(r.turns), QString::number(r.toolCalls),
+             QString::number(r.failureRate * 100.0, 'f', 1) + QLatin1Char('%'),
+             seconds(r.p50DurationMs), seconds(r.p95DurationMs), QString::number(r.tokens));
+    ts.flush();
+    out(text.toUtf8());
+    return 0;
+}
+
+int Commands::pin(const QStringList& args, const AppOptions& global, bool pinned)
+{
+    SubParser p;
+    const QString name = pinned ? QStringLiteral("pin") : QStringLiteral("unpin");
+    if (!p.parse(name, args))
+        return 2;
+    if (p.parser.positionalArguments().isEmpty()) {
+        err(QStringLiteral("usage: event-aggregator %1 ID...").arg(name));
+        return 2;
+    }
+    int code = 0;
+    auto store = p.store(global, &code);
+    if (!store)
+        return code;
+    QList<SessionSummary> found;
+    if (!resolveIds(newestFirst(*store, false), p.parser.positionalArguments(), &found))
+        return 1;
+    // No activity lock: the pins file has a lock of its own, and a running capture notices the
+    // change and takes it into its session database.
+    for (const SessionSummary& s : found) {
+        QString why;
+        if (!PinnedSessions(store->directory()).set(s.sessionId, pinned, &why)) {
+            err(why);
+            return 1;
+        }
+        out(QStringLiteral("%1 %2\n")
+                .arg(pinned ? QStringLiteral("pinned") : QStringLiteral("unpinned"),
+                     printable(s.sessionId))
+                .toUtf8());
+    }
     return 0;
 }
 
@@ -434,8 +830,11 @@ int Commands::cleanup(const QStringList& args, const AppOptions& global)
 {
     SubParser p;
     const QCommandLineOption days(QStringLiteral("days"), QString(), QStringLiteral("n"));
+    const QCommandLineOption maxTotal(QStringLiteral("max-total-mb"), QString(),
+                                      QStringLiteral("mb"));
     const QCommandLineOption dryRun(QStringLiteral("dry-run"));
     p.parser.addOption(days);
+    p.parser.addOption(maxTotal);
     p.parser.addOption(dryRun);
     if (!p.parse(QStringLiteral("cleanup"), args))
         return 2;
@@ -459,7 +858,16 @@ int Commands::cleanup(const QStringList& args, const AppOptions& global)
             return 2;
         }
     }
-    if (n == 0) {
+    int mb = setup->settings.maxTotalMb;
+    if (p.parser.isSet(maxTotal)) {
+        bool ok = false;
+        mb = p.parser.value(maxTotal).toInt(&ok);
+        if (!ok || mb < 0) {
+            err(QStringLiteral("--max-total-mb must be a non-negative number"));
+            return 2;
+        }
+    }
+    if (n == 0 && mb == 0) {
         // 0 means never, as auto_cleanup_days: 0 does: there is nothing to do.
         out(QStringLiteral("nothing to clean up: %1 keeps sessions forever\n")
                 .arg(p.parser.isSet(days) ? QStringLiteral("--days 0")
@@ -481,23 +889,37 @@ int Commands::cleanup(const QStringList& args, const AppOptions& global)
         }
     }
     SessionStore store(dir);
-    QStringList removed;
-    const int count = store.cleanup(n, p.parser.isSet(dryRun), &removed);
+    QList<SessionStore::CleanupItem> removed;
+    const int count = store.cleanup(n, qint64(mb) * 1024 * 1024, p.parser.isSet(dryRun), &removed);
     if (count < 0) {
         err(store.lastError());
         return 1;
     }
     if (count == 0) {
-        out(QStringLiteral("nothing to clean up: no ended session in %1 is older than %2 day(s)\n")
-                .arg(dir, QString::number(n))
+        out((mb > 0 ? QStringLiteral("nothing to clean up: no ended, unpinned session in %1 is "
+                                     "older than %2 day(s), and the session files fit in %3 MB\n")
+                          .arg(dir, QString::number(n), QString::number(mb))
+                    : QStringLiteral("nothing to clean up: no ended session in %1 is older than "
+                                     "%2 day(s)\n")
+                          .arg(dir, QString::number(n)))
                 .toUtf8());
         return 0;
     }
+    if (!p.parser.isSet(dryRun) && lock.isLocked() &&
+        QFileInfo::exists(QDir(dir).filePath(SessionIndexSchema::fileName))) {
+        // No capture keeps the session database now: its rows of the removed files go here.
+        SessionIndexer indexer(dir);
+        if (indexer.open()) {
+            for (const SessionStore::CleanupItem& item : std::as_const(removed))
+                indexer.syncFile(item.session.filePath);
+        }
+    }
     QString text;
-    for (const QString& r : removed)
+    for (const SessionStore::CleanupItem& r : std::as_const(removed))
         text += (p.parser.isSet(dryRun) ? QStringLiteral("would remove ")
                                         : QStringLiteral("removed ")) +
-                r + QLatin1Char('\n');
+                printable(r.session.filePath) + QStringLiteral(" (") + r.reason +
+                QStringLiteral(")\n");
     text += QStringLiteral("%1 session(s) %2\n")
                 .arg(count)
                 .arg(p.parser.isSet(dryRun) ? QStringLiteral("would be removed")

@@ -4,7 +4,8 @@
 
 namespace ea {
 
-// The script-facing subcommands: sessions, show, export, cleanup, status, watch, stop.
+// The script-facing subcommands: sessions, search, stats, show, export, cleanup, pin, unpin,
+// status, watch, stop.
 class Commands
 {
 public:
@@ -13,6 +14,11 @@ public:
 
 private:
     static int sessions(const QStringList& args, const AppOptions& global);
+    // The session database's questions (README "Session database").
+    static int sessionsWhere(const QString& where, bool json, int limit, const QString& dir);
+    static int search(const QStringList& args, const AppOptions& global);
+    static int stats(const QStringList& args, const AppOptions& global);
+    static int pin(const QStringList& args, const AppOptions& global, bool pinned);
     static int show(const QStringList& args, const AppOptions& global);
     static int exportSessions(const QStringList& args, const AppOptions& global);
     static int cleanup(const QStringList& args, const AppOptions& global);

@@ -4,6 +4,7 @@
 #include "capture/EventRecorder.h"
 #include "capture/RecordingReader.h"
 #include "capture/SessionSaver.h"
+#include "index/SessionIndexWriter.h"
 #include "ingest/EventNormalizer.h"
 #include "model/SessionSummary.h"
 #include "storage/ActivityLock.h"
@@ -294,8 +295,9 @@ bool CaptureService::initialize()
     resumeInterrupted();
     restoreFromJournal();
     m_initialized = true;
+    startIndex();
     runCleanup();
-    if (m_settings.autoCleanupDays > 0)
+    if (m_settings.autoCleanupDays > 0 || m_settings.maxTotalMb > 0)
         startCleanupTimer();
     return true;
 }
@@ -342,9 +344,23 @@ void CaptureService::startRetryTimer(qint64 ms)
     m_retryTimer.start(int(ms));
 }
 
+void CaptureService::startIndex()
+{
+    // One writer per database: only the holder of the activity directory keeps it.
+    if (m_index || !m_activityLock->isLocked())
+        return;
+    m_index = std::make_unique<SessionIndexWriter>(m_settings.activityDirectory);
+    m_index->attach(m_store.get());
+    connect(m_index.get(), &SessionIndexWriter::rebuilding, this, [](const QString& reason) {
+        qCInfo(lcCapture).noquote() << "session database is being built from the files:" << reason;
+    });
+    m_index->start();
+}
+
 void CaptureService::startCleanupTimer()
 {
-    constexpr qint64 kCleanupIntervalMs = qint64(24) * 60 * 60 * 1000;
+    // Daily for ages; hourly when a size budget is set, which a busy day can outgrow.
+    const qint64 kCleanupIntervalMs = qint64(m_settings.maxTotalMb > 0 ? 1 : 24) * 60 * 60 * 1000;
     m_cleanupDueMs = m_clock->monotonicMs() + kCleanupIntervalMs;
     m_cleanupTimer.start(int(kCleanupIntervalMs));
 }
@@ -495,6 +511,10 @@ void CaptureService::recoverActivityDirectory()
         qCCritical(lcCapture).noquote() << m_lastError << "- not journaling";
     }
     m_store->list(); // forget the files that went with the directory
+    if (m_index)
+        m_index->reconcile(); // its database went with the directory: built again
+    else
+        startIndex();
     // What memory holds goes to disk again: a checkpoint of each live session, resumed from
     // its file after a crash like any interrupted session (events after it are journaled).
     for (const QString& id : live) {
@@ -627,15 +647,16 @@ void CaptureService::restoreWaiting(QList<SessionSummary> finishedTurns, const Q
 
 void CaptureService::runCleanup()
 {
-    if (m_settings.autoCleanupDays <= 0)
+    if (m_settings.autoCleanupDays <= 0 && m_settings.maxTotalMb <= 0)
         return;
-    QStringList removed;
+    QList<SessionStore::CleanupItem> removed;
     // Nobody watches this one: a wall clock set weeks ahead must not delete everything.
-    const int n = m_store->cleanup(m_settings.autoCleanupDays, false, &removed, true);
+    const int n =
+        m_store->cleanup(m_settings.autoCleanupDays, qint64(m_settings.maxTotalMb) * 1024 * 1024,
+                         false, &removed, true);
     m_counters.cleanedUp += quint64(std::max(0, n));
-    if (n > 0)
-        qCInfo(lcCapture) << "removed" << n << "session(s) older than" << m_settings.autoCleanupDays
-                          << "days";
+    for (const SessionStore::CleanupItem& item : std::as_const(removed))
+        qCInfo(lcCapture).noquote() << "removed" << item.session.filePath << "-" << item.reason;
 }
 
 bool CaptureService::startCapture()

@@ -24,6 +24,7 @@ namespace ea {
 
 class ActivityLock;
 class EventRecorder;
+class SessionIndexWriter;
 class SessionSaver;
 class SessionSpill;
 class SessionStore;
@@ -117,6 +118,8 @@ public:
     // The live state of each session (working, needs permission, waiting, ...).
     SessionStateMonitor& stateMonitor() { return *m_states; }
     SessionStore& store() { return *m_store; }
+    // The session database's writer; null until the activity directory is locked.
+    SessionIndexWriter* index() const { return m_index.get(); }
     SocketIoClient* client() const { return m_client; }
     QString lastError() const { return m_lastError; }
     const CaptureSettings& settings() const { return m_settings; }
@@ -179,6 +182,7 @@ private:
     void resumeInterrupted();
     void restoreWaiting(QList<SessionSummary> finishedTurns, const QDateTime& now);
     void runCleanup();
+    void startIndex();
     void closeClient();
     void onLimitHit(Aggregator::Limit limit, const QString& detail);
     // The saved document a session id continues in (its newest part), or nullopt.
@@ -195,6 +199,8 @@ private:
     Aggregator m_aggregator;
     std::unique_ptr<SessionStateMonitor> m_states;
     std::unique_ptr<ActivityLock> m_activityLock;
+    // Before m_store: destroyed after it and the saver, whose last saves it still indexes.
+    std::unique_ptr<SessionIndexWriter> m_index;
     std::unique_ptr<SessionStore> m_store;
     std::unique_ptr<SessionSaver> m_saver; // after m_store: destroyed (and flushed) first
     std::unique_ptr<Journal> m_journal;

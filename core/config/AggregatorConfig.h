@@ -20,6 +20,7 @@ struct AggregatorConfig
     bool allowRemote = false; // required for a dashboard_host that is not loopback
     int sessionTimeoutMinutes = 60;
     int autoCleanupDays = 30;     // 0 = never delete old sessions
+    int maxTotalMb = 0;           // session files beyond this: the oldest ended go (0 = no limit)
     int blockedAfterSeconds = 20; // a tool call without result this long: "probably blocked"
     int idleAfterMinutes = 10;    // no activity this long after a turn ended: "idle"
     Capture capture;

@@ -237,6 +237,13 @@ static void parseSection(const YAML::Node& section, AggregatorConfig& c, QString
                 if (days < 0)
                     reject(k, path, problem, v);
                 c.autoCleanupDays = int(days);
+            } else if (name == QLatin1String("max_total_mb")) {
+                const QString problem =
+                    QStringLiteral("must be a non-negative integer (0 = no limit)");
+                const qint64 mb = toInteger(k, v, path, problem);
+                if (mb < 0 || mb > qint64(1) << 30)
+                    reject(k, path, problem, v);
+                c.maxTotalMb = int(mb);
             } else if (name == QLatin1String("capture")) {
                 parseCapture(k, v, c.capture);
             } else if (name == QLatin1String("events")) {
@@ -264,12 +271,13 @@ static void parseSection(const YAML::Node& section, AggregatorConfig& c, QString
             } else {
                 throw ConfigError{
                     lineOf(k),
-                    QStringLiteral("%1 is not a known key (known: enabled, activity_directory, "
-                                   "dashboard_port, dashboard_host, allow_remote, "
-                                   "session_timeout_minutes, blocked_after_seconds, "
-                                   "idle_after_minutes, auto_cleanup_days, capture, events, "
-                                   "notifications, notify_permission, notify_blocked, "
-                                   "notify_finished, auto_start, compress_sessions, file_format)")
+                    QStringLiteral(
+                        "%1 is not a known key (known: enabled, activity_directory, "
+                        "dashboard_port, dashboard_host, allow_remote, "
+                        "session_timeout_minutes, blocked_after_seconds, "
+                        "idle_after_minutes, auto_cleanup_days, max_total_mb, capture, events, "
+                        "notifications, notify_permission, notify_blocked, "
+                        "notify_finished, auto_start, compress_sessions, file_format)")
                         .arg(path)};
             }
         });

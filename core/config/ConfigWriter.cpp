@@ -463,6 +463,7 @@ std::optional<QByteArray> ConfigWriter::update(const QByteArray& original,
     add(top, "session_timeout_minutes", c.sessionTimeoutMinutes != f.sessionTimeoutMinutes,
         c.sessionTimeoutMinutes);
     add(top, "auto_cleanup_days", c.autoCleanupDays != f.autoCleanupDays, c.autoCleanupDays);
+    add(top, "max_total_mb", c.maxTotalMb != f.maxTotalMb, c.maxTotalMb);
     add(top, "blocked_after_seconds", c.blockedAfterSeconds != f.blockedAfterSeconds,
         c.blockedAfterSeconds);
     add(top, "idle_after_minutes", c.idleAfterMinutes != f.idleAfterMinutes, c.idleAfterMinutes);

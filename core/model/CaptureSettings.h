@@ -52,6 +52,7 @@ struct CaptureSettings
     qint64 blockedAfterMs = 20 * 1000;
     qint64 idleAfterMs = 10 * 60 * 1000;
     int autoCleanupDays = 30; // 0: never
+    int maxTotalMb = 0;       // the session files' budget; 0: none
     bool compressAll = false;
     CaptureFilter filter;
     QString recordFile; // empty: no recording

@@ -3,6 +3,7 @@
 #include "util/AtomicFile.h"
 
 #include "storage/GzipCodec.h"
+#include "storage/PinnedSessions.h"
 #include "storage/SessionFileName.h"
 #include "util/PrivateDirectory.h"
 #include "json/JsonText.h"
@@ -614,13 +615,51 @@ bool SessionStore::remove(const QString& sessionId, Disposal disposal)
 
 int SessionStore::cleanup(int days, bool dryRun, QStringList* removedPaths, bool distrustClock)
 {
-    if (days < 0) {
-        m_lastError = QStringLiteral("cleanup: days must not be negative, got %1").arg(days);
-        qCWarning(lcStore).noquote() << m_lastError;
-        return 0;
-    }
     if (days == 0)
         return 0; // 0 means never, wherever it is given
+    QList<CleanupItem> removed;
+    const int n = cleanup(days, 0, dryRun, &removed, distrustClock);
+    if (removedPaths) {
+        for (const CleanupItem& item : removed)
+            removedPaths->append(item.session.filePath);
+    }
+    return n < 0 ? 0 : n;
+}
+
+QSet<QString> SessionStore::pinnedIds() const
+{
+    return PinnedSessions(m_dir).load();
+}
+
+bool SessionStore::setPinned(const QString& sessionId, bool pinned)
+{
+    QString why;
+    if (!PinnedSessions(m_dir).set(sessionId, pinned, &why)) {
+        m_lastError = why;
+        qCWarning(lcStore).noquote() << why;
+        return false;
+    }
+    emit pinnedChanged(sessionId, pinned);
+    return true;
+}
+
+QList<SessionStore::CleanupItem> SessionStore::planCleanup(int days, qint64 maxTotalBytes,
+                                                           bool distrustClock, QString* error)
+{
+    QList<CleanupItem> plan;
+    if (days < 0 || maxTotalBytes < 0) {
+        if (error)
+            *error = QStringLiteral("cleanup: days and max_total_mb must not be negative");
+        return plan;
+    }
+    QString pinError;
+    const QSet<QString> pinned = PinnedSessions(m_dir).load(&pinError);
+    if (!pinError.isEmpty()) {
+        // Without the pins any session might be a pinned one: nothing is removed.
+        if (error)
+            *error = QStringLiteral("cleanup refused: %1").arg(pinError);
+        return plan;
+    }
     const QList<SessionSummary> all = list();
     QDateTime now = QDateTime::currentDateTimeUtc();
     if (distrustClock) {
@@ -634,18 +673,75 @@ int SessionStore::cleanup(int days, bool dryRun, QStringList* removedPaths, bool
         if (newest.isValid() && newest < now)
             now = newest;
     }
-    const QDateTime cutoff = now.addDays(-days);
-    int count = 0;
-    for (const SessionSummary& s : all) {
-        if (s.damaged || !s.isEnded())
-            continue;
-        // Aged by this machine's clock as well as the events' own: a session recorded today
-        // with timestamps from long ago (replays, skewed clocks) is not deleted on sight.
+    // Aged by this machine's clock as well as the events' own: a session recorded today
+    // with timestamps from long ago (replays, skewed clocks) is not deleted on sight.
+    const auto endedAt = [](const SessionSummary& s) {
         QDateTime ended = s.endTime.isValid() ? s.endTime : s.modified;
         if (s.modified.isValid() && s.modified > ended)
             ended = s.modified;
-        if (!ended.isValid() || ended >= cutoff)
-            continue;
+        return ended;
+    };
+    const auto removable = [&pinned](const SessionSummary& s) {
+        return !s.damaged && s.isEnded() && !pinned.contains(s.sessionId);
+    };
+    QSet<QString> chosen; // file paths
+    qint64 total = 0;
+    for (const SessionSummary& s : all)
+        total += s.fileSize;
+    if (days > 0) {
+        const QDateTime cutoff = now.addDays(-days);
+        for (const SessionSummary& s : all) {
+            const QDateTime ended = endedAt(s);
+            if (!removable(s) || !ended.isValid() || ended >= cutoff)
+                continue;
+            plan.append({s, QStringLiteral("ended %1 day(s) ago, older than %2 day(s)")
+                                .arg(ended.daysTo(now))
+                                .arg(days)});
+            chosen.insert(s.filePath);
+            total -= s.fileSize;
+        }
+    }
+    if (maxTotalBytes > 0 && total > maxTotalBytes) {
+        QList<SessionSummary> oldestFirst;
+        for (const SessionSummary& s : all) {
+            if (removable(s) && !chosen.contains(s.filePath))
+                oldestFirst.append(s);
+        }
+        std::sort(oldestFirst.begin(), oldestFirst.end(),
+                  [](const SessionSummary& a, const SessionSummary& b) {
+                      const QDateTime ta = a.startTime.isValid() ? a.startTime : a.modified;
+                      const QDateTime tb = b.startTime.isValid() ? b.startTime : b.modified;
+                      if (ta != tb)
+                          return ta < tb;
+                      return a.filePath < b.filePath;
+                  });
+        const double mb = 1024.0 * 1024.0;
+        for (const SessionSummary& s : oldestFirst) {
+            if (total <= maxTotalBytes)
+                break;
+            plan.append({s, QStringLiteral("oldest ended session while the session files take "
+                                           "%1 MB, more than %2 MB")
+                                .arg(total / mb, 0, 'f', 1)
+                                .arg(maxTotalBytes / mb, 0, 'f', 0)});
+            total -= s.fileSize;
+        }
+    }
+    return plan;
+}
+
+int SessionStore::cleanup(int days, qint64 maxTotalBytes, bool dryRun, QList<CleanupItem>* done,
+                          bool distrustClock)
+{
+    QString error;
+    const QList<CleanupItem> plan = planCleanup(days, maxTotalBytes, distrustClock, &error);
+    if (!error.isEmpty()) {
+        m_lastError = error;
+        qCWarning(lcStore).noquote() << error;
+        return -1;
+    }
+    int count = 0;
+    for (const CleanupItem& item : plan) {
+        const SessionSummary& s = item.session;
         if (!dryRun) {
             if (m_fileById.value(s.sessionId) == QFileInfo(s.filePath).fileName()) {
                 if (!remove(s.sessionId))
@@ -660,15 +756,16 @@ int SessionStore::cleanup(int days, bool dryRun, QStringList* removedPaths, bool
                 }
                 m_entries.remove(QFileInfo(s.filePath).fileName());
                 markIndexDirty();
+                emit removed(s.sessionId, s.filePath);
             }
         }
-        if (removedPaths)
-            removedPaths->append(s.filePath);
+        if (done)
+            done->append(item);
         ++count;
     }
     if (count > 0)
         qCInfo(lcStore).noquote() << (dryRun ? "cleanup would delete" : "cleanup deleted") << count
-                                  << "session(s) older than" << days << "day(s) from" << m_dir;
+                                  << "session(s) from" << m_dir;
     return count;
 }
 

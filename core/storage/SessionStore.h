@@ -8,6 +8,7 @@
 #include <QJsonObject>
 #include <QList>
 #include <QObject>
+#include <QSet>
 #include <QString>
 #include <QStringList>
 #include <QTimer>
@@ -118,6 +119,28 @@ public:
     // keep.
     int cleanup(int days, bool dryRun, QStringList* removed = nullptr, bool distrustClock = false);
 
+    // One session a cleanup removes, and why ("ended 45 days ago (auto_cleanup_days: 30)",
+    // "oldest ended session while the session files take 612 MB (max_total_mb: 500)").
+    struct CleanupItem
+    {
+        SessionSummary session;
+        QString reason;
+    };
+    // What cleanup() would remove: ended sessions older than `days` (0: none for age), then,
+    // while the session files together exceed maxTotalBytes (0: no budget), the oldest ended
+    // sessions left. Never active, damaged or pinned ones. Empty with *error when the pins
+    // cannot be read (a cleanup then must not run).
+    QList<CleanupItem> planCleanup(int days, qint64 maxTotalBytes, bool distrustClock = false,
+                                   QString* error = nullptr);
+    // Removes what planCleanup() names; returns how many were (or, dryRun, would be) removed,
+    // -1 with lastError() when the plan could not be made.
+    int cleanup(int days, qint64 maxTotalBytes, bool dryRun, QList<CleanupItem>* removed,
+                bool distrustClock = false);
+
+    // Pins live in PinnedSessions' sidecar file; a pinned session is never cleaned up.
+    bool setPinned(const QString& sessionId, bool pinned);
+    QSet<QString> pinnedIds() const;
+
     // Saves again every document whose save failed, oldest first; returns how many succeeded.
     // Those that fail again stay queued.
     int retryPending();
@@ -144,6 +167,7 @@ signals:
     void saved(const QString& sessionId, const QString& path);
     void saveFailed(const QString& path, const QString& reason);
     void removed(const QString& sessionId, const QString& path);
+    void pinnedChanged(const QString& sessionId, bool pinned);
     // An unsaved document was dropped from the retry queue to respect pendingByteLimit().
     void pendingDropped(const QString& sessionId, qint64 bytes);
 

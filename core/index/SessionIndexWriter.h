@@ -1,0 +1,63 @@
+// Runs the session database's upkeep on a thread of its own, fed by the store's saves and deletes.
+#pragma once
+
+#include <QObject>
+#include <QString>
+#include <QThread>
+
+#include <atomic>
+#include <functional>
+
+namespace ea {
+
+class SessionIndexer;
+class SessionStore;
+
+// Owned by the capture process (headless and tray). start() opens (or rebuilds) the database and
+// catches up with the files; after that every file the store saves or removes, and every pin,
+// is indexed on the writer's thread: the capture never waits for the database. Readers open it
+// read-only (SessionIndexReader).
+class SessionIndexWriter : public QObject
+{
+    Q_OBJECT
+public:
+    explicit SessionIndexWriter(const QString& activityDirectory, QObject* parent = nullptr);
+    // Finishes what is queued (each file is a few milliseconds), then stops the thread.
+    ~SessionIndexWriter() override;
+
+    void start();
+    // Follows the store's saved, removed and pinnedChanged signals.
+    void attach(SessionStore* store);
+    // Thread-safe: index (or drop) this file soon.
+    void fileChanged(const QString& path);
+    // Thread-safe: look at every file again (the activity directory was recreated, ...).
+    void reconcile();
+    void pinsChanged();
+    // Blocks until everything queued so far is in the database (tests, commands). False on
+    // timeout.
+    bool waitForIdle(int timeoutMs = 30000);
+    int queued() const { return m_queued.load(); }
+    QString directory() const { return m_dir; }
+
+Q_SIGNALS:
+    void rebuilding(const QString& reason);
+    void progress(int done, int total);
+    // Open and caught up with the files (after start() and after reconcile()).
+    void ready();
+    // Rows changed: a list showing the database may refresh.
+    void updated();
+    void failed(const QString& error);
+
+private:
+    void post(std::function<void(SessionIndexer&)> work);
+    // On the writer's thread: open (rebuilding when needed) and reconcile with the files.
+    void catchUp(SessionIndexer& ix);
+
+    QString m_dir;
+    QThread m_thread;
+    SessionIndexer* m_indexer = nullptr; // lives on m_thread
+    std::atomic<int> m_queued{0};
+    std::atomic<bool> m_stopping{false};
+};
+
+} // namespace ea

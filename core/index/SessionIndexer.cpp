@@ -1,0 +1,735 @@
+#include "index/SessionIndexer.h"
+
+#include "index/SessionIndexSchema.h"
+#include "model/SessionSummary.h"
+#include "model/ToolOperation.h"
+#include "storage/PinnedSessions.h"
+#include "storage/SessionFileName.h"
+#include "storage/SessionStore.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+#include <QHash>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLoggingCategory>
+#include <QSet>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+
+#include <optional>
+
+namespace ea {
+
+Q_LOGGING_CATEGORY(lcIndex, "ea.index")
+
+namespace {
+
+// Text kept per full-text column and session: a session's tool outputs can run to megabytes,
+// and what a search needs is in the first of them.
+constexpr qsizetype kMaxColumnChars = 256 * 1024;
+constexpr int kBatch = 500; // sessions per transaction while catching up
+
+struct FileState
+{
+    qint64 size = 0;
+    qint64 mtimeMs = 0;
+};
+
+std::optional<qint64> timeMs(const QJsonValue& v)
+{
+    const QDateTime t = SessionSummary::parseTime(v.toString());
+    if (!t.isValid())
+        return std::nullopt;
+    return t.toMSecsSinceEpoch();
+}
+
+QVariant nullableInt(std::optional<qint64> v)
+{
+    return v ? QVariant(*v) : QVariant(QMetaType(QMetaType::LongLong));
+}
+
+std::optional<qint64> number(const QJsonValue& v)
+{
+    if (!v.isDouble())
+        return std::nullopt;
+    return qint64(v.toDouble());
+}
+
+void appendText(QString* column, const QString& text)
+{
+    if (text.isEmpty() || column->size() >= kMaxColumnChars)
+        return;
+    if (!column->isEmpty())
+        column->append(QLatin1Char('\n'));
+    column->append(QStringView(text).left(kMaxColumnChars - column->size()));
+}
+
+QString jsonText(const QJsonValue& v)
+{
+    if (v.isString())
+        return v.toString();
+    if (v.isObject())
+        return QString::fromUtf8(QJsonDocument(v.toObject()).toJson(QJsonDocument::Compact));
+    if (v.isArray())
+        return QString::fromUtf8(QJsonDocument(v.toArray()).toJson(QJsonDocument::Compact));
+    return {};
+}
+
+QString outcomeName(const QJsonObject& o)
+{
+    switch (ToolOperation::outcomeOf(o)) {
+    case ToolOperation::Outcome::Success:
+        return QStringLiteral("success");
+    case ToolOperation::Outcome::Failure:
+        return QStringLiteral("failure");
+    default:
+        return QStringLiteral("unknown");
+    }
+}
+
+bool modifies(const QString& tool)
+{
+    static const QSet<QString> tools{QStringLiteral("Edit"), QStringLiteral("Write"),
+                                     QStringLiteral("MultiEdit"), QStringLiteral("NotebookEdit")};
+    return tools.contains(tool);
+}
+
+// Everything one session file contributes to the database.
+struct Extract
+{
+    SessionSummary summary;
+    QString project;
+    QString completionReason;
+    QString initialPrompt;
+    std::optional<qint64> startMs, endMs, durationMs;
+    struct Tool
+    {
+        QString tool, target, outcome, agent;
+        std::optional<qint64> durationMs, turn;
+    };
+    QList<Tool> tools;
+    struct Delegation
+    {
+        QString agent, outcome;
+        std::optional<qint64> durationMs;
+    };
+    QList<Delegation> delegations;
+    QHash<QString, QString> files; // path -> read | modified
+    struct TurnRow
+    {
+        qint64 index = 0;
+        std::optional<qint64> startMs, durationMs, tokens;
+        int toolCalls = 0, failures = 0;
+    };
+    QList<TurnRow> turns;
+    QString prompts, responses, toolText, paths, commands, agents;
+
+    static Extract of(const QJsonObject& doc)
+    {
+        Extract e;
+        e.summary = SessionSummary::fromDocument(doc);
+        const QJsonObject metadata = doc.value(QLatin1String("metadata")).toObject();
+        const QJsonObject metrics = doc.value(QLatin1String("metrics")).toObject();
+        QString root = metadata.value(QLatin1String("project_root")).toString();
+        if (root.isEmpty())
+            root = e.summary.workingDirectory;
+        e.project = QFileInfo(QDir::cleanPath(root)).fileName();
+        e.completionReason = doc.value(QLatin1String("completion_reason")).toString();
+        e.initialPrompt = doc.value(QLatin1String("initial_prompt")).toString().left(200);
+        if (e.summary.startTime.isValid())
+            e.startMs = e.summary.startTime.toMSecsSinceEpoch();
+        if (e.summary.endTime.isValid())
+            e.endMs = e.summary.endTime.toMSecsSinceEpoch();
+        e.durationMs = number(metrics.value(QLatin1String("session_duration_ms")));
+        if (!e.durationMs && e.startMs && e.endMs)
+            e.durationMs = *e.endMs - *e.startMs;
+
+        appendText(&e.prompts, doc.value(QLatin1String("initial_prompt")).toString());
+        appendText(&e.responses, doc.value(QLatin1String("final_response")).toString());
+
+        const QJsonArray delegations = doc.value(QLatin1String("delegations")).toArray();
+        QJsonArray ops = doc.value(QLatin1String("tool_operations")).toArray();
+        const bool opsInDelegationsOnly = ops.isEmpty();
+        QSet<QString> agents;
+        for (const QJsonValue& dv : delegations) {
+            const QJsonObject d = dv.toObject();
+            Delegation row;
+            row.agent = d.value(QLatin1String("agent_type")).toString();
+            const QJsonValue result = d.value(QLatin1String("result"));
+            if (result.isString())
+                row.outcome = result.toString();
+            else
+                row.outcome =
+                    d.value(QLatin1String("success")).isBool()
+                        ? (d.value(QLatin1String("success")).toBool() ? QStringLiteral("success")
+                                                                      : QStringLiteral("failure"))
+                        : QStringLiteral("unknown");
+            row.durationMs = number(d.value(QLatin1String("duration_ms")));
+            e.delegations.append(row);
+            agents.insert(row.agent);
+            appendText(&e.prompts, d.value(QLatin1String("task_description")).toString());
+            appendText(&e.prompts, d.value(QLatin1String("prompt")).toString());
+            appendText(&e.responses, d.value(QLatin1String("response")).toString());
+            if (opsInDelegationsOnly) {
+                for (const QJsonValue& op : d.value(QLatin1String("tool_operations")).toArray())
+                    ops.append(op);
+            }
+        }
+        for (const QJsonValue& ov : ops) {
+            const QJsonObject o = ov.toObject();
+            Tool t;
+            t.tool = o.value(QLatin1String("tool_name")).toString();
+            t.agent = o.value(QLatin1String("agent_type")).toString();
+            t.outcome = outcomeName(o);
+            t.durationMs = number(o.value(QLatin1String("duration_ms")));
+            t.turn = number(o.value(QLatin1String("turn")));
+            const QJsonObject input = o.value(QLatin1String("input_data")).toObject();
+            const QString command = input.value(QLatin1String("command")).toString();
+            QString file = input.value(QLatin1String("file_path")).toString();
+            if (file.isEmpty())
+                file = input.value(QLatin1String("notebook_path")).toString();
+            if (file.isEmpty())
+                file = o.value(QLatin1String("file_path")).toString();
+            t.target = !command.isEmpty() ? command
+                       : !file.isEmpty()  ? file
+                                          : input.value(QLatin1String("pattern")).toString();
+            if (!command.isEmpty())
+                appendText(&e.commands, command);
+            if (!file.isEmpty()) {
+                if (modifies(t.tool))
+                    e.files.insert(file, QStringLiteral("modified"));
+                else if (!e.files.contains(file))
+                    e.files.insert(file, QStringLiteral("read"));
+            }
+            if (!t.agent.isEmpty())
+                agents.insert(t.agent);
+            appendText(&e.toolText, jsonText(o.value(QLatin1String("input_data"))));
+            appendText(&e.toolText, jsonText(o.value(QLatin1String("output_data"))));
+            e.tools.append(t);
+        }
+        for (const QJsonValue& v : metrics.value(QLatin1String("files_modified")).toArray()) {
+            if (v.isString())
+                e.files.insert(v.toString(), QStringLiteral("modified"));
+        }
+        for (const QJsonValue& v : metrics.value(QLatin1String("files_read")).toArray()) {
+            if (v.isString() && !e.files.contains(v.toString()))
+                e.files.insert(v.toString(), QStringLiteral("read"));
+        }
+        for (const QJsonValue& tv : doc.value(QLatin1String("turns")).toArray()) {
+            const QJsonObject t = tv.toObject();
+            TurnRow row;
+            row.index = t.value(QLatin1String("index")).toInteger();
+            row.startMs = timeMs(t.value(QLatin1String("start_time")));
+            row.durationMs = number(t.value(QLatin1String("duration_ms")));
+            row.tokens = number(t.value(QLatin1String("token_usage"))
+                                    .toObject()
+                                    .value(QLatin1String("total_tokens")));
+            row.toolCalls = t.value(QLatin1String("tool_calls")).toInt();
+            row.failures = t.value(QLatin1String("tool_failures")).toInt();
+            e.turns.append(row);
+            appendText(&e.prompts, t.value(QLatin1String("prompt")).toString());
+        }
+        QStringList fileList = e.files.keys();
+        fileList.sort();
+        for (const QString& f : fileList)
+            appendText(&e.paths, f);
+        agents.remove(QString());
+        QStringList agentList(agents.begin(), agents.end());
+        agentList.sort();
+        e.agents = agentList.join(QLatin1Char(' '));
+        return e;
+    }
+};
+
+} // namespace
+
+struct SessionIndexer::Private
+{
+    QString dir;
+    QString connection;
+    std::unique_ptr<SessionStore> loader; // load(): size limits, symlink refusal, gzip
+    QSqlDatabase db;
+    bool open = false;
+    bool inTransaction = false;
+
+    QSqlQuery query() const { return QSqlQuery(db); }
+};
+
+SessionIndexer::SessionIndexer(const QString& activityDirectory, QObject* parent)
+    : QObject(parent), d(std::make_unique<Private>())
+{
+    d->dir = QDir::cleanPath(QDir(activityDirectory).absolutePath());
+    d->connection = QStringLiteral("ea.index.writer.%1").arg(quintptr(this), 0, 16);
+    d->loader = std::make_unique<SessionStore>(d->dir);
+}
+
+SessionIndexer::~SessionIndexer()
+{
+    close();
+}
+
+QString SessionIndexer::databasePath() const
+{
+    return QDir(d->dir).filePath(SessionIndexSchema::fileName);
+}
+
+bool SessionIndexer::isOpen() const
+{
+    return d->open;
+}
+
+void SessionIndexer::close()
+{
+    if (!QSqlDatabase::contains(d->connection))
+        return;
+    d->db.close();
+    d->db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(d->connection);
+    d->open = false;
+}
+
+namespace {
+bool exec(QSqlQuery& q, const QString& sql, QString* error)
+{
+    if (q.exec(sql))
+        return true;
+    *error = q.lastError().text();
+    return false;
+}
+
+bool execPrepared(QSqlQuery& q, QString* error)
+{
+    if (q.exec())
+        return true;
+    *error = q.lastError().text();
+    return false;
+}
+} // namespace
+
+bool SessionIndexer::open()
+{
+    close();
+    if (!QFileInfo(d->dir).isDir()) {
+        m_error = QStringLiteral("no activity directory %1").arg(d->dir);
+        return false;
+    }
+    const QString path = databasePath();
+    QString reason;
+    if (!QFileInfo::exists(path)) {
+        reason = QStringLiteral("it does not exist yet");
+    } else {
+        QString why;
+        if (!openConnection(&why))
+            reason = QStringLiteral("it cannot be opened (%1)").arg(why);
+        else if (const QString problem = check(); !problem.isEmpty())
+            reason = problem;
+    }
+    if (reason.isEmpty())
+        return true;
+    return rebuild(reason);
+}
+
+bool SessionIndexer::openConnection(QString* why)
+{
+    close();
+    d->db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), d->connection);
+    d->db.setDatabaseName(databasePath());
+    d->db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000"));
+    if (!d->db.open()) {
+        *why = d->db.lastError().text();
+        close();
+        return false;
+    }
+    QSqlQuery q = d->query();
+    // WAL: readers in other processes never block this writer, nor it them. NORMAL: a power
+    // cut may lose the last transactions, which the next start catches up from the files.
+    if (!exec(q, QStringLiteral("PRAGMA journal_mode=WAL"), why) ||
+        !exec(q, QStringLiteral("PRAGMA synchronous=NORMAL"), why) ||
+        !exec(q, QStringLiteral("PRAGMA foreign_keys=ON"), why)) {
+        close();
+        return false;
+    }
+    d->open = true;
+    return true;
+}
+
+QString SessionIndexer::check()
+{
+    QSqlQuery q = d->query();
+    if (!q.exec(QStringLiteral("SELECT value FROM meta WHERE key = 'schema_version'")))
+        return QStringLiteral("it is damaged or not a session database (%1)")
+            .arg(q.lastError().text());
+    if (!q.next())
+        return QStringLiteral("it has no schema version");
+    const int v = q.value(0).toInt();
+    if (v != SessionIndexSchema::version)
+        return QStringLiteral("it has schema version %1, this program uses %2")
+            .arg(v)
+            .arg(SessionIndexSchema::version);
+    q.finish();
+    // A truncated file reads its first pages fine; the check walks every page.
+    if (!q.exec(QStringLiteral("PRAGMA quick_check")) || !q.next())
+        return QStringLiteral("it is damaged (%1)").arg(q.lastError().text());
+    const QString result = q.value(0).toString();
+    if (result != QLatin1String("ok"))
+        return QStringLiteral("it is damaged (%1)").arg(result);
+    return {};
+}
+
+bool SessionIndexer::rebuild(const QString& reason)
+{
+    close();
+    const QString path = databasePath();
+    qCInfo(lcIndex).noquote() << "building the session database" << path
+                              << "from the files:" << reason;
+    Q_EMIT rebuilding(reason);
+    for (const QString& suffix :
+         {QString(), QStringLiteral("-wal"), QStringLiteral("-shm"), QStringLiteral("-journal")}) {
+        QFile f(path + suffix);
+        if ((f.exists() || QFileInfo(f.fileName()).isSymLink()) && !f.remove()) {
+            m_error = QStringLiteral("cannot remove %1: %2").arg(f.fileName(), f.errorString());
+            return false;
+        }
+    }
+    QString why;
+    if (!openConnection(&why)) {
+        m_error = QStringLiteral("cannot create %1: %2").arg(path, why);
+        return false;
+    }
+    QFile::setPermissions(path, QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    QSqlQuery q = d->query();
+    d->db.transaction();
+    for (const QString& sql : SessionIndexSchema::createStatements()) {
+        if (!exec(q, sql, &why)) {
+            d->db.rollback();
+            m_error = QStringLiteral("cannot create %1: %2").arg(path, why);
+            close();
+            return false;
+        }
+    }
+    q.prepare(QStringLiteral("INSERT INTO meta(key, value) VALUES ('schema_version', ?)"));
+    q.addBindValue(SessionIndexSchema::version);
+    if (!execPrepared(q, &why) || !d->db.commit()) {
+        m_error = QStringLiteral("cannot create %1: %2").arg(path, why);
+        close();
+        return false;
+    }
+    QElapsedTimer timer;
+    timer.start();
+    Changes changes;
+    if (!reconcile(&changes))
+        return false;
+    qCInfo(lcIndex).noquote() << "session database built:" << changes.added << "file(s) in"
+                              << timer.elapsed() << "ms";
+    return true;
+}
+
+bool SessionIndexer::failed(const QString& what, const QString& why)
+{
+    m_error = QStringLiteral("%1 in %2: %3").arg(what, databasePath(), why);
+    qCWarning(lcIndex).noquote() << m_error;
+    if (d->inTransaction) {
+        d->db.rollback();
+        d->inTransaction = false;
+    }
+    return false;
+}
+
+bool SessionIndexer::reconcile(Changes* changes)
+{
+    if (!d->open)
+        return failed(QStringLiteral("reconcile"), QStringLiteral("the database is not open"));
+    QHash<QString, FileState> files;
+    const QFileInfoList entries =
+        QDir(d->dir).entryInfoList({QStringLiteral("session_*")},
+                                   QDir::Files | QDir::System | QDir::Hidden | QDir::NoSymLinks);
+    for (const QFileInfo& fi : entries) {
+        if (!SessionFileName::isSessionFile(fi.fileName()))
+            continue;
+        files.insert(fi.fileName(), {fi.size(), fi.lastModified().toMSecsSinceEpoch()});
+    }
+    QSqlQuery q = d->query();
+    QString why;
+    if (!exec(q, QStringLiteral("SELECT file_name, file_size, file_mtime_ms FROM sessions"), &why))
+        return failed(QStringLiteral("cannot read the indexed files"), why);
+    QStringList gone;
+    QStringList todo;
+    Changes c;
+    QSet<QString> known;
+    while (q.next()) {
+        const QString name = q.value(0).toString();
+        known.insert(name);
+        const auto it = files.constFind(name);
+        if (it == files.constEnd()) {
+            gone.append(name);
+        } else if (it->size != q.value(1).toLongLong() || it->mtimeMs != q.value(2).toLongLong()) {
+            todo.append(name);
+            ++c.updated;
+        } else {
+            ++c.unchanged;
+        }
+    }
+    q.finish();
+    for (auto it = files.constBegin(); it != files.constEnd(); ++it) {
+        if (!known.contains(it.key())) {
+            todo.append(it.key());
+            ++c.added;
+        }
+    }
+    c.removed = int(gone.size());
+    const int total = int(todo.size());
+    int done = 0;
+    auto begin = [this] {
+        d->inTransaction = d->db.transaction();
+        return d->inTransaction;
+    };
+    auto commit = [this] {
+        d->inTransaction = false;
+        return d->db.commit();
+    };
+    if (!begin())
+        return failed(QStringLiteral("cannot write"), d->db.lastError().text());
+    for (const QString& name : gone) {
+        if (!dropRow(name, &why))
+            return failed(QStringLiteral("cannot remove %1").arg(name), why);
+    }
+    if (total > 0)
+        Q_EMIT progress(0, total);
+    for (const QString& name : todo) {
+        const FileState st = files.value(name);
+        if (!indexFile(name, st.size, st.mtimeMs, &why))
+            return failed(QStringLiteral("cannot index %1").arg(name), why);
+        ++done;
+        if (done % kBatch == 0) {
+            if (!commit())
+                return failed(QStringLiteral("cannot write"), d->db.lastError().text());
+            Q_EMIT progress(done, total);
+            if (m_stop && m_stop->load()) {
+                m_error = QStringLiteral("stopped after %1 of %2 file(s)").arg(done).arg(total);
+                return false;
+            }
+            if (!begin())
+                return failed(QStringLiteral("cannot write"), d->db.lastError().text());
+        }
+    }
+    if (!commit())
+        return failed(QStringLiteral("cannot write"), d->db.lastError().text());
+    if (total > 0)
+        Q_EMIT progress(total, total);
+    if (!syncPins())
+        return false;
+    if (changes)
+        *changes = c;
+    if (c.total() > 0)
+        qCInfo(lcIndex).noquote() << "session database caught up:" << c.added << "new," << c.updated
+                                  << "changed," << c.removed << "removed file(s)";
+    return true;
+}
+
+bool SessionIndexer::syncFile(const QString& pathOrName)
+{
+    if (!d->open)
+        return failed(QStringLiteral("sync"), QStringLiteral("the database is not open"));
+    const QString name = QFileInfo(pathOrName).fileName();
+    if (!SessionFileName::isSessionFile(name))
+        return true;
+    d->inTransaction = d->db.transaction();
+    QString why;
+    for (const bool gz : {false, true}) {
+        const QString variant = SessionFileName::withCompression(name, gz);
+        const QFileInfo fi(QDir(d->dir).filePath(variant));
+        if (!fi.exists() || fi.isSymLink() || !fi.isFile()) {
+            if (!dropRow(variant, &why))
+                return failed(QStringLiteral("cannot remove %1").arg(variant), why);
+            continue;
+        }
+        const qint64 mtime = fi.lastModified().toMSecsSinceEpoch();
+        QSqlQuery q = d->query();
+        q.prepare(
+            QStringLiteral("SELECT file_size, file_mtime_ms FROM sessions WHERE file_name = ?"));
+        q.addBindValue(variant);
+        if (!execPrepared(q, &why))
+            return failed(QStringLiteral("cannot read %1").arg(variant), why);
+        if (q.next() && q.value(0).toLongLong() == fi.size() && q.value(1).toLongLong() == mtime)
+            continue;
+        q.finish();
+        if (!indexFile(variant, fi.size(), mtime, &why))
+            return failed(QStringLiteral("cannot index %1").arg(variant), why);
+    }
+    d->inTransaction = false;
+    if (!d->db.commit())
+        return failed(QStringLiteral("cannot write"), d->db.lastError().text());
+    return true;
+}
+
+bool SessionIndexer::syncPins()
+{
+    if (!d->open)
+        return failed(QStringLiteral("pins"), QStringLiteral("the database is not open"));
+    QString error;
+    const QSet<QString> pins = PinnedSessions(d->dir).load(&error);
+    if (!error.isEmpty()) {
+        qCWarning(lcIndex).noquote() << "pins not taken into the session database:" << error;
+        return true; // the files stay as they are; cleanup refuses to run meanwhile
+    }
+    QString why;
+    d->inTransaction = d->db.transaction();
+    QSqlQuery q = d->query();
+    if (!exec(q, QStringLiteral("UPDATE sessions SET pinned = 0 WHERE pinned = 1"), &why))
+        return failed(QStringLiteral("cannot update pins"), why);
+    q.prepare(QStringLiteral("UPDATE sessions SET pinned = 1 WHERE session_id = ?"));
+    for (const QString& id : pins) {
+        q.addBindValue(id);
+        if (!execPrepared(q, &why))
+            return failed(QStringLiteral("cannot update pins"), why);
+    }
+    d->inTransaction = false;
+    if (!d->db.commit())
+        return failed(QStringLiteral("cannot write"), d->db.lastError().text());
+    return true;
+}
+
+bool SessionIndexer::dropRow(const QString& fileName, QString* why)
+{
+    QSqlQuery q = d->query();
+    q.prepare(QStringLiteral("SELECT id FROM sessions WHERE file_name = ?"));
+    q.addBindValue(fileName);
+    if (!execPrepared(q, why))
+        return false;
+    if (!q.next())
+        return true;
+    const qint64 id = q.value(0).toLongLong();
+    q.finish();
+    q.prepare(QStringLiteral("DELETE FROM session_text WHERE rowid = ?"));
+    q.addBindValue(id);
+    if (!execPrepared(q, why))
+        return false;
+    q.prepare(QStringLiteral("DELETE FROM sessions WHERE id = ?"));
+    q.addBindValue(id);
+    return execPrepared(q, why);
+}
+
+bool SessionIndexer::indexFile(const QString& name, qint64 size, qint64 mtimeMs, QString* why)
+{
+    if (!dropRow(name, why))
+        return false;
+    QString loadError;
+    const std::optional<QJsonObject> doc = d->loader->load(name, &loadError);
+    Extract e;
+    bool damaged = false;
+    if (doc) {
+        e = Extract::of(*doc);
+        if (e.summary.sessionId.isEmpty()) {
+            damaged = true;
+            loadError = QStringLiteral("no session_id");
+        }
+    } else {
+        damaged = true;
+    }
+    if (damaged) {
+        const auto parts = SessionFileName::parse(name);
+        e = Extract();
+        e.summary.sessionId = parts ? parts->idPart : name;
+        if (parts && parts->startUtc.isValid())
+            e.startMs = parts->startUtc.toMSecsSinceEpoch();
+    }
+    QSqlQuery q = d->query();
+    q.prepare(QStringLiteral(
+        "INSERT INTO sessions(session_id, file_name, file_size, file_mtime_ms, project, "
+        "working_directory, branch, start_ms, end_ms, status, completion_reason, events, "
+        "tool_calls, delegations, failures, unknown_results, turns, tokens, duration_ms, "
+        "initial_prompt, pinned, damaged, error) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    const SessionSummary& s = e.summary;
+    q.addBindValue(s.sessionId);
+    q.addBindValue(name);
+    q.addBindValue(size);
+    q.addBindValue(mtimeMs);
+    q.addBindValue(e.project);
+    q.addBindValue(s.workingDirectory);
+    q.addBindValue(s.gitBranch);
+    q.addBindValue(nullableInt(e.startMs));
+    q.addBindValue(nullableInt(e.endMs));
+    q.addBindValue(damaged ? QStringLiteral("damaged") : s.status);
+    q.addBindValue(e.completionReason);
+    q.addBindValue(s.totalEvents);
+    q.addBindValue(s.toolCalls);
+    q.addBindValue(s.delegations);
+    q.addBindValue(s.failures);
+    q.addBindValue(s.unknownResults);
+    q.addBindValue(s.turns);
+    q.addBindValue(
+        nullableInt(s.totalTokens >= 0 ? std::optional<qint64>(s.totalTokens) : std::nullopt));
+    q.addBindValue(nullableInt(e.durationMs));
+    q.addBindValue(e.initialPrompt);
+    q.addBindValue(PinnedSessions(d->dir).isPinned(s.sessionId) ? 1 : 0);
+    q.addBindValue(damaged ? 1 : 0);
+    q.addBindValue(damaged ? loadError : QString());
+    if (!execPrepared(q, why))
+        return false;
+    const qint64 id = q.lastInsertId().toLongLong();
+    if (damaged)
+        return true;
+
+    q.prepare(QStringLiteral("INSERT INTO tool_calls(session, tool, target, outcome, duration_ms, "
+                             "agent, turn) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    for (const Extract::Tool& t : std::as_const(e.tools)) {
+        q.addBindValue(id);
+        q.addBindValue(t.tool);
+        q.addBindValue(t.target.left(4096));
+        q.addBindValue(t.outcome);
+        q.addBindValue(nullableInt(t.durationMs));
+        q.addBindValue(t.agent);
+        q.addBindValue(nullableInt(t.turn));
+        if (!execPrepared(q, why))
+            return false;
+    }
+    q.prepare(QStringLiteral(
+        "INSERT INTO delegations(session, agent_type, outcome, duration_ms) VALUES (?, ?, ?, ?)"));
+    for (const Extract::Delegation& dl : std::as_const(e.delegations)) {
+        q.addBindValue(id);
+        q.addBindValue(dl.agent);
+        q.addBindValue(dl.outcome);
+        q.addBindValue(nullableInt(dl.durationMs));
+        if (!execPrepared(q, why))
+            return false;
+    }
+    q.prepare(QStringLiteral("INSERT INTO files(session, path, kind) VALUES (?, ?, ?)"));
+    for (auto it = e.files.constBegin(); it != e.files.constEnd(); ++it) {
+        q.addBindValue(id);
+        q.addBindValue(it.key());
+        q.addBindValue(it.value());
+        if (!execPrepared(q, why))
+            return false;
+    }
+    q.prepare(QStringLiteral("INSERT INTO turns(session, idx, start_ms, duration_ms, tool_calls, "
+                             "failures, tokens) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    for (const Extract::TurnRow& t : std::as_const(e.turns)) {
+        q.addBindValue(id);
+        q.addBindValue(t.index);
+        q.addBindValue(nullableInt(t.startMs));
+        q.addBindValue(nullableInt(t.durationMs));
+        q.addBindValue(t.toolCalls);
+        q.addBindValue(t.failures);
+        q.addBindValue(nullableInt(t.tokens));
+        if (!execPrepared(q, why))
+            return false;
+    }
+    q.prepare(QStringLiteral("INSERT INTO session_text(rowid, prompts, responses, tools, paths, "
+                             "commands, agents) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    q.addBindValue(id);
+    q.addBindValue(e.prompts);
+    q.addBindValue(e.responses);
+    q.addBindValue(e.toolText);
+    q.addBindValue(e.paths);
+    q.addBindValue(e.commands);
+    q.addBindValue(e.agents);
+    return execPrepared(q, why);
+}
+
+} // namespace ea
