@@ -53,6 +53,12 @@ QVariant nullableInt(std::optional<qint64> v)
     return v ? QVariant(*v) : QVariant(QMetaType(QMetaType::LongLong));
 }
 
+// Text columns are NOT NULL: a missing value is stored as "".
+QString str(const QString& s)
+{
+    return s.isNull() ? QStringLiteral("") : s;
+}
+
 std::optional<qint64> number(const QJsonValue& v)
 {
     if (!v.isDouble())
@@ -646,17 +652,17 @@ bool SessionIndexer::indexFile(const QString& name, qint64 size, qint64 mtimeMs,
         "initial_prompt, pinned, damaged, error) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     const SessionSummary& s = e.summary;
-    q.addBindValue(s.sessionId);
+    q.addBindValue(str(s.sessionId));
     q.addBindValue(name);
     q.addBindValue(size);
     q.addBindValue(mtimeMs);
-    q.addBindValue(e.project);
-    q.addBindValue(s.workingDirectory);
-    q.addBindValue(s.gitBranch);
+    q.addBindValue(str(e.project));
+    q.addBindValue(str(s.workingDirectory));
+    q.addBindValue(str(s.gitBranch));
     q.addBindValue(nullableInt(e.startMs));
     q.addBindValue(nullableInt(e.endMs));
-    q.addBindValue(damaged ? QStringLiteral("damaged") : s.status);
-    q.addBindValue(e.completionReason);
+    q.addBindValue(damaged ? QStringLiteral("damaged") : str(s.status));
+    q.addBindValue(str(e.completionReason));
     q.addBindValue(s.totalEvents);
     q.addBindValue(s.toolCalls);
     q.addBindValue(s.delegations);
@@ -666,10 +672,10 @@ bool SessionIndexer::indexFile(const QString& name, qint64 size, qint64 mtimeMs,
     q.addBindValue(
         nullableInt(s.totalTokens >= 0 ? std::optional<qint64>(s.totalTokens) : std::nullopt));
     q.addBindValue(nullableInt(e.durationMs));
-    q.addBindValue(e.initialPrompt);
+    q.addBindValue(str(e.initialPrompt));
     q.addBindValue(PinnedSessions(d->dir).isPinned(s.sessionId) ? 1 : 0);
     q.addBindValue(damaged ? 1 : 0);
-    q.addBindValue(damaged ? loadError : QString());
+    q.addBindValue(damaged ? str(loadError) : QStringLiteral(""));
     if (!execPrepared(q, why))
         return false;
     const qint64 id = q.lastInsertId().toLongLong();
@@ -680,11 +686,11 @@ bool SessionIndexer::indexFile(const QString& name, qint64 size, qint64 mtimeMs,
                              "agent, turn) VALUES (?, ?, ?, ?, ?, ?, ?)"));
     for (const Extract::Tool& t : std::as_const(e.tools)) {
         q.addBindValue(id);
-        q.addBindValue(t.tool);
-        q.addBindValue(t.target.left(4096));
-        q.addBindValue(t.outcome);
+        q.addBindValue(str(t.tool));
+        q.addBindValue(str(t.target.left(4096)));
+        q.addBindValue(str(t.outcome));
         q.addBindValue(nullableInt(t.durationMs));
-        q.addBindValue(t.agent);
+        q.addBindValue(str(t.agent));
         q.addBindValue(nullableInt(t.turn));
         if (!execPrepared(q, why))
             return false;
@@ -693,8 +699,8 @@ bool SessionIndexer::indexFile(const QString& name, qint64 size, qint64 mtimeMs,
         "INSERT INTO delegations(session, agent_type, outcome, duration_ms) VALUES (?, ?, ?, ?)"));
     for (const Extract::Delegation& dl : std::as_const(e.delegations)) {
         q.addBindValue(id);
-        q.addBindValue(dl.agent);
-        q.addBindValue(dl.outcome);
+        q.addBindValue(str(dl.agent));
+        q.addBindValue(str(dl.outcome));
         q.addBindValue(nullableInt(dl.durationMs));
         if (!execPrepared(q, why))
             return false;
@@ -723,12 +729,12 @@ bool SessionIndexer::indexFile(const QString& name, qint64 size, qint64 mtimeMs,
     q.prepare(QStringLiteral("INSERT INTO session_text(rowid, prompts, responses, tools, paths, "
                              "commands, agents) VALUES (?, ?, ?, ?, ?, ?, ?)"));
     q.addBindValue(id);
-    q.addBindValue(e.prompts);
-    q.addBindValue(e.responses);
-    q.addBindValue(e.toolText);
-    q.addBindValue(e.paths);
-    q.addBindValue(e.commands);
-    q.addBindValue(e.agents);
+    q.addBindValue(str(e.prompts));
+    q.addBindValue(str(e.responses));
+    q.addBindValue(str(e.toolText));
+    q.addBindValue(str(e.paths));
+    q.addBindValue(str(e.commands));
+    q.addBindValue(str(e.agents));
     return execPrepared(q, why);
 }
 

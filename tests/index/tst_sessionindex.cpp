@@ -1,0 +1,359 @@
+#include "SessionFactory.h"
+#include "index/SessionIndexReader.h"
+#include "index/SessionIndexSchema.h"
+#include "index/SessionIndexWriter.h"
+#include "index/SessionIndexer.h"
+#include "storage/PinnedSessions.h"
+#include "storage/SessionStore.h"
+
+#include <QDir>
+#include <QFile>
+#include <QRegularExpression>
+#include <QSignalSpy>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QSqlRecord>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace ea;
+
+// The session database: kept in step with saves, deletes, cleanups and pins; rebuilt from the
+// files when missing, damaged or of another schema, with the same rows as kept in step.
+class TestSessionIndex : public QObject
+{
+    Q_OBJECT
+
+    const QDateTime m_base{QDate(2026, 10, 1), QTime(9, 0), Qt::UTC};
+
+    // Every row of every table, without the database's own keys: sessions by file name, child
+    // rows by the file name of their session.
+    static QStringList dump(const QString& dir)
+    {
+        QStringList rows;
+        {
+            QSqlDatabase db =
+                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("dump"));
+            db.setDatabaseName(QDir(dir).filePath(SessionIndexSchema::fileName));
+            db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY"));
+            if (!db.open())
+                return {QStringLiteral("cannot open")};
+            QSqlQuery q(db);
+            // skip: a column holding the database's own key (a child row's session)
+            const auto all = [&](const QString& sql, int skip = -1) {
+                if (!q.exec(sql)) {
+                    rows << QStringLiteral("failed: ") + sql;
+                    return;
+                }
+                while (q.next()) {
+                    QStringList cells;
+                    for (int i = 0; i < q.record().count(); ++i)
+                        if (i != skip)
+                            cells << (q.value(i).isNull() ? QStringLiteral("NULL")
+                                                          : q.value(i).toString());
+                    rows << cells.join(QLatin1Char('|'));
+                }
+            };
+            all(QStringLiteral(
+                "SELECT session_id, file_name, file_size, file_mtime_ms, project, "
+                "working_directory, branch, start_ms, end_ms, status, completion_reason, "
+                "events, tool_calls, delegations, failures, unknown_results, turns, tokens, "
+                "duration_ms, initial_prompt, pinned, damaged, error FROM sessions ORDER "
+                "BY file_name"));
+            for (const QString& t : {QStringLiteral("tool_calls"), QStringLiteral("delegations"),
+                                     QStringLiteral("files"), QStringLiteral("turns")}) {
+                all(QStringLiteral(
+                        "SELECT '%1', s.file_name, c.* FROM %1 c JOIN sessions s ON s.id = "
+                        "c.session ORDER BY 2, 3, 4, 5, 6")
+                        .arg(t),
+                    2);
+            }
+            all(QStringLiteral("SELECT s.file_name, t.prompts, t.responses, t.tools, t.paths, "
+                               "t.commands, t.agents FROM session_text t JOIN sessions s ON s.id = "
+                               "t.rowid ORDER BY 1"));
+            all(QStringLiteral("SELECT count(*) FROM session_text"));
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("dump"));
+        // Child rows of one session in insertion order are compared as a set.
+        rows.sort();
+        return rows;
+    }
+
+    static void removeDatabase(const QString& dir)
+    {
+        for (const char* suffix : {"", "-wal", "-shm"})
+            QFile::remove(QDir(dir).filePath(SessionIndexSchema::fileName) + QLatin1String(suffix));
+    }
+
+    // The database built from nothing over the same files.
+    static QStringList rebuilt(const QString& dir)
+    {
+        QTemporaryDir copy;
+        for (const QString& name :
+             QDir(dir).entryList({QStringLiteral("session_*"), PinnedSessions::fileName},
+                                 QDir::Files | QDir::Hidden)) {
+            QFile::copy(QDir(dir).filePath(name), copy.filePath(name));
+            QFile f(copy.filePath(name));
+            f.open(QIODevice::ReadWrite);
+            f.setFileTime(QFileInfo(QDir(dir).filePath(name)).lastModified(),
+                          QFileDevice::FileModificationTime);
+        }
+        SessionIndexer ix(copy.path());
+        if (!ix.open())
+            return {ix.error()};
+        ix.close();
+        QStringList rows = dump(copy.path());
+        rows.replaceInStrings(copy.path(), dir);
+        return rows;
+    }
+
+private Q_SLOTS:
+    void rebuildEqualsIncremental()
+    {
+        QTemporaryDir dir;
+        {
+            SessionStore store(dir.path());
+            SessionIndexWriter writer(dir.path());
+            writer.attach(&store);
+            QSignalSpy ready(&writer, &SessionIndexWriter::ready);
+            writer.start();
+            QVERIFY(ready.wait(10000));
+            for (int n = 0; n < 30; ++n)
+                QVERIFY(store.save(test::generatedSession(
+                    n, m_base.addSecs(n * 3600),
+                    n % 10 == 9 ? QStringLiteral("active") : QStringLiteral("completed"))));
+            // A session saved again (more tool calls, new status), some removed, one pinned.
+            QJsonObject again = test::generatedSession(31, m_base.addSecs(3 * 3600));
+            again.insert(QStringLiteral("session_id"),
+                         test::generatedSession(3, m_base).value(QStringLiteral("session_id")));
+            QVERIFY(store.save(again));
+            QVERIFY(store.remove(
+                test::generatedSession(5, m_base).value(QStringLiteral("session_id")).toString()));
+            QVERIFY(store.setPinned(
+                test::generatedSession(7, m_base).value(QStringLiteral("session_id")).toString(),
+                true));
+            // A cleanup by size: the oldest ended sessions go, never the pinned one.
+            QList<SessionStore::CleanupItem> removed;
+            QVERIFY(store.cleanup(0, 40 * 1024, false, &removed) > 0);
+            for (const auto& item : removed)
+                QVERIFY(item.session.sessionId != test::generatedSession(7, m_base)
+                                                      .value(QStringLiteral("session_id"))
+                                                      .toString());
+            QVERIFY(writer.waitForIdle());
+            const QStringList incremental = dump(dir.path());
+            QVERIFY2(incremental.size() > 50, qPrintable(QString::number(incremental.size())));
+            QCOMPARE(incremental, rebuilt(dir.path()));
+            // Pinned rows say so.
+            QVERIFY(incremental.filter(QRegularExpression(QStringLiteral("^sess-000007")))
+                        .first()
+                        .contains(QStringLiteral("|1|0|")));
+        }
+        // Reopened by a new writer over unchanged files: nothing changes.
+        const QStringList before = dump(dir.path());
+        {
+            SessionIndexWriter writer(dir.path());
+            QSignalSpy ready(&writer, &SessionIndexWriter::ready);
+            QSignalSpy rebuilding(&writer, &SessionIndexWriter::rebuilding);
+            writer.start();
+            QVERIFY(ready.wait(10000));
+            QCOMPARE(rebuilding.size(), 0);
+        }
+        QCOMPARE(dump(dir.path()), before);
+        // Files changed while no writer ran (added, removed) are caught up on the next start.
+        {
+            SessionStore store(dir.path());
+            QVERIFY(store.save(test::generatedSession(100, m_base.addDays(3))));
+            QVERIFY(store.remove(
+                test::generatedSession(28, m_base).value(QStringLiteral("session_id")).toString()));
+        }
+        {
+            SessionIndexWriter writer(dir.path());
+            QSignalSpy ready(&writer, &SessionIndexWriter::ready);
+            writer.start();
+            QVERIFY(ready.wait(10000));
+        }
+        const QStringList caughtUp = dump(dir.path());
+        QVERIFY(!caughtUp.filter(QStringLiteral("sess-000100")).isEmpty());
+        QVERIFY(caughtUp.filter(QStringLiteral("sess-000028")).isEmpty());
+        QCOMPARE(caughtUp, rebuilt(dir.path()));
+    }
+
+    void damagedDatabasesAreRebuiltWithNothingLost_data()
+    {
+        QTest::addColumn<QString>("damage");
+        QTest::newRow("missing") << QStringLiteral("missing");
+        QTest::newRow("truncated") << QStringLiteral("truncated");
+        QTest::newRow("garbage") << QStringLiteral("garbage");
+        QTest::newRow("older schema") << QStringLiteral("schema");
+    }
+    void damagedDatabasesAreRebuiltWithNothingLost()
+    {
+        QFETCH(QString, damage);
+        QTemporaryDir dir;
+        {
+            SessionStore store(dir.path());
+            for (int n = 0; n < 200; ++n)
+                QVERIFY(store.save(test::generatedSession(n, m_base.addSecs(n * 60))));
+        }
+        {
+            SessionIndexer ix(dir.path());
+            QVERIFY(ix.open());
+        }
+        const QStringList good = dump(dir.path());
+        QVERIFY(good.size() > 200);
+        const QString db = QDir(dir.path()).filePath(SessionIndexSchema::fileName);
+        if (damage == QLatin1String("missing")) {
+            removeDatabase(dir.path());
+        } else if (damage == QLatin1String("truncated")) {
+            QFile f(db);
+            QVERIFY(f.size() > 8192);
+            QVERIFY(f.resize(f.size() / 2));
+        } else if (damage == QLatin1String("garbage")) {
+            QFile f(db);
+            QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            f.write(QByteArray(100000, '\x5a'));
+        } else {
+            QSqlDatabase d =
+                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("old"));
+            d.setDatabaseName(db);
+            QVERIFY(d.open());
+            QVERIFY(QSqlQuery(d).exec(
+                QStringLiteral("UPDATE meta SET value = '0' WHERE key = 'schema_version'")));
+            d.close();
+            d = QSqlDatabase();
+            QSqlDatabase::removeDatabase(QStringLiteral("old"));
+        }
+        // A reader refuses it (it never writes); the writer rebuilds it, saying why.
+        if (damage != QLatin1String("truncated")) {
+            SessionIndexReader reader(dir.path());
+            QVERIFY(!reader.open());
+            QVERIFY(!reader.error().isEmpty());
+        }
+        SessionIndexWriter writer(dir.path());
+        QSignalSpy ready(&writer, &SessionIndexWriter::ready);
+        QSignalSpy rebuilding(&writer, &SessionIndexWriter::rebuilding);
+        QSignalSpy progress(&writer, &SessionIndexWriter::progress);
+        writer.start();
+        QVERIFY(ready.wait(20000));
+        QCOMPARE(rebuilding.size(), 1);
+        QVERIFY(progress.size() >= 1);
+        QCOMPARE(progress.last().at(0).toInt(), 200);
+        QCOMPARE(dump(dir.path()), good);
+    }
+
+    void readerListsSearchesAndCounts()
+    {
+        QTemporaryDir dir;
+        {
+            SessionStore store(dir.path());
+            for (int n = 0; n < 40; ++n)
+                QVERIFY(store.save(test::generatedSession(n, m_base.addSecs(n * 3600))));
+            QJsonObject special = test::generatedSession(40, m_base.addDays(5));
+            special.insert(QStringLiteral("initial_prompt"),
+                           QStringLiteral("Please rotate the zebrafish credentials"));
+            QVERIFY(store.save(special));
+            SessionIndexer ix(dir.path());
+            QVERIFY(ix.open());
+        }
+        SessionIndexReader reader(dir.path());
+        QVERIFY2(reader.open(), qPrintable(reader.error()));
+        QueryError error;
+        QCOMPARE(reader.count(SessionQuery::parse(u"", &error)), 41);
+        QCOMPARE(reader.count(SessionQuery::parse(u"project:api", &error)), 9); // n % 5 == 0
+        QCOMPARE(reader.count(SessionQuery::parse(u"project:a*", &error)), 9);
+        QVERIFY(reader.count(SessionQuery::parse(u"file:src/module_2.py", &error)) > 0);
+        QCOMPARE(reader.count(SessionQuery::parse(u"project:\"api' OR '1'='1\"", &error)), 0);
+
+        const QList<IndexedSession> page =
+            reader.sessions(SessionQuery::parse(u"", &error), SessionIndexReader::SortColumn::Start,
+                            Qt::DescendingOrder, 0, 10);
+        QCOMPARE(page.size(), 10);
+        QVERIFY(page.first().start > page.last().start);
+        QCOMPARE(page.first().project, QStringLiteral("api")); // n = 40
+        const QList<IndexedSession> next =
+            reader.sessions(SessionQuery::parse(u"", &error), SessionIndexReader::SortColumn::Start,
+                            Qt::DescendingOrder, 10, 10);
+        QVERIFY(next.first().start < page.last().start);
+
+        const QList<SearchHit> hits = reader.search(SessionQuery::parse(u"zebrafish", &error));
+        QCOMPARE(hits.size(), 1);
+        QCOMPARE(hits.first().column, QStringLiteral("prompts"));
+        QCOMPARE(hits.first().matches.size(), 1);
+        const SearchHit::Span m = hits.first().matches.first();
+        QCOMPARE(hits.first().snippet.mid(m.offset, m.length), QStringLiteral("zebrafish"));
+        QCOMPARE(reader.search(SessionQuery::parse(u"zebrafish project:web", &error)).size(), 0);
+
+        // Statistics: per tool, the durations are 10 * (k + 1) ms.
+        const StatsTable tools =
+            reader.stats(SessionQuery::parse(u"", &error), SessionIndexReader::GroupBy::Tool);
+        QCOMPARE(tools.size(), 4);
+        qint64 calls = 0;
+        for (const StatsRow& r : tools) {
+            calls += r.toolCalls;
+            QVERIFY(r.p50DurationMs >= 10 && r.p95DurationMs >= r.p50DurationMs &&
+                    r.p95DurationMs <= 80);
+            QVERIFY(r.failureRate > 0 && r.failureRate < 0.3);
+        }
+        const StatsTable all = reader.stats(SessionQuery::parse(u"", &error));
+        QCOMPARE(all.size(), 1);
+        QCOMPARE(all.first().sessions, 41);
+        QCOMPARE(all.first().toolCalls, calls);
+        QVERIFY(all.first().p50DurationMs >= 60000);
+        QCOMPARE(
+            reader.stats(SessionQuery::parse(u"", &error), SessionIndexReader::GroupBy::Project)
+                .size(),
+            5);
+        QVERIFY(reader.stats(SessionQuery::parse(u"", &error), SessionIndexReader::GroupBy::Day)
+                    .size() >= 2);
+        QCOMPARE(reader.stats(SessionQuery::parse(u"", &error), SessionIndexReader::GroupBy::Agent)
+                     .size(),
+                 4);
+    }
+
+    void cleanupPlansSayWhyAndSparePins()
+    {
+        QTemporaryDir dir;
+        SessionStore store(dir.path());
+        const QDateTime old = QDateTime::currentDateTimeUtc().addDays(-100);
+        for (int n = 0; n < 6; ++n)
+            QVERIFY(store.save(test::generatedSession(n, old.addSecs(n * 60))));
+        QVERIFY(store.save(test::generatedSession(6, old, QStringLiteral("active"))));
+        for (const QString& name : QDir(dir.path()).entryList({QStringLiteral("session_*")})) {
+            QFile f(dir.filePath(name));
+            QVERIFY(f.open(QIODevice::ReadWrite));
+            QVERIFY(f.setFileTime(old.addDays(1), QFileDevice::FileModificationTime));
+        }
+        const QString pinned =
+            test::generatedSession(2, old).value(QStringLiteral("session_id")).toString();
+        QVERIFY(store.setPinned(pinned, true));
+        QVERIFY(PinnedSessions(dir.path()).isPinned(pinned));
+        const auto plan = store.planCleanup(30, 0);
+        QCOMPARE(plan.size(), 5); // not the pinned one, not the active one
+        for (const auto& item : plan) {
+            QVERIFY(item.session.sessionId != pinned);
+            QVERIFY2(item.reason.contains(QStringLiteral("older than 30 day(s)")),
+                     qPrintable(item.reason));
+        }
+        // By size: oldest first, until the rest fits.
+        qint64 total = 0;
+        for (const SessionSummary& s : store.list())
+            total += s.fileSize;
+        const auto bySize = store.planCleanup(0, total - 1);
+        QCOMPARE(bySize.size(), 1);
+        QVERIFY(bySize.first().reason.contains(QStringLiteral("oldest ended session")));
+        QCOMPARE(bySize.first().session.sessionId,
+                 test::generatedSession(0, old).value(QStringLiteral("session_id")).toString());
+        // A damaged pins file: no cleanup at all rather than one that might remove a pinned one.
+        QFile pins(PinnedSessions(dir.path()).path());
+        QVERIFY(pins.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        pins.write("{not json");
+        pins.close();
+        QList<SessionStore::CleanupItem> removed;
+        QCOMPARE(store.cleanup(30, 0, false, &removed), -1);
+        QVERIFY(store.lastError().contains(QStringLiteral("damaged")));
+        QCOMPARE(QDir(dir.path()).entryList({QStringLiteral("session_*")}).size(), 7);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSessionIndex)
+#include "tst_sessionindex.moc"
