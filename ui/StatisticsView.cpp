@@ -15,12 +15,14 @@
 #include <QHorizontalBarSeries>
 #include <QLabel>
 #include <QLocale>
+#include <QMouseEvent>
 #include <QScrollArea>
 #include <QToolTip>
 #include <QVBoxLayout>
 #include <QValueAxis>
 
 #include <algorithm>
+#include <cmath>
 
 namespace ea {
 
@@ -75,6 +77,9 @@ StatisticsView::StatisticsView(QWidget* parent) : QWidget(parent)
         view->setObjectName(QStringLiteral("chart%1").arg(c));
         view->setToolTip(tr("Click a bar to list its sessions"));
         m_views[c] = view;
+        // Clicks anywhere in a bar's band count, so a group at 0 % is as easy to open as
+        // the rest.
+        view->viewport()->installEventFilter(this);
         grid->addWidget(view, c / 2, c % 2);
     }
     auto* scroll = new QScrollArea(this);
@@ -143,6 +148,37 @@ void StatisticsView::setStatistics(const SessionStatistics& stats)
         [](const SessionStatistics::Group& g) { return double(g.toolCalls); }, QString());
 }
 
+bool StatisticsView::eventFilter(QObject* watched, QEvent* event)
+{
+    if (event->type() != QEvent::MouseButtonRelease)
+        return QWidget::eventFilter(watched, event);
+    const auto* mouse = static_cast<QMouseEvent*>(event);
+    for (int c = 0; c < ChartCount; ++c) {
+        if (watched != m_views.at(c)->viewport() || mouse->button() != Qt::LeftButton)
+            continue;
+        const int index = barAt(Chart(c), mouse->position().toPoint());
+        if (index >= 0)
+            Q_EMIT groupChosen(groupingOf(Chart(c)), keyAt(Chart(c), index));
+    }
+    return QWidget::eventFilter(watched, event);
+}
+
+int StatisticsView::barAt(Chart chart, const QPoint& viewportPos) const
+{
+    QChartView* view = m_views.at(chart);
+    QChart* c = view->chart();
+    auto* series = qobject_cast<QAbstractBarSeries*>(c->series().value(0));
+    if (!series)
+        return -1;
+    const QPointF inChart = c->mapFromScene(view->mapToScene(viewportPos));
+    if (!c->plotArea().contains(inChart))
+        return -1;
+    const QPointF value = c->mapToValue(inChart, series);
+    const bool horizontal = qobject_cast<QHorizontalBarSeries*>(series) != nullptr;
+    const int index = int(std::lround(horizontal ? value.y() : value.x()));
+    return index >= 0 && index < m_keys.at(chart).size() ? index : -1;
+}
+
 QWidget* StatisticsView::chartViewport(Chart chart) const
 {
     return m_views.at(chart)->viewport();
@@ -156,7 +192,15 @@ QPoint StatisticsView::barCenter(Chart chart, int index) const
     if (!series || series->barSets().isEmpty() || index < 0 ||
         index >= series->barSets().first()->count())
         return {};
-    const double value = series->barSets().first()->at(index);
+    // A bar at 0 has no width: its band is hit just off the axis.
+    const QList<double> all = [series] {
+        QList<double> v;
+        for (int i = 0; i < series->barSets().first()->count(); ++i)
+            v.append(series->barSets().first()->at(i));
+        return v;
+    }();
+    const double max = *std::max_element(all.cbegin(), all.cend());
+    const double value = std::max(series->barSets().first()->at(index), max * 0.04);
     const bool horizontal = qobject_cast<QHorizontalBarSeries*>(series) != nullptr;
     const QPointF inChart = horizontal ? c->mapToPosition(QPointF(value / 2, index), series)
                                        : c->mapToPosition(QPointF(index, value / 2), series);
@@ -273,11 +317,6 @@ void StatisticsView::setBars(Chart chart, bool horizontal, const QStringList& ca
             QToolTip::showText(QCursor::pos(), tips.value(index));
         else
             QToolTip::hideText();
-    });
-    connect(set, &QBarSet::clicked, this, [this, chart](int index) {
-        const QString key = keyAt(chart, index);
-        if (!key.isEmpty())
-            Q_EMIT groupChosen(groupingOf(chart), key);
     });
 }
 

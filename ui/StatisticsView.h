@@ -49,10 +49,15 @@ public:
     // Where the middle of bar `index` is in chartViewport(chart), for clicking it.
     QPoint barCenter(Chart chart, int index) const;
     QString summaryText() const;
+    // The bar whose band holds this point of chartViewport(chart), -1 for none.
+    int barAt(Chart chart, const QPoint& viewportPos) const;
 
 Q_SIGNALS:
     // A bar was clicked: the sessions of that day, tool, agent or file are wanted.
     void groupChosen(ea::SessionStatistics::Grouping grouping, const QString& key);
+
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
     void fillDays(const QList<SessionStatistics::Group>& days);

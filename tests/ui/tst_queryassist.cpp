@@ -1,3 +1,4 @@
+#include "presentation/LiveSessionMatcher.h"
 #include "presentation/QueryAssist.h"
 #include "presentation/TextHighlight.h"
 
@@ -79,6 +80,37 @@ private Q_SLOTS:
         const QString excerpt = TextHighlight::html(longText, {QStringLiteral("needle")}, 100);
         QVERIFY(excerpt.startsWith(QChar(0x2026)));
         QVERIFY(excerpt.contains(QStringLiteral(">needle</span>")));
+    }
+
+    // Live sessions are not in the database: the query's words are judged on the snapshot.
+    void liveSessionsMatchTheQuery()
+    {
+        LiveSessionSnapshot s;
+        s.summary.sessionId = QStringLiteral("abc123");
+        s.summary.workingDirectory = QStringLiteral("/home/dev/api");
+        s.summary.gitBranch = QStringLiteral("main");
+        s.summary.startTime = QDateTime(QDate(2026, 11, 30), QTime(10, 0), Qt::UTC);
+        s.summary.totalTokens = 5000;
+        s.summary.failures = 1;
+        s.initialPrompt = QStringLiteral("Fix the login flow");
+        s.tools = {QStringLiteral("Bash"), QStringLiteral("Edit")};
+        s.agents = {QStringLiteral("qa")};
+        s.files = {QStringLiteral("/home/dev/api/src/auth.py")};
+        const QDateTime now(QDate(2026, 12, 1), QTime(10, 0), Qt::UTC);
+        const auto matches = [&](const char* q) { return LiveSessionMatcher(q, now).matches(s); };
+        QVERIFY(matches(""));
+        QVERIFY(matches("project:api tool:bash agent:qa file:auth.py failed"));
+        QVERIFY(matches("login since:7d tokens>1000 status:active branch:main"));
+        QVERIFY(!matches("project:web"));
+        QVERIFY(!matches("tool:Grep"));
+        QVERIFY(!matches("tokens>10000"));
+        QVERIFY(!matches("since:1h"));
+        QVERIFY(!matches("until:2026-11-29"));
+        QVERIFY(matches("until:2026-11-30"));
+        QVERIFY(!matches("logout"));
+        QVERIFY(!matches("status:completed"));
+        QVERIFY(!matches("pinned"));
+        QVERIFY(matches("-logout"));
     }
 };
 

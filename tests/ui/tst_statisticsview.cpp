@@ -99,6 +99,16 @@ private Q_SLOTS:
 
         clickBar(view, StatisticsView::TouchedFiles, 1);
         QCOMPARE(chosen.at(3).at(1).toString(), QStringLiteral("src/auth.py"));
+
+        // A tool that never failed has no bar to hit, yet its band opens it.
+        QCOMPARE(view.keyAt(StatisticsView::ToolFailureRate, 1), QStringLiteral("Read"));
+        clickBar(view, StatisticsView::ToolFailureRate, 1);
+        QCOMPARE(chosen.size(), 5);
+        QCOMPARE(chosen.at(4).at(1).toString(), QStringLiteral("Read"));
+        // Outside the plot: nothing.
+        QTest::mouseClick(view.chartViewport(StatisticsView::ToolFailureRate), Qt::LeftButton, {},
+                          QPoint(2, 2));
+        QCOMPARE(chosen.size(), 5);
     }
 };
 
