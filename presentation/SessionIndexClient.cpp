@@ -55,6 +55,7 @@ SessionStatistics::Group groupOf(const StatsRow& row)
     g.p50Ms = row.p50DurationMs;
     g.p95Ms = row.p95DurationMs;
     g.tokens = row.tokens;
+    g.rate = row.failureRate;
     return g;
 }
 
@@ -265,7 +266,7 @@ void SessionIndexClient::Worker::statistics(Ticket ticket, const QString& query)
     };
     stats.tools = byUse(groups(r->stats(*q, SessionIndexReader::GroupBy::Tool)), false);
     stats.agents = byUse(groups(r->stats(*q, SessionIndexReader::GroupBy::Agent)), true);
-    stats.files = groups(r->topFiles(*q, 10));
+    stats.files = groups(r->topFiles(*q, 8));
     qCDebug(lcIndexClient) << "statistics" << query << "in" << t.elapsed() << "ms";
     reply([c = m_client, ticket, stats] { Q_EMIT c->statisticsReady(ticket, stats); });
 }

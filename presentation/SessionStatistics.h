@@ -27,7 +27,11 @@ struct SessionStatistics
         qint64 p50Ms = -1;    // duration of the calls; -1: none measured
         qint64 p95Ms = -1;
         qint64 tokens = 0;
-        double failureRate() const { return toolCalls > 0 ? double(failures) / toolCalls : 0.0; }
+        double rate = -1; // failed share as the database counts it (of delegations, for agents)
+        double failureRate() const
+        {
+            return rate >= 0 ? rate : toolCalls > 0 ? double(failures) / double(toolCalls) : 0.0;
+        }
     };
 
     QString where;     // the query the rows were computed for ("" : every session)

@@ -406,8 +406,8 @@ void SessionBrowserWindow::buildLayout()
             });
     m_tabs = new QTabWidget(this);
     m_tabs->setDocumentMode(true);
-    m_tabs->addTab(m_splitter, tr("Sessions"));
-    m_tabs->addTab(m_stats, tr("Statistics"));
+    m_tabs->addTab(m_splitter, tr("&Sessions"));
+    m_tabs->addTab(m_stats, tr("S&tatistics"));
     connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
         if (m_tabs->currentWidget() == m_stats && m_statsStale)
             requestStatistics();

@@ -6,6 +6,7 @@
 #include <QBarCategoryAxis>
 #include <QBarSeries>
 #include <QBarSet>
+#include <QCategoryAxis>
 #include <QChart>
 #include <QChartView>
 #include <QCursor>
@@ -73,7 +74,7 @@ StatisticsView::StatisticsView(QWidget* parent) : QWidget(parent)
         chart->setMargins(QMargins(4, 4, 4, 4));
         auto* view = new QChartView(chart, content);
         view->setRenderHint(QPainter::Antialiasing);
-        view->setMinimumHeight(240);
+        view->setMinimumHeight(270); // room for eight labelled bars
         view->setObjectName(QStringLiteral("chart%1").arg(c));
         view->setToolTip(tr("Click a bar to list its sessions"));
         m_views[c] = view;
@@ -125,13 +126,21 @@ void StatisticsView::setStatistics(const SessionStatistics& stats)
     m_summary->setText(summary);
 
     fillDays(stats.days);
-    // Failure rates of the most used tools and agents: a rare tool at 100% says little.
+    // Failure rates of the most used tools and agents (a rare tool at 100 % says little),
+    // the worst first.
+    const auto worstFirst = [](QList<SessionStatistics::Group> g) {
+        g = g.mid(0, GroupsShown);
+        std::stable_sort(g.begin(), g.end(), [](const auto& a, const auto& b) {
+            return a.failureRate() > b.failureRate();
+        });
+        return g;
+    };
     fillBars(
-        ToolFailureRate, stats.tools, tr("failed"),
+        ToolFailureRate, worstFirst(stats.tools), tr("failed"),
         [](const SessionStatistics::Group& g) { return 100.0 * g.failureRate(); },
         QStringLiteral("%"));
     fillBars(
-        AgentFailureRate, stats.agents, tr("failed"),
+        AgentFailureRate, worstFirst(stats.agents), tr("failed"),
         [](const SessionStatistics::Group& g) { return 100.0 * g.failureRate(); },
         QStringLiteral("%"));
     QList<SessionStatistics::Group> slow;
@@ -223,17 +232,26 @@ void StatisticsView::fillDays(const QList<SessionStatistics::Group>& days)
     QStringList categories, keys, sessionTips, tokenTips;
     QList<double> sessions, tokens;
     if (last.isValid()) {
-        for (QDate d = last.addDays(1 - DaysShown); d <= last; d = d.addDays(1)) {
+        const QDate first = last.addDays(1 - DaysShown);
+        for (QDate d = first; d <= last; d = d.addDays(1)) {
             const SessionStatistics::Group* g = byDay.value(d);
             keys.append(d.toString(Qt::ISODate));
-            categories.append(d.toString(QStringLiteral("MM-dd")));
+            // Every fifth day of the month is labelled (all would not fit); the title gives
+            // the range.
+            categories.append(d.day() % 5 == 0 || d == first ? QString::number(d.day())
+                                                             : QString());
             sessions.append(g ? double(g->sessions) : 0.0);
-            tokens.append(g ? double(g->tokens) : 0.0);
+            tokens.append(g ? double(g->tokens) / 1000.0 : 0.0);
             sessionTips.append(
                 tr("%1: %2").arg(keys.last(), TextFormat::count(g ? g->sessions : 0, tr("session"),
                                                                 tr("sessions"))));
-            tokenTips.append(tr("%1: %2 tokens").arg(keys.last(), compact(tokens.last())));
+            tokenTips.append(
+                tr("%1: %2 tokens").arg(keys.last(), compact(g ? double(g->tokens) : 0.0)));
         }
+        const QString range = QStringLiteral(" (%1 – %2)")
+                                  .arg(first.toString(Qt::ISODate), last.toString(Qt::ISODate));
+        m_views.at(SessionsPerDay)->chart()->setTitle(tr("Sessions per day") + range);
+        m_views.at(TokensPerDay)->chart()->setTitle(tr("Tokens per day, thousands") + range);
     }
     m_keys[SessionsPerDay] = keys;
     m_keys[TokensPerDay] = keys;
@@ -253,8 +271,16 @@ void StatisticsView::fillBars(Chart chart, const QList<SessionStatistics::Group>
     for (int i = n - 1; i >= 0; --i) {
         const SessionStatistics::Group& g = groups.at(i);
         keys.append(g.key);
-        // Long file paths: the end names the file.
-        categories.append(g.key.size() > 40 ? QChar(0x2026) + g.key.right(39) : g.key);
+        // A file by its name (the axis has room for little more); the tooltip has the path.
+        QString shown = g.key;
+        if (chart == TouchedFiles)
+            shown = g.key.section(QLatin1Char('/'), -1);
+        if (shown.size() > 20)
+            shown = shown.left(19) + QChar(0x2026);
+        // Category names must differ: a second file of the same name gets a number.
+        for (int k = 2; categories.contains(shown); ++k)
+            shown = shown.section(QStringLiteral(" ·"), 0, 0) + QStringLiteral(" ·%1").arg(k);
+        categories.append(shown);
         values.append(value(g));
         QString tip =
             QStringLiteral("%1: %2%3 %4")
@@ -263,7 +289,13 @@ void StatisticsView::fillBars(Chart chart, const QList<SessionStatistics::Group>
                          values.last(), 'f',
                          unit == QLatin1String("%") || unit == QLatin1String(" s") ? 1 : 0),
                      unit, label);
-        if (g.toolCalls > 0 && chart != TouchedFiles)
+        if (chart == AgentFailureRate)
+            tip += tr(" (%1 failed delegations in %2)")
+                       .arg(g.failures)
+                       .arg(TextFormat::count(g.sessions, tr("session"), tr("sessions")));
+        else if (chart == TouchedFiles)
+            tip += tr(" in %1").arg(TextFormat::count(g.sessions, tr("session"), tr("sessions")));
+        else if (g.toolCalls > 0)
             tip += tr(" (%1 of %2 calls)").arg(g.failures).arg(g.toolCalls);
         if (g.p50Ms >= 0 && chart == SlowestTools)
             tip += tr(", p50 %1").arg(SessionListModel::formatDuration(g.p50Ms));
@@ -291,22 +323,39 @@ void StatisticsView::setBars(Chart chart, bool horizontal, const QStringList& ca
     series->append(set);
     series->setBarWidth(0.8);
     c->addSeries(series);
-    auto* categoryAxis = new QBarCategoryAxis();
-    categoryAxis->append(categories);
     auto* valueAxis = new QValueAxis();
     const double max = values.isEmpty() ? 0.0 : *std::max_element(values.cbegin(), values.cend());
     valueAxis->setRange(0, max > 0 ? max * 1.05 : 1.0);
     valueAxis->setLabelFormat(max >= 10 || max == 0 ? QStringLiteral("%.0f")
                                                     : QStringLiteral("%.1f"));
-    QFont small = categoryAxis->labelsFont();
+    QFont small = valueAxis->labelsFont();
     small.setPointSizeF(small.pointSizeF() * 0.85);
-    categoryAxis->setLabelsFont(small);
     valueAxis->setLabelsFont(small);
+    valueAxis->setTickCount(5);
+    valueAxis->applyNiceNumbers();
+    QAbstractAxis* categoryAxis = nullptr;
+    if (horizontal) {
+        auto* axis = new QBarCategoryAxis();
+        axis->append(categories);
+        categoryAxis = axis;
+    } else {
+        // Days: a label under some bars only (an empty category is a bar without one); a bar
+        // category axis would elide crowded labels into "…".
+        auto* axis = new QCategoryAxis();
+        axis->setRange(-0.5, double(categories.size()) - 0.5);
+        axis->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
+        axis->setGridLineVisible(false);
+        for (int i = 0; i < categories.size(); ++i) {
+            if (!categories.at(i).isEmpty() && !axis->categoriesLabels().contains(categories.at(i)))
+                axis->append(categories.at(i), i);
+        }
+        categoryAxis = axis;
+    }
+    categoryAxis->setLabelsFont(small);
     if (horizontal) {
         c->addAxis(categoryAxis, Qt::AlignLeft);
         c->addAxis(valueAxis, Qt::AlignBottom);
     } else {
-        categoryAxis->setLabelsAngle(-90);
         c->addAxis(categoryAxis, Qt::AlignBottom);
         c->addAxis(valueAxis, Qt::AlignLeft);
     }

@@ -32,7 +32,7 @@ public:
     // Day charts show this many days, up to the last day with sessions; the rest keep the top
     // groups, so a year of history stays readable.
     static constexpr int DaysShown = 30;
-    static constexpr int GroupsShown = 10;
+    static constexpr int GroupsShown = 8; // more crowd the labels into "…"
 
     explicit StatisticsView(QWidget* parent = nullptr);
 

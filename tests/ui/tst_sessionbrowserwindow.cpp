@@ -271,7 +271,7 @@ private Q_SLOTS:
         window.table()->selectionModel()->select(window.model()->index(0, 0),
                                                  QItemSelectionModel::ClearAndSelect |
                                                      QItemSelectionModel::Rows);
-        QVERIFY(window.unpinAction()->isEnabled());
+        QTRY_VERIFY(window.unpinAction()->isEnabled()); // once its row is read
         window.unpinAction()->trigger();
         QVERIFY(!m_capture->service().store().pinnedIds().contains(id));
     }

@@ -58,9 +58,11 @@ private Q_SLOTS:
         QCOMPARE(view.barCount(StatisticsView::SessionsPerDay), StatisticsView::DaysShown);
         QCOMPARE(view.keyAt(StatisticsView::SessionsPerDay, StatisticsView::DaysShown - 1),
                  QStringLiteral("2026-12-10"));
-        // Most used first, read top-down: the horizontal chart draws them bottom-up.
+        // The worst first, read top-down: the horizontal chart draws them bottom-up.
         QCOMPARE(view.barCount(StatisticsView::ToolFailureRate), 3);
         QCOMPARE(view.keyAt(StatisticsView::ToolFailureRate, 2), QStringLiteral("Bash"));
+        QCOMPARE(view.keyAt(StatisticsView::ToolFailureRate, 1), QStringLiteral("Edit"));
+        QCOMPARE(view.keyAt(StatisticsView::ToolFailureRate, 0), QStringLiteral("Read"));
         // Slowest by p95.
         QCOMPARE(view.keyAt(StatisticsView::SlowestTools, 2), QStringLiteral("Bash"));
         QCOMPARE(view.keyAt(StatisticsView::SlowestTools, 0), QStringLiteral("Read"));
@@ -101,8 +103,8 @@ private Q_SLOTS:
         QCOMPARE(chosen.at(3).at(1).toString(), QStringLiteral("src/auth.py"));
 
         // A tool that never failed has no bar to hit, yet its band opens it.
-        QCOMPARE(view.keyAt(StatisticsView::ToolFailureRate, 1), QStringLiteral("Read"));
-        clickBar(view, StatisticsView::ToolFailureRate, 1);
+        QCOMPARE(view.keyAt(StatisticsView::ToolFailureRate, 0), QStringLiteral("Read"));
+        clickBar(view, StatisticsView::ToolFailureRate, 0);
         QCOMPARE(chosen.size(), 5);
         QCOMPARE(chosen.at(4).at(1).toString(), QStringLiteral("Read"));
         // Outside the plot: nothing.
