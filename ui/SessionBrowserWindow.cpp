@@ -486,10 +486,17 @@ void SessionBrowserWindow::updateEmptyNote()
 {
     if (!m_emptyNote)
         return;
-    const bool empty = m_model->rowCount() == 0;
+    // While the first count is read the list is not known to be empty.
+    const bool empty = m_model->rowCount() == 0 && !m_model->isCounting();
     m_emptyNote->setVisible(empty);
     if (!empty)
         return;
+    if (!m_appliedQuery.isEmpty() || m_model->needsAttentionOnly()) {
+        m_emptyNote->setText(m_model->needsAttentionOnly() && m_appliedQuery.isEmpty()
+                                 ? tr("No session needs you now.")
+                                 : tr("No session matches %1.").arg(m_appliedQuery));
+        return;
+    }
     const QString problem = m_capture ? m_capture->connectionProblem() : QString();
     const bool capturing = m_capture && m_capture->isCapturing();
     m_emptyNote->setText(

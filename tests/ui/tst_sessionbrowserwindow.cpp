@@ -125,6 +125,10 @@ private Q_SLOTS:
         };
         search(QStringLiteral("no-such-text-anywhere"));
         QCOMPARE(window.model()->savedCount(), 0);
+        // The empty list says why: the query, not a lack of sessions.
+        QVERIFY(window.emptyNote()->isVisible());
+        QVERIFY2(window.emptyNote()->text().startsWith(QStringLiteral("No session matches")),
+                 qPrintable(window.emptyNote()->text()));
         search(QStringLiteral("tool:Bash"));
         QVERIFY(window.model()->savedCount() > 0);
         QVERIFY(window.searchError()->isHidden());
