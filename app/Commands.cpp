@@ -211,7 +211,14 @@ bool openIndex(const QString& dir, SessionIndexReader* reader, int* exitCode)
                 std::fprintf(stderr, "event-aggregator: indexed %d of %d session files\n", done,
                              total);
         });
-        if (!indexer.open() || !indexer.reconcile()) {
+        // The full page check is the capture's, at its start; here a damaged file shows up as
+        // a failing catch-up, and is then built again.
+        if (!indexer.open(SessionIndexer::Check::Schema)) {
+            err(indexer.error());
+            return false;
+        }
+        if (!indexer.reconcile() &&
+            !indexer.rebuild(QStringLiteral("it could not be read (%1)").arg(indexer.error()))) {
             err(indexer.error());
             return false;
         }

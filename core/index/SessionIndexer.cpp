@@ -16,10 +16,13 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
+#include <QScopeGuard>
 #include <QSet>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
+
+#include <sys/stat.h>
 
 #include <optional>
 
@@ -39,6 +42,17 @@ struct FileState
     qint64 size = 0;
     qint64 mtimeMs = 0;
 };
+
+// A regular file's size and mtime (lstat: a symbolic link is no session file). QFileInfo's
+// lastModified() converts to local time, which cost most of a 100,000-file catch-up.
+std::optional<FileState> statFile(const QString& path)
+{
+    struct stat st;
+    if (::lstat(QFile::encodeName(path).constData(), &st) != 0 || !S_ISREG(st.st_mode))
+        return std::nullopt;
+    return FileState{qint64(st.st_size),
+                     qint64(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000};
+}
 
 std::optional<qint64> timeMs(const QJsonValue& v)
 {
@@ -264,6 +278,24 @@ struct SessionIndexer::Private
     bool inTransaction = false;
 
     QSqlQuery query() const { return QSqlQuery(db); }
+    // Statements prepared once per connection: a rebuild runs each of them per file.
+    QHash<QString, QSqlQuery*> statements;
+    QSqlQuery* prepared(const QString& sql)
+    {
+        QSqlQuery*& q = statements[sql];
+        if (!q) {
+            q = new QSqlQuery(db);
+            q->prepare(sql);
+        }
+        return q;
+    }
+    void dropStatements()
+    {
+        qDeleteAll(statements);
+        statements.clear();
+    }
+    // The pins while a reconcile runs (read once, not per file); empty otherwise.
+    std::optional<QSet<QString>> pins;
 };
 
 SessionIndexer::SessionIndexer(const QString& activityDirectory, QObject* parent)
@@ -293,6 +325,7 @@ void SessionIndexer::close()
 {
     if (!QSqlDatabase::contains(d->connection))
         return;
+    d->dropStatements();
     d->db.close();
     d->db = QSqlDatabase();
     QSqlDatabase::removeDatabase(d->connection);
@@ -317,7 +350,7 @@ bool execPrepared(QSqlQuery& q, QString* error)
 }
 } // namespace
 
-bool SessionIndexer::open()
+bool SessionIndexer::open(Check level)
 {
     close();
     if (!QFileInfo(d->dir).isDir()) {
@@ -332,7 +365,7 @@ bool SessionIndexer::open()
         QString why;
         if (!openConnection(&why))
             reason = QStringLiteral("it cannot be opened (%1)").arg(why);
-        else if (const QString problem = check(); !problem.isEmpty())
+        else if (const QString problem = check(level); !problem.isEmpty())
             reason = problem;
     }
     if (reason.isEmpty())
@@ -364,7 +397,7 @@ bool SessionIndexer::openConnection(QString* why)
     return true;
 }
 
-QString SessionIndexer::check()
+QString SessionIndexer::check(Check level)
 {
     QSqlQuery q = d->query();
     if (!q.exec(QStringLiteral("SELECT value FROM meta WHERE key = 'schema_version'")))
@@ -378,6 +411,8 @@ QString SessionIndexer::check()
             .arg(v)
             .arg(SessionIndexSchema::version);
     q.finish();
+    if (level == Check::Schema)
+        return {};
     // A truncated file reads its first pages fine; the check walks every page.
     if (!q.exec(QStringLiteral("PRAGMA quick_check")) || !q.next())
         return QStringLiteral("it is damaged (%1)").arg(q.lastError().text());
@@ -451,13 +486,14 @@ bool SessionIndexer::reconcile(Changes* changes)
     if (!d->open)
         return failed(QStringLiteral("reconcile"), QStringLiteral("the database is not open"));
     QHash<QString, FileState> files;
-    const QFileInfoList entries =
-        QDir(d->dir).entryInfoList({QStringLiteral("session_*")},
-                                   QDir::Files | QDir::System | QDir::Hidden | QDir::NoSymLinks);
-    for (const QFileInfo& fi : entries) {
-        if (!SessionFileName::isSessionFile(fi.fileName()))
+    const QStringList names =
+        QDir(d->dir).entryList({QStringLiteral("session_*")},
+                               QDir::Files | QDir::System | QDir::Hidden | QDir::NoSymLinks);
+    for (const QString& name : names) {
+        if (!SessionFileName::isSessionFile(name))
             continue;
-        files.insert(fi.fileName(), {fi.size(), fi.lastModified().toMSecsSinceEpoch()});
+        if (const auto st = statFile(d->dir + QLatin1Char('/') + name))
+            files.insert(name, *st);
     }
     QSqlQuery q = d->query();
     QString why;
@@ -488,6 +524,8 @@ bool SessionIndexer::reconcile(Changes* changes)
         }
     }
     c.removed = int(gone.size());
+    d->pins = PinnedSessions(d->dir).load();
+    const auto forgetPins = qScopeGuard([this] { d->pins.reset(); });
     const int total = int(todo.size());
     int done = 0;
     auto begin = [this] {
@@ -548,23 +586,23 @@ bool SessionIndexer::syncFile(const QString& pathOrName)
     QString why;
     for (const bool gz : {false, true}) {
         const QString variant = SessionFileName::withCompression(name, gz);
-        const QFileInfo fi(QDir(d->dir).filePath(variant));
-        if (!fi.exists() || fi.isSymLink() || !fi.isFile()) {
+        const std::optional<FileState> st = statFile(d->dir + QLatin1Char('/') + variant);
+        if (!st) {
             if (!dropRow(variant, &why))
                 return failed(QStringLiteral("cannot remove %1").arg(variant), why);
             continue;
         }
-        const qint64 mtime = fi.lastModified().toMSecsSinceEpoch();
         QSqlQuery q = d->query();
         q.prepare(
             QStringLiteral("SELECT file_size, file_mtime_ms FROM sessions WHERE file_name = ?"));
         q.addBindValue(variant);
         if (!execPrepared(q, &why))
             return failed(QStringLiteral("cannot read %1").arg(variant), why);
-        if (q.next() && q.value(0).toLongLong() == fi.size() && q.value(1).toLongLong() == mtime)
+        if (q.next() && q.value(0).toLongLong() == st->size &&
+            q.value(1).toLongLong() == st->mtimeMs)
             continue;
         q.finish();
-        if (!indexFile(variant, fi.size(), mtime, &why))
+        if (!indexFile(variant, st->size, st->mtimeMs, &why))
             return failed(QStringLiteral("cannot index %1").arg(variant), why);
     }
     d->inTransaction = false;
@@ -602,22 +640,24 @@ bool SessionIndexer::syncPins()
 
 bool SessionIndexer::dropRow(const QString& fileName, QString* why)
 {
-    QSqlQuery q = d->query();
-    q.prepare(QStringLiteral("SELECT id FROM sessions WHERE file_name = ?"));
-    q.addBindValue(fileName);
-    if (!execPrepared(q, why))
+    QSqlQuery* q = nullptr;
+    q = d->prepared(QStringLiteral("SELECT id FROM sessions WHERE file_name = ?"));
+    q->addBindValue(fileName);
+    if (!execPrepared(*q, why))
         return false;
-    if (!q.next())
+    if (!q->next()) {
+        q->finish();
         return true;
-    const qint64 id = q.value(0).toLongLong();
-    q.finish();
-    q.prepare(QStringLiteral("DELETE FROM session_text WHERE rowid = ?"));
-    q.addBindValue(id);
-    if (!execPrepared(q, why))
+    }
+    const qint64 id = q->value(0).toLongLong();
+    q->finish();
+    q = d->prepared(QStringLiteral("DELETE FROM session_text WHERE rowid = ?"));
+    q->addBindValue(id);
+    if (!execPrepared(*q, why))
         return false;
-    q.prepare(QStringLiteral("DELETE FROM sessions WHERE id = ?"));
-    q.addBindValue(id);
-    return execPrepared(q, why);
+    q = d->prepared(QStringLiteral("DELETE FROM sessions WHERE id = ?"));
+    q->addBindValue(id);
+    return execPrepared(*q, why);
 }
 
 bool SessionIndexer::indexFile(const QString& name, qint64 size, qint64 mtimeMs, QString* why)
@@ -644,98 +684,104 @@ bool SessionIndexer::indexFile(const QString& name, qint64 size, qint64 mtimeMs,
         if (parts && parts->startUtc.isValid())
             e.startMs = parts->startUtc.toMSecsSinceEpoch();
     }
-    QSqlQuery q = d->query();
-    q.prepare(QStringLiteral(
+    QSqlQuery* q = nullptr;
+    q = d->prepared(QStringLiteral(
         "INSERT INTO sessions(session_id, file_name, file_size, file_mtime_ms, project, "
         "working_directory, branch, start_ms, end_ms, status, completion_reason, events, "
         "tool_calls, delegations, failures, unknown_results, turns, tokens, duration_ms, "
         "initial_prompt, pinned, damaged, error) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     const SessionSummary& s = e.summary;
-    q.addBindValue(str(s.sessionId));
-    q.addBindValue(name);
-    q.addBindValue(size);
-    q.addBindValue(mtimeMs);
-    q.addBindValue(str(e.project));
-    q.addBindValue(str(s.workingDirectory));
-    q.addBindValue(str(s.gitBranch));
-    q.addBindValue(nullableInt(e.startMs));
-    q.addBindValue(nullableInt(e.endMs));
-    q.addBindValue(damaged ? QStringLiteral("damaged") : str(s.status));
-    q.addBindValue(str(e.completionReason));
-    q.addBindValue(s.totalEvents);
-    q.addBindValue(s.toolCalls);
-    q.addBindValue(s.delegations);
-    q.addBindValue(s.failures);
-    q.addBindValue(s.unknownResults);
-    q.addBindValue(s.turns);
-    q.addBindValue(
+    q->addBindValue(str(s.sessionId));
+    q->addBindValue(name);
+    q->addBindValue(size);
+    q->addBindValue(mtimeMs);
+    q->addBindValue(str(e.project));
+    q->addBindValue(str(s.workingDirectory));
+    q->addBindValue(str(s.gitBranch));
+    q->addBindValue(nullableInt(e.startMs));
+    q->addBindValue(nullableInt(e.endMs));
+    q->addBindValue(damaged ? QStringLiteral("damaged") : str(s.status));
+    q->addBindValue(str(e.completionReason));
+    q->addBindValue(s.totalEvents);
+    q->addBindValue(s.toolCalls);
+    q->addBindValue(s.delegations);
+    q->addBindValue(s.failures);
+    q->addBindValue(s.unknownResults);
+    q->addBindValue(s.turns);
+    q->addBindValue(
         nullableInt(s.totalTokens >= 0 ? std::optional<qint64>(s.totalTokens) : std::nullopt));
-    q.addBindValue(nullableInt(e.durationMs));
-    q.addBindValue(str(e.initialPrompt));
-    q.addBindValue(PinnedSessions(d->dir).isPinned(s.sessionId) ? 1 : 0);
-    q.addBindValue(damaged ? 1 : 0);
-    q.addBindValue(damaged ? str(loadError) : QStringLiteral(""));
-    if (!execPrepared(q, why))
+    q->addBindValue(nullableInt(e.durationMs));
+    q->addBindValue(str(e.initialPrompt));
+    q->addBindValue(
+        (d->pins ? d->pins->contains(s.sessionId) : PinnedSessions(d->dir).isPinned(s.sessionId))
+            ? 1
+            : 0);
+    q->addBindValue(damaged ? 1 : 0);
+    q->addBindValue(damaged ? str(loadError) : QStringLiteral(""));
+    if (!execPrepared(*q, why))
         return false;
-    const qint64 id = q.lastInsertId().toLongLong();
+    const qint64 id = q->lastInsertId().toLongLong();
     if (damaged)
         return true;
 
-    q.prepare(QStringLiteral("INSERT INTO tool_calls(session, tool, target, outcome, duration_ms, "
-                             "agent, turn) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    q = d->prepared(
+        QStringLiteral("INSERT INTO tool_calls(session, tool, target, outcome, duration_ms, "
+                       "agent, turn) VALUES (?, ?, ?, ?, ?, ?, ?)"));
     for (const Extract::Tool& t : std::as_const(e.tools)) {
-        q.addBindValue(id);
-        q.addBindValue(str(t.tool));
-        q.addBindValue(str(t.target.left(4096)));
-        q.addBindValue(str(t.outcome));
-        q.addBindValue(nullableInt(t.durationMs));
-        q.addBindValue(str(t.agent));
-        q.addBindValue(nullableInt(t.turn));
-        if (!execPrepared(q, why))
+        q->addBindValue(id);
+        q->addBindValue(str(t.tool));
+        q->addBindValue(str(t.target.left(4096)));
+        q->addBindValue(str(t.outcome));
+        q->addBindValue(nullableInt(t.durationMs));
+        q->addBindValue(str(t.agent));
+        q->addBindValue(nullableInt(t.turn));
+        if (!execPrepared(*q, why))
             return false;
     }
-    q.prepare(QStringLiteral(
+    q = d->prepared(QStringLiteral(
         "INSERT INTO delegations(session, agent_type, outcome, duration_ms) VALUES (?, ?, ?, ?)"));
     for (const Extract::Delegation& dl : std::as_const(e.delegations)) {
-        q.addBindValue(id);
-        q.addBindValue(str(dl.agent));
-        q.addBindValue(str(dl.outcome));
-        q.addBindValue(nullableInt(dl.durationMs));
-        if (!execPrepared(q, why))
+        q->addBindValue(id);
+        q->addBindValue(str(dl.agent));
+        q->addBindValue(str(dl.outcome));
+        q->addBindValue(nullableInt(dl.durationMs));
+        if (!execPrepared(*q, why))
             return false;
     }
-    q.prepare(QStringLiteral("INSERT INTO files(session, path, kind) VALUES (?, ?, ?)"));
+    q = d->prepared(QStringLiteral("INSERT INTO files(session, path, kind) VALUES (?, ?, ?)"));
     for (auto it = e.files.constBegin(); it != e.files.constEnd(); ++it) {
-        q.addBindValue(id);
-        q.addBindValue(it.key());
-        q.addBindValue(it.value());
-        if (!execPrepared(q, why))
+        q->addBindValue(id);
+        q->addBindValue(it.key());
+        q->addBindValue(it.value());
+        if (!execPrepared(*q, why))
             return false;
     }
-    q.prepare(QStringLiteral("INSERT INTO turns(session, idx, start_ms, duration_ms, tool_calls, "
-                             "failures, tokens) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    q = d->prepared(
+        QStringLiteral("INSERT INTO turns(session, idx, start_ms, duration_ms, tool_calls, "
+                       "failures, tokens) VALUES (?, ?, ?, ?, ?, ?, ?)"));
     for (const Extract::TurnRow& t : std::as_const(e.turns)) {
-        q.addBindValue(id);
-        q.addBindValue(t.index);
-        q.addBindValue(nullableInt(t.startMs));
-        q.addBindValue(nullableInt(t.durationMs));
-        q.addBindValue(t.toolCalls);
-        q.addBindValue(t.failures);
-        q.addBindValue(nullableInt(t.tokens));
-        if (!execPrepared(q, why))
+        q->addBindValue(id);
+        q->addBindValue(t.index);
+        q->addBindValue(nullableInt(t.startMs));
+        q->addBindValue(nullableInt(t.durationMs));
+        q->addBindValue(t.toolCalls);
+        q->addBindValue(t.failures);
+        q->addBindValue(nullableInt(t.tokens));
+        if (!execPrepared(*q, why))
             return false;
     }
-    q.prepare(QStringLiteral("INSERT INTO session_text(rowid, prompts, responses, tools, paths, "
-                             "commands, agents) VALUES (?, ?, ?, ?, ?, ?, ?)"));
-    q.addBindValue(id);
-    q.addBindValue(str(e.prompts));
-    q.addBindValue(str(e.responses));
-    q.addBindValue(str(e.toolText));
-    q.addBindValue(str(e.paths));
-    q.addBindValue(str(e.commands));
-    q.addBindValue(str(e.agents));
-    return execPrepared(q, why);
+    q = d->prepared(
+        QStringLiteral("INSERT INTO session_text(rowid, prompts, responses, tools, paths, "
+                       "commands, agents) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    q->addBindValue(id);
+    q->addBindValue(str(e.prompts));
+    q->addBindValue(str(e.responses));
+    q->addBindValue(str(e.toolText));
+    q->addBindValue(str(e.paths));
+    q->addBindValue(str(e.commands));
+    q->addBindValue(str(e.agents));
+    return execPrepared(*q, why);
 }
 
 } // namespace ea

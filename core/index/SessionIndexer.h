@@ -21,10 +21,17 @@ public:
     explicit SessionIndexer(const QString& activityDirectory, QObject* parent = nullptr);
     ~SessionIndexer() override;
 
+    enum class Check
+    {
+        Full,  // PRAGMA quick_check: reads every page (about a second per 100 MB)
+        Schema // the schema version only; damage shows up as a failing reconcile()
+    };
     // Opens the database, creating it when missing and rebuilding it (from nothing) when it is
     // damaged (truncated, garbage) or has another schema version; the reason is logged and
     // given to rebuilding(). False with error() when it cannot even be created.
-    bool open();
+    bool open(Check check = Check::Full);
+    // Builds it again from the files, whatever it holds.
+    bool rebuild(const QString& reason);
     bool isOpen() const;
     void close();
     QString error() const { return m_error; }
@@ -57,8 +64,7 @@ Q_SIGNALS:
 
 private:
     bool openConnection(QString* why);
-    QString check(); // why the open database is unusable, or empty
-    bool rebuild(const QString& reason);
+    QString check(Check check); // why the open database is unusable, or empty
     bool failed(const QString& what, const QString& why);
     bool dropRow(const QString& fileName, QString* why);
     bool indexFile(const QString& name, qint64 size, qint64 mtimeMs, QString* why);

@@ -150,10 +150,13 @@ struct Parser
         if (!v)
             return;
         if (name == QLatin1String("project")) {
-            // A name (the last component of the project root) or a whole path.
-            const QString a = match(QStringLiteral("s.project"), *v);
-            const QString b = match(QStringLiteral("s.working_directory"), *v);
-            conditions.append(QStringLiteral("(%1 OR %2)").arg(a, b));
+            // A name (the last component of the project root), or a whole path when it has a
+            // slash (a name alone keeps to the project index).
+            if (v->contains(QLatin1Char('/'))) {
+                conditions.append(match(QStringLiteral("s.working_directory"), *v));
+            } else {
+                conditions.append(match(QStringLiteral("s.project"), *v));
+            }
         } else if (name == QLatin1String("branch")) {
             conditions.append(match(QStringLiteral("s.branch"), *v));
         } else if (name == QLatin1String("status")) {
@@ -176,9 +179,21 @@ struct Parser
             conditions.append(QStringLiteral("s.id IN (SELECT session FROM files WHERE path = ? OR "
                                              "path LIKE ? ESCAPE '\\')"));
         } else if (name == QLatin1String("id")) {
+            // A range the session_id index answers: prefix <= id < prefix with its last
+            // character raised by one.
+            QString upper = *v;
+            const char16_t last = upper.back().unicode();
             bindings.append(*v);
             bindings.append(*v);
-            conditions.append(QStringLiteral("substr(s.session_id, 1, length(?)) = ?"));
+            if (last == 0xffff) {
+                conditions.append(QStringLiteral("substr(s.session_id, 1, length(?)) = ?"));
+            } else {
+                upper.back() = QChar(char16_t(last + 1));
+                bindings.append(*v);
+                bindings.append(upper);
+                conditions.append(QStringLiteral("(substr(s.session_id, 1, length(?)) = ? AND "
+                                                 "s.session_id >= ? AND s.session_id < ?)"));
+            }
         } else if (name == QLatin1String("since") || name == QLatin1String("until")) {
             const bool since = name == QLatin1String("since");
             const std::optional<qint64> ms = parseTime(*v, now, !since);

@@ -261,6 +261,9 @@ private Q_SLOTS:
         QCOMPARE(reader.count(SessionQuery::parse(u"", &error)), 41);
         QCOMPARE(reader.count(SessionQuery::parse(u"project:api", &error)), 9); // n % 5 == 0
         QCOMPARE(reader.count(SessionQuery::parse(u"project:a*", &error)), 9);
+        QCOMPARE(reader.count(SessionQuery::parse(u"project:/home/dev/api", &error)), 9);
+        QCOMPARE(reader.count(SessionQuery::parse(u"id:sess-00001", &error)), 10); // 10..19
+        QCOMPARE(reader.count(SessionQuery::parse(u"id:sess-000040-api", &error)), 1);
         QVERIFY(reader.count(SessionQuery::parse(u"file:src/module_2.py", &error)) > 0);
         QCOMPARE(reader.count(SessionQuery::parse(u"project:\"api' OR '1'='1\"", &error)), 0);
 
