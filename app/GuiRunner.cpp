@@ -22,7 +22,6 @@
 #include <QLockFile>
 #include <QLoggingCategory>
 #include <QMessageBox>
-#include <QStandardPaths>
 #include <QStatusBar>
 #include <QSystemTrayIcon>
 
@@ -118,8 +117,6 @@ int GuiRunner::start()
     m_notifier->setProblemSource([this] { return m_capture->connectionProblem(); });
 
     m_browser = new SessionBrowserWindow(m_capture, m_feed);
-    m_browser->setSearchCacheFile(QStandardPaths::writableLocation(QStandardPaths::CacheLocation) +
-                                  QStringLiteral("/search-index.bin"));
     connect(m_browser, &SessionBrowserWindow::quitRequested, this, &GuiRunner::quit);
     connect(m_browser, &SessionBrowserWindow::settingsRequested, this, &GuiRunner::openSettings);
 

@@ -32,6 +32,8 @@ cd "$work/proj"
 for f in legacy-server seed-format; do
     "$app" --headless --replay "$root/tests/fixtures/samples/$f.jsonl" >/dev/null 2>&1
 done
+# A month of made-up sessions, so the Statistics view has something to chart.
+/usr/bin/python3 "$root/packaging/demo-sessions.py" "$work/activity" 240
 
 Xvfb "$display" -screen 0 1400x900x24 -nolisten tcp >/dev/null 2>&1 & pids+=($!)
 sleep 1
@@ -69,9 +71,20 @@ sleep 2
 win=$(xdotool search --name "Sessions" | head -1)
 xdotool windowmove "$win" 40 50 windowsize "$win" 1320 800
 sleep 1
+# A search in the command line's syntax: free text ranks the hits and is marked in the details.
+xdotool key ctrl+f
+xdotool type --delay 30 'tool:Bash failed login'
+xdotool key Return
+sleep 1.5
 xdotool mousemove 300 180 click 1
 sleep 1.5
 xdotool mousemove 320 640 click 1
 sleep 1
 import -frame -window "$win" "$out/session-browser.png"
+# The Statistics tab, over every session.
+xdotool key ctrl+f ctrl+a BackSpace Return
+sleep 1
+xdotool key alt+t
+sleep 2.5
+import -frame -window "$win" "$out/session-statistics.png"
 echo "screenshots written to $out"

@@ -3,6 +3,7 @@
 #include "aggregation/AgentSession.h"
 #include "aggregation/Aggregator.h"
 #include "capture/CaptureService.h"
+#include "index/SessionIndexWriter.h"
 #include "presentation/DashboardProblem.h"
 #include "storage/SessionStore.h"
 
@@ -77,6 +78,15 @@ bool CaptureController::initialize()
     if (!m_service->initialize()) {
         setStorageError(m_service->lastError());
         return false;
+    }
+    // The writer exists once the activity directory is ours; its rows are what the browser reads.
+    if (SessionIndexWriter* index = m_service->index()) {
+        connect(index, &SessionIndexWriter::updated, this, &CaptureController::sessionIndexed,
+                Qt::UniqueConnection);
+        connect(index, &SessionIndexWriter::ready, this, &CaptureController::sessionIndexed,
+                Qt::UniqueConnection);
+        connect(index, &SessionIndexWriter::progress, this, &CaptureController::indexProgress,
+                Qt::UniqueConnection);
     }
     const QFileInfo dir(m_settings.activityDirectory);
     if (!dir.isDir() || !dir.isWritable()) {
@@ -259,6 +269,60 @@ QStringList CaptureController::trashSessions(const QStringList& sessionIds)
             failed.append(store.lastError());
     }
     return failed;
+}
+
+bool CaptureController::setPinned(const QStringList& sessionIds, bool pinned, QString* error)
+{
+    if (!m_service) {
+        *error = tr("Capture is not initialized.");
+        return false;
+    }
+    QString lockError;
+    if (!m_service->ensureActivityLock(&lockError)) {
+        *error = lockError;
+        return false;
+    }
+    SessionStore& store = m_service->store();
+    for (const QString& id : sessionIds) {
+        if (!store.setPinned(id, pinned)) {
+            *error = store.lastError();
+            return false;
+        }
+    }
+    return true;
+}
+
+QList<CaptureController::CleanupItem> CaptureController::planCleanup(QString* error) const
+{
+    QList<CleanupItem> out;
+    if (!m_service) {
+        *error = tr("Capture is not initialized.");
+        return out;
+    }
+    QString why;
+    const QList<SessionStore::CleanupItem> plan = m_service->store().planCleanup(
+        m_settings.autoCleanupDays, qint64(m_settings.maxTotalMb) * 1024 * 1024, false, &why);
+    if (!why.isEmpty())
+        *error = why;
+    out.reserve(plan.size());
+    for (const SessionStore::CleanupItem& item : plan)
+        out.append({item.session, item.reason});
+    return out;
+}
+
+QString CaptureController::cleanupPolicyText() const
+{
+    QStringList rules;
+    if (m_settings.autoCleanupDays > 0)
+        rules << tr("ended sessions older than %1 days (auto_cleanup_days)")
+                     .arg(m_settings.autoCleanupDays);
+    if (m_settings.maxTotalMb > 0)
+        rules << tr("the oldest ended sessions while the session files take more than %1 MB "
+                    "(max_total_mb)")
+                     .arg(m_settings.maxTotalMb);
+    if (rules.isEmpty())
+        return tr("Cleanup is off (auto_cleanup_days and max_total_mb are 0).");
+    return tr("Cleanup removes %1.").arg(rules.join(tr(", and ")));
 }
 
 void CaptureController::start()

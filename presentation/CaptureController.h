@@ -82,6 +82,19 @@ public:
     // Moves saved sessions to the user's trash, so a delete can be undone. Takes the activity
     // lock first (another writer may hold the directory). Returns one message per failure.
     QStringList trashSessions(const QStringList& sessionIds);
+    // Pins (keeps from every cleanup) or unpins saved sessions. False with *error when the
+    // session database cannot take it.
+    bool setPinned(const QStringList& sessionIds, bool pinned, QString* error);
+    // What a cleanup removes, in words ("Completed sessions older than 30 days are removed.").
+    QString cleanupPolicyText() const;
+    // What a cleanup would remove now (the settings' age and size budget), and why; pinned,
+    // active and damaged sessions never. Empty with *error when it cannot be worked out.
+    struct CleanupItem
+    {
+        SessionSummary session;
+        QString reason;
+    };
+    QList<CleanupItem> planCleanup(QString* error) const;
 
     // Saves live sessions as interrupted, then runs with the new settings (capturing again
     // if it was); the interrupted sessions are resumed by the new service. Settings that
@@ -103,6 +116,10 @@ Q_SIGNALS:
     void sessionSaved(const QString& sessionId, const QString& path);
     // A saved session's file went away (deleted here, or by cleanup).
     void sessionRemoved(const QString& sessionId);
+    // The session database has new rows (a save, a delete, a pin): readers see them now.
+    void sessionIndexed();
+    // The session database is being built from the files (done of total), or is ready.
+    void indexProgress(int done, int total);
     // New settings brought a new store (perhaps another directory): listings are stale.
     void savedSessionsChanged();
     void savedSessionsListed(const QList<ea::SessionSummary>& sessions);

@@ -3,9 +3,12 @@
 #include "model/SessionSummary.h"
 #include "presentation/CategoryPalette.h"
 #include "presentation/ReadableLabel.h"
+#include "presentation/TextHighlight.h"
 
 #include <QBrush>
 #include <QLocale>
+
+#include <algorithm>
 
 namespace ea {
 
@@ -32,6 +35,7 @@ void EventTimelineModel::setEvents(const QJsonArray& events)
     beginResetModel();
     m_events = events;
     indexShownRows();
+    findMatches();
     m_start = m_events.isEmpty()
                   ? QDateTime()
                   : SessionSummary::parseTime(
@@ -56,6 +60,77 @@ void EventTimelineModel::setShowHookExecutions(bool show)
     beginResetModel();
     m_showHookExecutions = show;
     endResetModel();
+}
+
+void EventTimelineModel::setHighlight(const QStringList& terms)
+{
+    QStringList lower;
+    for (const QString& t : terms) {
+        if (!t.trimmed().isEmpty())
+            lower.append(t.trimmed().toLower());
+    }
+    if (lower == m_terms)
+        return;
+    m_terms = lower;
+    findMatches();
+    if (rowCount() > 0)
+        Q_EMIT dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1),
+                           {Qt::BackgroundRole});
+}
+
+namespace {
+// The text values of a JSON value (not its keys), so "name" does not match every event.
+void collectText(const QJsonValue& v, QString& out)
+{
+    if (v.isString()) {
+        out += v.toString();
+        out += QLatin1Char('\n');
+    } else if (v.isObject()) {
+        const QJsonObject o = v.toObject();
+        for (auto it = o.begin(); it != o.end(); ++it)
+            collectText(it.value(), out);
+    } else if (v.isArray()) {
+        for (const QJsonValue& item : v.toArray())
+            collectText(item, out);
+    }
+}
+} // namespace
+
+void EventTimelineModel::findMatches()
+{
+    m_matches.clear();
+    if (m_terms.isEmpty())
+        return;
+    m_matches.resize(m_events.size());
+    const bool full = m_events.size() <= MatchScanLimit;
+    QString text;
+    for (int i = 0; i < m_events.size(); ++i) {
+        const QJsonObject e = m_events.at(i).toObject();
+        text.clear();
+        if (full)
+            collectText(e, text);
+        else
+            text = detailOf(e);
+        m_matches[i] = std::any_of(m_terms.cbegin(), m_terms.cend(), [&text](const QString& t) {
+            return text.contains(t, Qt::CaseInsensitive);
+        });
+    }
+}
+
+bool EventTimelineModel::isHighlighted(int row) const
+{
+    if (m_matches.isEmpty() || row < 0 || row >= rowCount())
+        return false;
+    return m_matches.value(m_showHookExecutions ? row : m_shown.at(row));
+}
+
+int EventTimelineModel::firstHighlightedRow() const
+{
+    for (int row = 0; row < rowCount() && !m_matches.isEmpty(); ++row) {
+        if (isHighlighted(row))
+            return row;
+    }
+    return -1;
 }
 
 QJsonObject EventTimelineModel::eventAt(int row) const
@@ -153,6 +228,8 @@ QVariant EventTimelineModel::data(const QModelIndex& index, int role) const
     }
     if (role == Qt::DecorationRole && index.column() == CategoryColumn)
         return CategoryPalette::swatch(CategoryPalette::colorForName(category));
+    if (role == Qt::BackgroundRole && isHighlighted(index.row()))
+        return QBrush(QColor(QRgb(TextHighlight::MarkRgb)));
     if (role == Qt::BackgroundRole) {
         // A light wash of the category colour, so runs of one kind stand out when scrolling.
         QColor c = CategoryPalette::colorForName(category);

@@ -5,6 +5,7 @@
 #include <QDateTime>
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QStringList>
 
 namespace ea {
 
@@ -42,16 +43,27 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override;
 
+    // Marks the events whose text (any value, keys aside) contains one of `terms`: the words a
+    // search matched. Empty: none marked.
+    void setHighlight(const QStringList& terms);
+    bool isHighlighted(int row) const;
+    // The first marked row, -1 when none.
+    int firstHighlightedRow() const;
+    static constexpr int MatchScanLimit = 20000; // bigger sessions: the detail line only
+
     // One line saying what the event was about: tool and target, prompt, response, message.
     static QString detailOf(const QJsonObject& event);
 
 private:
     void indexShownRows();
+    void findMatches();
 
     QJsonArray m_events;
     QList<int> m_shown; // row -> index into m_events, without hook executions
     bool m_showHookExecutions = false;
     QDateTime m_start;
+    QStringList m_terms;   // lower-cased
+    QList<bool> m_matches; // per index into m_events, while m_terms is not empty
 };
 
 } // namespace ea

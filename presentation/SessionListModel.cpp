@@ -234,6 +234,11 @@ QVariant SessionListModel::headerData(int section, Qt::Orientation orientation, 
 {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return QAbstractTableModel::headerData(section, orientation, role);
+    return columnName(section);
+}
+
+QString SessionListModel::columnName(int section)
+{
     switch (section) {
     case SessionColumn:
         return tr("Session");
@@ -275,6 +280,24 @@ void SessionListModel::stateChanged(const QString& sessionId)
     const int row = rowOf(sessionId);
     if (row >= 0)
         Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
+}
+
+QIcon SessionListModel::pinIcon()
+{
+    static const QIcon icon = [] {
+        QPixmap pixmap(16, 16);
+        pixmap.fill(Qt::transparent);
+        QPainter painter(&pixmap);
+        painter.setRenderHint(QPainter::Antialiasing);
+        painter.setPen(QPen(QColor(0x30, 0x30, 0x30), 1));
+        painter.setBrush(QColor(0xc6, 0x28, 0x28));
+        painter.drawEllipse(QRectF(4, 1.5, 8, 8)); // the head
+        painter.setPen(QPen(QColor(0x30, 0x30, 0x30), 1.6));
+        painter.drawLine(QPointF(8, 9.5), QPointF(8, 15)); // the needle
+        painter.end();
+        return QIcon(pixmap);
+    }();
+    return icon;
 }
 
 QIcon SessionListModel::stateIcon(LiveState::Kind kind)

@@ -75,6 +75,9 @@ public:
     void stateChanged(const QString& sessionId);
     // A small icon per state: a warning triangle for those needing you, discs for the rest.
     static QIcon stateIcon(LiveState::Kind kind);
+    // A pin: the session is kept by every cleanup.
+    static QIcon pinIcon();
+    static QString columnName(int column);
 
     int rowOf(const QString& sessionId) const { return m_rowById.value(sessionId, -1); }
     QString sessionIdAt(int row) const;

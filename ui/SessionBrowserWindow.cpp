@@ -2,12 +2,15 @@
 
 #include "export/SessionExporter.h"
 #include "presentation/CaptureController.h"
+#include "presentation/IndexedSessionListModel.h"
 #include "presentation/LiveSessionFeed.h"
-#include "presentation/SessionFilterProxy.h"
+#include "presentation/LiveSessionMatcher.h"
+#include "presentation/QueryAssist.h"
+#include "presentation/SessionIndexClient.h"
 #include "presentation/SessionListModel.h"
-#include "presentation/SessionSearchIndex.h"
 #include "ui/SessionDetailView.h"
 #include "ui/SessionExportJob.h"
+#include "ui/StatisticsView.h"
 #include "ui/TrayController.h"
 
 #include "presentation/TextFormat.h"
@@ -17,10 +20,12 @@
 #include <QCheckBox>
 #include <QClipboard>
 #include <QCloseEvent>
-#include <QComboBox>
+#include <QCompleter>
 #include <QDBusConnection>
 #include <QDBusMessage>
 #include <QDesktopServices>
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFileDialog>
@@ -35,14 +40,19 @@
 #include <QLoggingCategory>
 #include <QMenu>
 #include <QMessageBox>
+#include <QPalette>
 #include <QScreen>
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QStringListModel>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTimer>
 #include <QToolBar>
+#include <QTreeWidget>
 #include <QUrl>
+#include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
@@ -66,11 +76,11 @@ SessionBrowserWindow::SessionBrowserWindow(CaptureController* capture, LiveSessi
     // The application display name ("Event Aggregator") is appended by Qt.
     setWindowTitle(tr("Sessions"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/event-aggregator.svg")));
-    m_model = new SessionListModel(this);
-    m_proxy = new SessionFilterProxy(this);
-    m_proxy->setSourceModel(m_model);
-    m_index = new SessionSearchIndex(this);
-    m_proxy->setCategoryLookup([this](const QString& id) { return m_index->categoriesOf(id); });
+    m_client = new SessionIndexClient(this);
+    if (m_capture)
+        m_client->setActivityDirectory(m_capture->settings().activityDirectory);
+    m_model = new IndexedSessionListModel(m_client, this);
+    m_assist = new QueryAssist();
 
     buildActions();
     buildLayout();
@@ -84,12 +94,46 @@ SessionBrowserWindow::SessionBrowserWindow(CaptureController* capture, LiveSessi
     m_liveDetailTimer.setInterval(kLiveDetailMs);
     connect(&m_liveDetailTimer, &QTimer::timeout, this, &SessionBrowserWindow::refreshLiveDetail);
 
-    connect(m_index, &SessionSearchIndex::updated, this, [this] {
-        if (!m_proxy->query().isEmpty() || m_proxy->category() != SessionFilterProxy::Category::All)
-            m_searchDelay.start();
+    connect(m_model, &IndexedSessionListModel::counted, this, [this] {
         updateStatus();
+        reselect();
     });
-    connect(m_index, &SessionSearchIndex::finished, this, &SessionBrowserWindow::updateStatus);
+    connect(m_model, &IndexedSessionListModel::rowsLoaded, this, [this](int first, int last) {
+        reselect();
+        updateStatus();
+        // The current row's page has come: its details can be read now.
+        const int row = m_table->currentIndex().row();
+        if (row >= first && row <= last && m_loadingId != m_model->sessionIdAt(row))
+            onCurrentChanged();
+    });
+    connect(m_model, &IndexedSessionListModel::queryFailed, this, [this](const QString& error) {
+        m_indexLabel->setText(error);
+        m_indexLabel->setToolTip(error);
+    });
+    connect(m_model, &QAbstractItemModel::modelReset, this, &SessionBrowserWindow::updateStatus);
+    connect(m_client, &SessionIndexClient::statisticsReady, this,
+            [this](SessionIndexClient::Ticket ticket, const SessionStatistics& stats) {
+                if (ticket != m_statsTicket)
+                    return;
+                m_statsTicket = 0;
+                m_stats->setStatistics(stats);
+            });
+    connect(m_client, &SessionIndexClient::completionsReady, this,
+            [this](SessionIndexClient::Ticket ticket, const QStringList& projects,
+                   const QStringList& agents, const QStringList& tools) {
+                if (ticket != m_completionTicket)
+                    return;
+                m_assist->setValues(QStringLiteral("project"), projects);
+                m_assist->setValues(QStringLiteral("agent"), agents);
+                m_assist->setValues(QStringLiteral("tool"), tools);
+            });
+    connect(m_client, &SessionIndexClient::failed, this,
+            [this](SessionIndexClient::Ticket ticket, const QString& error) {
+                if (ticket == m_statsTicket) {
+                    m_statsTicket = 0;
+                    m_stats->showMessage(tr("No statistics: %1").arg(error));
+                }
+            });
     connect(&m_loader, &QFutureWatcherBase::finished, this, [this] {
         const DetailLoad load = m_loader.result();
         if (load.sessionId != m_loadingId)
@@ -101,7 +145,8 @@ SessionBrowserWindow::SessionBrowserWindow(CaptureController* capture, LiveSessi
     });
 
     if (m_feed) {
-        connect(m_feed, &LiveSessionFeed::sessionsUpdated, m_model, &SessionListModel::applyLive);
+        connect(m_feed, &LiveSessionFeed::sessionsUpdated, m_model,
+                &IndexedSessionListModel::applyLive);
         connect(m_feed, &LiveSessionFeed::sessionsUpdated, this,
                 [this](const QList<LiveSessionSnapshot>& batch) {
                     for (const LiveSessionSnapshot& s : batch) {
@@ -113,16 +158,16 @@ SessionBrowserWindow::SessionBrowserWindow(CaptureController* capture, LiveSessi
                     updateStatus();
                 });
         m_model->applyLive(m_feed->snapshotAll());
+        // Live sessions change their figures as they go: the charts are computed again when
+        // next shown.
+        connect(m_feed, &LiveSessionFeed::sessionsUpdated, this, [this] { m_statsStale = true; });
     }
     if (m_capture) {
         // The State column reads the capture's live states, also of sessions whose turn ended
         // (saved, no longer live, yet waiting for you); rows change as the states do.
         m_model->setStateLookup([this](const QString& id) { return m_capture->liveState(id); });
-        connect(m_capture, &CaptureController::liveStateChanged, this, [this](const QString& id) {
-            m_model->stateChanged(id);
-            if (m_proxy->needsAttentionOnly())
-                m_proxy->invalidate();
-        });
+        connect(m_capture, &CaptureController::liveStateChanged, this,
+                [this](const QString& id) { m_model->stateChanged(id); });
         connect(m_capture, &CaptureController::stateChanged, this,
                 &SessionBrowserWindow::onCaptureState);
         // Why the dashboard is unreachable, with a countdown that moves every second.
@@ -133,21 +178,26 @@ SessionBrowserWindow::SessionBrowserWindow(CaptureController* capture, LiveSessi
                 [this] { onCaptureState(m_capture->state()); });
         // New settings bring a new store (possibly another directory): list it again.
         connect(m_capture, &CaptureController::savedSessionsChanged, this, [this] {
+            m_client->setActivityDirectory(m_capture->settings().activityDirectory);
             m_listingStale = true;
             if (isVisible())
                 scheduleRefresh();
         });
-        connect(m_capture, &CaptureController::sessionRemoved, m_model,
-                &SessionListModel::removeSaved);
-        connect(m_capture, &CaptureController::savedSessionsListed, this,
-                &SessionBrowserWindow::showSaved);
-        connect(m_capture, &CaptureController::sessionSaved, this,
+        connect(m_capture, &CaptureController::sessionRemoved, this,
                 &SessionBrowserWindow::scheduleRefresh);
+        connect(m_capture, &CaptureController::sessionIndexed, this,
+                &SessionBrowserWindow::scheduleRefresh);
+        connect(m_capture, &CaptureController::indexProgress, this, [this](int done, int total) {
+            m_indexLabel->setText(
+                done < total ? tr("Building the session database: %1 of %2…")
+                                   .arg(QLocale().toString(done), QLocale().toString(total))
+                             : QString());
+        });
         m_listingStale = true;
         onCaptureState(m_capture->state());
     }
     // After a delete the row that moved under the cursor is selected, as after a search.
-    connect(m_proxy, &QAbstractItemModel::rowsRemoved, this, [this] {
+    connect(m_model, &QAbstractItemModel::rowsRemoved, this, [this] {
         if (m_table->hasFocus())
             QTimer::singleShot(0, this, &SessionBrowserWindow::selectCurrentRow);
     });
@@ -158,6 +208,7 @@ SessionBrowserWindow::SessionBrowserWindow(CaptureController* capture, LiveSessi
 SessionBrowserWindow::~SessionBrowserWindow()
 {
     m_loader.waitForFinished();
+    delete m_assist;
 }
 
 void SessionBrowserWindow::buildActions()
@@ -185,6 +236,17 @@ void SessionBrowserWindow::buildActions()
                                    tr("Show in File Manager"), this);
     connect(m_showFileAction, &QAction::triggered, this, &SessionBrowserWindow::showInFileManager);
 
+    m_pinAction = new QAction(SessionListModel::pinIcon(), tr("Pin"), this);
+    m_pinAction->setToolTip(tr("Keep the selected sessions: no cleanup removes a pinned session"));
+    connect(m_pinAction, &QAction::triggered, this, [this] { pinSelected(true); });
+    m_unpinAction = new QAction(tr("Unpin"), this);
+    m_unpinAction->setToolTip(tr("Let cleanups remove the selected sessions again"));
+    connect(m_unpinAction, &QAction::triggered, this, [this] { pinSelected(false); });
+    m_cleanupAction =
+        new QAction(QIcon::fromTheme(QStringLiteral("edit-clear")), tr("Clean Up…"), this);
+    m_cleanupAction->setToolTip(tr("Show what a cleanup would remove now, and why"));
+    connect(m_cleanupAction, &QAction::triggered, this, &SessionBrowserWindow::previewCleanup);
+
     auto* find = new QAction(this);
     find->setShortcut(QKeySequence::Find);
     connect(find, &QAction::triggered, this, [this] {
@@ -211,46 +273,76 @@ void SessionBrowserWindow::buildLayout()
     bar->addAction(m_toggleCapture);
     bar->addSeparator();
     m_search = new QLineEdit(bar);
-    m_search->setPlaceholderText(tr("Search prompts, responses, tools, files, agents (Ctrl+F)"));
+    m_search->setPlaceholderText(
+        tr("Search (Ctrl+F): words, project:api tool:Bash file:auth.py failed since:7d …"));
+    m_search->setToolTip(
+        tr("Free text searches prompts, responses, tool inputs and outputs, files, commands "
+           "and agents. Narrow with project: branch: agent: tool: file: status: since: until: "
+           "failed pinned tokens>N — the syntax of event-aggregator sessions --where."));
     m_search->setClearButtonEnabled(true);
     m_search->setMinimumWidth(400);
     m_search->addAction(QIcon::fromTheme(QStringLiteral("edit-find")), QLineEdit::LeadingPosition);
     m_search->installEventFilter(this);
     bar->addWidget(m_search);
-    m_category = new QComboBox(bar);
-    m_category->addItem(tr("Everything"), int(SessionFilterProxy::Category::All));
-    m_category->addItem(tr("Prompts"), int(SessionFilterProxy::Category::Prompts));
-    m_category->addItem(tr("Responses"), int(SessionFilterProxy::Category::Responses));
-    m_category->addItem(tr("Tools"), int(SessionFilterProxy::Category::Tools));
-    m_category->addItem(tr("Files"), int(SessionFilterProxy::Category::Files));
-    m_category->addItem(tr("Agents"), int(SessionFilterProxy::Category::Agents));
-    m_category->addItem(tr("With failures"), int(SessionFilterProxy::Category::Failures));
-    m_category->setToolTip(tr("Search within, and show only sessions with, this kind of event"));
-    bar->addWidget(m_category);
+    // Says where a query does not parse, next to it; the list keeps the last good query's rows.
+    m_searchError = new QLabel(bar);
+    QPalette errorPalette = m_searchError->palette();
+    errorPalette.setColor(QPalette::WindowText, QColor(0xc6, 0x28, 0x28));
+    m_searchError->setPalette(errorPalette);
+    m_searchError->hide();
+    bar->addWidget(m_searchError);
+    m_completions = new QStringListModel(this);
+    m_completer = new QCompleter(m_completions, this);
+    m_completer->setWidget(m_search);
+    m_completer->setCompletionMode(QCompleter::UnfilteredPopupCompletion);
+    m_completer->setCaseSensitivity(Qt::CaseInsensitive);
+    connect(m_completer, qOverload<const QString&>(&QCompleter::activated), this,
+            [this](const QString& completion) {
+                int cursor = 0;
+                const QString text = QueryAssist::apply(
+                    m_search->text(), m_search->cursorPosition(), completion, &cursor);
+                m_search->setText(text);
+                m_search->setCursorPosition(cursor);
+                // A field name wants its value: offer the known ones at once.
+                if (completion.endsWith(QLatin1Char(':')))
+                    QTimer::singleShot(0, this, &SessionBrowserWindow::updateCompletions);
+            });
+    connect(m_search, &QLineEdit::textEdited, this, &SessionBrowserWindow::updateCompletions);
     m_needsAttention = new QCheckBox(tr("Needs &attention"), bar);
     m_needsAttention->setToolTip(
         tr("Show only sessions that need you now: asking for permission, or probably blocked"));
     bar->addWidget(m_needsAttention);
-    connect(m_needsAttention, &QCheckBox::toggled, m_proxy,
-            &SessionFilterProxy::setNeedsAttentionOnly);
+    connect(m_needsAttention, &QCheckBox::toggled, m_model,
+            &IndexedSessionListModel::setNeedsAttentionOnly);
     connect(m_search, &QLineEdit::textChanged, this, [this] { m_searchDelay.start(); });
-    connect(m_category, &QComboBox::currentIndexChanged, this, [this] {
-        m_proxy->setCategory(SessionFilterProxy::Category(m_category->currentData().toInt()));
-        runSearch();
-    });
     auto* spacer = new QWidget(bar);
     spacer->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
     bar->addWidget(spacer);
     bar->addAction(m_exportAction);
     bar->addAction(m_showFileAction);
     bar->addAction(m_deleteAction);
+    bar->addAction(m_cleanupAction);
     auto* settings = bar->addAction(QIcon::fromTheme(QStringLiteral("configure")), tr("Settings…"));
     connect(settings, &QAction::triggered, this, &SessionBrowserWindow::settingsRequested);
 
     m_table = new QTableView(this);
-    m_table->setModel(m_proxy);
+    m_table->setModel(m_model);
+    // Sorted in SQL: a click on a header reads the rows again in that order.
+    m_table->horizontalHeader()->setSortIndicator(SessionListModel::StartColumn,
+                                                  Qt::DescendingOrder);
     m_table->setSortingEnabled(true);
-    m_table->sortByColumn(SessionListModel::StartColumn, Qt::DescendingOrder);
+    connect(m_table->horizontalHeader(), &QHeaderView::sortIndicatorChanged, this, [this] {
+        // The table has asked the model to sort; a column the database cannot order by is
+        // refused, and the indicator goes back to the order the rows have.
+        QHeaderView* header = m_table->horizontalHeader();
+        header->setSortIndicatorShown(true);
+        if (header->sortIndicatorSection() != m_model->sortColumn() ||
+            header->sortIndicatorOrder() != m_model->sortOrder()) {
+            const QSignalBlocker block(header);
+            header->setSortIndicator(m_model->sortColumn(), m_model->sortOrder());
+            statusBar()->showMessage(tr("The list cannot be sorted by that column"), 4000);
+        }
+    });
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_table->setAlternatingRowColors(true);
@@ -287,6 +379,10 @@ void SessionBrowserWindow::buildLayout()
         menu.addSeparator();
         menu.addAction(m_exportAction);
         menu.addAction(m_showFileAction);
+        menu.addSeparator();
+        menu.addAction(m_pinAction);
+        menu.addAction(m_unpinAction);
+        menu.addSeparator();
         menu.addAction(m_deleteAction);
         menu.exec(m_table->viewport()->mapToGlobal(pos));
     });
@@ -303,7 +399,20 @@ void SessionBrowserWindow::buildLayout()
     m_splitter->setStretchFactor(0, 2);
     m_splitter->setStretchFactor(1, 3);
     m_splitter->setChildrenCollapsible(true);
-    setCentralWidget(m_splitter);
+    m_stats = new StatisticsView(this);
+    connect(m_stats, &StatisticsView::groupChosen, this,
+            [this](SessionStatistics::Grouping grouping, const QString& key) {
+                openGroup(int(grouping), key);
+            });
+    m_tabs = new QTabWidget(this);
+    m_tabs->setDocumentMode(true);
+    m_tabs->addTab(m_splitter, tr("&Sessions"));
+    m_tabs->addTab(m_stats, tr("S&tatistics"));
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
+        if (m_tabs->currentWidget() == m_stats && m_statsStale)
+            requestStatistics();
+    });
+    setCentralWidget(m_tabs);
 
     // Said in the empty list itself, where the user looks first.
     m_emptyNote = new QLabel(m_table->viewport());
@@ -331,11 +440,6 @@ void SessionBrowserWindow::setMainWindowMode(const QString& reason)
     m_modeNote->setText(reason);
     m_modeNote->setToolTip(reason);
     m_modeNote->setVisible(m_mainWindowMode);
-}
-
-void SessionBrowserWindow::setSearchCacheFile(const QString& path)
-{
-    m_index->setCacheFile(path);
 }
 
 void SessionBrowserWindow::bringForward()
@@ -369,11 +473,11 @@ void SessionBrowserWindow::selectCurrentRow()
 {
     // A focused row that is not selected leaves Export and Delete disabled and makes Down
     // skip it: the row under the cursor is the selection.
-    if (m_table->selectionModel()->hasSelection() || m_proxy->rowCount() == 0)
+    if (m_table->selectionModel()->hasSelection() || m_model->rowCount() == 0)
         return;
     QModelIndex current = m_table->currentIndex();
     if (!current.isValid())
-        current = m_proxy->index(0, 0);
+        current = m_model->index(0, 0);
     m_table->selectionModel()->setCurrentIndex(current, QItemSelectionModel::ClearAndSelect |
                                                             QItemSelectionModel::Rows);
 }
@@ -382,10 +486,17 @@ void SessionBrowserWindow::updateEmptyNote()
 {
     if (!m_emptyNote)
         return;
-    const bool empty = m_model->rowCount() == 0;
+    // While the first count is read the list is not known to be empty.
+    const bool empty = m_model->rowCount() == 0 && !m_model->isCounting();
     m_emptyNote->setVisible(empty);
     if (!empty)
         return;
+    if (!m_appliedQuery.isEmpty() || m_model->needsAttentionOnly()) {
+        m_emptyNote->setText(m_model->needsAttentionOnly() && m_appliedQuery.isEmpty()
+                                 ? tr("No session needs you now.")
+                                 : tr("No session matches %1.").arg(m_appliedQuery));
+        return;
+    }
     const QString problem = m_capture ? m_capture->connectionProblem() : QString();
     const bool capturing = m_capture && m_capture->isCapturing();
     m_emptyNote->setText(
@@ -430,24 +541,44 @@ bool SessionBrowserWindow::eventFilter(QObject* watched, QEvent* event)
 void SessionBrowserWindow::scheduleRefresh()
 {
     m_listingStale = true;
+    m_statsStale = true;
     if (isVisible() && !m_refreshDelay.isActive())
         m_refreshDelay.start();
 }
 
 void SessionBrowserWindow::refreshSaved()
 {
-    if (!m_capture)
-        return;
     m_refreshDelay.stop();
     m_listingStale = false;
-    m_capture->listSavedSessions();
+    const QModelIndex current = m_table->currentIndex();
+    if (current.isValid())
+        m_wantedSession = m_model->sessionIdAt(current.row());
+    m_model->refresh();
+    if (m_tabs->currentWidget() == m_stats)
+        requestStatistics();
+    // New projects, agents and tools to complete.
+    m_completionTicket = m_client->requestCompletions();
 }
 
-void SessionBrowserWindow::showSaved(const QList<SessionSummary>& listing)
+void SessionBrowserWindow::reselect()
 {
-    m_model->setSavedSessions(listing);
-    m_index->refresh(listing);
-    updateStatus();
+    // Rows moved (a new session on top, another order): the session the user had chosen
+    // stays chosen once its row is known again.
+    if (m_wantedSession.isEmpty())
+        return;
+    const QModelIndex current = m_table->currentIndex();
+    if (current.isValid() && m_model->sessionIdAt(current.row()) == m_wantedSession) {
+        m_wantedSession.clear();
+        return;
+    }
+    const int row = m_model->rowOf(m_wantedSession);
+    if (row < 0)
+        return; // not read yet; a later page may have it
+    m_wantedSession.clear();
+    const QModelIndex i = m_model->index(row, 0);
+    m_table->selectionModel()->setCurrentIndex(i, QItemSelectionModel::ClearAndSelect |
+                                                      QItemSelectionModel::Rows);
+    m_table->scrollTo(i);
 }
 
 void SessionBrowserWindow::applySearchNow()
@@ -459,26 +590,109 @@ void SessionBrowserWindow::applySearchNow()
 void SessionBrowserWindow::runSearch()
 {
     const QString query = m_search->text().trimmed();
-    const auto category = SessionFilterProxy::Category(m_category->currentData().toInt());
-    if (query.isEmpty()) {
-        m_proxy->setSearch(QString(), std::nullopt);
-    } else {
-        QElapsedTimer t;
-        t.start();
-        m_proxy->setSearch(query, m_index->search(query, SessionFilterProxy::fieldsFor(category)));
-        qCDebug(lcBrowser) << "search" << query << "took" << t.elapsed() << "ms";
+    const SessionIndexClient::Check check = SessionIndexClient::check(query);
+    if (!check.ok) {
+        // Said where it is wrong; the rows of the last query that parsed stay.
+        const QString text = check.position >= 0
+                                 ? tr("At %1: %2").arg(check.position + 1).arg(check.message)
+                                 : check.message;
+        m_searchError->setText(text);
+        m_searchError->setToolTip(
+            tr("%1\n%2\n%3^")
+                .arg(text, query, QString(std::max(0, check.position), QLatin1Char(' '))));
+        m_searchError->show();
+        m_search->setStyleSheet(QStringLiteral("QLineEdit { border: 1px solid #c62828; }"));
+        return;
     }
+    m_searchError->hide();
+    m_search->setStyleSheet(QString());
+    if (query == m_appliedQuery && !m_model->isCounting() && m_model->query() == query)
+        return;
+    QElapsedTimer t;
+    t.start();
+    const QModelIndex current = m_table->currentIndex();
+    if (current.isValid())
+        m_wantedSession = m_model->sessionIdAt(current.row());
+    m_appliedQuery = query;
+    m_model->setLiveFilter(query.isEmpty()
+                               ? std::function<bool(const LiveSessionSnapshot&)>()
+                               : [matcher = LiveSessionMatcher(query)](
+                                     const LiveSessionSnapshot& s) { return matcher.matches(s); });
+    // Free text ranks the hits, best first, until a column header is clicked.
+    m_model->setQuery(query, check.hasText);
+    m_table->horizontalHeader()->setSortIndicatorShown(!check.hasText);
+    m_detail->setHighlight(check.words);
+    m_statsStale = true;
+    if (m_tabs->currentWidget() == m_stats)
+        requestStatistics();
+    qCDebug(lcBrowser) << "search" << query << "queued in" << t.elapsed() << "ms";
     updateStatus();
+}
+
+void SessionBrowserWindow::updateCompletions()
+{
+    const QStringList candidates =
+        m_assist->candidates(m_search->text(), m_search->cursorPosition());
+    if (candidates.isEmpty()) {
+        m_completer->popup()->hide();
+        return;
+    }
+    m_completions->setStringList(candidates);
+    m_completer->setCompletionPrefix(QString());
+    m_completer->complete();
+}
+
+void SessionBrowserWindow::requestStatistics()
+{
+    m_statsStale = false;
+    m_stats->showMessage(tr("Computing statistics…"));
+    m_statsTicket = m_client->requestStatistics(m_appliedQuery);
+}
+
+void SessionBrowserWindow::showStatistics()
+{
+    m_tabs->setCurrentWidget(m_stats);
+    if (m_statsStale)
+        requestStatistics();
+}
+
+void SessionBrowserWindow::openGroup(int grouping, const QString& key)
+{
+    QString term;
+    switch (SessionStatistics::Grouping(grouping)) {
+    case SessionStatistics::Grouping::Day:
+        term = QStringLiteral("since:%1 until:%1").arg(key);
+        break;
+    case SessionStatistics::Grouping::Tool:
+        term = QueryAssist::term(QStringLiteral("tool"), key);
+        break;
+    case SessionStatistics::Grouping::Agent:
+        term = QueryAssist::term(QStringLiteral("agent"), key);
+        break;
+    case SessionStatistics::Grouping::File:
+        term = QueryAssist::term(QStringLiteral("file"), key);
+        break;
+    }
+    // The charts were drawn for the current query: the group narrows it further.
+    const QString query =
+        m_appliedQuery.isEmpty() ? term : m_appliedQuery + QLatin1Char(' ') + term;
+    m_search->setText(query);
+    applySearchNow();
+    m_tabs->setCurrentWidget(m_splitter);
 }
 
 void SessionBrowserWindow::updateStatus()
 {
     const QLocale locale;
-    const int total = m_model->rowCount();
-    const int shown = m_proxy->rowCount();
     const int live = m_model->liveCount();
-    const QString sessions = TextFormat::count(total, tr("session"), tr("sessions"));
-    QString text = shown == total ? sessions : tr("%1 of %2").arg(locale.toString(shown), sessions);
+    QString text;
+    if (m_model->isCounting()) {
+        text = tr("Reading sessions…");
+    } else {
+        text = TextFormat::count(m_model->savedCount(), tr("saved session"), tr("saved sessions"));
+        if (!m_appliedQuery.isEmpty())
+            text = tr("%1 match").arg(text);
+    }
     if (live > 0)
         text += tr(", %1 live").arg(live);
     const QList<int> rows = selectedSourceRows();
@@ -487,14 +701,16 @@ void SessionBrowserWindow::updateStatus()
         text += tr(" · %1 selected").arg(selected);
     m_countLabel->setText(text);
     updateEmptyNote();
-    if (m_index->isIndexing())
-        m_indexLabel->setText(
-            tr("Indexing for search: %1 left…").arg(locale.toString(m_index->pendingCount())));
-    else
-        m_indexLabel->clear();
-    const bool anySaved =
-        std::any_of(rows.cbegin(), rows.cend(), [this](int row) { return !m_model->isLive(row); });
+    bool anySaved = false, anyPinned = false, anyUnpinned = false;
+    for (int row : rows) {
+        if (m_model->isLive(row) || m_model->summaryAt(row).filePath.isEmpty())
+            continue;
+        anySaved = true;
+        (m_model->isPinned(row) ? anyPinned : anyUnpinned) = true;
+    }
     m_deleteAction->setEnabled(anySaved);
+    m_pinAction->setEnabled(anyUnpinned);
+    m_unpinAction->setEnabled(anyPinned);
     m_exportAction->setEnabled(selected > 0);
     m_showFileAction->setEnabled(selected == 1 &&
                                  !m_model->summaryAt(rows.first()).filePath.isEmpty());
@@ -530,7 +746,7 @@ QList<int> SessionBrowserWindow::selectedSourceRows() const
 {
     QList<int> rows;
     for (const QModelIndex& i : m_table->selectionModel()->selectedRows())
-        rows.append(m_proxy->mapToSource(i).row());
+        rows.append(i.row());
     std::sort(rows.begin(), rows.end());
     return rows;
 }
@@ -538,39 +754,51 @@ QList<int> SessionBrowserWindow::selectedSourceRows() const
 QStringList SessionBrowserWindow::selectedSessionIds() const
 {
     QStringList ids;
-    for (int row : selectedSourceRows())
-        ids.append(m_model->sessionIdAt(row));
+    for (int row : selectedSourceRows()) {
+        const QString id = m_model->sessionIdAt(row);
+        if (!id.isEmpty())
+            ids.append(id);
+    }
     return ids;
 }
 
 bool SessionBrowserWindow::selectSession(const QString& sessionId)
 {
-    const int row = m_model->rowOf(sessionId);
-    if (row < 0)
-        return false;
-    QModelIndex i = m_proxy->mapFromSource(m_model->index(row, 0));
-    if (!i.isValid()) {
+    int row = m_model->rowOf(sessionId);
+    if (row < 0 && (!m_appliedQuery.isEmpty() || m_model->needsAttentionOnly())) {
         // Hidden by the filter: clear it rather than fail to show what was asked for.
+        m_needsAttention->setChecked(false);
         m_search->clear();
-        m_category->setCurrentIndex(0);
         applySearchNow();
-        i = m_proxy->mapFromSource(m_model->index(row, 0));
+        row = m_model->rowOf(sessionId);
     }
+    if (row < 0) {
+        // A saved session whose page is not read yet: chosen when it is.
+        m_wantedSession = sessionId;
+        return false;
+    }
+    const QModelIndex i = m_model->index(row, 0);
     m_table->setCurrentIndex(i);
     m_table->scrollTo(i);
+    m_tabs->setCurrentWidget(m_splitter);
     showDetails(false);
     return true;
 }
 
 void SessionBrowserWindow::onCurrentChanged()
 {
-    const QModelIndex current = m_proxy->mapToSource(m_table->currentIndex());
+    const QModelIndex current = m_table->currentIndex();
     if (!current.isValid()) {
         m_detail->showMessage(tr("Select a session to see what it did"));
         m_liveDetailTimer.stop();
         // The list has the height until a session is chosen.
         m_detail->hide();
         return;
+    }
+    if (!m_model->isLoaded(current.row())) {
+        m_loadingId.clear();
+        m_detail->showMessage(tr("Loading…"));
+        return; // rowsLoaded() comes back here
     }
     if (m_detail->isHidden()) {
         m_detail->show();
@@ -585,7 +813,7 @@ void SessionBrowserWindow::showDetails(bool focus)
     const QList<int> sizes = m_splitter->sizes();
     if (sizes.value(1) == 0)
         m_splitter->setSizes({height() / 3, height() * 2 / 3});
-    const QModelIndex current = m_proxy->mapToSource(m_table->currentIndex());
+    const QModelIndex current = m_table->currentIndex();
     if (current.isValid() && m_detail->sessionId() != m_model->sessionIdAt(current.row()))
         loadDetail(m_model->sessionIdAt(current.row()));
     if (focus)
@@ -637,6 +865,86 @@ void SessionBrowserWindow::refreshLiveDetail()
         return; // refreshed on selection only
     m_liveDetailEvents = int(events);
     m_detail->setDocument(m_capture->liveDocument(m_loadingId));
+}
+
+void SessionBrowserWindow::pinSelected(bool pin)
+{
+    if (!m_capture)
+        return;
+    QStringList ids;
+    for (int row : selectedSourceRows()) {
+        if (!m_model->isLive(row) && !m_model->summaryAt(row).filePath.isEmpty() &&
+            m_model->isPinned(row) != pin)
+            ids.append(m_model->sessionIdAt(row));
+    }
+    if (ids.isEmpty())
+        return;
+    QString error;
+    if (!m_capture->setPinned(ids, pin, &error)) {
+        QMessageBox::warning(this, pin ? tr("Pin Sessions") : tr("Unpin Sessions"), error);
+        return;
+    }
+    for (const QString& id : std::as_const(ids))
+        m_model->setPinnedShown(id, pin);
+    statusBar()->showMessage(
+        pin ? tr("Pinned %1: no cleanup removes them")
+                  .arg(TextFormat::count(ids.size(), tr("session"), tr("sessions")))
+            : tr("Unpinned %1").arg(TextFormat::count(ids.size(), tr("session"), tr("sessions"))),
+        5000);
+    updateStatus();
+    scheduleRefresh();
+}
+
+void SessionBrowserWindow::previewCleanup()
+{
+    auto* dialog = new QDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setObjectName(QStringLiteral("cleanupPreview"));
+    dialog->setWindowTitle(tr("Clean Up"));
+    dialog->resize(760, 420);
+    auto* note = new QLabel(tr("Working out what a cleanup would remove…"), dialog);
+    note->setWordWrap(true);
+    auto* list = new QTreeWidget(dialog);
+    list->setRootIsDecorated(false);
+    list->setHeaderLabels({tr("Session"), tr("Project"), tr("Start"), tr("Size"), tr("Why")});
+    list->header()->resizeSection(0, 90);
+    list->header()->resizeSection(1, 140);
+    list->header()->resizeSection(2, 140);
+    list->header()->resizeSection(3, 70);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, dialog);
+    connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
+    auto* layout = new QVBoxLayout(dialog);
+    layout->addWidget(note);
+    layout->addWidget(list, 1);
+    layout->addWidget(buttons);
+    // The plan reads the store's listing (cached per file): quick after the first listing.
+    QString error;
+    const QList<CaptureController::CleanupItem> items =
+        m_capture ? m_capture->planCleanup(&error) : QList<CaptureController::CleanupItem>();
+    qint64 bytes = 0;
+    for (const CaptureController::CleanupItem& item : items) {
+        const SessionSummary& s = item.session;
+        auto* row = new QTreeWidgetItem(list);
+        row->setText(0, SessionListModel::shortId(s.sessionId));
+        row->setToolTip(0, s.sessionId);
+        row->setText(1, SessionListModel::projectName(s.workingDirectory));
+        row->setText(2, s.startTime.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm")));
+        row->setText(3, QLocale().formattedDataSize(s.fileSize));
+        row->setText(4, item.reason);
+        row->setToolTip(4, item.reason);
+        bytes += s.fileSize;
+    }
+    const QString policy = m_capture ? m_capture->cleanupPolicyText() : QString();
+    if (!error.isEmpty())
+        note->setText(tr("Cannot work out a cleanup: %1").arg(error));
+    else if (items.isEmpty())
+        note->setText(tr("A cleanup now would remove nothing. %1").arg(policy));
+    else
+        note->setText(tr("A cleanup now would remove %1 (%2). Pinned sessions are never "
+                         "removed. %3")
+                          .arg(TextFormat::count(items.size(), tr("session"), tr("sessions")),
+                               QLocale().formattedDataSize(bytes), policy));
+    dialog->show();
 }
 
 void SessionBrowserWindow::copySessionId()

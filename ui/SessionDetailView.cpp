@@ -10,6 +10,7 @@
 #include "ui/DelegationTreeView.h"
 
 #include "presentation/TextFormat.h"
+#include "presentation/TextHighlight.h"
 
 #include <QCheckBox>
 #include <QFontDatabase>
@@ -24,6 +25,8 @@
 #include <QStackedWidget>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTextCursor>
+#include <QTextDocument>
 #include <QVBoxLayout>
 
 namespace ea {
@@ -45,12 +48,6 @@ QTableView* makeTable(QAbstractItemModel* model, QWidget* parent)
     view->horizontalHeader()->setHighlightSections(false);
     view->horizontalHeader()->setStretchLastSection(true);
     return view;
-}
-
-QString elide(QString s, int max)
-{
-    s = s.simplified();
-    return s.size() > max ? s.left(max - 1) + QChar(0x2026) : s;
 }
 } // namespace
 
@@ -220,18 +217,32 @@ void SessionDetailView::fillHeader(const QJsonObject& session)
         facts << tr("agents: %1").arg(agents.toHtmlEscaped());
     m_facts->setText(facts.join(QStringLiteral("  ·  ")));
 
-    const QString prompt = session.value(QLatin1String("initial_prompt")).toString();
-    const QString response = session.value(QLatin1String("final_response")).toString();
-    m_prompt->setText(QStringLiteral("<b>%1</b> %2")
-                          .arg(tr("Prompt:"), prompt.isEmpty()
-                                                  ? tr("<i>none captured</i>")
-                                                  : elide(prompt, 400).toHtmlEscaped()));
-    m_prompt->setToolTip(prompt.left(4000));
-    m_response->setText(QStringLiteral("<b>%1</b> %2")
-                            .arg(tr("Response:"), response.isEmpty()
-                                                      ? tr("<i>none captured</i>")
-                                                      : elide(response, 400).toHtmlEscaped()));
-    m_response->setToolTip(response.left(4000));
+    m_promptText = session.value(QLatin1String("initial_prompt")).toString();
+    m_responseText = session.value(QLatin1String("final_response")).toString();
+    fillPromptAndResponse();
+}
+
+void SessionDetailView::fillPromptAndResponse()
+{
+    const auto line = [this](const QString& label, const QString& text) {
+        return QStringLiteral("<b>%1</b> %2")
+            .arg(label, text.isEmpty() ? tr("<i>none captured</i>")
+                                       : TextHighlight::html(text, m_terms, 400));
+    };
+    m_prompt->setText(line(tr("Prompt:"), m_promptText));
+    m_prompt->setToolTip(m_promptText.left(4000));
+    m_response->setText(line(tr("Response:"), m_responseText));
+    m_response->setToolTip(m_responseText.left(4000));
+}
+
+void SessionDetailView::setHighlight(const QStringList& terms)
+{
+    if (terms == m_terms)
+        return;
+    m_terms = terms;
+    m_timeline->setHighlight(terms);
+    fillPromptAndResponse();
+    markRaw();
 }
 
 void SessionDetailView::setDocument(const QJsonObject& session)
@@ -251,6 +262,10 @@ void SessionDetailView::setDocument(const QJsonObject& session)
     // A live session refreshed in place keeps the user's place in its timeline.
     if (sameSession && row >= 0 && row < m_timeline->rowCount()) {
         m_timelineView->setCurrentIndex(m_timeline->index(row, 0));
+    } else if (const int match = m_timeline->firstHighlightedRow(); match >= 0) {
+        // Found by a search: open at what matched.
+        m_timelineView->setCurrentIndex(m_timeline->index(match, 0));
+        m_timelineView->scrollTo(m_timeline->index(match, 0), QAbstractItemView::PositionAtCenter);
     } else {
         m_raw->clear();
     }
@@ -264,6 +279,28 @@ void SessionDetailView::showRaw(const QJsonObject& object)
     m_raw->setPlainText(object.isEmpty() ? QString()
                                          : QString::fromUtf8(QJsonDocument(object).toJson(
                                                QJsonDocument::Indented)));
+    markRaw();
+}
+
+void SessionDetailView::markRaw()
+{
+    QList<QTextEdit::ExtraSelection> marks;
+    const QString text = m_raw->toPlainText();
+    QTextCharFormat format;
+    format.setBackground(QColor(QRgb(TextHighlight::MarkRgb)));
+    // The JSON escapes what the search saw unescaped ("a\"b"): matched as shown, which is
+    // what the user reads.
+    for (const auto& [start, length] : TextHighlight::find(text, m_terms)) {
+        QTextEdit::ExtraSelection mark;
+        mark.format = format;
+        mark.cursor = QTextCursor(m_raw->document());
+        mark.cursor.setPosition(start);
+        mark.cursor.setPosition(start + length, QTextCursor::KeepAnchor);
+        marks.append(mark);
+        if (marks.size() >= 1000)
+            break;
+    }
+    m_raw->setExtraSelections(marks);
 }
 
 QString SessionDetailView::rawJson() const

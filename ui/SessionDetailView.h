@@ -30,6 +30,11 @@ public:
     // Shows a message instead (nothing selected, loading, unreadable file).
     void showMessage(const QString& text);
     QString sessionId() const { return m_sessionId; }
+    // The words a search matched: marked in the prompt, the response, the timeline and the
+    // JSON; a newly shown session opens at its first matching event.
+    void setHighlight(const QStringList& terms);
+    QStringList highlight() const { return m_terms; }
+    QLabel* promptLabel() const { return m_prompt; }
 
     EventTimelineModel* timelineModel() const { return m_timeline; }
     ToolOperationModel* toolModel() const { return m_tools; }
@@ -47,8 +52,13 @@ public:
 private:
     void showRaw(const QJsonObject& object);
     void fillHeader(const QJsonObject& session);
+    void fillPromptAndResponse();
+    void markRaw();
 
     QString m_sessionId;
+    QStringList m_terms;
+    QString m_promptText;
+    QString m_responseText;
     QStackedWidget* m_stack = nullptr;
     QLabel* m_message = nullptr;
     QLabel* m_title = nullptr;

@@ -446,4 +446,30 @@ StatsTable SessionIndexReader::stats(const SessionQuery& query, GroupBy by)
     return out;
 }
 
+StatsTable SessionIndexReader::topFiles(const SessionQuery& query, int limit)
+{
+    StatsTable out;
+    if (!open())
+        return out;
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.setForwardOnly(true);
+    const QString sql =
+        QStringLiteral("SELECT f.path, count(*) AS n, count(DISTINCT f.session) FROM files f JOIN "
+                       "sessions s ON s.id = f.session WHERE %1 GROUP BY f.path ORDER BY n DESC, "
+                       "f.path LIMIT ?")
+            .arg(query.where());
+    QVariantList values = query.bindings();
+    values << qMax(0, limit);
+    if (!run(q, sql, values))
+        return {};
+    while (q.next()) {
+        StatsRow r;
+        r.key = q.value(0).toString();
+        r.toolCalls = q.value(1).toLongLong();
+        r.sessions = q.value(2).toLongLong();
+        out.append(r);
+    }
+    return out;
+}
+
 } // namespace ea

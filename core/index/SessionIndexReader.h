@@ -100,6 +100,9 @@ public:
     // nothing when it has no free text.
     QList<SearchHit> search(const SessionQuery& query, int offset = 0, int limit = 50);
     StatsTable stats(const SessionQuery& query, GroupBy by = GroupBy::None);
+    // The files the query's sessions touched most (read or modified), most first: key is the
+    // path, toolCalls the touches, sessions how many sessions touched it.
+    StatsTable topFiles(const SessionQuery& query, int limit = 10);
 
     static QString sortColumnName(SortColumn column);
     static std::optional<GroupBy> groupByFromName(const QString& name);

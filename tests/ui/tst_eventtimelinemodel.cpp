@@ -5,6 +5,8 @@
 #include <QCheckBox>
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QLabel>
+#include <QTableView>
 #include <QTest>
 
 using namespace ea;
@@ -72,6 +74,39 @@ private Q_SLOTS:
                         {QStringLiteral("events"),
                          QJsonArray{hookEvent("user_prompt", "2026-11-30T10:00:00.000+00:00")}}});
         QVERIFY(toggle->isHidden());
+    }
+
+    // What a search matched is marked: in the prompt, the matching events (values, not keys),
+    // and the JSON; a session opens at its first matching event.
+    void searchMatchesAreMarked()
+    {
+        QJsonArray events = turn();
+        QJsonObject tool = events.at(2).toObject();
+        tool.insert(QStringLiteral("data"),
+                    QJsonObject{{QStringLiteral("tool_name"), QStringLiteral("Bash")},
+                                {QStringLiteral("command"), QStringLiteral("pytest auth_tests")}});
+        events.replace(2, tool);
+        SessionDetailView view;
+        view.setHighlight({QStringLiteral("AUTH")});
+        view.setDocument(
+            QJsonObject{{QStringLiteral("session_id"), QStringLiteral("s1")},
+                        {QStringLiteral("initial_prompt"), QStringLiteral("fix the auth <tests>")},
+                        {QStringLiteral("events"), events}});
+        EventTimelineModel* model = view.timelineModel();
+        QVERIFY(!model->isHighlighted(0));
+        QVERIFY(model->isHighlighted(1)); // the pre_tool, by its command
+        QCOMPARE(model->firstHighlightedRow(), 1);
+        QCOMPARE(view.timelineView()->currentIndex().row(), 1);
+        QVERIFY(model->data(model->index(1, 0), Qt::BackgroundRole) !=
+                model->data(model->index(2, 0), Qt::BackgroundRole));
+        QVERIFY(view.promptLabel()->text().contains(QStringLiteral(">auth</span>")));
+        QVERIFY(view.promptLabel()->text().contains(QStringLiteral("&lt;tests&gt;")));
+        // Keys do not match: "category" is in every event.
+        view.setHighlight({QStringLiteral("category")});
+        QCOMPARE(model->firstHighlightedRow(), -1);
+        view.setHighlight({});
+        QVERIFY(!model->isHighlighted(1));
+        QVERIFY(!view.promptLabel()->text().contains(QStringLiteral("<span")));
     }
 };
 

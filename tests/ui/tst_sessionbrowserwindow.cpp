@@ -1,24 +1,28 @@
 #include "capture/CaptureService.h"
+#include "index/SessionIndexWriter.h"
 #include "presentation/CaptureController.h"
 #include "presentation/EventTimelineModel.h"
+#include "presentation/IndexedSessionListModel.h"
 #include "presentation/LiveSessionFeed.h"
-#include "presentation/SessionFilterProxy.h"
 #include "presentation/SessionListModel.h"
-#include "presentation/SessionSearchIndex.h"
 #include "presentation/ToolOperationModel.h"
 #include "storage/SessionStore.h"
 #include "ui/DelegationTreeView.h"
 #include "ui/SessionBrowserWindow.h"
 #include "ui/SessionDetailView.h"
 #include "ui/SessionExportJob.h"
+#include "ui/StatisticsView.h"
 
 #include <QAbstractItemModelTester>
-#include <QComboBox>
+#include <QAbstractItemView>
+#include <QCompleter>
+#include <QDialog>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QSignalSpy>
@@ -26,6 +30,7 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTreeWidget>
 
 using namespace ea;
 
@@ -61,72 +66,93 @@ private Q_SLOTS:
                      QStringLiteral(EA_FIXTURES_DIR "/samples/current-server.jsonl"), &error),
                  qPrintable(error));
         QVERIFY(m_capture->service().store().list().size() >= 5);
+        // The capture keeps the session database in step, on its own thread.
+        QVERIFY(m_capture->service().index());
+        QVERIFY(m_capture->service().index()->waitForIdle());
         m_feed = std::make_unique<LiveSessionFeed>();
         m_feed->setAggregator(&m_capture->service().aggregator());
+    }
+
+    int savedTotal() const
+    {
+        int n = 0;
+        for (const SessionSummary& s : m_capture->service().store().list())
+            n += s.damaged ? 0 : 1;
+        return n;
+    }
+
+    // Shown, with the database counted and its first rows read.
+    static void showAndWait(SessionBrowserWindow& window)
+    {
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QTRY_VERIFY(!window.model()->isCounting() && window.model()->rowCount() > 0 &&
+                    window.model()->isLoaded(window.model()->rowCount() - 1));
     }
 
     void listsSearchesShowsDetailsAndExports()
     {
         SessionBrowserWindow window(m_capture.get(), m_feed.get());
-        QAbstractItemModelTester tester(window.proxy(),
+        QAbstractItemModelTester tester(window.model(),
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
         QAbstractItemModelTester timelineTester(
             window.detailView()->timelineModel(),
             QAbstractItemModelTester::FailureReportingMode::QtTest);
         QAbstractItemModelTester toolTester(window.detailView()->toolModel(),
                                             QAbstractItemModelTester::FailureReportingMode::QtTest);
-        window.setSearchCacheFile(m_tmp.path() + QStringLiteral("/search.bin"));
-        window.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&window));
-        const int total = int(m_capture->service().store().list().size());
-        QCOMPARE(window.model()->rowCount(), total);
+        showAndWait(window);
+        const int total = savedTotal();
+        QCOMPARE(window.model()->savedCount(), total);
+        const int rows = window.model()->rowCount();
         // Newest first.
-        const auto start = [&](int row) {
-            return window.proxy()
-                ->index(row, SessionListModel::StartColumn)
-                .data(SessionListModel::SortRole)
-                .toLongLong();
-        };
-        QVERIFY(start(0) >= start(total - 1));
+        const auto start = [&](int row) { return window.model()->summaryAt(row).startTime; };
+        QVERIFY(start(0) >= start(rows - 1));
 
         // Details of the first row load in the background.
-        window.table()->setCurrentIndex(window.proxy()->index(0, 0));
+        window.table()->setCurrentIndex(window.model()->index(0, 0));
         QTRY_VERIFY(window.detailView()->timelineModel()->rowCount() > 0);
-        const QString firstId = window.model()->sessionIdAt(
-            window.proxy()->mapToSource(window.proxy()->index(0, 0)).row());
-        QCOMPARE(window.detailView()->sessionId(), firstId);
+        QCOMPARE(window.detailView()->sessionId(), window.model()->sessionIdAt(0));
         QVERIFY(window.detailView()->toolModel()->rowCount() > 0);
         window.detailView()->timelineView()->setCurrentIndex(
             window.detailView()->timelineModel()->index(0, 0));
         QVERIFY(window.detailView()->rawJson().contains(QStringLiteral("\"event_type\"")));
 
-        // Search: the fixture's prompts mention auth.py in some sessions only.
-        if (window.searchIndex()->isIndexing()) {
-            QSignalSpy indexed(window.searchIndex(), &SessionSearchIndex::finished);
-            QVERIFY(indexed.wait(20000));
-        }
-        QCOMPARE(window.searchIndex()->indexedCount(), total);
-        window.searchField()->setText(QStringLiteral("no-such-text-anywhere"));
+        // Search, in the CLI's syntax, filtered in SQL.
+        const auto search = [&](const QString& text) {
+            window.searchField()->setText(text);
+            window.applySearchNow();
+            QTRY_VERIFY(!window.model()->isCounting());
+        };
+        search(QStringLiteral("no-such-text-anywhere"));
+        QCOMPARE(window.model()->savedCount(), 0);
+        // The empty list says why: the query, not a lack of sessions.
+        QVERIFY(window.emptyNote()->isVisible());
+        QVERIFY2(window.emptyNote()->text().startsWith(QStringLiteral("No session matches")),
+                 qPrintable(window.emptyNote()->text()));
+        search(QStringLiteral("tool:Bash"));
+        QVERIFY(window.model()->savedCount() > 0);
+        QVERIFY(window.searchError()->isHidden());
+        search(QStringLiteral("tool:NoSuchTool"));
+        QCOMPARE(window.model()->savedCount(), 0);
+        search(QStringLiteral("tool:Bash"));
+        // Bad syntax is said next to the box, with where; the rows stay those of the last query.
+        const qint64 before = window.model()->savedCount();
+        window.searchField()->setText(QStringLiteral("tool:Bash tokens>lots"));
         window.applySearchNow();
-        QCOMPARE(window.proxy()->rowCount(), 0);
-        window.searchField()->setText(QStringLiteral("Bash"));
-        window.categoryBox()->setCurrentIndex(
-            window.categoryBox()->findData(int(SessionFilterProxy::Category::Tools)));
-        window.applySearchNow();
-        QVERIFY(window.proxy()->rowCount() > 0);
-        window.categoryBox()->setCurrentIndex(
-            window.categoryBox()->findData(int(SessionFilterProxy::Category::Prompts)));
-        window.applySearchNow();
-        QCOMPARE(window.proxy()->rowCount(), 0); // "Bash" is a tool, not in any prompt
-        window.searchField()->clear();
-        window.categoryBox()->setCurrentIndex(0);
-        window.applySearchNow();
-        QCOMPARE(window.proxy()->rowCount(), total);
+        QVERIFY(window.searchError()->isVisible());
+        QVERIFY2(window.searchError()->text().startsWith(QStringLiteral("At 18:")),
+                 qPrintable(window.searchError()->text()));
+        QCOMPARE(window.model()->savedCount(), before);
+        QCOMPARE(window.model()->query(), QStringLiteral("tool:Bash"));
+        search(QString());
+        QVERIFY(window.searchError()->isHidden());
+        QCOMPARE(window.model()->savedCount(), total);
 
         // Export two selected sessions as JSON.
+        QTRY_VERIFY(window.model()->isLoaded(1));
         window.table()->selectionModel()->select(
-            QItemSelection(window.proxy()->index(0, 0),
-                           window.proxy()->index(1, SessionListModel::ColumnCount - 1)),
+            QItemSelection(window.model()->index(0, 0),
+                           window.model()->index(1, SessionListModel::ColumnCount - 1)),
             QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
         QCOMPARE(window.selectedSessionIds().size(), 2);
         const QString target = m_tmp.path() + QStringLiteral("/two.json");
@@ -138,11 +164,120 @@ private Q_SLOTS:
         QVERIFY(f.open(QIODevice::ReadOnly));
         QCOMPARE(QJsonDocument::fromJson(f.readAll()).array().size(), 2);
 
-        // A session deleted from the store leaves the table.
+        // A session deleted from the store leaves the table once the database has it.
         const QString victim = window.selectedSessionIds().first();
         QVERIFY(m_capture->service().store().remove(victim));
+        QTRY_COMPARE_WITH_TIMEOUT(window.model()->savedCount(), total - 1, 10000);
+        QTRY_VERIFY(window.model()->isLoaded(window.model()->rowCount() - 1));
         QCOMPARE(window.model()->rowOf(victim), -1);
-        QCOMPARE(window.model()->rowCount(), total - 1);
+    }
+
+    // The search box completes field names and known values; a free-text search ranks its
+    // hits and the details mark what matched.
+    void completesAndHighlights()
+    {
+        SessionBrowserWindow window(m_capture.get(), m_feed.get());
+        showAndWait(window);
+        window.activateWindow();
+        window.searchField()->setFocus();
+        QTest::keyClicks(window.searchField(), QStringLiteral("pro"));
+        QCompleter* completer = window.completer();
+        QTRY_VERIFY(completer->popup()->isVisible());
+        QCOMPARE(completer->completionModel()->index(0, 0).data().toString(),
+                 QStringLiteral("project:"));
+        // Chosen from the list: the field, then its known values are offered.
+        completer->popup()->setCurrentIndex(completer->completionModel()->index(0, 0));
+        QTest::keyClick(completer->popup(), Qt::Key_Return);
+        QCOMPARE(window.searchField()->text(), QStringLiteral("project:"));
+        QTRY_VERIFY(completer->popup()->isVisible());
+        QVERIFY(completer->completionModel()->rowCount() > 0);
+        QVERIFY(completer->completionModel()->index(0, 0).data().toString().startsWith(
+            QStringLiteral("project:")));
+        QTest::keyClick(completer->popup(), Qt::Key_Escape);
+
+        window.searchField()->setText(QStringLiteral("auth"));
+        window.applySearchNow();
+        QVERIFY(window.model()->isRanked());
+        QTRY_VERIFY(!window.model()->isCounting() && window.model()->rowCount() > 0 &&
+                    window.model()->isLoaded(0));
+        QVERIFY(!window.model()
+                     ->index(0, 0)
+                     .data(IndexedSessionListModel::SnippetRole)
+                     .toString()
+                     .isEmpty());
+        QCOMPARE(window.detailView()->highlight(), QStringList{QStringLiteral("auth")});
+        window.table()->setCurrentIndex(window.model()->index(0, 0));
+        QTRY_VERIFY(window.detailView()->timelineModel()->rowCount() > 0);
+        QVERIFY(window.detailView()->timelineModel()->firstHighlightedRow() >= 0);
+    }
+
+    // A bar of the Statistics view opens the sessions of its group: the query narrowed to it.
+    void statisticsBarSetsTheQuery()
+    {
+        SessionBrowserWindow window(m_capture.get(), m_feed.get());
+        window.resize(1100, 900);
+        showAndWait(window);
+        window.showStatistics();
+        StatisticsView* stats = window.statisticsView();
+        QTRY_VERIFY(stats->barCount(StatisticsView::ToolFailureRate) > 0);
+        QVERIFY(stats->summaryText().contains(QStringLiteral("session")));
+        const int bar = stats->barCount(StatisticsView::ToolFailureRate) - 1;
+        const QString tool = stats->keyAt(StatisticsView::ToolFailureRate, bar);
+        QTest::mouseClick(stats->chartViewport(StatisticsView::ToolFailureRate), Qt::LeftButton, {},
+                          stats->barCenter(StatisticsView::ToolFailureRate, bar));
+        QCOMPARE(window.searchField()->text(), QStringLiteral("tool:") + tool);
+        QCOMPARE(window.model()->query(), QStringLiteral("tool:") + tool);
+        QCOMPARE(window.tabs()->currentIndex(), 0);
+        QTRY_VERIFY(!window.model()->isCounting());
+        QVERIFY(window.model()->savedCount() > 0);
+    }
+
+    // Pinned from the context menu's action; the cleanup preview says what would go and why.
+    void pinsAndPreviewsCleanup()
+    {
+        SessionBrowserWindow window(m_capture.get(), m_feed.get());
+        showAndWait(window);
+        int row = 0;
+        while (row < window.model()->rowCount() && window.model()->isLive(row))
+            ++row;
+        QVERIFY(row < window.model()->rowCount());
+        const QString id = window.model()->sessionIdAt(row);
+        window.table()->selectionModel()->select(window.model()->index(row, 0),
+                                                 QItemSelectionModel::ClearAndSelect |
+                                                     QItemSelectionModel::Rows);
+        QVERIFY(window.pinAction()->isEnabled());
+        QVERIFY(!window.unpinAction()->isEnabled());
+        window.pinAction()->trigger();
+        QVERIFY(m_capture->service().store().pinnedIds().contains(id));
+        QVERIFY(window.model()->isPinned(window.model()->rowOf(id)));
+        // The database has it too: read again, the row is still pinned, with its icon.
+        QTRY_VERIFY_WITH_TIMEOUT(!window.model()->isCounting() && window.model()->rowOf(id) >= 0 &&
+                                     window.model()
+                                         ->index(window.model()->rowOf(id), 0)
+                                         .data(Qt::DecorationRole)
+                                         .isValid(),
+                                 10000);
+        window.searchField()->setText(QStringLiteral("pinned"));
+        window.applySearchNow();
+        QTRY_VERIFY(!window.model()->isCounting());
+        QCOMPARE(window.model()->savedCount(), 1);
+
+        window.cleanupAction()->trigger();
+        auto* dialog = window.findChild<QDialog*>(QStringLiteral("cleanupPreview"));
+        QVERIFY(dialog);
+        QVERIFY(dialog->isVisible());
+        const QList<QLabel*> labels = dialog->findChildren<QLabel*>();
+        QVERIFY(std::any_of(labels.cbegin(), labels.cend(), [](QLabel* l) {
+            return l->text().contains(QStringLiteral("auto_cleanup_days"));
+        }));
+        dialog->close();
+
+        window.table()->selectionModel()->select(window.model()->index(0, 0),
+                                                 QItemSelectionModel::ClearAndSelect |
+                                                     QItemSelectionModel::Rows);
+        QTRY_VERIFY(window.unpinAction()->isEnabled()); // once its row is read
+        window.unpinAction()->trigger();
+        QVERIFY(!m_capture->service().store().pinnedIds().contains(id));
     }
 
     // Enter in the search field selects the first match (so Export and Delete work and Down
@@ -150,8 +285,7 @@ private Q_SLOTS:
     void keyboardSearchEnterSelectsAndTabLeavesTheTable()
     {
         SessionBrowserWindow window(m_capture.get(), m_feed.get());
-        window.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        showAndWait(window);
         window.activateWindow();
         window.searchField()->setFocus();
         QTest::keyClick(window.searchField(), Qt::Key_Return);
@@ -182,7 +316,8 @@ private Q_SLOTS:
         QCOMPARE(window.detailView()->timelineModel()->rowCount(), 1);
         window.searchField()->setText(QStringLiteral("watch me"));
         window.applySearchNow();
-        QCOMPARE(window.proxy()->rowCount(), 1);
+        QTRY_VERIFY(!window.model()->isCounting());
+        QCOMPARE(window.model()->rowCount(), 1);
 
         // The file Claude is editing right now finds the session editing it.
         const QByteArray edit =
@@ -193,8 +328,10 @@ private Q_SLOTS:
         m_capture->service().ingest(QStringLiteral("tool_event"), edit,
                                     QDateTime::currentDateTimeUtc());
         window.searchField()->setText(QStringLiteral("being_edited.py"));
-        QTRY_VERIFY_WITH_TIMEOUT((window.applySearchNow(), window.proxy()->rowCount() == 1), 5000);
-        QCOMPARE(window.proxy()->index(0, 0).data(SessionListModel::SessionIdRole).toString(),
+        QTRY_VERIFY_WITH_TIMEOUT((window.applySearchNow(),
+                                  !window.model()->isCounting() && window.model()->rowCount() == 1),
+                                 5000);
+        QCOMPARE(window.model()->index(0, 0).data(SessionListModel::SessionIdRole).toString(),
                  QStringLiteral("live-0001"));
     }
 
@@ -217,10 +354,12 @@ private Q_SLOTS:
     void detailsAppearWhenASessionIsChosen()
     {
         SessionBrowserWindow window(m_capture.get(), m_feed.get());
-        window.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        showAndWait(window);
         QVERIFY(!window.detailView()->isVisible());
-        window.table()->setCurrentIndex(window.proxy()->index(0, 0));
+        int row = 0; // a saved session, with tool calls
+        while (window.model()->isLive(row))
+            ++row;
+        window.table()->setCurrentIndex(window.model()->index(row, 0));
         QVERIFY(window.detailView()->isVisible());
         QTRY_VERIFY(window.detailView()->height() > 0);
 
@@ -235,13 +374,6 @@ private Q_SLOTS:
         QTest::keyClick(detail->toolView(), Qt::Key_Return);
         QTRY_VERIFY(detail->rawView()->hasFocus());
         QVERIFY(detail->rawJson().contains(QStringLiteral("tool_name")));
-    }
-
-    // "With failures" narrows the list; the query still searches prompts, files and the rest.
-    void failuresFilterSearchesEverything()
-    {
-        QCOMPARE(SessionFilterProxy::fieldsFor(SessionFilterProxy::Category::Failures),
-                 SessionSearchIndex::AllFields);
     }
 };
 

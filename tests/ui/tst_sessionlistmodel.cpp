@@ -2,7 +2,6 @@
 #include "aggregation/Aggregator.h"
 #include "presentation/LiveSessionFeed.h"
 #include "presentation/ReadableLabel.h"
-#include "presentation/SessionFilterProxy.h"
 #include "presentation/SessionListModel.h"
 
 #include <QAbstractItemModelTester>
@@ -12,7 +11,7 @@
 
 using namespace ea;
 
-// SessionListModel, SessionFilterProxy and the coalescing LiveSessionFeed, over a real Aggregator.
+// SessionListModel and the coalescing LiveSessionFeed, over a real Aggregator.
 class TestSessionListModel : public QObject
 {
     Q_OBJECT
@@ -105,39 +104,6 @@ private Q_SLOTS:
         QCOMPARE(model.sessionIdAt(model.rowOf(QStringLiteral("d"))), QStringLiteral("d"));
     }
 
-    void proxySortsNewestFirstAndFilters()
-    {
-        SessionListModel model;
-        SessionFilterProxy proxy;
-        proxy.setSourceModel(&model);
-        QAbstractItemModelTester tester(&proxy,
-                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
-        model.setSavedSessions({saved("old", 1, "completed"), saved("new", 30, "completed", 2),
-                                saved("mid", 15, "completed")});
-        QCOMPARE(proxy.index(0, 0).data(SessionListModel::SessionIdRole).toString(),
-                 QStringLiteral("new"));
-        QCOMPARE(proxy.index(2, 0).data(SessionListModel::SessionIdRole).toString(),
-                 QStringLiteral("old"));
-
-        proxy.setSearch(QStringLiteral("login"), QSet<QString>{QStringLiteral("mid")});
-        QCOMPARE(proxy.rowCount(), 1);
-        QCOMPARE(proxy.index(0, 0).data(SessionListModel::SessionIdRole).toString(),
-                 QStringLiteral("mid"));
-        proxy.setSearch(QString(), std::nullopt);
-        QCOMPARE(proxy.rowCount(), 3);
-
-        proxy.setCategory(SessionFilterProxy::Category::Failures);
-        QCOMPARE(proxy.rowCount(), 1);
-        proxy.setCategory(SessionFilterProxy::Category::Agents);
-        // Known categories hide sessions without delegation events; unknown ones stay.
-        proxy.setCategoryLookup([](const QString& id) {
-            return id == QLatin1String("old")   ? (1 << EventCategory::Delegation)
-                   : id == QLatin1String("new") ? (1 << EventCategory::Tool)
-                                                : -1;
-        });
-        QCOMPARE(proxy.rowCount(), 2);
-    }
-
     void liveSessionsUpdateInPlaceThenBecomeSaved()
     {
         Aggregator aggregator({});
@@ -186,8 +152,6 @@ private Q_SLOTS:
         LiveSessionFeed feed; // the default 100 ms interval
         feed.setAggregator(&aggregator);
         SessionListModel model;
-        SessionFilterProxy proxy;
-        proxy.setSourceModel(&model);
         connect(&feed, &LiveSessionFeed::sessionsUpdated, &model, &SessionListModel::applyLive);
         QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
         QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
@@ -240,8 +204,7 @@ private Q_SLOTS:
                  kEvents / kSessions / 2);
     }
 
-    // The State column: a word and an icon per state, those needing you sorted first, and the
-    // "Needs attention" filter.
+    // The State column: a word and an icon per state, those needing you sorted first.
     void stateColumnAndNeedsAttentionFilter()
     {
         SessionListModel model;
@@ -277,20 +240,12 @@ private Q_SLOTS:
         QVERIFY(cell("ask", SessionListModel::NeedsAttentionRole).toBool());
         QVERIFY(!cell("done", SessionListModel::NeedsAttentionRole).toBool());
 
-        SessionFilterProxy proxy;
-        proxy.setSourceModel(&model);
-        QCOMPARE(proxy.rowCount(), 3);
-        proxy.setNeedsAttentionOnly(true);
-        QCOMPARE(proxy.rowCount(), 1);
-        QCOMPARE(proxy.index(0, 0).data(SessionListModel::SessionIdRole).toString(),
-                 QStringLiteral("ask"));
-        // The permission is answered: the row changes and leaves the filter.
+        // The permission is answered: the row changes.
         states[QStringLiteral("ask")].kind = LiveState::Kind::Working;
         QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
         model.stateChanged(QStringLiteral("ask"));
         QCOMPARE(changed.size(), 1);
-        proxy.invalidate();
-        QCOMPARE(proxy.rowCount(), 0);
+        QVERIFY(!cell("ask", SessionListModel::NeedsAttentionRole).toBool());
     }
 };
 
