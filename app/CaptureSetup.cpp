@@ -39,6 +39,8 @@ std::optional<CaptureSetup::Result> CaptureSetup::resolve(const AppOptions& o, Q
     s.compressAll = config->compressSessions;
     s.recordFile = o.recordFile;
     s.filter = config->capture;
+    s.redactAtCapture = config->redactAtCapture;
+    s.redaction = RedactionRules::withUserRules(config->redactionRules);
     // The test hook for timeouts shorter than a minute; not a user setting.
     bool ok = false;
     const qint64 ms = qEnvironmentVariableIntValue("EA_SESSION_TIMEOUT_MS", &ok);

@@ -74,8 +74,8 @@ CommandLine::Result CommandLine::parse(const QStringList& allArguments)
                                                "dashboard and saves it as per-session records."));
     p.addPositionalArgument(
         QStringLiteral("command"),
-        QStringLiteral("Optional: sessions, search, stats, show, export, cleanup, pin, unpin, "
-                       "status, watch, stop."),
+        QStringLiteral("Optional: sessions, search, stats, show, export, redact, cleanup, pin, "
+                       "unpin, status, watch, stop."),
         QStringLiteral("[command [args...]]"));
     const QCommandLineOption help = p.addHelpOption();
     const QCommandLineOption version = p.addVersionOption();
@@ -174,7 +174,7 @@ CommandLine::Result CommandLine::parse(const QStringList& allArguments)
             QStringLiteral("sessions"), QStringLiteral("show"),   QStringLiteral("export"),
             QStringLiteral("cleanup"),  QStringLiteral("status"), QStringLiteral("stop"),
             QStringLiteral("watch"),    QStringLiteral("search"), QStringLiteral("stats"),
-            QStringLiteral("pin"),      QStringLiteral("unpin")};
+            QStringLiteral("pin"),      QStringLiteral("unpin"),  QStringLiteral("redact")};
         o.command = pos.takeFirst();
         if (!known.contains(o.command)) {
             r.error = QStringLiteral("unknown command \"%1\" (expected one of: %2)")

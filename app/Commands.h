@@ -4,8 +4,8 @@
 
 namespace ea {
 
-// The script-facing subcommands: sessions, search, stats, show, export, cleanup, pin, unpin,
-// status, watch, stop.
+// The script-facing subcommands: sessions, search, stats, show, export, redact, cleanup, pin,
+// unpin, status, watch, stop.
 class Commands
 {
 public:
@@ -21,6 +21,7 @@ private:
     static int pin(const QStringList& args, const AppOptions& global, bool pinned);
     static int show(const QStringList& args, const AppOptions& global);
     static int exportSessions(const QStringList& args, const AppOptions& global);
+    static int redact(const QStringList& args, const AppOptions& global);
     static int cleanup(const QStringList& args, const AppOptions& global);
     static int control(const QString& command);
     static int status(const QStringList& args);

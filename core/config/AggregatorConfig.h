@@ -2,6 +2,7 @@
 #pragma once
 
 #include "model/CaptureFilter.h"
+#include "redaction/RedactionRule.h"
 
 #include <QString>
 #include <QStringList>
@@ -30,6 +31,9 @@ struct AggregatorConfig
     bool notifyPermission = true; // a session needs permission
     bool notifyBlocked = true;    // a session is probably blocked
     bool notifyFinished = true;   // a session finished its turn
+    // Secrets replaced before the journal and session files see them (exports always are).
+    bool redactAtCapture = false;
+    QList<RedactionRule> redactionRules; // redaction.rules: the user's, after the built-ins
 
     // Keys the Python aggregator's documentation lists; accepted so existing files still load.
     bool autoStart = false;
