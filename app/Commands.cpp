@@ -83,7 +83,8 @@ struct SubParser
         return true;
     }
     // The store for the activity directory the flags and the configuration name.
-    std::unique_ptr<SessionStore> store(const AppOptions& global, int* exitCode)
+    std::unique_ptr<SessionStore> store(const AppOptions& global, int* exitCode,
+                                        AggregatorConfig* configOut = nullptr)
     {
         AppOptions o = global;
         if (parser.isSet(activity))
@@ -91,12 +92,14 @@ struct SubParser
         if (parser.isSet(config))
             o.configFile = parser.value(config);
         QString error;
-        const auto setup = CaptureSetup::resolve(o, &error);
+        const auto setup = CaptureSetup::resolve(o, &error, false);
         if (!setup) {
             err(error);
             *exitCode = 2;
             return nullptr;
         }
+        if (configOut)
+            *configOut = setup->config;
         return std::make_unique<SessionStore>(setup->settings.activityDirectory);
     }
 };
@@ -342,17 +345,18 @@ int Commands::exportSessions(const QStringList& args, const AppOptions& global)
     const std::optional<SessionExporter::Format> fmt =
         SessionExporter::formatFromName(p.parser.value(format));
     if (!fmt) {
-        err(QStringLiteral("--format must be json, jsonl or csv"));
+        err(QStringLiteral("--format must be json, jsonl, csv or otlp"));
         return 2;
     }
     const QStringList ids = p.parser.positionalArguments();
     if (ids.isEmpty() == !p.parser.isSet(all)) {
-        err(QStringLiteral(
-            "usage: event-aggregator export (ID... | --all) --format json|jsonl|csv [-o FILE]"));
+        err(QStringLiteral("usage: event-aggregator export (ID... | --all) --format "
+                           "json|jsonl|csv|otlp [-o FILE]"));
         return 2;
     }
     int code = 0;
-    auto store = p.store(global, &code);
+    AggregatorConfig config;
+    auto store = p.store(global, &code, &config);
     if (!store)
         return code;
     const QList<SessionSummary> everything = newestFirst(*store, false);
@@ -391,6 +395,7 @@ int Commands::exportSessions(const QStringList& args, const AppOptions& global)
         buffer.open(QIODevice::WriteOnly);
     }
     SessionExporter exporter(*fmt, device);
+    exporter.setOtlpServiceName(config.otlp.serviceName);
     bool ok = exporter.begin();
     for (const SessionSummary& s : chosen) {
         if (!ok)
@@ -445,7 +450,7 @@ int Commands::cleanup(const QStringList& args, const AppOptions& global)
     if (p.parser.isSet(p.config))
         o.configFile = p.parser.value(p.config);
     QString error;
-    const auto setup = CaptureSetup::resolve(o, &error);
+    const auto setup = CaptureSetup::resolve(o, &error, false);
     if (!setup) {
         err(error);
         return 2;

@@ -1,0 +1,60 @@
+// Turns a saved session document into OTLP/JSON traces: one trace per settled turn.
+#pragma once
+
+#include <QByteArray>
+#include <QByteArrayView>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+
+namespace ea {
+
+// The OpenTelemetry GenAI semantic conventions this follows (Development status): the version
+// pinned in the README's "OpenTelemetry export" section.
+inline constexpr const char* kGenAiSemconvVersion = "1.41.0";
+
+// Spans follow the protobuf JSON mapping of ExportTraceServiceRequest: lowerCamelCase fields,
+// hex trace and span ids, nanosecond times and 64-bit integers as strings. Ids are SHA-256 of
+// the session id and the identities of the turn's events, so the same turn always gives the
+// same trace: a backend de-duplicates a turn sent twice.
+class OtlpTraceBuilder
+{
+public:
+    struct Options
+    {
+        QString serviceName = QStringLiteral("claude-code");
+        QString hostName; // host.name; empty: left out
+        QString scopeVersion = QStringLiteral("0.1.0");
+    };
+
+    // One turn (prompt to Stop) as a trace.
+    struct Trace
+    {
+        QString sessionId;
+        int turnIndex = 0;
+        QByteArray traceId; // 32 hex digits
+        QJsonArray spans;   // root first
+    };
+
+    OtlpTraceBuilder();
+    explicit OtlpTraceBuilder(Options options);
+
+    // Every settled turn (it has an end time) of the document, in order. The text is redacted
+    // (ExportRedaction) before anything is read from it. False with *error when it is not a
+    // session document.
+    bool build(QByteArrayView sessionJson, QList<Trace>* traces, QJsonObject* resource,
+               QString* error = nullptr) const;
+
+    // A resourceSpans entry: the resource and one scope holding `spans`.
+    QJsonObject resourceSpans(const QJsonObject& resource, const QJsonArray& spans) const;
+    // {"resourceSpans":[...]} as compact JSON.
+    static QByteArray request(const QJsonArray& resourceSpans);
+
+    const Options& options() const { return m_options; }
+
+private:
+    Options m_options;
+};
+
+} // namespace ea
