@@ -4,4 +4,5 @@ target_sources(eatestsupport PRIVATE
     support/MissingPrerequisite.h
     support/TestClock.h support/TestClock.cpp
     support/AppProcess.h support/AppProcess.cpp
+    support/OtlpReceiver.h support/OtlpReceiver.cpp
 )
