@@ -107,12 +107,13 @@ private Q_SLOTS:
         QNetworkReply* reply = network.post(request, body);
         QSignalSpy finished(reply, &QNetworkReply::finished);
         QVERIFY(finished.wait(10000));
-        reply->deleteLater();
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        delete reply;
         QVERIFY(receiver.waitForRequests(1, 5000));
         const QJsonObject got = receiver.requests().first();
         QVERIFY2(got.value(QLatin1String("valid")).toBool(),
                  qPrintable(got.value(QLatin1String("error")).toString()));
-        QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+        QCOMPARE(status, 200);
 
         const QList<QJsonObject> sessions = sessionDocuments(act);
         QVERIFY(settledTurns(sessions) >= 3);
