@@ -42,7 +42,7 @@ std::optional<QByteArray> expand(const QString& header, const QString& value, QS
 }
 
 std::optional<OtlpForwarder::Settings> otlpSettings(const AggregatorConfig& c, bool allowRemote,
-                                                    QString* error)
+                                                    const RedactionRules& redaction, QString* error)
 {
     OtlpForwarder::Settings s;
     s.endpoint = QUrl(c.otlp.endpoint);
@@ -66,6 +66,7 @@ std::optional<OtlpForwarder::Settings> otlpSettings(const AggregatorConfig& c, b
     s.outboxMaxBytes = qint64(c.otlp.outboxMaxMegabytes) << 20;
     s.trace.serviceName = c.otlp.serviceName;
     s.trace.hostName = QHostInfo::localHostName();
+    s.trace.redactor = Redactor(redaction);
     return s;
 }
 } // namespace
@@ -100,13 +101,15 @@ std::optional<CaptureSetup::Result> CaptureSetup::resolve(const AppOptions& o, Q
     s.compressAll = config->compressSessions;
     s.recordFile = o.recordFile;
     s.filter = config->capture;
+    s.redactAtCapture = config->redactAtCapture;
+    s.redaction = RedactionRules::withUserRules(config->redactionRules);
     // The test hook for timeouts shorter than a minute; not a user setting.
     bool ok = false;
     const qint64 ms = qEnvironmentVariableIntValue("EA_SESSION_TIMEOUT_MS", &ok);
     if (ok && ms > 0)
         s.sessionTimeoutMs = ms;
     if (withOtlp && !config->otlp.endpoint.isEmpty()) {
-        r.otlp = otlpSettings(*config, s.allowRemote, error);
+        r.otlp = otlpSettings(*config, s.allowRemote, s.redaction, error);
         if (!r.otlp)
             return std::nullopt;
     }

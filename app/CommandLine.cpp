@@ -74,7 +74,7 @@ CommandLine::Result CommandLine::parse(const QStringList& allArguments)
                                                "dashboard and saves it as per-session records."));
     p.addPositionalArgument(
         QStringLiteral("command"),
-        QStringLiteral("Optional: sessions, show, export, cleanup, status, watch, stop."),
+        QStringLiteral("Optional: sessions, show, export, redact, cleanup, status, watch, stop."),
         QStringLiteral("[command [args...]]"));
     const QCommandLineOption help = p.addHelpOption();
     const QCommandLineOption version = p.addVersionOption();
@@ -172,7 +172,7 @@ CommandLine::Result CommandLine::parse(const QStringList& allArguments)
         static const QStringList known{QStringLiteral("sessions"), QStringLiteral("show"),
                                        QStringLiteral("export"),   QStringLiteral("cleanup"),
                                        QStringLiteral("status"),   QStringLiteral("stop"),
-                                       QStringLiteral("watch")};
+                                       QStringLiteral("watch"),    QStringLiteral("redact")};
         o.command = pos.takeFirst();
         if (!known.contains(o.command)) {
             r.error = QStringLiteral("unknown command \"%1\" (expected one of: %2)")

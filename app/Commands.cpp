@@ -7,6 +7,7 @@
 #include "control/ControlClient.h"
 #include "export/SessionExporter.h"
 #include "model/SessionSummary.h"
+#include "redaction/Redactor.h"
 #include "storage/ActivityLock.h"
 #include "storage/SessionStore.h"
 #include "util/AtomicFile.h"
@@ -83,8 +84,7 @@ struct SubParser
         return true;
     }
     // The store for the activity directory the flags and the configuration name.
-    std::unique_ptr<SessionStore> store(const AppOptions& global, int* exitCode,
-                                        AggregatorConfig* configOut = nullptr)
+    std::unique_ptr<SessionStore> store(const AppOptions& global, int* exitCode)
     {
         AppOptions o = global;
         if (parser.isSet(activity))
@@ -92,16 +92,16 @@ struct SubParser
         if (parser.isSet(config))
             o.configFile = parser.value(config);
         QString error;
-        const auto setup = CaptureSetup::resolve(o, &error, false);
+        setup = CaptureSetup::resolve(o, &error, false);
         if (!setup) {
             err(error);
             *exitCode = 2;
             return nullptr;
         }
-        if (configOut)
-            *configOut = setup->config;
         return std::make_unique<SessionStore>(setup->settings.activityDirectory);
     }
+    // What store() resolved: the configuration (its redaction rules) and settings.
+    std::optional<CaptureSetup::Result> setup;
 };
 
 QList<SessionSummary> newestFirst(SessionStore& store, bool reportDamaged)
@@ -172,6 +172,8 @@ int Commands::run(const AppOptions& o)
         return show(o.commandArgs, o);
     if (o.command == QLatin1String("export"))
         return exportSessions(o.commandArgs, o);
+    if (o.command == QLatin1String("redact"))
+        return redact(o.commandArgs, o);
     if (o.command == QLatin1String("cleanup"))
         return cleanup(o.commandArgs, o);
     if (o.command == QLatin1String("status"))
@@ -355,8 +357,7 @@ int Commands::exportSessions(const QStringList& args, const AppOptions& global)
         return 2;
     }
     int code = 0;
-    AggregatorConfig config;
-    auto store = p.store(global, &code, &config);
+    auto store = p.store(global, &code);
     if (!store)
         return code;
     const QList<SessionSummary> everything = newestFirst(*store, false);
@@ -394,8 +395,8 @@ int Commands::exportSessions(const QStringList& args, const AppOptions& global)
     } else {
         buffer.open(QIODevice::WriteOnly);
     }
-    SessionExporter exporter(*fmt, device);
-    exporter.setOtlpServiceName(config.otlp.serviceName);
+    SessionExporter exporter(*fmt, device, Redactor(p.setup->settings.redaction));
+    exporter.setOtlpServiceName(p.setup->config.otlp.serviceName);
     bool ok = exporter.begin();
     for (const SessionSummary& s : chosen) {
         if (!ok)
@@ -412,6 +413,17 @@ int Commands::exportSessions(const QStringList& args, const AppOptions& global)
     if (!ok) {
         err(QStringLiteral("cannot write the export: %1").arg(exporter.errorString()));
         return 1;
+    }
+    // What was redacted: on stderr for people (stdout is the export), in each json document,
+    // and for jsonl and csv files in a sidecar, since their rows have no place for it.
+    const RedactionManifest& manifest = exporter.manifest();
+    if (!manifest.isEmpty()) {
+        QStringList parts;
+        for (auto it = manifest.counts().cbegin(); it != manifest.counts().cend(); ++it)
+            parts.append(QStringLiteral("%1 %2").arg(it.key()).arg(it.value()));
+        err(QStringLiteral("redacted %1 secret(s): %2")
+                .arg(manifest.total())
+                .arg(parts.join(QStringLiteral(", "))));
     }
     if (outputPath.isEmpty()) {
         // The last bytes leave only now: a full disk or /dev/full shows up here.
@@ -432,7 +444,104 @@ int Commands::exportSessions(const QStringList& args, const AppOptions& global)
         err(QStringLiteral("cannot write %1: %2").arg(outputPath, why));
         return 1;
     }
+    if (*fmt != SessionExporter::Format::Json) {
+        const QString sidecar = SessionExporter::sidecarPath(outputPath);
+        if (!AtomicFile::write(sidecar, exporter.sidecarText(outputPath), &why)) {
+            err(QStringLiteral("cannot write %1: %2").arg(sidecar, why));
+            return 1;
+        }
+    }
     return 0;
+}
+
+int Commands::redact(const QStringList& args, const AppOptions& global)
+{
+    SubParser p;
+    const QCommandLineOption check(QStringLiteral("check"));
+    const QCommandLineOption json(QStringLiteral("json"));
+    p.parser.addOption(check);
+    p.parser.addOption(json);
+    if (!p.parse(QStringLiteral("redact"), args))
+        return 2;
+    const QStringList what = p.parser.positionalArguments();
+    if (!p.parser.isSet(check) || what.size() != 1) {
+        err(QStringLiteral("usage: event-aggregator redact --check FILE|ID [--json]"));
+        return 2;
+    }
+    int code = 0;
+    auto store = p.store(global, &code);
+    if (!store)
+        return code;
+    const Redactor redactor(p.setup->settings.redaction);
+    // A file when one is there by that name, else a saved session's id (or its prefix).
+    const QString target = what.first();
+    QString error;
+    std::optional<QByteArray> text;
+    QString label = target;
+    if (QFileInfo(target).isFile()) {
+        text = store->loadText(QFileInfo(target).absoluteFilePath(), &error);
+    } else {
+        QList<SessionSummary> found;
+        if (!resolveIds(newestFirst(*store, false), {target}, &found))
+            return 2;
+        label = found.first().filePath;
+        text = store->loadText(found.first().filePath, &error);
+    }
+    if (!text) {
+        err(error);
+        return 2;
+    }
+    RedactionManifest manifest;
+    manifest.setKeepFindings(true);
+    // One JSON document, JSON Lines (recordings, exports), or any other text.
+    QJsonParseError parseError{};
+    QJsonDocument::fromJson(*text, &parseError);
+    const QString trimmed = QString::fromUtf8(text->left(64)).trimmed();
+    if (parseError.error == QJsonParseError::NoError) {
+        redactor.redactJson(*text, &manifest);
+    } else if (trimmed.startsWith(QLatin1Char('{')) || trimmed.startsWith(QLatin1Char('['))) {
+        const QList<QByteArray> lines = text->split('\n');
+        for (qsizetype i = 0; i < lines.size(); ++i) {
+            RedactionManifest line;
+            line.setKeepFindings(true);
+            redactor.redactJson(lines.at(i), &line);
+            manifest.merge(line, QStringLiteral("line %1 ").arg(i + 1));
+        }
+    } else {
+        redactor.redactText(QString::fromUtf8(*text), &manifest);
+    }
+    if (p.parser.isSet(json)) {
+        QJsonArray findings;
+        for (const RedactionManifest::Finding& f : manifest.findings())
+            findings.append(QJsonObject{{QStringLiteral("rule"), f.rule},
+                                        {QStringLiteral("location"), f.location},
+                                        {QStringLiteral("preview"), f.preview},
+                                        {QStringLiteral("length"), f.secretLength}});
+        QJsonObject o = manifest.toJson();
+        o.insert(QStringLiteral("file"), label);
+        o.insert(QStringLiteral("findings"), findings);
+        out(QJsonDocument(o).toJson(QJsonDocument::Indented));
+    } else {
+        QString report;
+        for (const RedactionManifest::Finding& f : manifest.findings())
+            report += QStringLiteral("%1  %2  %3 chars  %4\n")
+                          .arg(f.rule, printable(f.location))
+                          .arg(f.secretLength)
+                          .arg(printable(f.preview));
+        if (manifest.isEmpty()) {
+            report += QStringLiteral("%1: nothing to redact\n").arg(printable(label));
+        } else {
+            QStringList parts;
+            for (auto it = manifest.counts().cbegin(); it != manifest.counts().cend(); ++it)
+                parts.append(QStringLiteral("%1 %2").arg(it.key()).arg(it.value()));
+            report += QStringLiteral("%1: %2 secret(s) would be redacted (%3)\n")
+                          .arg(printable(label))
+                          .arg(manifest.total())
+                          .arg(parts.join(QStringLiteral(", ")));
+        }
+        out(report.toUtf8());
+    }
+    return manifest.isEmpty() ? 0 : 1;
 }
 
 int Commands::cleanup(const QStringList& args, const AppOptions& global)

@@ -4,7 +4,7 @@
 
 namespace ea {
 
-// The script-facing subcommands: sessions, show, export, cleanup, status, watch, stop.
+// The script-facing subcommands: sessions, show, export, redact, cleanup, status, watch, stop.
 class Commands
 {
 public:
@@ -15,6 +15,7 @@ private:
     static int sessions(const QStringList& args, const AppOptions& global);
     static int show(const QStringList& args, const AppOptions& global);
     static int exportSessions(const QStringList& args, const AppOptions& global);
+    static int redact(const QStringList& args, const AppOptions& global);
     static int cleanup(const QStringList& args, const AppOptions& global);
     static int control(const QString& command);
     static int status(const QStringList& args);

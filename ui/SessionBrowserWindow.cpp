@@ -662,6 +662,7 @@ SessionExportJob* SessionBrowserWindow::exportSelected(const QString& path, cons
             sources.append(src);
     }
     auto* job = new SessionExportJob(sources, *fmt, path, this);
+    job->setRedactor(Redactor(m_capture->settings().redaction));
     m_export = job;
     connect(job, &SessionExportJob::finished, this, [this, job](bool ok, const QString& message) {
         statusBar()->showMessage(message, 10000);

@@ -1,5 +1,6 @@
 #include "ui/SessionExportJob.h"
 
+#include "util/AtomicFile.h"
 #include "util/SystemReason.h"
 
 #include "presentation/TextFormat.h"
@@ -33,7 +34,7 @@ void SessionExportJob::start(QWidget* dialogParent)
         finish(false, tr("Cannot write %1: %2").arg(m_target, SystemReason::forFile(*m_file)));
         return;
     }
-    m_exporter = std::make_unique<SessionExporter>(m_format, m_file.get());
+    m_exporter = std::make_unique<SessionExporter>(m_format, m_file.get(), m_redactor);
     if (!m_exporter->begin()) {
         finish(false, tr("Cannot write %1: %2").arg(m_target, m_exporter->errorString()));
         return;
@@ -72,6 +73,19 @@ void SessionExportJob::step()
                                 m_target);
         if (m_skipped > 0)
             text += tr(" (%1 unreadable skipped)").arg(m_skipped);
+        const qint64 redacted = m_exporter->manifest().total();
+        if (redacted > 0)
+            text += tr("; %1 redacted")
+                        .arg(TextFormat::count(int(redacted), tr("secret"), tr("secrets")));
+        // Json documents carry their manifest; jsonl and csv rows have no place for it.
+        if (m_format != SessionExporter::Format::Json) {
+            const QString sidecar = SessionExporter::sidecarPath(m_target);
+            QString why;
+            if (!AtomicFile::write(sidecar, m_exporter->sidecarText(m_target), &why)) {
+                finish(false, tr("Cannot write %1: %2").arg(sidecar, why));
+                return;
+            }
+        }
         finish(true, text);
         return;
     }

@@ -1,5 +1,5 @@
 // Exports chosen sessions to a file in steps, with a progress dialog and cancel, never blocking the
-// UI.
+// UI; redacted, with the manifest of jsonl and csv exports beside the file.
 #pragma once
 
 #include "export/SessionExporter.h"
@@ -35,6 +35,10 @@ public:
                      QObject* parent = nullptr);
     ~SessionExportJob() override;
 
+    // Rules beyond the built-in ones (the configuration's); set before start(). Every export
+    // is redacted, with the built-in rules at least.
+    void setRedactor(const Redactor& redactor) { m_redactor = redactor; }
+
     // Starts; one session per event-loop turn. dialogParent: where the progress dialog goes
     // (nullptr: none).
     void start(QWidget* dialogParent);
@@ -52,6 +56,7 @@ private:
     QList<Source> m_sources;
     SessionExporter::Format m_format;
     QString m_target;
+    Redactor m_redactor;
     std::unique_ptr<QSaveFile> m_file;
     std::unique_ptr<SessionExporter> m_exporter;
     QPointer<QProgressDialog> m_dialog;

@@ -51,6 +51,8 @@ CaptureService::CaptureService(CaptureSettings settings, QObject* parent, const 
 {
     for (const QString& name : std::as_const(m_settings.events))
         m_eventNames.insert(name);
+    if (m_settings.redactAtCapture)
+        m_redactor.emplace(m_settings.redaction);
 #ifdef __GLIBC__
     // A fixed threshold: blocks of a big payload's size are mapped and unmapped on their own.
     // glibc otherwise raises it to the largest block freed (the 24 MB buffer one 7.5 MB text
@@ -785,7 +787,7 @@ void CaptureService::onSocketEvent(const SocketEvent& event)
             ++m_counters.chatter;
             // --record keeps every raw event, chatter too (replay counts it again as chatter).
             if (m_recorder)
-                m_recorder->write(event.name, event.args.value(0));
+                m_recorder->write(event.name, redacted(event.args.value(0)));
         } else {
             ++m_counters.ignored;
         }
@@ -812,9 +814,31 @@ void CaptureService::ingest(const QList<Incoming>& turn)
     ingestReceived();
 }
 
-void CaptureService::receive(const QString& name, const QByteArray& payload,
+QByteArray CaptureService::redacted(const QByteArray& payload, bool* changed)
+{
+    if (changed)
+        *changed = false;
+    if (!m_redactor)
+        return payload;
+    RedactionManifest manifest;
+    QByteArray out = m_redactor->redactJson(payload, &manifest);
+    if (manifest.isEmpty())
+        return payload;
+    m_counters.secretsRedacted += quint64(manifest.total());
+    if (changed)
+        *changed = true;
+    return out;
+}
+
+void CaptureService::receive(const QString& name, const QByteArray& original,
                              const QDateTime& receivedAt, ParsedJson parsed)
 {
+    // Secrets go before anything is written or held: the frame's parse was of the original
+    // text, so a changed payload is parsed again.
+    bool changed = false;
+    const QByteArray payload = m_redactor ? redacted(original, &changed) : original;
+    if (changed)
+        parsed = ParsedJson();
     Received r;
     r.name = name;
     r.payload = payload;
@@ -907,9 +931,12 @@ void CaptureService::returnFreedMemory()
         m_bigPayloadSeen = false;
 }
 
-void CaptureService::process(const QString& name, const QByteArray& payload,
+void CaptureService::process(const QString& name, const QByteArray& original,
                              const QDateTime& receivedAt, qint64 seq, TimeBase clock)
 {
+    // A journal written before redact_at_capture was switched on, or a recording, still holds
+    // secrets: they stop here too.
+    const QByteArray payload = redacted(original);
     aggregate(name, EventNormalizer::normalize(name, payload, receivedAt), receivedAt, seq, clock,
               clock == TimeBase::Live ? m_clock->monotonicMs() : 0);
 }
@@ -1041,7 +1068,7 @@ bool CaptureService::replay(const QString& path, QString* error, bool* started)
             continue;
         }
         if (m_recorder)
-            m_recorder->write(entry->name, entry->payload);
+            m_recorder->write(entry->name, redacted(entry->payload));
         process(entry->name, entry->payload, start, -1, TimeBase::EventTime);
     }
     reader.setInterruptCheck({});
@@ -1114,6 +1141,7 @@ QJsonObject CaptureService::countersJson() const
     put("journal_write_failures", m_counters.journalWriteFailures);
     put("journal_replayed", m_counters.journalReplayed);
     put("journal_batches", m_counters.journalBatches);
+    put("secrets_redacted", m_counters.secretsRedacted);
     put("cleaned_up", m_counters.cleanedUp);
     put("sessions_released", a.released);
     put("sessions_split", a.split);

@@ -7,6 +7,7 @@
 #include "model/SessionSummary.h"
 #include "protocol/Backoff.h"
 #include "protocol/SocketIoClient.h"
+#include "redaction/Redactor.h"
 #include "storage/Journal.h"
 #include "util/Clock.h"
 #include "util/RateLimitedLog.h"
@@ -53,6 +54,7 @@ public:
         quint64 unsavedDropped = 0; // documents dropped from memory over maxUnsavedBytes
         quint64 parkedFinished = 0; // released sessions marked timed out / stopped on disk
         quint64 parkedFinishFailures = 0;
+        quint64 secretsRedacted = 0; // redact_at_capture: replacements made before journaling
     };
 
     // clock: what timeouts, backoffs and receive stamps read (a SystemClock when null); it
@@ -134,6 +136,9 @@ private:
         EventTime,
         Journal
     };
+    // The payload with its secrets replaced when redact_at_capture is on (else as it is);
+    // *changed says whether anything was.
+    QByteArray redacted(const QByteArray& payload, bool* changed = nullptr);
     void process(const QString& name, const QByteArray& payload, const QDateTime& receivedAt,
                  qint64 seq, TimeBase clock);
     // liveNowMs: the monotonic time of a TimeBase::Live event (read once per turn).
@@ -246,6 +251,7 @@ private:
     QList<ParkedFinish> m_parkedFinish; // released sessions whose files still say interrupted
     QTimer m_parkedFinishTimer;
     RateLimitedLog m_rateLimited;
+    std::optional<Redactor> m_redactor; // only with redact_at_capture: no cost without it
     Counters m_counters;
     QString m_lastError;
     QString m_journalError;

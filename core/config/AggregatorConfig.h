@@ -2,6 +2,7 @@
 #pragma once
 
 #include "model/CaptureFilter.h"
+#include "redaction/RedactionRule.h"
 
 #include <QString>
 #include <QStringList>
@@ -29,6 +30,9 @@ struct AggregatorConfig
     bool notifyPermission = true; // a session needs permission
     bool notifyBlocked = true;    // a session is probably blocked
     bool notifyFinished = true;   // a session finished its turn
+    // Secrets replaced before the journal and session files see them (exports always are).
+    bool redactAtCapture = false;
+    QList<RedactionRule> redactionRules; // redaction.rules: the user's, after the built-ins
 
     // Live forwarding of each settled turn to an OpenTelemetry collector (otlp: in the YAML).
     struct Otlp

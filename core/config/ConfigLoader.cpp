@@ -242,6 +242,73 @@ static QStringList parseEvents(const YAML::Node& key, const YAML::Node& value, c
     return events;
 }
 
+// redaction: {rules: [{name, pattern | keys, replacement}]}
+static void parseRedaction(const YAML::Node& key, const YAML::Node& value,
+                           QList<RedactionRule>& rules)
+{
+    const QString prefix = kSection + QStringLiteral(".redaction");
+    if (value.IsNull())
+        return;
+    if (!value.IsMap())
+        reject(key, prefix, QStringLiteral("must be a mapping with a rules list"), value);
+    forEachEntry(value, prefix, [&](const YAML::Node& k, const YAML::Node& v, const QString& name) {
+        const QString path = prefix + QLatin1Char('.') + name;
+        if (name != QLatin1String("rules"))
+            throw ConfigError{lineOf(k),
+                              QStringLiteral("%1 is not a known key (known: rules)").arg(path)};
+        if (v.IsNull())
+            return;
+        if (!v.IsSequence())
+            reject(k, path, QStringLiteral("must be a list of rules"), v);
+        QSet<QString> names;
+        for (const YAML::Node& item : v) {
+            if (!item.IsMap())
+                reject(item, path,
+                       QStringLiteral("entries must be mappings of name, pattern or keys, and "
+                                      "replacement"),
+                       item);
+            RedactionRule rule;
+            forEachEntry(item, path + QStringLiteral("[]"),
+                         [&](const YAML::Node& rk, const YAML::Node& rv, const QString& field) {
+                             const QString fieldPath = path + QStringLiteral("[].") + field;
+                             if (field == QLatin1String("name")) {
+                                 rule.name = toText(rk, rv, fieldPath).trimmed();
+                             } else if (field == QLatin1String("pattern")) {
+                                 rule.pattern = toText(rk, rv, fieldPath);
+                             } else if (field == QLatin1String("replacement")) {
+                                 rule.replacement = toText(rk, rv, fieldPath);
+                             } else if (field == QLatin1String("keys")) {
+                                 if (rv.IsScalar()) {
+                                     rule.keys = {toText(rk, rv, fieldPath).trimmed()};
+                                 } else if (rv.IsSequence() && rv.size() > 0) {
+                                     for (const YAML::Node& n : rv)
+                                         rule.keys.append(toText(n, n, fieldPath).trimmed());
+                                 } else {
+                                     reject(rk, fieldPath,
+                                            QStringLiteral("must be a key name or a list of them"),
+                                            rv);
+                                 }
+                             } else {
+                                 throw ConfigError{
+                                     lineOf(rk),
+                                     QStringLiteral("%1 is not a known key (known: name, pattern, "
+                                                    "keys, replacement)")
+                                         .arg(fieldPath)};
+                             }
+                         });
+            const QString problem = rule.problem();
+            if (!problem.isEmpty())
+                throw ConfigError{lineOf(item), QStringLiteral("%1: %2").arg(path, problem)};
+            if (names.contains(rule.name))
+                throw ConfigError{
+                    lineOf(item),
+                    QStringLiteral("%1: two rules are named \"%2\"").arg(path, rule.name)};
+            names.insert(rule.name);
+            rules.append(rule);
+        }
+    });
+}
+
 static bool isLoopback(const QString& host)
 {
     if (host.compare(QLatin1String("localhost"), Qt::CaseInsensitive) == 0)
@@ -312,6 +379,10 @@ static void parseSection(const YAML::Node& section, AggregatorConfig& c, QString
                 c.notifyBlocked = toBool(k, v, path);
             } else if (name == QLatin1String("notify_finished")) {
                 c.notifyFinished = toBool(k, v, path);
+            } else if (name == QLatin1String("redact_at_capture")) {
+                c.redactAtCapture = toBool(k, v, path);
+            } else if (name == QLatin1String("redaction")) {
+                parseRedaction(k, v, c.redactionRules);
             } else if (name == QLatin1String("auto_start")) {
                 c.autoStart = toBool(k, v, path);
             } else if (name == QLatin1String("compress_sessions")) {
@@ -332,8 +403,8 @@ static void parseSection(const YAML::Node& section, AggregatorConfig& c, QString
                                    "session_timeout_minutes, blocked_after_seconds, "
                                    "idle_after_minutes, auto_cleanup_days, capture, events, "
                                    "notifications, notify_permission, notify_blocked, "
-                                   "notify_finished, otlp, auto_start, compress_sessions, "
-                                   "file_format)")
+                                   "notify_finished, redact_at_capture, redaction, otlp, "
+                                   "auto_start, compress_sessions, file_format)")
                         .arg(path)};
             }
         });

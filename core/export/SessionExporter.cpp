@@ -130,9 +130,23 @@ QString SessionExporter::csvHeader()
                           "cache_creation_input_tokens,cache_read_input_tokens,total_tokens");
 }
 
-SessionExporter::SessionExporter(Format format, QIODevice* device)
-    : m_format(format), m_device(device)
+SessionExporter::SessionExporter(Format format, QIODevice* device, Redactor redactor)
+    : m_format(format), m_device(device), m_redactor(std::move(redactor))
 {}
+
+QString SessionExporter::sidecarPath(const QString& target)
+{
+    return target + QStringLiteral(".redaction.json");
+}
+
+QByteArray SessionExporter::sidecarText(const QString& target) const
+{
+    const QJsonObject o{{QStringLiteral("export"), QFileInfo(target).fileName()},
+                        {QStringLiteral("format"), formatName(m_format)},
+                        {QStringLiteral("sessions"), m_sessions},
+                        {QStringLiteral("redaction"), m_manifest.toJson()}};
+    return QJsonDocument(o).toJson(QJsonDocument::Indented);
+}
 
 bool SessionExporter::write(const QByteArray& bytes)
 {
@@ -196,13 +210,15 @@ bool SessionExporter::addOtlp(const QJsonObject& session, QByteArrayView text)
     OtlpTraceBuilder::Options options;
     options.serviceName = m_otlpServiceName;
     options.hostName = QHostInfo::localHostName();
+    options.redactor = m_redactor;
     const OtlpTraceBuilder builder(options);
     const QByteArray own =
         text.isEmpty() ? QJsonDocument(session).toJson(QJsonDocument::Compact) : QByteArray();
     QList<OtlpTraceBuilder::Trace> traces;
     QJsonObject resource;
     QString why;
-    if (!builder.build(text.isEmpty() ? QByteArrayView(own) : text, &traces, &resource, &why)) {
+    if (!builder.build(text.isEmpty() ? QByteArrayView(own) : text, &traces, &resource, &why,
+                       &m_manifest)) {
         qCWarning(lcExporter).noquote() << "not exported as otlp:" << why;
         return true; // one unreadable session does not cost the others
     }
@@ -220,14 +236,33 @@ bool SessionExporter::addOtlp(const QJsonObject& session, QByteArrayView text)
     return true;
 }
 
-bool SessionExporter::add(const QJsonObject& session, QByteArrayView text)
+bool SessionExporter::add(const QJsonObject& original, QByteArrayView originalText)
 {
     if (m_format == Format::Otlp)
-        return addOtlp(session, text);
+        return addOtlp(original, originalText); // redacted as its spans are built
+    // Redacted as text, where every number keeps its digits; the tree is read again from it
+    // only when something changed.
+    const QByteArray source = originalText.isEmpty()
+                                  ? QJsonDocument(original).toJson(QJsonDocument::Compact)
+                                  : originalText.toByteArray();
+    RedactionManifest found;
+    const QByteArray redacted = m_redactor.redactJson(source, &found);
+    m_manifest.merge(found);
+    const QJsonObject session =
+        found.isEmpty() ? original : QJsonDocument::fromJson(redacted).object();
+    const QByteArrayView text = found.isEmpty() ? originalText : QByteArrayView(redacted);
     if (m_format == Format::Json) {
-        const QByteArray doc = text.isEmpty()
-                                   ? QJsonDocument(session).toJson(QJsonDocument::Compact)
-                                   : JsonText::compact(text);
+        QByteArray doc = text.isEmpty() ? QJsonDocument(session).toJson(QJsonDocument::Compact)
+                                        : JsonText::compact(text);
+        // The document says what was taken out of it (and that it was looked at: total 0).
+        if (doc.endsWith('}')) {
+            doc.chop(1);
+            if (doc.size() > 1)
+                doc.append(',');
+            doc.append("\"redaction\":")
+                .append(QJsonDocument(found.toJson()).toJson(QJsonDocument::Compact))
+                .append('}');
+        }
         if (!write(m_sessions > 0 ? ",\n" + doc : doc))
             return false;
         ++m_sessions;

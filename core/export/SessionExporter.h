@@ -2,6 +2,8 @@
 // OTLP/JSON traces.
 #pragma once
 
+#include "redaction/Redactor.h"
+
 #include <QByteArrayView>
 #include <QJsonObject>
 #include <QString>
@@ -14,7 +16,8 @@ class QIODevice;
 namespace ea {
 
 // Streams one session at a time, so an export of thousands never holds them all. The same
-// formats serve the `export` command and the session browser.
+// formats serve the `export` command and the session browser. Every session goes through the
+// redactor first: nothing is written that it did not see.
 class SessionExporter
 {
 public:
@@ -33,7 +36,16 @@ public:
     // reason when it is unreadable. Callers outside storage read sessions through this.
     static std::optional<QJsonObject> readSession(const QString& path, QString* error = nullptr);
 
-    SessionExporter(Format format, QIODevice* device);
+    SessionExporter(Format format, QIODevice* device, Redactor redactor = Redactor());
+
+    // What the redactor replaced in all sessions written so far. Json exports carry each
+    // session's own as its document's "redaction" member; jsonl and csv rows have no place
+    // for it, so their callers write it beside the export (sidecarPath()).
+    const RedactionManifest& manifest() const { return m_manifest; }
+    // Where the manifest of a jsonl or csv export to `target` goes: "<target>.redaction.json".
+    static QString sidecarPath(const QString& target);
+    // The sidecar's text: {"export": "<file name>", "format": ..., "redaction": manifest}.
+    QByteArray sidecarText(const QString& target) const;
 
     // Writes what comes before the first session; false when the device refuses it.
     bool begin();
@@ -67,6 +79,8 @@ private:
 
     Format m_format;
     QIODevice* m_device;
+    Redactor m_redactor;
+    RedactionManifest m_manifest;
     int m_sessions = 0;
     qint64 m_events = 0;
     QString m_error;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "model/CaptureFilter.h"
+#include "redaction/RedactionRule.h"
 
 #include <QString>
 #include <QStringList>
@@ -56,6 +57,10 @@ struct CaptureSettings
     CaptureFilter filter;
     QString recordFile; // empty: no recording
     bool useJournal = true;
+    // Payloads go through a Redactor with these rules before the journal (and so every
+    // session file) sees them.
+    bool redactAtCapture = false;
+    RedactionRules redaction;
     CaptureLimits limits;
 
     // Environment overrides for operations and tests, applied by CaptureService:

@@ -98,13 +98,15 @@ void OtlpForwarder::onSessionSaved(const QString& sessionId, const QString& path
     }
     QList<OtlpTraceBuilder::Trace> traces;
     QJsonObject resource;
-    if (text.isEmpty() || !m_builder.build(text, &traces, &resource, &why)) {
+    RedactionManifest redacted;
+    if (text.isEmpty() || !m_builder.build(text, &traces, &resource, &why, &redacted)) {
         ++m_counters.unreadable;
         qCWarning(lcForwarder).noquote()
             << "session" << sessionId.left(64) << "not forwarded:" << path << why;
         return;
     }
     bool added = false;
+    quint64 secrets = quint64(redacted.total()); // counted once per save that queues a turn
     for (const OtlpTraceBuilder::Trace& t : std::as_const(traces)) {
         if (m_outbox->knows(t.traceId))
             continue;
@@ -117,6 +119,7 @@ void OtlpForwarder::onSessionSaved(const QString& sessionId, const QString& path
         }
         ++m_counters.queued;
         added = true;
+        m_counters.redacted += std::exchange(secrets, 0);
     }
     if (added) {
         Q_EMIT changed();
@@ -249,6 +252,7 @@ QJsonObject OtlpForwarder::statusJson() const
         {QStringLiteral("refused"), double(m_counters.refused)},
         {QStringLiteral("retries"), double(m_counters.retries)},
         {QStringLiteral("unreadable"), double(m_counters.unreadable)},
+        {QStringLiteral("redacted"), double(m_counters.redacted)},
         {QStringLiteral("sending"), !m_inFlight.isNull()},
         {QStringLiteral("last_error"), m_lastError},
     };

@@ -60,6 +60,7 @@ public:
         quint64 refused = 0;       // requests refused for good (400, ...): dropped
         quint64 retries = 0;       // attempts that failed and are tried again
         quint64 unreadable = 0;    // saved sessions that could not be read or built
+        quint64 redacted = 0;      // secrets taken out of sessions whose turns were queued
     };
     const Counters& counters() const { return m_counters; }
     const OtlpOutbox& outbox() const { return *m_outbox; }

@@ -1,6 +1,5 @@
 #include "otlp/OtlpTraceBuilder.h"
 
-#include "otlp/ExportRedaction.h"
 #include "util/IsoTime.h"
 #include "util/Sha256.h"
 
@@ -129,9 +128,14 @@ OtlpTraceBuilder::OtlpTraceBuilder() = default;
 OtlpTraceBuilder::OtlpTraceBuilder(Options options) : m_options(std::move(options)) {}
 
 bool OtlpTraceBuilder::build(QByteArrayView sessionJson, QList<Trace>* traces,
-                             QJsonObject* resource, QString* error) const
+                             QJsonObject* resource, QString* error,
+                             RedactionManifest* manifest) const
 {
-    const QByteArray text = ExportRedaction::apply(sessionJson);
+    // Nothing leaves the machine unredacted: the spans are read from the redacted text only.
+    RedactionManifest found;
+    const QByteArray text = m_options.redactor.redactJson(sessionJson, &found);
+    if (manifest)
+        manifest->merge(found);
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(text, &parseError);
     if (!doc.isObject()) {

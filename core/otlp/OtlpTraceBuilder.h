@@ -1,6 +1,8 @@
 // Turns a saved session document into OTLP/JSON traces: one trace per settled turn.
 #pragma once
 
+#include "redaction/Redactor.h"
+
 #include <QByteArray>
 #include <QByteArrayView>
 #include <QJsonArray>
@@ -26,6 +28,7 @@ public:
         QString serviceName = QStringLiteral("claude-code");
         QString hostName; // host.name; empty: left out
         QString scopeVersion = QStringLiteral("0.1.0");
+        Redactor redactor; // the configured rules; the built-in ones by default
     };
 
     // One turn (prompt to Stop) as a trace.
@@ -41,10 +44,10 @@ public:
     explicit OtlpTraceBuilder(Options options);
 
     // Every settled turn (it has an end time) of the document, in order. The text is redacted
-    // (ExportRedaction) before anything is read from it. False with *error when it is not a
-    // session document.
+    // (Options::redactor) before anything is read from it; what was taken out is added to
+    // *manifest. False with *error when it is not a session document.
     bool build(QByteArrayView sessionJson, QList<Trace>* traces, QJsonObject* resource,
-               QString* error = nullptr) const;
+               QString* error = nullptr, RedactionManifest* manifest = nullptr) const;
 
     // A resourceSpans entry: the resource and one scope holding `spans`.
     QJsonObject resourceSpans(const QJsonObject& resource, const QJsonArray& spans) const;

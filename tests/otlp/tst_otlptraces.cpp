@@ -191,6 +191,67 @@ private Q_SLOTS:
         QCOMPARE(receiver.requests().size(), 5);
     }
 
+    // Nothing leaves unredacted: a secret in a prompt reaches neither the export nor the
+    // collector, while the span that carried it still arrives.
+    void secretsNeverLeave()
+    {
+        QTemporaryDir tmp;
+        const QByteArray secret = "sk-ant-api03-" + QByteArray(40, 'Q') + "x9";
+        QFile in(recording(QStringLiteral("current-server.jsonl")));
+        QVERIFY(in.open(QIODevice::ReadOnly));
+        QByteArray text = in.readAll();
+        text.replace("Fix the failing test in parser.py",
+                     "Fix the failing test in parser.py with key " + secret);
+        const QString rec = tmp.filePath(QStringLiteral("secret.jsonl"));
+        QFile out(rec);
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        out.write(text);
+        out.close();
+        OtlpReceiver receiver;
+        QVERIFY(receiver.start());
+        const QString act = tmp.filePath(QStringLiteral("act"));
+        const QString config =
+            writeConfig(tmp.path(), QStringLiteral("event_aggregator:\n  otlp:\n    endpoint: %1\n")
+                                        .arg(receiver.endpoint()));
+        int code = -1;
+        QByteArray err;
+        runApp(tmp.path(),
+               {QStringLiteral("--headless"), QStringLiteral("--replay"), rec,
+                QStringLiteral("--activity-dir"), act, QStringLiteral("--config"), config},
+               &code, &err);
+        QCOMPARE(code, 0);
+        const QByteArray exported =
+            runApp(tmp.path(),
+                   {QStringLiteral("export"), QStringLiteral("--all"), QStringLiteral("--format"),
+                    QStringLiteral("otlp"), QStringLiteral("--activity-dir"), act},
+                   &code, &err);
+        QCOMPARE(code, 0);
+        QVERIFY(exported.contains("Fix the failing test in parser.py with key "));
+        QVERIFY(!exported.contains(secret.left(20)));
+        QVERIFY2(err.contains("redacted"), err.constData());
+        // The replay queued the turns; a capture with no dashboard sends them.
+        AppProcess app(tmp.filePath(QStringLiteral("run")));
+        QVERIFY(
+            app.start({QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("1"),
+                       QStringLiteral("--activity-dir"), act, QStringLiteral("--config"), config}));
+        QVERIFY(app.waitForStatus(
+            [](const QJsonObject& st) {
+                const QJsonObject o = st.value(QLatin1String("otlp")).toObject();
+                return o.value(QLatin1String("outbox_turns")).toInt() == 0 &&
+                       !o.value(QLatin1String("sending")).toBool();
+            },
+            15000));
+        QVERIFY(!app.stop().isEmpty());
+        QVERIFY(receiver.accepted().size() >= 5);
+        bool sawPrompt = false;
+        for (const QJsonObject& r : receiver.requests()) {
+            const QByteArray raw = QJsonDocument(r).toJson(QJsonDocument::Compact);
+            QVERIFY(!raw.contains(secret.left(20)));
+            sawPrompt = sawPrompt || raw.contains("Fix the failing test in parser.py with key ");
+        }
+        QVERIFY(sawPrompt);
+    }
+
     // A header naming an unset environment variable, or plain http to another machine without
     // --allow-remote: refused at start with the reason, exit code 2.
     void badForwardingSettingsAreRefused()
