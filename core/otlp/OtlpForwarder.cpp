@@ -33,7 +33,11 @@ qint64 retryAfterMs(const QByteArray& value, const QDateTime& now)
     const qint64 seconds = v.toLongLong(&ok);
     if (ok)
         return seconds < 0 ? -1 : std::min(seconds * 1000, kMaxRetryAfterMs);
-    const QDateTime at = QDateTime::fromString(QString::fromLatin1(v), Qt::RFC2822Date);
+    // An IMF-fixdate ("Thu, 01 Jan 2026 10:00:30 GMT"); Qt reads the zone as an offset.
+    QString date = QString::fromLatin1(v);
+    if (date.endsWith(QLatin1String(" GMT")))
+        date = date.chopped(4) + QStringLiteral(" +0000");
+    const QDateTime at = QDateTime::fromString(date, Qt::RFC2822Date);
     if (!at.isValid())
         return -1;
     return std::clamp<qint64>(now.msecsTo(at), 0, kMaxRetryAfterMs);
