@@ -103,28 +103,32 @@ void OtlpForwarder::onSessionSaved(const QString& sessionId, const QString& path
     QList<OtlpTraceBuilder::Trace> traces;
     QJsonObject resource;
     RedactionManifest redacted;
-    if (text.isEmpty() || !m_builder.build(text, &traces, &resource, &why, &redacted)) {
+    if (text.isEmpty() ||
+        !m_builder.build(text, &traces, &resource, &why, &redacted,
+                         [this](const QByteArray& id) { return m_outbox->knows(id); })) {
         ++m_counters.unreadable;
         qCWarning(lcForwarder).noquote()
             << "session" << sessionId.left(64) << "not forwarded:" << path << why;
         return;
     }
-    bool added = false;
-    quint64 secrets = quint64(redacted.total()); // counted once per save that queues a turn
+    QList<OtlpOutbox::Request> fresh;
     for (const OtlpTraceBuilder::Trace& t : std::as_const(traces)) {
-        if (m_outbox->knows(t.traceId))
-            continue;
-        const QByteArray body =
-            OtlpTraceBuilder::request(QJsonArray{m_builder.resourceSpans(resource, t.spans)});
-        if (!m_outbox->enqueue(t.traceId, body, &why)) {
-            qCWarning(lcForwarder).noquote() << "cannot queue turn" << t.turnIndex << "of session"
-                                             << sessionId.left(64) << ":" << why;
-            continue;
-        }
-        ++m_counters.queued;
-        added = true;
-        m_counters.redacted += std::exchange(secrets, 0);
+        if (!m_outbox->knows(t.traceId))
+            fresh.append({t.traceId, OtlpTraceBuilder::request(
+                                         QJsonArray{m_builder.resourceSpans(resource, t.spans)})});
     }
+    if (fresh.isEmpty())
+        return;
+    QStringList errors;
+    const int queued = m_outbox->enqueueAll(fresh, &errors);
+    for (const QString& e : std::as_const(errors))
+        qCWarning(lcForwarder).noquote()
+            << "cannot queue a turn of session" << sessionId.left(64) << ":" << e;
+    m_counters.queued += quint64(queued);
+    // Counted once per save that queues a turn.
+    if (queued > 0)
+        m_counters.redacted += quint64(redacted.total());
+    const bool added = queued > 0;
     if (added) {
         Q_EMIT changed();
         if (!m_inFlight && m_retryDueMs < 0)
@@ -269,8 +273,9 @@ QJsonObject OtlpForwarder::statusJson() const
 QString OtlpForwarder::summary() const
 {
     const int waiting = m_outbox->count();
-    QString line = waiting == 0 ? tr("OTLP: all turns delivered")
-                                : tr("OTLP: %n turn(s) waiting", nullptr, waiting);
+    QString line = waiting == 0   ? tr("OTLP: all turns delivered")
+                   : waiting == 1 ? tr("OTLP: 1 turn waiting")
+                                  : tr("OTLP: %1 turns waiting").arg(waiting);
     if (m_retryDueMs >= 0)
         line += tr(" (retry in %1 s: %2)")
                     .arg((std::max<qint64>(0, m_retryDueMs - m_clock->monotonicMs()) + 999) / 1000)

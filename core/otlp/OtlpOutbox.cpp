@@ -85,27 +85,53 @@ void OtlpOutbox::evictFor(qint64 incoming)
 
 bool OtlpOutbox::enqueue(const QByteArray& traceId, const QByteArray& body, QString* error)
 {
-    evictFor(body.size());
-    const QString path = QStringLiteral("%1/%2-%3.json")
-                             .arg(outboxDir(m_dir))
-                             .arg(m_nextSeq, 16, 10, QLatin1Char('0'))
-                             .arg(QString::fromLatin1(traceId));
-    if (!AtomicFile::write(path, body, error))
-        return false;
-    ++m_nextSeq;
-    m_entries.append({path, traceId, body.size()});
-    m_bytes += body.size();
-    m_known.insert(traceId);
-    m_ledger.append(traceId);
+    QStringList errors;
+    if (enqueueAll({{traceId, body}}, &errors) == 1)
+        return true;
+    *error = errors.value(0);
+    return false;
+}
+
+int OtlpOutbox::enqueueAll(const QList<Request>& requests, QStringList* errors)
+{
+    qint64 incoming = 0;
+    for (const Request& r : requests)
+        incoming += r.body.size();
+    evictFor(incoming);
+    QList<AtomicFile::Item> items;
+    items.reserve(requests.size());
+    for (const Request& r : requests)
+        items.append({QStringLiteral("%1/%2-%3.json")
+                          .arg(outboxDir(m_dir))
+                          .arg(m_nextSeq++, 16, 10, QLatin1Char('0'))
+                          .arg(QString::fromLatin1(r.traceId)),
+                      r.body});
+    const QStringList failed = AtomicFile::writeAll(items);
+    int queued = 0;
+    for (qsizetype i = 0; i < requests.size(); ++i) {
+        if (!failed.value(i).isEmpty()) {
+            errors->append(failed.value(i));
+            continue;
+        }
+        const Request& r = requests.at(i);
+        m_entries.append({items.at(i).path, r.traceId, r.body.size()});
+        m_bytes += r.body.size();
+        m_known.insert(r.traceId);
+        m_ledger.append(r.traceId);
+        ++queued;
+    }
     while (m_ledger.size() > kMaxLedger)
         m_known.remove(m_ledger.takeFirst());
-    QString why;
-    // The outbox file already says it is queued; a ledger that could not be written only
-    // means the turn may be queued again after it was acknowledged (same ids, so a backend
+    evictFor(0); // a batch bigger than the whole outbox keeps only its newest
+    // The outbox files already say they are queued; a ledger that could not be written only
+    // means a turn may be queued again after it was acknowledged (same ids, so a backend
     // de-duplicates it).
-    if (!writeLedger(&why))
+    QString why;
+    if (queued > 0 && !writeLedger(&why))
         qCWarning(lcOutbox).noquote() << "cannot write" << ledgerPath(m_dir) << ":" << why;
-    return true;
+    if (queued > 0)
+        PrivateDirectory::sync(outboxDir(m_dir));
+    return queued;
 }
 
 bool OtlpOutbox::writeLedger(QString* error)

@@ -35,6 +35,14 @@ public:
     // Queues a request; false with *error when it could not be written (nothing is recorded
     // then, so a later save of the session tries again).
     bool enqueue(const QByteArray& traceId, const QByteArray& body, QString* error);
+    struct Request
+    {
+        QByteArray traceId;
+        QByteArray body;
+    };
+    // Queues several with one sync of the file system (AtomicFile::writeAll) and one ledger
+    // write; returns how many were queued, the reasons of the rest in *errors.
+    int enqueueAll(const QList<Request>& requests, QStringList* errors);
     std::optional<Entry> front() const;
     QByteArray read(const Entry& entry, QString* error) const;
     // The collector took it (or refused it for good): the file goes.

@@ -7,7 +7,9 @@
 #include <QJsonDocument>
 #include <QJsonParseError>
 
+#include <algorithm>
 #include <initializer_list>
+#include <limits>
 #include <optional>
 
 namespace ea {
@@ -128,8 +130,8 @@ OtlpTraceBuilder::OtlpTraceBuilder() = default;
 OtlpTraceBuilder::OtlpTraceBuilder(Options options) : m_options(std::move(options)) {}
 
 bool OtlpTraceBuilder::build(QByteArrayView sessionJson, QList<Trace>* traces,
-                             QJsonObject* resource, QString* error,
-                             RedactionManifest* manifest) const
+                             QJsonObject* resource, QString* error, RedactionManifest* manifest,
+                             const std::function<bool(const QByteArray&)>& skip) const
 {
     // Nothing leaves the machine unredacted: the spans are read from the redacted text only.
     RedactionManifest found;
@@ -171,6 +173,44 @@ bool OtlpTraceBuilder::build(QByteArrayView sessionJson, QList<Trace>* traces,
     const QJsonArray delegations = session.value(QLatin1String("delegations")).toArray();
     const QJsonArray tools = session.value(QLatin1String("tool_operations")).toArray();
     const QJsonArray events = session.value(QLatin1String("events")).toArray();
+
+    // What belongs to which turn, in one pass each (a session of thousands of turns must not
+    // cost turns x calls): by the turn an entry names, else by its time.
+    QList<std::pair<qint64, int>> starts; // settled turns' start, index; in order of start
+    QHash<int, qint64> ends;
+    for (const QJsonValue& tv : turns) {
+        const QJsonObject turn = tv.toObject();
+        const std::optional<qint64> s = nanos(turn.value(QLatin1String("start_time")));
+        const std::optional<qint64> e = nanos(turn.value(QLatin1String("end_time")));
+        if (s && e) {
+            starts.append({*s, turn.value(QLatin1String("index")).toInt()});
+            ends.insert(starts.last().second, *e);
+        }
+    }
+    std::sort(starts.begin(), starts.end());
+    const auto turnAt = [&](std::optional<qint64> at) -> int {
+        if (!at)
+            return -1;
+        auto it = std::upper_bound(starts.cbegin(), starts.cend(),
+                                   std::pair<qint64, int>{*at, std::numeric_limits<int>::max()});
+        if (it == starts.cbegin())
+            return -1;
+        --it;
+        return *at <= ends.value(it->second) ? it->second : -1;
+    };
+    const auto turnOf = [&](const QJsonObject& o, const char* timeKey) {
+        const QJsonValue t = o.value(QLatin1String("turn"));
+        return t.isDouble() ? t.toInt() : turnAt(nanos(o.value(QLatin1String(timeKey))));
+    };
+    QHash<int, QList<qsizetype>> delegationsOf, toolsOf, eventsOf;
+    for (qsizetype i = 0; i < delegations.size(); ++i)
+        delegationsOf[turnOf(delegations.at(i).toObject(), "start_time")].append(i);
+    for (qsizetype i = 0; i < tools.size(); ++i)
+        toolsOf[turnOf(tools.at(i).toObject(), "start_time")].append(i);
+    for (qsizetype i = 0; i < events.size(); ++i)
+        eventsOf[turnAt(nanos(events.at(i).toObject().value(QLatin1String("timestamp"))))].append(
+            i);
+
     for (const QJsonValue& tv : turns) {
         const QJsonObject turn = tv.toObject();
         const std::optional<qint64> start = nanos(turn.value(QLatin1String("start_time")));
@@ -186,6 +226,8 @@ bool OtlpTraceBuilder::build(QByteArrayView sessionJson, QList<Trace>* traces,
         const QByteArray turnIdentity =
             QByteArray("ea.turn") + '\0' + sid + '\0' + str(turn, "start_time").toUtf8();
         trace.traceId = hexId(turnIdentity, {}, 16);
+        if (skip && skip(trace.traceId))
+            continue;
         const QByteArray rootId = hexId(trace.traceId, "root", 8);
         const auto span = [&](const QByteArray& spanId, const QByteArray& parentId,
                               const QString& name, SpanTimes times, const Attributes& attributes) {
@@ -202,13 +244,6 @@ bool OtlpTraceBuilder::build(QByteArrayView sessionJson, QList<Trace>* traces,
             if (!parentId.isEmpty())
                 s.insert(QStringLiteral("parentSpanId"), QString::fromLatin1(parentId));
             return s;
-        };
-        const auto within = [&](const QJsonObject& o) {
-            const QJsonValue t = o.value(QLatin1String("turn"));
-            if (t.isDouble())
-                return t.toInt() == index;
-            const std::optional<qint64> at = nanos(o.value(QLatin1String("start_time")));
-            return at && *at >= *start && *at <= *end;
         };
 
         // The root: the main agent's turn.
@@ -237,10 +272,8 @@ bool OtlpTraceBuilder::build(QByteArrayView sessionJson, QList<Trace>* traces,
         QHash<int, QByteArray> delegationSpan; // index in delegations[] -> span id
         QHash<int, QJsonObject> delegationSpans;
         QList<int> delegationOrder;
-        for (qsizetype i = 0; i < delegations.size(); ++i) {
+        for (const qsizetype i : delegationsOf.value(index)) {
             const QJsonObject d = delegations.at(i).toObject();
-            if (!within(d))
-                continue;
             const QString agent =
                 str(d, "agent_type").isEmpty() ? QStringLiteral("unknown") : str(d, "agent_type");
             const QByteArray id =
@@ -287,10 +320,8 @@ bool OtlpTraceBuilder::build(QByteArrayView sessionJson, QList<Trace>* traces,
 
         // Tool calls: execute_tool spans under the agent that made them.
         QJsonArray toolSpans;
-        for (const QJsonValue& v : tools) {
-            const QJsonObject op = v.toObject();
-            if (!within(op))
-                continue;
+        for (const qsizetype i : toolsOf.value(index)) {
+            const QJsonObject op = tools.at(i).toObject();
             const QString name = str(op, "tool_name");
             const QString callId = str(op, "correlation_id");
             const QByteArray id = hexId(
@@ -337,11 +368,9 @@ bool OtlpTraceBuilder::build(QByteArrayView sessionJson, QList<Trace>* traces,
 
         // Prompts, notifications and todo updates: events on the span of their agent.
         QHash<QByteArray, QJsonArray> spanEvents;
-        for (const QJsonValue& v : events) {
-            const QJsonObject e = v.toObject();
+        for (const qsizetype i : eventsOf.value(index)) {
+            const QJsonObject e = events.at(i).toObject();
             const std::optional<qint64> at = nanos(e.value(QLatin1String("timestamp")));
-            if (!at || *at < *start || *at > *end)
-                continue;
             const QString type = str(e, "event_type");
             const QString category = str(e, "category");
             const QJsonObject data = e.value(QLatin1String("data")).toObject();

@@ -10,6 +10,8 @@
 #include <QList>
 #include <QString>
 
+#include <functional>
+
 namespace ea {
 
 // The OpenTelemetry GenAI semantic conventions this follows (Development status): the version
@@ -46,8 +48,10 @@ public:
     // Every settled turn (it has an end time) of the document, in order. The text is redacted
     // (Options::redactor) before anything is read from it; what was taken out is added to
     // *manifest. False with *error when it is not a session document.
+    // skip: turns whose trace id it accepts are left out (already sent), and cost nothing.
     bool build(QByteArrayView sessionJson, QList<Trace>* traces, QJsonObject* resource,
-               QString* error = nullptr, RedactionManifest* manifest = nullptr) const;
+               QString* error = nullptr, RedactionManifest* manifest = nullptr,
+               const std::function<bool(const QByteArray& traceId)>& skip = {}) const;
 
     // A resourceSpans entry: the resource and one scope holding `spans`.
     QJsonObject resourceSpans(const QJsonObject& resource, const QJsonArray& spans) const;

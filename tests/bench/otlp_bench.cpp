@@ -7,6 +7,7 @@
 
 #include "otlp/OtlpForwarder.h"
 #include "otlp/OtlpTraceBuilder.h"
+#include "storage/GzipCodec.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -161,9 +162,13 @@ int main(int argc, char** argv)
     QJsonObject resource;
     builder.build(doc, &traces, &resource);
     qint64 bytes = 0;
-    for (const OtlpTraceBuilder::Trace& trace : std::as_const(traces))
-        bytes += OtlpTraceBuilder::request(QJsonArray{builder.resourceSpans(resource, trace.spans)})
-                     .size();
+    qint64 gzipBytes = 0;
+    for (const OtlpTraceBuilder::Trace& trace : std::as_const(traces)) {
+        const QByteArray body =
+            OtlpTraceBuilder::request(QJsonArray{builder.resourceSpans(resource, trace.spans)});
+        bytes += body.size();
+        gzipBytes += GzipCodec::compress(body).value_or(QByteArray()).size();
+    }
     const double buildMs = double(t.nsecsElapsed()) / 1e6;
 
     Sink sink;
@@ -203,6 +208,7 @@ int main(int argc, char** argv)
         {"queue_turns_per_s", turns / (queuedMs / 1000)},
         {"forward_turns_per_s", turns / (totalMs / 1000)},
         {"bytes_per_turn", double(bytes) / turns},
+        {"gzip_bytes_per_turn", double(gzipBytes) / turns},
     };
     std::printf("%s\n", QJsonDocument(result).toJson(QJsonDocument::Compact).constData());
     return forwarder.counters().acknowledged >= quint64(turns) ? 0 : 1;
