@@ -479,7 +479,16 @@ int Commands::redact(const QStringList& args, const AppOptions& global)
     std::optional<QByteArray> text;
     QString label = target;
     if (QFileInfo(target).isFile()) {
+        // Session files (plain or gzip) as the store reads them; any other file as it is.
         text = store->loadText(QFileInfo(target).absoluteFilePath(), &error);
+        QFile f(target);
+        if (!text && !target.endsWith(QLatin1String(".gz")) && f.open(QIODevice::ReadOnly)) {
+            text = f.readAll();
+            if (f.error() != QFileDevice::NoError) {
+                err(QStringLiteral("cannot read %1: %2").arg(target, f.errorString()));
+                return 2;
+            }
+        }
     } else {
         QList<SessionSummary> found;
         if (!resolveIds(newestFirst(*store, false), {target}, &found))

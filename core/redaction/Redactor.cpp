@@ -6,7 +6,10 @@
 #include <QSet>
 
 #include <algorithm>
+#include <array>
 #include <functional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace ea {
@@ -21,7 +24,7 @@ struct CompiledRule
     QString label;
     QRegularExpression re;
     QList<int> secretGroups; // "secret", "secret2", "secret3" when the pattern has them
-    QStringList anchors;
+    quint64 anchors = 0;     // bits of Compiled::words, one of which must occur; 0: always tried
 };
 
 QRegularExpression keyExpression(const QStringList& globs)
@@ -44,24 +47,28 @@ QRegularExpression keyExpression(const QStringList& globs)
                                   QRegularExpression::DotMatchesEverythingOption);
 }
 
-template <typename Text> bool anyAnchor(const QStringList& anchors, Text text)
+// Text folded for the anchor search: ASCII lowered, every other unit a byte no anchor holds.
+// Anchors are ASCII words, so a search in this is a case-insensitive search in the text.
+std::string_view folded(QByteArrayView raw)
 {
-    if (anchors.isEmpty())
-        return true;
-    for (const QString& a : anchors)
-        if (text.contains(a, Qt::CaseInsensitive))
-            return true;
-    return false;
+    thread_local std::string buf;
+    buf.resize(size_t(raw.size()));
+    for (qsizetype i = 0; i < raw.size(); ++i) {
+        const unsigned char c = static_cast<unsigned char>(raw[i]);
+        buf[size_t(i)] = char(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    return buf;
 }
 
-bool anyAnchorLatin1(const QStringList& anchors, QLatin1StringView text)
+std::string_view folded(QStringView text)
 {
-    if (anchors.isEmpty())
-        return true;
-    for (const QString& a : anchors)
-        if (text.contains(a, Qt::CaseInsensitive))
-            return true;
-    return false;
+    thread_local std::string buf;
+    buf.resize(size_t(text.size()));
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const char16_t c = text[i].unicode();
+        buf[size_t(i)] = char(c >= 'A' && c <= 'Z' ? c + 32 : c < 0x80 ? c : 0x80);
+    }
+    return buf;
 }
 
 QString withoutLoneSurrogates(const QString& text)
@@ -226,9 +233,58 @@ struct Redactor::Compiled
     RedactionRules rules;
     QList<CompiledRule> text; // pattern rules, in order
     QList<CompiledRule> keys; // key-name rules (re: the names)
-    QStringList keyAnchors;   // union of the key rules' anchors; empty with none or any unanchored
+    // The rules' anchor words, lowered; a rule's bits say which are its own.
+    std::vector<std::string> words;
+    quint64 textAnchors = 0; // union of the text rules' bits
     bool anyUnanchoredText = false;
+    quint64 keyAnchors = 0; // of the key rules; 0 when one of them has none
     QSet<QString> labels;
+
+    // Word indices by their first byte: the search reads the text once.
+    std::array<std::vector<quint8>, 256> byFirstByte;
+
+    // The bits of the words that occur in the folded text.
+    quint64 present(std::string_view text) const
+    {
+        quint64 bits = 0;
+        const size_t n = text.size();
+        for (size_t i = 0; i < n; ++i) {
+            const std::vector<quint8>& candidates =
+                byFirstByte[static_cast<unsigned char>(text[i])];
+            for (const quint8 w : candidates) {
+                const std::string& word = words[w];
+                if ((bits & (quint64(1) << w)) == 0 && n - i >= word.size() &&
+                    text.compare(i, word.size(), word) == 0)
+                    bits |= quint64(1) << w;
+            }
+        }
+        return bits;
+    }
+
+    static bool tried(const CompiledRule& rule, quint64 present)
+    {
+        return rule.anchors == 0 || (rule.anchors & present) != 0;
+    }
+
+    quint64 anchorBits(const QStringList& anchors)
+    {
+        quint64 bits = 0;
+        for (const QString& a : anchors) {
+            const std::string word = a.toLower().toStdString();
+            if (word.empty())
+                continue;
+            auto it = std::find(words.begin(), words.end(), word);
+            if (it == words.end()) {
+                if (words.size() >= 64)
+                    return 0; // more words than bits: tried always
+                it = words.insert(words.end(), word);
+                byFirstByte[static_cast<unsigned char>(word.front())].push_back(
+                    quint8(words.size() - 1));
+            }
+            bits |= quint64(1) << (it - words.begin());
+        }
+        return bits;
+    }
 
     // Finds what the text rules claim in `text`; merges overlaps into the first claim.
     std::vector<Span> find(const QString& text) const
@@ -237,10 +293,11 @@ struct Redactor::Compiled
         // "\ud800") would hide every secret beside it. Matched in a copy where each is U+FFFD,
         // the same length, so the spans fit the original.
         const QString s = withoutLoneSurrogates(text);
+        const quint64 found = present(folded(QStringView(s)));
         std::vector<Span> spans;
         for (int r = 0; r < this->text.size(); ++r) {
             const CompiledRule& rule = this->text.at(r);
-            if (!anyAnchor(rule.anchors, QStringView(s)))
+            if (!tried(rule, found))
                 continue;
             QRegularExpressionMatchIterator it = rule.re.globalMatch(s);
             while (it.hasNext()) {
@@ -329,12 +386,12 @@ struct Redactor::Compiled
         if (keys.isEmpty())
             return -1;
         const bool escaped = rawKey.contains('\\');
-        if (!escaped && !anyAnchorLatin1(keyAnchors, QLatin1StringView(rawKey)))
+        if (!escaped && keyAnchors != 0 && (present(folded(rawKey)) & keyAnchors) == 0)
             return -1;
         const QString key = unescape(rawKey);
+        const quint64 found = present(folded(QStringView(key)));
         for (int k = 0; k < keys.size(); ++k)
-            if (anyAnchor(keys.at(k).anchors, QStringView(key)) &&
-                keys.at(k).re.match(key).hasMatch())
+            if (tried(keys.at(k), found) && keys.at(k).re.match(key).hasMatch())
                 return k;
         return -1;
     }
@@ -349,12 +406,13 @@ Redactor::Redactor(RedactionRules rules)
         CompiledRule cr;
         cr.name = r.name;
         cr.label = r.label();
-        cr.anchors = r.anchors;
+        cr.anchors = c->anchorBits(r.anchors);
         c->labels.insert(cr.label);
         if (!r.keys.isEmpty()) {
             cr.re = keyExpression(r.keys);
-            keyAnchored = keyAnchored && !r.anchors.isEmpty();
-            c->keyAnchors += r.anchors;
+            cr.re.optimize();
+            keyAnchored = keyAnchored && cr.anchors != 0;
+            c->keyAnchors |= cr.anchors;
             c->keys.append(cr);
             continue;
         }
@@ -373,12 +431,12 @@ Redactor::Redactor(RedactionRules rules)
             if (i > 0)
                 cr.secretGroups.append(i);
         }
-        c->anyUnanchoredText = c->anyUnanchoredText || cr.anchors.isEmpty();
+        c->anyUnanchoredText = c->anyUnanchoredText || cr.anchors == 0;
+        c->textAnchors |= cr.anchors;
         c->text.append(cr);
     }
     if (!keyAnchored)
-        c->keyAnchors.clear();
-    c->keyAnchors.removeDuplicates();
+        c->keyAnchors = 0;
     d = std::move(c);
 }
 
@@ -444,8 +502,7 @@ bool isJsonGap(QByteArrayView gap)
 QByteArray Redactor::redactJson(QByteArrayView json, RedactionManifest* manifest) const
 {
     const Compiled& c = *d;
-    QByteArray out;
-    out.reserve(json.size() + 64);
+    QByteArray out; // reserved at the first change: most documents have none
     std::vector<Level> stack;
     const qsizetype n = json.size();
     qsizetype copied = 0; // json[0, copied) is in out
@@ -461,6 +518,8 @@ QByteArray Redactor::redactJson(QByteArrayView json, RedactionManifest* manifest
         const std::vector<Span> spans = c.find(s);
         if (spans.empty())
             return;
+        if (out.isEmpty())
+            out.reserve(json.size() + 64);
         out.append(json.sliced(copied, gapStart - copied));
         out.append(c.apply(s, spans, manifest, [&](qsizetype) { return pathOf(stack); }).toUtf8());
         copied = gapEnd;
@@ -513,9 +572,7 @@ QByteArray Redactor::redactJson(QByteArrayView json, RedactionManifest* manifest
                     }
                 }
             } else if (c.anyUnanchoredText || escaped ||
-                       std::any_of(c.text.cbegin(), c.text.cend(), [&](const CompiledRule& r) {
-                           return anyAnchorLatin1(r.anchors, QLatin1StringView(raw));
-                       })) {
+                       (c.present(folded(raw)) & c.textAnchors) != 0) {
                 const QString value = unescape(raw);
                 const std::vector<Span> spans = c.find(value);
                 if (!spans.empty()) {
@@ -531,6 +588,8 @@ QByteArray Redactor::redactJson(QByteArrayView json, RedactionManifest* manifest
                 }
             }
             if (changed) {
+                if (out.isEmpty())
+                    out.reserve(json.size() + 64);
                 out.append(json.sliced(copied, i - copied));
                 out.append('"');
                 appendEscaped(&out, replaced);

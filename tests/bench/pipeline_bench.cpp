@@ -66,6 +66,7 @@ int main(int argc, char* argv[])
     QString dir;
     bool journal = true;
     bool save = false;
+    bool redact = false; // redact_at_capture: true
     int turnEvents = 64; // events per event-loop turn; 1: each alone, as before
     const QStringList args = app.arguments();
     for (qsizetype i = 1; i < args.size(); ++i) {
@@ -81,9 +82,11 @@ int main(int argc, char* argv[])
             turnEvents = std::max(1, args[++i].toInt());
         else if (args[i] == QLatin1String("--save"))
             save = true;
+        else if (args[i] == QLatin1String("--redact"))
+            redact = true;
         else {
             std::fprintf(stderr, "usage: ea-bench-pipeline --stream FILE --dir DIR [--no-journal] "
-                                 "[--turn N] [--save]\n");
+                                 "[--turn N] [--save] [--redact]\n");
             return 2;
         }
     }
@@ -96,6 +99,7 @@ int main(int argc, char* argv[])
     settings.activityDirectory = dir;
     settings.events = {QStringLiteral("claude_event")};
     settings.useJournal = journal;
+    settings.redactAtCapture = redact;
     settings.autoCleanupDays = 0;
     settings.sessionTimeoutMs = qint64(24) * 3600 * 1000; // every session stays live
     CaptureService capture(settings);
@@ -171,6 +175,7 @@ int main(int argc, char* argv[])
     QJsonObject o;
     o.insert(QStringLiteral("events"), double(events));
     o.insert(QStringLiteral("journal"), journal);
+    o.insert(QStringLiteral("redact"), redact);
     o.insert(QStringLiteral("seconds"), seconds);
     o.insert(QStringLiteral("rate"), seconds > 0 ? double(events) / seconds : 0.0);
     o.insert(QStringLiteral("cpu_us_per_event"),

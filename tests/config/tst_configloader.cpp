@@ -311,6 +311,31 @@ private slots:
         QTest::newRow("otlp unknown key")
             << head + "  otlp:\n    endpiont: http://127.0.0.1:4318/v1/traces\n"
             << "configuration.yaml:6: event_aggregator.otlp.endpiont is not a known key";
+        const QByteArray rules("event_aggregator:\n  redaction:\n    rules:\n");
+        QTest::newRow("redaction regex")
+            << rules + "      - name: ok\n        pattern: 'a'\n      - name: bad\n"
+                       "        pattern: '[unclosed'\n"
+            << "configuration.yaml:6: event_aggregator.redaction.rules: rule \"bad\": pattern "
+               "does not compile at offset";
+        QTest::newRow("redaction backtracking")
+            << rules + "      - name: slow\n        pattern: '(\\w+\\s?)+$'\n"
+            << "configuration.yaml:4: event_aggregator.redaction.rules: rule \"slow\": pattern "
+               "repeats a group that holds a repetition";
+        QTest::newRow("redaction pattern and keys")
+            << rules + "      - name: both\n        pattern: x\n        keys: [y]\n"
+            << "rule \"both\" needs either a pattern or keys (not both)";
+        QTest::newRow("redaction unknown field")
+            << rules + "      - name: x\n        regex: y\n"
+            << "configuration.yaml:5: event_aggregator.redaction.rules[].regex is not a known key";
+        QTest::newRow("redaction same name twice")
+            << rules + "      - {name: a, pattern: x}\n      - {name: a, keys: [k]}\n"
+            << "configuration.yaml:5: event_aggregator.redaction.rules: two rules are named \"a\"";
+        QTest::newRow("redaction rules not a list")
+            << rules.chopped(1) + " all\n"
+            << "event_aggregator.redaction.rules must be a list of rules";
+        QTest::newRow("redact_at_capture word")
+            << QByteArray("event_aggregator:\n  redact_at_capture: sometimes\n")
+            << "configuration.yaml:2: event_aggregator.redact_at_capture must be true or false";
     }
 
     void readsTheOtlpSection()
@@ -337,6 +362,31 @@ private slots:
         QCOMPARE(c->otlp.serviceName, QStringLiteral("team-agents"));
         QCOMPARE(c->otlp.outboxMaxMegabytes, 8);
         QVERIFY(AggregatorConfig().otlp.endpoint.isEmpty()); // off unless configured
+    }
+
+    void readsRedactionRules()
+    {
+        const QString path = m_project + QStringLiteral("/.claude-mpm/configuration.yaml");
+        QVERIFY(writeFile(path, "event_aggregator:\n  redact_at_capture: yes\n  redaction:\n"
+                                "    rules:\n      - name: ticket\n"
+                                "        pattern: 'TK-(?<secret>[0-9]+)'\n"
+                                "        replacement: '<t>'\n      - name: pii\n"
+                                "        keys: [ssn, '*_pin']\n      - name: one\n"
+                                "        keys: card\n"));
+        QString error;
+        const std::optional<AggregatorConfig> c = ConfigLoader::load({}, m_project, &error);
+        QVERIFY2(c, qPrintable(error));
+        QVERIFY(c->redactAtCapture);
+        QCOMPARE(c->redactionRules.size(), 3);
+        QCOMPARE(c->redactionRules.at(0).pattern, QStringLiteral("TK-(?<secret>[0-9]+)"));
+        QCOMPARE(c->redactionRules.at(0).label(), QStringLiteral("<t>"));
+        QCOMPARE(c->redactionRules.at(1).keys,
+                 (QStringList{QStringLiteral("ssn"), QStringLiteral("*_pin")}));
+        QCOMPARE(c->redactionRules.at(1).label(), QStringLiteral("[REDACTED:pii]"));
+        QCOMPARE(c->redactionRules.at(2).keys, QStringList{QStringLiteral("card")});
+        QVERIFY(writeFile(path, "event_aggregator:\n  enabled: true\n"));
+        const std::optional<AggregatorConfig> d = ConfigLoader::load({}, m_project, &error);
+        QVERIFY(d && !d->redactAtCapture && d->redactionRules.isEmpty());
     }
 
     void rejectsBadValuesNamingKeyAndLine()

@@ -137,6 +137,20 @@ def main():
     put("config", "event_aggregator:\n  events: &a [claude_event, *a]\n")
     put("config", "event_aggregator:\n  activity_directory: ~/x\n  capture: {tool_operations: no}\n")
 
+    # Redactor: the secrets corpus's payloads, and texts that stress escapes and overlaps.
+    with open(os.path.join(FIXTURES, "secrets", "recording.jsonl"), encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                put("redactor", line.strip())
+    put("redactor", '{"password":"x","k":[{"api_token":["a",{"b":"c"}]}],"n":1e999}')
+    put("redactor", '["\\u0041KIAIOSFODNN7EXAMPLE","\\ud800 AKIAIOSFODNN7EXAMPLE"]')
+    put("redactor", '"Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln"')
+    put("redactor", '{"out":"-----BEGIN RSA PRIVATE KEY-----\\nMIIE\\n-----END RSA PRIVATE KEY-----"}')
+    put("redactor", 'DB_PASSWORD=hunter2 postgres://u:p@h/x TK-0bad {"x": "y"')
+    put("config", "event_aggregator:\n  redact_at_capture: true\n  redaction:\n    rules:\n"
+                  "      - name: t\n        pattern: 'TK-[0-9]+'\n      - name: k\n"
+                  "        keys: [pin, '*_ssn']\n        replacement: '<k>'\n")
+
 
 if __name__ == "__main__":
     main()

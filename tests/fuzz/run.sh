@@ -10,7 +10,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 seconds=${1:-30}
 shift || true
 build=${EA_FUZZ_BUILD_DIR:-$root/build-fuzz}
-all=(engine socket normalizer recording journal sessionfile config)
+all=(engine socket normalizer recording journal sessionfile config redactor)
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=("${all[@]}")
 

@@ -97,6 +97,10 @@ private Q_SLOTS:
         QTRY_COMPARE(forwarder.counters().retries, quint64(1));
         QCOMPARE(collector.requests, 1);
         QVERIFY(forwarder.statusJson().value(QLatin1String("retry_in_ms")).toDouble() >= 29000);
+        // The tray tooltip's line.
+        QVERIFY2(forwarder.summary().startsWith(
+                     QStringLiteral("OTLP: 1 turn waiting (retry in 30 s: HTTP 503")),
+                 qPrintable(forwarder.summary()));
         clock.advance(29000);
         QTest::qWait(50);
         QCOMPARE(collector.requests, 1); // not before it was asked to
@@ -104,6 +108,7 @@ private Q_SLOTS:
         QTRY_COMPARE(forwarder.counters().acknowledged, quint64(1));
         QCOMPARE(collector.requests, 2);
         QCOMPARE(forwarder.outbox().count(), 0);
+        QCOMPARE(forwarder.summary(), QStringLiteral("OTLP: all turns delivered"));
         // Saved again: the turn is known and not queued a second time.
         forwarder.onSessionSaved(QStringLiteral("s-1"), sessionFile(tmp.path()));
         QCOMPARE(forwarder.counters().queued, quint64(1));

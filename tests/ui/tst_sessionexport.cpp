@@ -106,6 +106,62 @@ private Q_SLOTS:
         QTest::qWait(20);
         QVERIFY(!QFile::exists(cancelled));
     }
+
+    void jobRedactsAndWritesTheManifestBesideTheFile()
+    {
+        // A live session with a token in a command, and a rule of the user's on top.
+        QJsonObject doc = session(QStringLiteral("secret"), 1);
+        QJsonArray events = doc.value("events").toArray();
+        events.append(QJsonObject{
+            {"timestamp", "2026-07-01T10:01:00.000Z"},
+            {"event_type", "pre_tool"},
+            {"data", QJsonObject{{"tool_name", "Bash"},
+                                 {"tool_parameters",
+                                  QJsonObject{{"command", "GH_TOKEN=ghp_0123456789abcdefghijABCDEFG"
+                                                          "HIJ012345 gh pr list # TK-1234"}}}}}});
+        doc.insert("events", events);
+        RedactionRule ticket;
+        ticket.name = QStringLiteral("ticket");
+        ticket.pattern = QStringLiteral("TK-[0-9]+");
+        for (const auto format : {SessionExporter::Format::Jsonl, SessionExporter::Format::Json}) {
+            const QString target =
+                m_tmp.path() + QStringLiteral("/redacted.") + SessionExporter::formatName(format);
+            SessionExportJob job({{QStringLiteral("secret"), QString(), doc}}, format, target);
+            job.setRedactor(Redactor(RedactionRules::withUserRules({ticket})));
+            QSignalSpy done(&job, &SessionExportJob::finished);
+            job.start(nullptr);
+            QVERIFY(done.wait(10000));
+            QVERIFY(done.first().at(0).toBool());
+            QVERIFY2(done.first().at(1).toString().contains(QStringLiteral("2 secrets redacted")),
+                     qPrintable(done.first().at(1).toString()));
+            QFile f(target);
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            const QByteArray bytes = f.readAll();
+            QVERIFY(!bytes.contains("0123456789abcdefghij"));
+            QVERIFY(!bytes.contains("TK-1234"));
+            QVERIFY(bytes.contains("[REDACTED:github_token]") &&
+                    bytes.contains("[REDACTED:ticket]"));
+            const QString sidecar = SessionExporter::sidecarPath(target);
+            if (format == SessionExporter::Format::Json) {
+                QVERIFY(!QFile::exists(sidecar)); // the document carries it
+                const QJsonObject m = QJsonDocument::fromJson(bytes)
+                                          .array()
+                                          .first()
+                                          .toObject()
+                                          .value("redaction")
+                                          .toObject();
+                QCOMPARE(m.value("total").toInt(), 2);
+            } else {
+                QFile side(sidecar);
+                QVERIFY(side.open(QIODevice::ReadOnly));
+                const QJsonObject o = QJsonDocument::fromJson(side.readAll()).object();
+                QCOMPARE(o.value("format").toString(), QStringLiteral("jsonl"));
+                QCOMPARE(
+                    o.value("redaction").toObject().value("rules").toObject().value("github_token"),
+                    QJsonValue(1));
+            }
+        }
+    }
 };
 
 QTEST_MAIN(TestSessionExport)
