@@ -147,7 +147,11 @@ bool OtlpTraceBuilder::build(QByteArrayView sessionJson, QList<Trace>* traces,
         return false;
     }
     const QJsonObject session = doc.object();
-    const QString sessionId = str(session, "session_id");
+    // A session split into parts keeps its Claude session id as parent_session_id: the
+    // conversation (and a turn's identity) is that one, whichever part holds the turn.
+    const QString sessionId = str(session, "parent_session_id").isEmpty()
+                                  ? str(session, "session_id")
+                                  : str(session, "parent_session_id");
     if (sessionId.isEmpty() || !session.value(QLatin1String("turns")).isArray()) {
         if (error)
             *error = QStringLiteral("not a session document (no session_id or turns)");
