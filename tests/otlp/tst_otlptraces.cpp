@@ -252,6 +252,53 @@ private Q_SLOTS:
         QVERIFY(sawPrompt);
     }
 
+    // The secrets corpus (tests/fixtures/secrets) forwarded to a collector: not one of them in
+    // any request, in any of its forms.
+    void secretsCorpusNeverForwarded()
+    {
+        QFile needlesFile(QStringLiteral(EA_FIXTURES_DIR "/secrets/needles.txt"));
+        QVERIFY(needlesFile.open(QIODevice::ReadOnly));
+        const QList<QByteArray> needles = needlesFile.readAll().trimmed().split('\n');
+        QVERIFY(needles.size() > 20);
+        QTemporaryDir tmp;
+        OtlpReceiver receiver;
+        QVERIFY(receiver.start());
+        const QString act = tmp.filePath(QStringLiteral("act"));
+        const QString config =
+            writeConfig(tmp.path(), QStringLiteral("event_aggregator:\n  otlp:\n    endpoint: %1\n")
+                                        .arg(receiver.endpoint()));
+        int code = -1;
+        QByteArray err;
+        runApp(tmp.path(),
+               {QStringLiteral("--headless"), QStringLiteral("--replay"),
+                QStringLiteral(EA_FIXTURES_DIR "/secrets/recording.jsonl"),
+                QStringLiteral("--activity-dir"), act, QStringLiteral("--config"), config},
+               &code, &err);
+        QCOMPARE(code, 0);
+        AppProcess app(tmp.filePath(QStringLiteral("run")));
+        QVERIFY(
+            app.start({QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("1"),
+                       QStringLiteral("--activity-dir"), act, QStringLiteral("--config"), config}));
+        QVERIFY(app.waitForStatus(
+            [](const QJsonObject& st) {
+                const QJsonObject o = st.value(QLatin1String("otlp")).toObject();
+                return o.value(QLatin1String("queued")).toInt() +
+                               o.value(QLatin1String("acknowledged")).toInt() >
+                           0 &&
+                       o.value(QLatin1String("outbox_turns")).toInt() == 0 &&
+                       !o.value(QLatin1String("sending")).toBool();
+            },
+            15000));
+        QVERIFY(!app.stop().isEmpty());
+        QVERIFY(!receiver.accepted().isEmpty());
+        for (const QJsonObject& r : receiver.requests()) {
+            QVERIFY(r.value(QLatin1String("valid")).toBool());
+            const QByteArray raw = QJsonDocument(r).toJson(QJsonDocument::Compact);
+            for (const QByteArray& n : needles)
+                QVERIFY2(!raw.contains(n.trimmed()), n.constData());
+        }
+    }
+
     // A header naming an unset environment variable, or plain http to another machine without
     // --allow-remote: refused at start with the reason, exit code 2.
     void badForwardingSettingsAreRefused()
