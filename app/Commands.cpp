@@ -108,7 +108,7 @@ struct SubParser
         if (parser.isSet(config))
             o.configFile = parser.value(config);
         QString error;
-        setup = CaptureSetup::resolve(o, &error);
+        setup = CaptureSetup::resolve(o, &error, false);
         if (!setup) {
             err(error);
             *exitCode = 2;
@@ -750,13 +750,13 @@ int Commands::exportSessions(const QStringList& args, const AppOptions& global)
     const std::optional<SessionExporter::Format> fmt =
         SessionExporter::formatFromName(p.parser.value(format));
     if (!fmt) {
-        err(QStringLiteral("--format must be json, jsonl or csv"));
+        err(QStringLiteral("--format must be json, jsonl, csv or otlp"));
         return 2;
     }
     const QStringList ids = p.parser.positionalArguments();
     if (ids.isEmpty() == !p.parser.isSet(all)) {
-        err(QStringLiteral(
-            "usage: event-aggregator export (ID... | --all) --format json|jsonl|csv [-o FILE]"));
+        err(QStringLiteral("usage: event-aggregator export (ID... | --all) --format "
+                           "json|jsonl|csv|otlp [-o FILE]"));
         return 2;
     }
     int code = 0;
@@ -799,6 +799,7 @@ int Commands::exportSessions(const QStringList& args, const AppOptions& global)
         buffer.open(QIODevice::WriteOnly);
     }
     SessionExporter exporter(*fmt, device, Redactor(p.setup->settings.redaction));
+    exporter.setOtlpServiceName(p.setup->config.otlp.serviceName);
     bool ok = exporter.begin();
     for (const SessionSummary& s : chosen) {
         if (!ok)
@@ -973,7 +974,7 @@ int Commands::cleanup(const QStringList& args, const AppOptions& global)
     if (p.parser.isSet(p.config))
         o.configFile = p.parser.value(p.config);
     QString error;
-    const auto setup = CaptureSetup::resolve(o, &error);
+    const auto setup = CaptureSetup::resolve(o, &error, false);
     if (!setup) {
         err(error);
         return 2;

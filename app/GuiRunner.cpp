@@ -6,6 +6,7 @@
 #include "control/ControlChannel.h"
 #include "control/ControlClient.h"
 #include "control/ControlServer.h"
+#include "otlp/OtlpForwarder.h"
 #include "presentation/AttentionNotifier.h"
 #include "presentation/CaptureController.h"
 #include "presentation/LiveSessionFeed.h"
@@ -63,6 +64,8 @@ int GuiRunner::start()
         st.insert(QStringLiteral("states"), m_capture->service().stateMonitor().countsJson());
         st.insert(QStringLiteral("live_states"),
                   m_capture->service().stateMonitor().sessionsJson());
+        if (m_forwarder)
+            st.insert(QStringLiteral("otlp"), m_forwarder->statusJson());
         return st;
     });
     connect(m_control, &ControlServer::activateRequested, this, &GuiRunner::openBrowser);
@@ -73,7 +76,19 @@ int GuiRunner::start()
     m_feed->setAggregator(&m_capture->service().aggregator());
     connect(m_capture, &CaptureController::serviceReplaced, m_feed,
             [this](CaptureService* s) { m_feed->setAggregator(&s->aggregator()); });
+    if (m_setup.otlp) {
+        m_forwarder = new OtlpForwarder(
+            *m_setup.otlp, m_setup.settings.activityDirectory + QStringLiteral("/.otlp"), nullptr,
+            this);
+        connect(m_capture, &CaptureController::sessionSaved, m_forwarder,
+                &OtlpForwarder::onSessionSaved);
+    }
     m_capture->initialize();
+    if (m_forwarder) {
+        QString error;
+        if (!m_forwarder->start(&error))
+            qCWarning(lcGui).noquote() << "cannot forward traces:" << error;
+    }
     m_feed->setStateLookup([this](const QString& id) { return m_capture->liveState(id); });
     connect(m_capture, &CaptureController::liveStateChanged, m_feed,
             [this](const QString& id) { m_feed->touch(id); });
@@ -143,6 +158,11 @@ void GuiRunner::useTray(bool available)
     m_modeChosen = true;
     if (available) {
         m_tray = new TrayController(m_capture);
+        if (m_forwarder) {
+            m_tray->setForwardingSummary(m_forwarder->summary());
+            connect(m_forwarder, &OtlpForwarder::changed, m_tray,
+                    [this] { m_tray->setForwardingSummary(m_forwarder->summary()); });
+        }
         connect(m_tray, &TrayController::openBrowserRequested, this, &GuiRunner::openBrowser);
         connect(m_tray, &TrayController::openSessionRequested, this, &GuiRunner::openSession);
         connect(m_tray, &TrayController::openSettingsRequested, this, &GuiRunner::openSettings);

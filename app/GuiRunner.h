@@ -3,6 +3,7 @@
 
 #include "config/AggregatorConfig.h"
 #include "model/CaptureSettings.h"
+#include "otlp/OtlpForwarder.h"
 #include "presentation/StartupProblem.h"
 
 #include <QObject>
@@ -32,6 +33,7 @@ public:
     {
         AggregatorConfig config;
         CaptureSettings settings;
+        std::optional<OtlpForwarder::Settings> otlp; // forwarding, when configured
     };
     // Reads the configuration again (after the settings dialog wrote it), command-line
     // flags still winning; nullopt with *error when it is now invalid.
@@ -83,6 +85,7 @@ private:
     TrayController* m_tray = nullptr;
     SessionBrowserWindow* m_browser = nullptr; // owned; no parent, it is a top-level window
     TrayAvailabilityWatcher* m_trayWatch = nullptr;
+    OtlpForwarder* m_forwarder = nullptr; // taken at start; a settings change keeps it
     bool m_modeChosen = false;
     bool m_windowStoodIn = false; // shown because there was no tray, not asked for
     bool m_windowUsed = false;    // clicked or typed in since

@@ -2,6 +2,7 @@
 
 #include "capture/CaptureService.h"
 #include "control/ControlServer.h"
+#include "otlp/OtlpForwarder.h"
 
 #include <QCoreApplication>
 #include <QJsonDocument>
@@ -44,6 +45,8 @@ int HeadlessRunner::start()
                           QVariant::fromValue(m_capture->client()->state()).toString());
             st.insert(QStringLiteral("states"), m_capture->stateMonitor().countsJson());
             st.insert(QStringLiteral("live_states"), m_capture->stateMonitor().sessionsJson());
+            if (m_forwarder)
+                st.insert(QStringLiteral("otlp"), m_forwarder->statusJson());
             return st;
         });
         connect(m_control, &ControlServer::stopRequested, this, &HeadlessRunner::finish);
@@ -53,9 +56,26 @@ int HeadlessRunner::start()
                     m_control->broadcast(m_capture->stateMonitor().changeJson(id, state));
                 });
     }
+    if (m_setup.otlp) {
+        // Each turn is queued as its session is saved (from the start on: a session restored
+        // from the journal is saved while initializing); a replay's turns wait in the outbox
+        // for the next capture when it ends first.
+        m_forwarder = new OtlpForwarder(
+            *m_setup.otlp, s.activityDirectory + QStringLiteral("/.otlp"), nullptr, this);
+        connect(m_capture, &CaptureService::sessionSaved, m_forwarder,
+                &OtlpForwarder::onSessionSaved);
+    }
     if (!m_capture->initialize()) {
         std::fprintf(stderr, "event-aggregator: %s\n", qPrintable(m_capture->lastError()));
         return 1;
+    }
+    if (m_forwarder) {
+        QString error;
+        if (!m_forwarder->start(&error)) {
+            std::fprintf(stderr, "event-aggregator: cannot forward traces: %s\n",
+                         qPrintable(error));
+            return 1;
+        }
     }
     if (replaying) {
         QString error;

@@ -9,6 +9,7 @@ namespace ea {
 
 class CaptureService;
 class ControlServer;
+class OtlpForwarder;
 
 // Runs capture with no GUI: connects, aggregates, saves, and prints one JSON line of counters when
 // signalled.
@@ -33,6 +34,7 @@ private:
     CaptureSetup::Result m_setup;
     CaptureService* m_capture = nullptr;
     ControlServer* m_control = nullptr;
+    OtlpForwarder* m_forwarder = nullptr;
     bool m_finished = false;
     bool m_replaying = false;
 };

@@ -81,11 +81,13 @@ int runGui(const AppOptions& options)
     }
 
     for (;;) {
-        GuiRunner gui({setup->config, setup->settings}, [options](QString* reloadError) {
-            const auto again = CaptureSetup::resolve(options, reloadError);
-            return again ? std::optional<GuiRunner::Setup>({again->config, again->settings})
-                         : std::nullopt;
-        });
+        GuiRunner gui({setup->config, setup->settings, setup->otlp},
+                      [options](QString* reloadError) {
+                          const auto again = CaptureSetup::resolve(options, reloadError);
+                          return again ? std::optional<GuiRunner::Setup>(
+                                             {again->config, again->settings, again->otlp})
+                                       : std::nullopt;
+                      });
         QObject::connect(&unixSignals, &UnixSignalWatcher::terminationRequested, &gui,
                          &GuiRunner::quit);
         const int code = gui.start();

@@ -139,10 +139,19 @@ QString TrayController::toolTip() const
         m_attentionLines.isEmpty()
             ? QString()
             : tr("Needs you:\n%1\n\n").arg(m_attentionLines.join(QLatin1Char('\n')));
-    return needs + tr("Event Aggregator — %1\nServer: %2\nLive sessions: %3\nEvents captured: %4")
-                       .arg(state, m_capture->serverText(),
-                            locale.toString(m_capture->liveSessionCount()),
-                            locale.toString(m_capture->eventsCaptured()));
+    const QString forwarding =
+        m_forwarding.isEmpty() ? QString() : QLatin1Char('\n') + m_forwarding;
+    return needs +
+           tr("Event Aggregator — %1\nServer: %2\nLive sessions: %3\nEvents captured: %4")
+               .arg(state, m_capture->serverText(), locale.toString(m_capture->liveSessionCount()),
+                    locale.toString(m_capture->eventsCaptured())) +
+           forwarding;
+}
+
+void TrayController::setForwardingSummary(const QString& line)
+{
+    m_forwarding = line;
+    updateToolTip();
 }
 
 void TrayController::updateState()

@@ -46,6 +46,8 @@ public:
     QMenu* liveMenu() const { return m_liveMenu; }
     QAction* toggleAction() const { return m_toggle; }
     QString toolTip() const;
+    // A line about trace forwarding (the outbox) for the tooltip; empty: none.
+    void setForwardingSummary(const QString& line);
     // The line at the top of the menu: state, live sessions and events, or what is wrong.
     QString statusLine() const;
     QAction* statusAction() const { return m_status; }
@@ -101,6 +103,7 @@ private:
     QStringList m_attentionIds;
     QList<QAction*> m_attentionActions; // the header, one per session, a separator
     QStringList m_attentionLines;       // for the tooltip
+    QString m_forwarding;               // for the tooltip
     QAction* m_dnd = nullptr;
     QString m_balloonSession; // opened when the last balloon is clicked
     QTimer m_tooltipTimer;

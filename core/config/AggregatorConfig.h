@@ -35,6 +35,21 @@ struct AggregatorConfig
     bool redactAtCapture = false;
     QList<RedactionRule> redactionRules; // redaction.rules: the user's, after the built-ins
 
+    // Live forwarding of each settled turn to an OpenTelemetry collector (otlp: in the YAML).
+    struct Otlp
+    {
+        QString endpoint; // OTLP/HTTP traces URL; empty: nothing is forwarded
+        // Request headers as written; "${NAME}" in a value is the environment variable NAME.
+        QList<QPair<QString, QString>> headers;
+        int timeoutSeconds = 10;
+        bool gzip = false; // compression: gzip
+        QString serviceName = QStringLiteral("claude-code");
+        int outboxMaxMegabytes = 64; // unacknowledged turns kept on disk; the oldest go first
+
+        bool operator==(const Otlp&) const = default;
+    };
+    Otlp otlp;
+
     // Keys the Python aggregator's documentation lists; accepted so existing files still load.
     bool autoStart = false;
     bool compressSessions = false; // true: gzip every session (SessionStore threshold 0)

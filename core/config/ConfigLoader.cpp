@@ -6,6 +6,7 @@
 #include <QLoggingCategory>
 #include <QRegularExpression>
 #include <QSet>
+#include <QUrl>
 
 #include <yaml-cpp/yaml.h>
 
@@ -163,6 +164,66 @@ static void parseCapture(const YAML::Node& key, const YAML::Node& value,
     });
 }
 
+static void parseOtlp(const YAML::Node& key, const YAML::Node& value, AggregatorConfig::Otlp& otlp)
+{
+    const QString prefix = kSection + QStringLiteral(".otlp");
+    if (value.IsNull())
+        return;
+    if (!value.IsMap())
+        reject(key, prefix, QStringLiteral("must be a mapping"), value);
+    forEachEntry(value, prefix, [&](const YAML::Node& k, const YAML::Node& v, const QString& name) {
+        const QString path = prefix + QLatin1Char('.') + name;
+        if (name == QLatin1String("endpoint")) {
+            const QString text = toText(k, v, path).trimmed();
+            const QUrl url(text, QUrl::StrictMode);
+            if (!url.isValid() || url.host().isEmpty() ||
+                (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")))
+                reject(k, path, QStringLiteral("must be an http:// or https:// URL"), v);
+            otlp.endpoint = text;
+        } else if (name == QLatin1String("headers")) {
+            if (v.IsNull())
+                return;
+            if (!v.IsMap())
+                reject(k, path, QStringLiteral("must be a mapping of header names to values"), v);
+            forEachEntry(
+                v, path, [&](const YAML::Node& hk, const YAML::Node& hv, const QString& header) {
+                    static const QRegularExpression token(
+                        QStringLiteral("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"));
+                    if (!token.match(header).hasMatch())
+                        reject(hk, path, QStringLiteral("has a key that is not a header name"), hk);
+                    if (!hv.IsScalar())
+                        reject(hk, path + QLatin1Char('.') + header,
+                               QStringLiteral("must be a string"), hv);
+                    otlp.headers.append({header, str(hv)});
+                });
+        } else if (name == QLatin1String("timeout")) {
+            const QString problem = QStringLiteral("must be a number of seconds from 1 to 300");
+            const qint64 seconds = toInteger(k, v, path, problem);
+            if (seconds < 1 || seconds > 300)
+                reject(k, path, problem, v);
+            otlp.timeoutSeconds = int(seconds);
+        } else if (name == QLatin1String("compression")) {
+            const QString c = toText(k, v, path).trimmed();
+            if (c != QLatin1String("gzip") && c != QLatin1String("none"))
+                reject(k, path, QStringLiteral("must be gzip or none"), v);
+            otlp.gzip = c == QLatin1String("gzip");
+        } else if (name == QLatin1String("service_name")) {
+            otlp.serviceName = toText(k, v, path).trimmed();
+        } else if (name == QLatin1String("outbox_max_mb")) {
+            const QString problem = QStringLiteral("must be an integer from 1 to 10240");
+            const qint64 mb = toInteger(k, v, path, problem);
+            if (mb < 1 || mb > 10240)
+                reject(k, path, problem, v);
+            otlp.outboxMaxMegabytes = int(mb);
+        } else {
+            throw ConfigError{lineOf(k), QStringLiteral("%1 is not a known key (known: endpoint, "
+                                                        "headers, timeout, compression, "
+                                                        "service_name, outbox_max_mb)")
+                                             .arg(path)};
+        }
+    });
+}
+
 static QStringList parseEvents(const YAML::Node& key, const YAML::Node& value, const QString& path)
 {
     if (!value.IsSequence() || value.size() == 0)
@@ -313,6 +374,8 @@ static void parseSection(const YAML::Node& section, AggregatorConfig& c, QString
                 c.maxTotalMb = int(mb);
             } else if (name == QLatin1String("capture")) {
                 parseCapture(k, v, c.capture);
+            } else if (name == QLatin1String("otlp")) {
+                parseOtlp(k, v, c.otlp);
             } else if (name == QLatin1String("events")) {
                 c.events = parseEvents(k, v, path);
             } else if (name == QLatin1String("notifications")) {
@@ -348,7 +411,7 @@ static void parseSection(const YAML::Node& section, AggregatorConfig& c, QString
                         "session_timeout_minutes, blocked_after_seconds, "
                         "idle_after_minutes, auto_cleanup_days, max_total_mb, capture, events, "
                         "notifications, notify_permission, notify_blocked, "
-                        "notify_finished, redact_at_capture, redaction, auto_start, "
+                        "notify_finished, redact_at_capture, redaction, otlp, auto_start, "
                         "compress_sessions, file_format)")
                         .arg(path)};
             }

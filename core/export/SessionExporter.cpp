@@ -3,6 +3,7 @@
 #include "storage/SessionStore.h"
 
 #include "model/ToolOperation.h"
+#include "otlp/OtlpTraceBuilder.h"
 #include "util/SystemReason.h"
 #include "json/CanonicalJson.h"
 #include "json/JsonArraySpans.h"
@@ -12,6 +13,7 @@
 #include <QHash>
 
 #include <QFileInfo>
+#include <QHostInfo>
 #include <QIODevice>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -96,6 +98,8 @@ std::optional<SessionExporter::Format> SessionExporter::formatFromName(QStringVi
         return Format::Jsonl;
     if (name == u"csv")
         return Format::Csv;
+    if (name == u"otlp")
+        return Format::Otlp;
     return std::nullopt;
 }
 
@@ -108,6 +112,8 @@ QString SessionExporter::formatName(Format format)
         return QStringLiteral("jsonl");
     case Format::Csv:
         return QStringLiteral("csv");
+    case Format::Otlp:
+        return QStringLiteral("otlp");
     }
     return {};
 }
@@ -158,6 +164,8 @@ bool SessionExporter::begin()
         return write("[\n");
     if (m_format == Format::Csv)
         return write(csvHeader().toUtf8() + '\n');
+    if (m_format == Format::Otlp)
+        return write("{\"resourceSpans\":[\n");
     return true;
 }
 
@@ -197,8 +205,41 @@ QString SessionExporter::csvRow(const QString& sessionId, const QJsonObject& e,
     return cells.join(QLatin1Char(','));
 }
 
+bool SessionExporter::addOtlp(const QJsonObject& session, QByteArrayView text)
+{
+    OtlpTraceBuilder::Options options;
+    options.serviceName = m_otlpServiceName;
+    options.hostName = QHostInfo::localHostName();
+    options.redactor = m_redactor;
+    const OtlpTraceBuilder builder(options);
+    const QByteArray own =
+        text.isEmpty() ? QJsonDocument(session).toJson(QJsonDocument::Compact) : QByteArray();
+    QList<OtlpTraceBuilder::Trace> traces;
+    QJsonObject resource;
+    QString why;
+    if (!builder.build(text.isEmpty() ? QByteArrayView(own) : text, &traces, &resource, &why,
+                       &m_manifest)) {
+        qCWarning(lcExporter).noquote() << "not exported as otlp:" << why;
+        return true; // one unreadable session does not cost the others
+    }
+    QJsonArray spans;
+    for (const OtlpTraceBuilder::Trace& t : std::as_const(traces)) {
+        for (const QJsonValue& s : t.spans)
+            spans.append(s);
+    }
+    const QByteArray entry =
+        QJsonDocument(builder.resourceSpans(resource, spans)).toJson(QJsonDocument::Compact);
+    if (!write(m_sessions > 0 ? ",\n" + entry : entry))
+        return false;
+    m_events += spans.size();
+    ++m_sessions;
+    return true;
+}
+
 bool SessionExporter::add(const QJsonObject& original, QByteArrayView originalText)
 {
+    if (m_format == Format::Otlp)
+        return addOtlp(original, originalText); // redacted as its spans are built
     // Redacted as text, where every number keeps its digits; the tree is read again from it
     // only when something changed.
     const QByteArray source = originalText.isEmpty()
@@ -287,6 +328,8 @@ bool SessionExporter::finish()
 {
     if (m_format == Format::Json)
         return write("\n]\n");
+    if (m_format == Format::Otlp)
+        return write("\n]}\n");
     return true;
 }
 

@@ -1,4 +1,5 @@
-// Writes session documents to a device as one JSON array, JSON Lines of events, or CSV of events.
+// Writes session documents to a device as one JSON array, JSON Lines of events, CSV of events or
+// OTLP/JSON traces.
 #pragma once
 
 #include "redaction/Redactor.h"
@@ -24,10 +25,11 @@ public:
     {
         Json,  // [ session, session, ... ] with each document compact on its own line
         Jsonl, // one event per line, each with its session_id
-        Csv    // one event per row: the columns of csvHeader()
+        Csv,   // one event per row: the columns of csvHeader()
+        Otlp   // one OTLP/JSON ExportTraceServiceRequest: a trace per settled turn
     };
 
-    static std::optional<Format> formatFromName(QStringView name); // "json", "jsonl", "csv"
+    static std::optional<Format> formatFromName(QStringView name); // "json", "jsonl", "csv", "otlp"
     static QString formatName(Format format);
     static QString csvHeader();
     // Reads a saved session file (plain or gzip) the way the store does; nullopt with the
@@ -48,7 +50,8 @@ public:
     // Writes what comes before the first session; false when the device refuses it.
     bool begin();
     // `text`, the session file's text when at hand, is written instead of the object where the
-    // format copies events whole (json, jsonl): a tree would round integers above 2^53.
+    // format copies events whole (json, jsonl): a tree would round integers above 2^53. otlp
+    // reads its spans from it.
     bool add(const QJsonObject& session, QByteArrayView text = {});
     // Writes what comes after the last session.
     bool finish();
@@ -72,6 +75,7 @@ public:
 
 private:
     bool write(const QByteArray& bytes);
+    bool addOtlp(const QJsonObject& session, QByteArrayView text);
 
     Format m_format;
     QIODevice* m_device;
@@ -80,6 +84,11 @@ private:
     int m_sessions = 0;
     qint64 m_events = 0;
     QString m_error;
+    QString m_otlpServiceName = QStringLiteral("claude-code");
+
+public:
+    // service.name of the otlp format's resources.
+    void setOtlpServiceName(const QString& name) { m_otlpServiceName = name; }
 };
 
 } // namespace ea

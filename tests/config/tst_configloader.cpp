@@ -294,6 +294,23 @@ private slots:
                                          << "configuration.yaml:2: invalid YAML";
         QTest::newRow("deep nesting") << QByteArray("event_aggregator: ") + QByteArray(100000, '[')
                                       << "configuration.yaml:1: invalid YAML";
+        QTest::newRow("otlp endpoint not http")
+            << head + "  otlp:\n    endpoint: ftp://collector/v1/traces\n"
+            << "configuration.yaml:6: event_aggregator.otlp.endpoint must be an http:// or "
+               "https:// URL, got \"ftp://collector/v1/traces\"";
+        QTest::newRow("otlp compression")
+            << head + "  otlp:\n    endpoint: http://127.0.0.1:4318/v1/traces\n"
+                      "    compression: zstd\n"
+            << "configuration.yaml:7: event_aggregator.otlp.compression must be gzip or none";
+        QTest::newRow("otlp timeout")
+            << head + "  otlp:\n    timeout: 0\n"
+            << "configuration.yaml:6: event_aggregator.otlp.timeout must be a number of seconds";
+        QTest::newRow("otlp header list")
+            << head + "  otlp:\n    headers: [a, b]\n"
+            << "configuration.yaml:6: event_aggregator.otlp.headers must be a mapping";
+        QTest::newRow("otlp unknown key")
+            << head + "  otlp:\n    endpiont: http://127.0.0.1:4318/v1/traces\n"
+            << "configuration.yaml:6: event_aggregator.otlp.endpiont is not a known key";
         const QByteArray rules("event_aggregator:\n  redaction:\n    rules:\n");
         QTest::newRow("redaction regex")
             << rules + "      - name: ok\n        pattern: 'a'\n      - name: bad\n"
@@ -319,6 +336,32 @@ private slots:
         QTest::newRow("redact_at_capture word")
             << QByteArray("event_aggregator:\n  redact_at_capture: sometimes\n")
             << "configuration.yaml:2: event_aggregator.redact_at_capture must be true or false";
+    }
+
+    void readsTheOtlpSection()
+    {
+        const std::optional<AggregatorConfig> c =
+            ConfigLoader::parse("event_aggregator:\n"
+                                "  otlp:\n"
+                                "    endpoint: https://otel.example.com/v1/traces\n"
+                                "    headers:\n"
+                                "      Authorization: Bearer ${OTLP_TOKEN}\n"
+                                "      x-team: agents\n"
+                                "    timeout: 5\n"
+                                "    compression: gzip\n"
+                                "    service_name: team-agents\n"
+                                "    outbox_max_mb: 8\n",
+                                QStringLiteral("configuration.yaml"), m_project, nullptr);
+        QVERIFY(c);
+        QCOMPARE(c->otlp.endpoint, QStringLiteral("https://otel.example.com/v1/traces"));
+        QCOMPARE(c->otlp.headers.size(), 2);
+        QCOMPARE(c->otlp.headers.at(0).first, QStringLiteral("Authorization"));
+        QCOMPARE(c->otlp.headers.at(0).second, QStringLiteral("Bearer ${OTLP_TOKEN}"));
+        QCOMPARE(c->otlp.timeoutSeconds, 5);
+        QVERIFY(c->otlp.gzip);
+        QCOMPARE(c->otlp.serviceName, QStringLiteral("team-agents"));
+        QCOMPARE(c->otlp.outboxMaxMegabytes, 8);
+        QVERIFY(AggregatorConfig().otlp.endpoint.isEmpty()); // off unless configured
     }
 
     void readsRedactionRules()

@@ -5,4 +5,5 @@ target_sources(eatestsupport PRIVATE
     support/TestClock.h support/TestClock.cpp
     support/AppProcess.h support/AppProcess.cpp
     support/SessionFactory.h
+    support/OtlpReceiver.h support/OtlpReceiver.cpp
 )

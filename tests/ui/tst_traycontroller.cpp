@@ -217,6 +217,9 @@ private Q_SLOTS:
         TrayController tray(&capture);
         QCOMPARE(tray.currentIconPath(), QStringLiteral(":/icons/tray-error.svg"));
         QVERIFY(tray.toolTip().contains(QStringLiteral("not writable")));
+        // Trace forwarding, when configured, adds its outbox line.
+        tray.setForwardingSummary(QStringLiteral("OTLP: 3 turns waiting"));
+        QVERIFY(tray.toolTip().endsWith(QStringLiteral("\nOTLP: 3 turns waiting")));
         QCOMPARE(tray.toggleAction()->text(), QStringLiteral("Start Capture"));
         // Starting capture does not hide a storage problem that is still there.
         capture.start();
