@@ -1,6 +1,7 @@
 #include "presentation/SessionSearchIndex.h"
 
 #include "model/EventCategory.h"
+#include "presentation/SavedEventFields.h"
 #include "storage/SessionStore.h"
 #include "util/SystemReason.h"
 
@@ -56,14 +57,6 @@ struct FieldText
     }
 };
 
-// The hook's own fields: the event's data, or the object nested in it by older servers.
-QJsonObject hookData(const QJsonObject& event)
-{
-    const QJsonObject data = event.value(QLatin1String("data")).toObject();
-    const QJsonValue inner = data.value(QLatin1String("data"));
-    return inner.isObject() ? inner.toObject() : data;
-}
-
 QString firstString(const QJsonObject& o, std::initializer_list<const char*> keys)
 {
     for (const char* k : keys) {
@@ -106,7 +99,7 @@ SessionSearchIndex::Document SessionSearchIndex::extract(const QJsonObject& sess
             EventCategory::fromName(e.value(QLatin1String("category")).toString());
         if (category)
             d.categories |= quint16(1u << int(*category));
-        const QJsonObject data = hookData(e);
+        const QJsonObject data = savedHookData(e);
         if (type == QLatin1String("user_prompt")) {
             f[Prompts].add(firstString(data, {"prompt_text", "prompt"}));
         } else if (type == QLatin1String("assistant_response") || type == QLatin1String("stop") ||
