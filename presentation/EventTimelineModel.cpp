@@ -3,6 +3,7 @@
 #include "model/SessionSummary.h"
 #include "presentation/CategoryPalette.h"
 #include "presentation/ReadableLabel.h"
+#include "presentation/SavedEventFields.h"
 #include "presentation/TextHighlight.h"
 
 #include <QBrush>
@@ -13,13 +14,6 @@
 namespace ea {
 
 namespace {
-QJsonObject hookData(const QJsonObject& event)
-{
-    const QJsonObject data = event.value(QLatin1String("data")).toObject();
-    const QJsonValue inner = data.value(QLatin1String("data"));
-    return inner.isObject() ? inner.toObject() : data;
-}
-
 QString oneLine(QString s, int max = 160)
 {
     s.replace(QLatin1Char('\n'), QLatin1Char(' '));
@@ -154,7 +148,7 @@ int EventTimelineModel::columnCount(const QModelIndex& parent) const
 
 QString EventTimelineModel::detailOf(const QJsonObject& event)
 {
-    const QJsonObject d = hookData(event);
+    const QJsonObject d = savedHookData(event);
     const QString type = event.value(QLatin1String("event_type")).toString();
     const auto str = [&d](const char* key) { return d.value(QLatin1String(key)).toString(); };
     if (type == QLatin1String("pre_tool") || type == QLatin1String("post_tool")) {

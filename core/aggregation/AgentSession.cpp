@@ -6,6 +6,7 @@
 #include "aggregation/SessionDocumentReader.h"
 #include "aggregation/SessionDocumentWriter.h"
 #include "ingest/EventNormalizer.h"
+#include "json/QtJsonFields.h"
 #include "model/HookFields.h"
 #include "util/IsoTime.h"
 
@@ -36,17 +37,8 @@ constexpr qint64 kRebuildBudgetBase = 50000;
 // Readers of the payload parsed into a QJsonObject, for the rare events whose structure is
 // kept (todos, memory updates, token usage, session starts). Tool calls, delegations and
 // prompts read what the normalizer extracted (ClaudeEvent::details).
-QJsonObject objectAt(const QJsonObject& object, const char* key)
-{
-    const QJsonValue v = object.value(QLatin1String(key));
-    return v.isObject() ? v.toObject() : QJsonObject();
-}
-
-QString stringAt(const QJsonObject& object, const char* key)
-{
-    const QJsonValue v = object.value(QLatin1String(key));
-    return v.isString() ? v.toString() : QString();
-}
+using qtjson::objectAt;
+using qtjson::stringAt;
 
 QString firstString(std::initializer_list<std::pair<const QJsonObject*, const char*>> sources)
 {

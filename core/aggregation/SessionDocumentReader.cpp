@@ -2,6 +2,7 @@
 
 #include "aggregation/AgentSession.h"
 #include "ingest/EventNormalizer.h"
+#include "json/QtJsonFields.h"
 #include "util/IsoTime.h"
 
 #include <QJsonArray>
@@ -12,21 +13,8 @@ namespace ea {
 
 Q_LOGGING_CATEGORY(lcReader, "ea.aggregation.reader")
 
-namespace {
-
-QJsonObject objectAt(const QJsonObject& object, const char* key)
-{
-    const QJsonValue v = object.value(QLatin1String(key));
-    return v.isObject() ? v.toObject() : QJsonObject();
-}
-
-QString stringAt(const QJsonObject& object, const char* key)
-{
-    const QJsonValue v = object.value(QLatin1String(key));
-    return v.isString() ? v.toString() : QString();
-}
-
-} // namespace
+using qtjson::objectAt;
+using qtjson::stringAt;
 
 std::optional<AgentSession> SessionDocumentReader::read(const QJsonObject& object, QString* error)
 {

@@ -1,5 +1,6 @@
 #include "model/Delegation.h"
 
+#include "json/QtJsonFields.h"
 #include "util/IsoTime.h"
 
 #include <QLoggingCategory>
@@ -8,14 +9,7 @@ namespace ea {
 
 Q_LOGGING_CATEGORY(lcDelegation, "ea.aggregation.delegation")
 
-namespace {
-
-QJsonValue stringOrNull(const QString& s)
-{
-    return s.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(s);
-}
-
-} // namespace
+using qtjson::stringOrNull;
 
 qint64 Delegation::durationMs() const
 {

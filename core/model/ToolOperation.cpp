@@ -1,22 +1,12 @@
 #include "model/ToolOperation.h"
 
+#include "json/QtJsonFields.h"
 #include "util/IsoTime.h"
 
 namespace ea {
 
-namespace {
-
-QJsonValue stringOrNull(const QString& s)
-{
-    return s.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(s);
-}
-
-QJsonValue objectOrNull(const QJsonObject& o)
-{
-    return o.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(o);
-}
-
-} // namespace
+using qtjson::objectOrNull;
+using qtjson::stringOrNull;
 
 QJsonObject ToolOperation::toJson() const
 {
