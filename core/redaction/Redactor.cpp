@@ -511,6 +511,9 @@ QByteArray Redactor::redactJson(QByteArrayView json, RedactionManifest* manifest
 
     // Text between tokens that is not JSON (only in invalid input) is scanned as text.
     const auto endGap = [&](qsizetype gapEnd) {
+        // An unterminated string runs to the end: its gap starts past it.
+        if (gapEnd <= gapStart)
+            return;
         const QByteArrayView gap = json.sliced(gapStart, gapEnd - gapStart);
         if (gap.isEmpty() || isJsonGap(gap))
             return;
