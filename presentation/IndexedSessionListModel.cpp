@@ -229,8 +229,12 @@ void IndexedSessionListModel::onRows(SessionIndexClient::Ticket ticket, int offs
     m_pending.remove(page);
     m_pages.insert(page, Page{rows});
     m_stale.remove(page);
-    for (const SessionIndexClient::Row& r : rows)
-        m_pinOverride.remove(r.summary.sessionId);
+    // A pin stays shown until the database says so too (its writer takes it a moment later).
+    for (const SessionIndexClient::Row& r : rows) {
+        const auto pin = m_pinOverride.constFind(r.summary.sessionId);
+        if (pin != m_pinOverride.cend() && *pin == r.pinned)
+            m_pinOverride.erase(pin);
+    }
     const int live = int(m_liveRows.size());
     const qint64 first = offset;
     const qint64 last = std::min<qint64>(offset + PageSize, m_savedCount) - 1;
