@@ -407,6 +407,8 @@ void CaptureService::retryStorage()
         if (takeActivityLock(&heldElsewhere)) {
             qCInfo(lcCapture).noquote()
                 << "activity directory" << m_settings.activityDirectory << "locked";
+            if (m_initialized)
+                startIndex(); // the database's writer is the lock's holder
         } else if (heldElsewhere) {
             m_rateLimited.note(QStringLiteral("activity_lock"),
                                m_lastError + QStringLiteral(": not journaling"));

@@ -254,6 +254,9 @@ struct Parser
 
     void freeText(QString word, bool phrase)
     {
+        // FTS5 reads its query as C text: a NUL ended it inside our quotes ("unterminated
+        // string", found by fuzz_query). It separates words like a space.
+        word.replace(QChar(0), QLatin1Char(' '));
         if (!hasWordCharacter(word))
             return; // the full-text index holds no such token
         terms.append(word);
