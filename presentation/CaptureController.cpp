@@ -11,7 +11,6 @@
 #include <QFileInfo>
 #include <QLoggingCategory>
 #include <QPointer>
-#include <QTimer>
 
 #include <algorithm>
 #include <utility>
@@ -242,17 +241,6 @@ qsizetype CaptureController::liveEventCount(const QString& sessionId) const
 {
     const AgentSession* s = m_service ? m_service->aggregator().liveSession(sessionId) : nullptr;
     return s ? qsizetype(s->eventCount()) : -1;
-}
-
-void CaptureController::listSavedSessions()
-{
-    // The store's listing is cached per file (size, mtime), so this is cheap after the first
-    // scan; it runs from the event loop, not inside the caller, so views never depend on it
-    // being synchronous (the session database will answer from its own thread).
-    QTimer::singleShot(0, this, [this] {
-        if (m_service)
-            Q_EMIT savedSessionsListed(m_service->store().list());
-    });
 }
 
 QStringList CaptureController::trashSessions(const QStringList& sessionIds)

@@ -77,8 +77,6 @@ public:
     QJsonObject liveDocument(const QString& sessionId) const;
     // Events a live session holds so far; -1 when it is not live.
     qsizetype liveEventCount(const QString& sessionId) const;
-    // Lists the saved sessions on a worker thread; savedSessionsListed() brings the result.
-    void listSavedSessions();
     // Moves saved sessions to the user's trash, so a delete can be undone. Takes the activity
     // lock first (another writer may hold the directory). Returns one message per failure.
     QStringList trashSessions(const QStringList& sessionIds);
@@ -122,7 +120,6 @@ Q_SIGNALS:
     void indexProgress(int done, int total);
     // New settings brought a new store (perhaps another directory): listings are stale.
     void savedSessionsChanged();
-    void savedSessionsListed(const QList<ea::SessionSummary>& sessions);
     // The dashboard connection went down while capturing (for "lost for more than 30 s").
     void connectionLost();
     void connectionRestored();

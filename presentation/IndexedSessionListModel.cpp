@@ -145,9 +145,10 @@ void IndexedSessionListModel::restart()
         Q_EMIT counted(0);
         return;
     }
-    m_countTicket = m_client->requestCount(m_query);
-    // The first page with the count: the rows on screen at once come in the same round trip.
+    // The first page before the count: its rows show as soon as they are read, and the count
+    // (which visits every match) extends the list when it comes.
     requestPage(0);
+    m_countTicket = m_client->requestCount(m_query);
 }
 
 void IndexedSessionListModel::refresh()
@@ -160,8 +161,8 @@ void IndexedSessionListModel::refresh()
     m_pages.clear();
     m_pageTickets.clear();
     m_pending.clear();
-    m_countTicket = m_client->requestCount(m_query);
     requestPage(0);
+    m_countTicket = m_client->requestCount(m_query);
 }
 
 void IndexedSessionListModel::requestPage(int page) const
@@ -229,9 +230,19 @@ void IndexedSessionListModel::onRows(SessionIndexClient::Ticket ticket, int offs
     m_pending.remove(page);
     m_pages.insert(page, Page{rows});
     m_stale.remove(page);
-    for (const SessionIndexClient::Row& r : rows)
-        m_pinOverride.remove(r.summary.sessionId);
+    // A pin stays shown until the database says so too (its writer takes it a moment later).
+    for (const SessionIndexClient::Row& r : rows) {
+        const auto pin = m_pinOverride.constFind(r.summary.sessionId);
+        if (pin != m_pinOverride.cend() && *pin == r.pinned)
+            m_pinOverride.erase(pin);
+    }
     const int live = int(m_liveRows.size());
+    if (m_countTicket != 0 && offset + rows.size() > m_savedCount) {
+        // Read before the count: these rows at least exist.
+        beginInsertRows({}, int(live + m_savedCount), int(live + offset + rows.size() - 1));
+        m_savedCount = offset + rows.size();
+        endInsertRows();
+    }
     const qint64 first = offset;
     const qint64 last = std::min<qint64>(offset + PageSize, m_savedCount) - 1;
     if (last >= first) {

@@ -66,6 +66,7 @@ bool generate(const QString& dir, int sessions)
 int main(int argc, char** argv)
 {
     qputenv("QT_QPA_PLATFORM", "offscreen");
+    qputenv("QT_LOGGING_RULES", "ea.ui.*.debug=false");
     QApplication app(argc, argv);
     const QStringList args = app.arguments();
     if (args.size() < 2) {
@@ -138,13 +139,15 @@ int main(int argc, char** argv)
             return 1;
         search.append(t.nsecsElapsed() / 1e6);
 
-        // The Statistics view's five queries over everything.
-        t.restart();
-        QSignalSpy ready(&client, &SessionIndexClient::statisticsReady);
-        client.requestStatistics(QString());
-        if (!waitFor([&] { return ready.size() > 0; }))
-            return 1;
-        stats.append(t.nsecsElapsed() / 1e6);
+        // The Statistics view's five queries over everything (once: it takes long at 100,000).
+        if (run == 0) {
+            t.restart();
+            QSignalSpy ready(&client, &SessionIndexClient::statisticsReady);
+            client.requestStatistics(QString());
+            if (!waitFor([&] { return ready.size() > 0; }, 600000))
+                return 1;
+            stats.append(t.nsecsElapsed() / 1e6);
+        }
     }
     std::printf("%d sessions, %d runs\n", sessions, runs);
     report("browser: first rows shown", firstRows);

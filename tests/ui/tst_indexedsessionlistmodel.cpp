@@ -70,7 +70,18 @@ private Q_SLOTS:
         QAbstractItemModelTester tester(&model,
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
         QSignalSpy pages(&client, &SessionIndexClient::rowsReady);
+        // The first page shows before the count (which visits every match) is known.
+        int rowsAtFirstPage = -1;
+        bool countingAtFirstPage = false;
+        connect(&model, &IndexedSessionListModel::rowsLoaded, this, [&] {
+            if (rowsAtFirstPage < 0) {
+                rowsAtFirstPage = model.rowCount();
+                countingAtFirstPage = model.isCounting();
+            }
+        });
         QVERIFY(waitLoaded(model, 0, 20));
+        QCOMPARE(rowsAtFirstPage, IndexedSessionListModel::PageSize);
+        QVERIFY(countingAtFirstPage);
         QCOMPARE(model.rowCount(), kSessions);
         QCOMPARE(model.savedCount(), kSessions);
         // Newest first, the database's rows as they are.

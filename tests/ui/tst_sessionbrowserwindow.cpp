@@ -257,6 +257,8 @@ private Q_SLOTS:
                                          .data(Qt::DecorationRole)
                                          .isValid(),
                                  10000);
+        // Found by `pinned` once the capture's writer has taken the pin.
+        QVERIFY(m_capture->service().index()->waitForIdle());
         window.searchField()->setText(QStringLiteral("pinned"));
         window.applySearchNow();
         QTRY_VERIFY(!window.model()->isCounting());
