@@ -183,11 +183,6 @@ private:
     void noteBigPayload();
     void returnFreedMemory();
     static constexpr qsizetype kBigPayloadBytes = qsizetype(1) << 20;
-    // Free heap kept between turns while events arrive, and how long capture must be quiet
-    // before it is given back.
-    static constexpr qsizetype kKeptFreeHeapBytes = qsizetype(32) << 20;
-    static constexpr int kQuietTrimMs = 2000;
-    void returnQuietMemory();
     void restoreFromJournal();
     void resumeInterrupted();
     void restoreWaiting(QList<SessionSummary> finishedTurns, const QDateTime& now);
@@ -244,8 +239,6 @@ private:
     QTimer m_dirCheckTimer;
     QTimer m_trimTimer;
     bool m_bigPayloadSeen = false;
-    QTimer m_quietTrimTimer;
-    bool m_turnsSinceQuietCheck = false;
     QPair<quint64, quint64> m_activityDirId; // device and inode when capture began
     QPair<quint64, quint64> m_journalDirId;
     bool m_recovering = false;
