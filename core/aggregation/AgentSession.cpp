@@ -6,9 +6,9 @@
 #include "aggregation/SessionDocumentReader.h"
 #include "aggregation/SessionDocumentWriter.h"
 #include "ingest/EventNormalizer.h"
-#include "json/QtJsonFields.h"
 #include "model/HookFields.h"
 #include "util/IsoTime.h"
+#include "json/QtJsonFields.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -2,8 +2,8 @@
 
 #include "aggregation/AgentSession.h"
 #include "ingest/EventNormalizer.h"
-#include "json/QtJsonFields.h"
 #include "util/IsoTime.h"
+#include "json/QtJsonFields.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

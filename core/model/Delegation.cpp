@@ -1,7 +1,7 @@
 #include "model/Delegation.h"
 
-#include "json/QtJsonFields.h"
 #include "util/IsoTime.h"
+#include "json/QtJsonFields.h"
 
 #include <QLoggingCategory>
 
