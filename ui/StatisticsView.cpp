@@ -310,8 +310,11 @@ void StatisticsView::setBars(Chart chart, bool horizontal, const QStringList& ca
 {
     QChart* c = m_views.at(chart)->chart();
     c->removeAllSeries();
-    for (QAbstractAxis* axis : c->axes())
+    // removeAllSeries() deletes the series, but removeAxis() only gives the axis back.
+    for (QAbstractAxis* axis : c->axes()) {
         c->removeAxis(axis);
+        delete axis;
+    }
     if (categories.isEmpty())
         return;
     auto* set = new QBarSet(c->title());
