@@ -90,6 +90,20 @@ struct SubParser
         }
         return true;
     }
+    // --limit N as a count (fallback when not given); false, with the error printed, when it is
+    // not a non-negative number.
+    bool limit(const QCommandLineOption& option, int fallback, int* n) const
+    {
+        *n = fallback;
+        if (!parser.isSet(option))
+            return true;
+        bool ok = false;
+        *n = parser.value(option).toInt(&ok);
+        if (ok && *n >= 0)
+            return true;
+        err(QStringLiteral("--limit must be a non-negative number"));
+        return false;
+    }
     // The store for the activity directory the flags and the configuration name.
     std::unique_ptr<SessionStore> store(const AppOptions& global, int* exitCode)
     {
@@ -332,14 +346,8 @@ int Commands::sessions(const QStringList& args, const AppOptions& global)
     if (!p.parse(QStringLiteral("sessions"), args))
         return 2;
     int n = -1;
-    if (p.parser.isSet(limit)) {
-        bool ok = false;
-        n = p.parser.value(limit).toInt(&ok);
-        if (!ok || n < 0) {
-            err(QStringLiteral("--limit must be a non-negative number"));
-            return 2;
-        }
-    }
+    if (!p.limit(limit, -1, &n))
+        return 2;
     if (p.parser.isSet(where)) {
         int code = 0;
         const QString dir = p.directory(global, &code);
@@ -449,14 +457,8 @@ int Commands::search(const QStringList& args, const AppOptions& global)
         return 2;
     const QString text = p.parser.positionalArguments().join(QLatin1Char(' '));
     int n = 20;
-    if (p.parser.isSet(limit)) {
-        bool ok = false;
-        n = p.parser.value(limit).toInt(&ok);
-        if (!ok || n < 0) {
-            err(QStringLiteral("--limit must be a non-negative number"));
-            return 2;
-        }
-    }
+    if (!p.limit(limit, 20, &n))
+        return 2;
     QueryError error;
     const SessionQuery textQuery = SessionQuery::parse(text, &error);
     if (error.isError())
