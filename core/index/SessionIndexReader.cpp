@@ -15,6 +15,9 @@ namespace ea {
 
 namespace {
 
+// search() ranks the newest this many matching sessions.
+constexpr int kRankWindow = 5000;
+
 const QString kColumns = QStringLiteral(
     "s.id, s.session_id, s.project, s.working_directory, s.branch, s.start_ms, s.end_ms, s.status, "
     "s.events, s.tool_calls, s.delegations, s.failures, s.unknown_results, s.turns, s.tokens, "
@@ -276,16 +279,32 @@ QList<SearchHit> SessionIndexReader::search(const SessionQuery& query, int offse
     QString snippets;
     for (int i = 0; i < columns.size(); ++i)
         snippets += QStringLiteral(", snippet(session_text, %1, char(2), char(3), '…', 16)").arg(i);
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.setForwardOnly(true);
+    // Ranking costs a few microseconds per matching session (a word in all of 100,000 sessions
+    // took 100 ms): the hits are ranked among the newest kRankWindow matches. Rowids follow
+    // start times (SessionIndexer indexes oldest first, and a saved session gets a new row).
+    const int window = qMax(kRankWindow, qMax(0, offset) + qMax(0, limit));
+    QVariantList values{query.textMatch()};
+    values += query.filterBindings();
+    values << window - 1;
+    if (!run(q,
+             QStringLiteral("SELECT session_text.rowid FROM session_text JOIN sessions s ON s.id "
+                            "= session_text.rowid WHERE session_text MATCH ? AND %1 ORDER BY "
+                            "session_text.rowid DESC LIMIT 1 OFFSET ?")
+                 .arg(query.filterWhere()),
+             values))
+        return out;
+    const qint64 oldest = q.next() ? q.value(0).toLongLong() : 0;
+    q.finish();
     const QString sql =
         QStringLiteral("SELECT s.id, s.session_id, bm25(session_text) AS r%1 FROM session_text "
                        "JOIN sessions s ON s.id = session_text.rowid WHERE session_text MATCH ? "
-                       "AND %2 ORDER BY r LIMIT ? OFFSET ?")
+                       "AND session_text.rowid >= ? AND %2 ORDER BY r LIMIT ? OFFSET ?")
             .arg(snippets, query.filterWhere());
-    QVariantList values{query.textMatch()};
+    values = {query.textMatch(), oldest};
     values += query.filterBindings();
     values << qMax(0, limit) << qMax(0, offset);
-    QSqlQuery q(QSqlDatabase::database(m_connection, false));
-    q.setForwardOnly(true);
     if (!run(q, sql, values))
         return out;
     while (q.next()) {
@@ -371,56 +390,37 @@ StatsTable SessionIndexReader::stats(const SessionQuery& query, GroupBy by)
                                       "%2 AND s.duration_ms IS NOT NULL")
                            .arg(key, where);
     } else {
+        // From the per-session totals (session_tools, session_agents): one row per session and
+        // group instead of one per call. With no filter, not even the sessions are read.
         const bool tool = by == GroupBy::Tool;
-        const QString table = tool ? QStringLiteral("tool_calls") : QStringLiteral("delegations");
-        const QString key = tool ? QStringLiteral("c.tool") : QStringLiteral("c.agent_type");
+        const bool everything = where == QLatin1String("1");
+        const QString join =
+            everything ? QString() : QStringLiteral(" JOIN sessions s ON s.id = t.session");
         const QString sql =
-            QStringLiteral("SELECT %1 AS k, count(DISTINCT c.session), count(*), sum(c.outcome = "
-                           "'failure') FROM %2 c JOIN sessions s ON s.id = c.session WHERE %3 "
-                           "GROUP BY k ORDER BY k")
-                .arg(key, table, where);
-        if (!run(q, sql, values))
+            tool ? QStringLiteral("SELECT t.tool, count(*), sum(t.calls), sum(t.failures), "
+                                  "sum(t.turns), sum(t.tokens), sum(t.calls) FROM session_tools "
+                                  "t%1 WHERE %2 GROUP BY t.tool ORDER BY t.tool")
+                 : QStringLiteral("SELECT t.agent, sum(t.delegations > 0), sum(t.calls), "
+                                  "sum(t.failures), sum(iif(t.delegations > 0, t.turns, 0)), "
+                                  "sum(iif(t.delegations > 0, t.tokens, 0)), sum(t.delegations) "
+                                  "FROM session_agents t%1 WHERE %2 GROUP BY t.agent HAVING "
+                                  "sum(t.delegations) > 0 ORDER BY t.agent");
+        if (!run(q, sql.arg(join, where), values))
             return {};
         while (q.next()) {
             StatsRow& r = rowFor(q.value(0).toString());
             r.sessions = q.value(1).toLongLong();
-            const qint64 n = q.value(2).toLongLong();
-            if (tool)
-                r.toolCalls = n;
+            r.toolCalls = q.value(2).toLongLong();
             r.failures = q.value(3).toLongLong();
+            r.turns = q.value(4).toLongLong();
+            r.tokens = q.value(5).toLongLong();
+            const qint64 n = q.value(6).toLongLong(); // calls (tool), delegations (agent)
             r.failureRate = n > 0 ? double(r.failures) / double(n) : 0.0;
         }
-        // Turns and tokens of the sessions (a session counts once per group).
-        const QString perSession =
-            QStringLiteral("SELECT g.k, sum(s.turns), sum(coalesce(s.tokens, 0)) FROM (SELECT "
-                           "DISTINCT %1 AS k, c.session AS session FROM %2 c) g JOIN sessions s "
-                           "ON s.id = g.session WHERE %3 GROUP BY g.k")
-                .arg(key, table, where);
-        if (!run(q, perSession, values))
+        q.finish();
+        if (!durationPercentiles(q, tool, query, &out))
             return {};
-        while (q.next()) {
-            StatsRow& r = rowFor(q.value(0).toString());
-            r.turns = q.value(1).toLongLong();
-            r.tokens = q.value(2).toLongLong();
-        }
-        if (!tool) {
-            // The tool calls each agent made.
-            const QString calls =
-                QStringLiteral("SELECT c.agent, count(*) FROM tool_calls c JOIN sessions s ON "
-                               "s.id = c.session WHERE %1 AND c.agent <> '' GROUP BY c.agent")
-                    .arg(where);
-            if (!run(q, calls, values))
-                return {};
-            while (q.next()) {
-                const auto it = at.constFind(q.value(0).toString());
-                if (it != at.constEnd())
-                    out[*it].toolCalls = q.value(1).toLongLong();
-            }
-        }
-        durationsSql =
-            QStringLiteral("SELECT %1 AS k, c.duration_ms AS d FROM %2 c JOIN sessions "
-                           "s ON s.id = c.session WHERE %3 AND c.duration_ms IS NOT NULL")
-                .arg(key, table, where);
+        return out;
     }
     // Nearest rank, computed in SQL so only two rows per group come back: the smallest value
     // with at least p % of the group's values at or below it.
@@ -446,6 +446,50 @@ StatsTable SessionIndexReader::stats(const SessionQuery& query, GroupBy by)
     return out;
 }
 
+bool SessionIndexReader::durationPercentiles(QSqlQuery& q, bool tool, const SessionQuery& query,
+                                             StatsTable* out)
+{
+    const QString table = tool ? QStringLiteral("tool_calls") : QStringLiteral("delegations");
+    const QString key = tool ? QStringLiteral("tool") : QStringLiteral("agent_type");
+    const bool everything = query.where() == QLatin1String("1");
+    const QString filter =
+        everything ? QString()
+                   : QStringLiteral(" AND session IN (SELECT s.id FROM sessions s WHERE %1)")
+                         .arg(query.where());
+    const QVariantList filterValues = everything ? QVariantList() : query.bindings();
+    QHash<QString, qint64> timed;
+    if (!run(q,
+             QStringLiteral("SELECT %1, count(*) FROM %2 WHERE duration_ms IS NOT NULL%3 GROUP "
+                            "BY %1")
+                 .arg(key, table, filter),
+             filterValues))
+        return false;
+    while (q.next())
+        timed.insert(q.value(0).toString(), q.value(1).toLongLong());
+    q.finish();
+    // Nearest rank (the smallest value with at least p % of the group's at or below it), found
+    // by walking the (group, duration) index to it: no sort of every call.
+    const QString at = QStringLiteral("SELECT duration_ms FROM %2 WHERE %1 = ? AND duration_ms IS "
+                                      "NOT NULL%3 ORDER BY duration_ms LIMIT 1 OFFSET ?")
+                           .arg(key, table, filter);
+    for (StatsRow& r : *out) {
+        const qint64 n = timed.value(r.key);
+        if (n == 0)
+            continue;
+        for (const int p : {50, 95}) {
+            QVariantList values{r.key};
+            values += filterValues;
+            values << (n * p + 99) / 100 - 1;
+            if (!run(q, at, values))
+                return false;
+            if (q.next())
+                (p == 50 ? r.p50DurationMs : r.p95DurationMs) = q.value(0).toLongLong();
+            q.finish();
+        }
+    }
+    return true;
+}
+
 StatsTable SessionIndexReader::topFiles(const SessionQuery& query, int limit)
 {
     StatsTable out;
@@ -453,11 +497,16 @@ StatsTable SessionIndexReader::topFiles(const SessionQuery& query, int limit)
         return out;
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
     q.setForwardOnly(true);
+    // A session has a path once (files rows are unique per session): its touches are its
+    // sessions. With no filter the sessions are not read at all.
+    const QString where = query.where();
     const QString sql =
-        QStringLiteral("SELECT f.path, count(*) AS n, count(DISTINCT f.session) FROM files f JOIN "
-                       "sessions s ON s.id = f.session WHERE %1 GROUP BY f.path ORDER BY n DESC, "
-                       "f.path LIMIT ?")
-            .arg(query.where());
+        QStringLiteral("SELECT f.path, count(*) AS n FROM files f%1 WHERE %2 GROUP BY f.path ORDER "
+                       "BY n DESC, f.path LIMIT ?")
+            .arg(where == QLatin1String("1")
+                     ? QString()
+                     : QStringLiteral(" JOIN sessions s ON s.id = f.session"),
+                 where);
     QVariantList values = query.bindings();
     values << qMax(0, limit);
     if (!run(q, sql, values))
@@ -466,7 +515,7 @@ StatsTable SessionIndexReader::topFiles(const SessionQuery& query, int limit)
         StatsRow r;
         r.key = q.value(0).toString();
         r.toolCalls = q.value(1).toLongLong();
-        r.sessions = q.value(2).toLongLong();
+        r.sessions = r.toolCalls;
         out.append(r);
     }
     return out;

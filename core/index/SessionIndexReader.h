@@ -109,6 +109,8 @@ public:
 
 private:
     bool run(QSqlQuery& q, const QString& sql, const QVariantList& values);
+    // Fills p50/p95 of out's groups: tool-call durations (tool) or delegation durations.
+    bool durationPercentiles(QSqlQuery& q, bool tool, const SessionQuery& query, StatsTable* out);
 
     QString m_dir;
     QString m_connection;

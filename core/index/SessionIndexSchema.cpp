@@ -1,5 +1,7 @@
 #include "index/SessionIndexSchema.h"
 
+#include <algorithm>
+
 namespace ea {
 
 QStringList SessionIndexSchema::textColumns()
@@ -16,6 +18,8 @@ QStringList SessionIndexSchema::tables()
             QStringLiteral("delegations"),
             QStringLiteral("files"),
             QStringLiteral("turns"),
+            QStringLiteral("session_tools"),
+            QStringLiteral("session_agents"),
             textTable};
 }
 
@@ -49,10 +53,21 @@ QStringList SessionIndexSchema::createStatements()
                        "initial_prompt TEXT NOT NULL DEFAULT '',"
                        "pinned INTEGER NOT NULL DEFAULT 0,"
                        "damaged INTEGER NOT NULL DEFAULT 0,"
-                       "error TEXT NOT NULL DEFAULT '')"),
+                       "error TEXT NOT NULL DEFAULT '',"
+                       // The session's tools and agents, lower-cased, each between two unit
+                       // separators (\x1f): tool:/agent: test them with instr() in the scan
+                       // index below instead of going through the child tables.
+                       "tools TEXT NOT NULL DEFAULT '',"
+                       "agents TEXT NOT NULL DEFAULT '')"),
         QStringLiteral("CREATE INDEX sessions_start ON sessions(start_ms)"),
+        // Every column a filter reads, in a row a tenth of the session's: counting and paging
+        // through 100,000 sessions reads this index, not the table.
+        QStringLiteral("CREATE INDEX sessions_scan ON sessions(start_ms, status, failures, tokens, "
+                       "tool_calls, turns, events, duration_ms, pinned, project, branch, tools, "
+                       "agents)"),
         QStringLiteral("CREATE INDEX sessions_session_id ON sessions(session_id)"),
-        QStringLiteral("CREATE INDEX sessions_project ON sessions(project COLLATE NOCASE)"),
+        QStringLiteral(
+            "CREATE INDEX sessions_project ON sessions(project COLLATE NOCASE, start_ms)"),
         QStringLiteral("CREATE TABLE tool_calls("
                        "session INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
                        "tool TEXT NOT NULL,"
@@ -63,6 +78,9 @@ QStringList SessionIndexSchema::createStatements()
                        "turn INTEGER)"),
         QStringLiteral("CREATE INDEX tool_calls_session ON tool_calls(session)"),
         QStringLiteral("CREATE INDEX tool_calls_tool ON tool_calls(tool COLLATE NOCASE, session)"),
+        // Percentiles walk a tool's durations in order (OFFSET), never sort them.
+        QStringLiteral(
+            "CREATE INDEX tool_calls_duration ON tool_calls(tool, duration_ms, session)"),
         QStringLiteral("CREATE TABLE delegations("
                        "session INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
                        "agent_type TEXT NOT NULL,"
@@ -71,12 +89,18 @@ QStringList SessionIndexSchema::createStatements()
         QStringLiteral("CREATE INDEX delegations_session ON delegations(session)"),
         QStringLiteral(
             "CREATE INDEX delegations_agent ON delegations(agent_type COLLATE NOCASE, session)"),
+        QStringLiteral("CREATE INDEX delegations_duration ON delegations(agent_type, duration_ms, "
+                       "session)"),
         QStringLiteral("CREATE TABLE files("
                        "session INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
                        "path TEXT NOT NULL,"
-                       "kind TEXT NOT NULL)"),
+                       "kind TEXT NOT NULL,"
+                       // The path lower-cased and reversed: file:src/auth.py (an end of a path)
+                       // becomes a prefix range on this column's index.
+                       "rpath TEXT NOT NULL)"),
         QStringLiteral("CREATE INDEX files_session ON files(session)"),
         QStringLiteral("CREATE INDEX files_path ON files(path)"),
+        QStringLiteral("CREATE INDEX files_rpath ON files(rpath, session)"),
         QStringLiteral("CREATE TABLE turns("
                        "session INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
                        "idx INTEGER NOT NULL,"
@@ -86,9 +110,65 @@ QStringList SessionIndexSchema::createStatements()
                        "failures INTEGER NOT NULL DEFAULT 0,"
                        "tokens INTEGER)"),
         QStringLiteral("CREATE INDEX turns_session ON turns(session)"),
+        // Per session and tool (and agent): what `stats --by tool|agent` sums, so it reads one
+        // row per session and group instead of every call. turns and tokens are the session's.
+        QStringLiteral("CREATE TABLE session_tools("
+                       "session INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+                       "tool TEXT NOT NULL,"
+                       "calls INTEGER NOT NULL,"
+                       "failures INTEGER NOT NULL,"
+                       "turns INTEGER NOT NULL,"
+                       "tokens INTEGER NOT NULL,"
+                       "PRIMARY KEY(session, tool)) WITHOUT ROWID"),
+        QStringLiteral("CREATE INDEX session_tools_tool ON session_tools(tool, calls, failures, "
+                       "turns, tokens)"),
+        // delegations: to that agent type; calls: tool calls that agent made; a session with
+        // calls by an agent but no delegation to it has delegations = 0.
+        QStringLiteral("CREATE TABLE session_agents("
+                       "session INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+                       "agent TEXT NOT NULL,"
+                       "delegations INTEGER NOT NULL,"
+                       "failures INTEGER NOT NULL,"
+                       "calls INTEGER NOT NULL,"
+                       "turns INTEGER NOT NULL,"
+                       "tokens INTEGER NOT NULL,"
+                       "PRIMARY KEY(session, agent)) WITHOUT ROWID"),
+        QStringLiteral("CREATE INDEX session_agents_agent ON session_agents(agent, delegations, "
+                       "failures, calls, turns, tokens)"),
         QStringLiteral("CREATE VIRTUAL TABLE session_text USING fts5(prompts, responses, tools, "
                        "paths, commands, agents, tokenize = 'unicode61')"),
     };
+}
+
+namespace {
+constexpr QChar kSeparator(0x1f);
+}
+
+QString SessionIndexSchema::listEntry(QStringView name)
+{
+    QString out = kSeparator + name.toString().toLower();
+    out.replace(kSeparator, QLatin1Char('?')); // a separator inside a name is not one
+    out[0] = kSeparator;
+    return out + kSeparator;
+}
+
+QString SessionIndexSchema::nameList(QStringList names)
+{
+    for (QString& n : names)
+        n = n.toLower().replace(kSeparator, QLatin1Char('?'));
+    names.removeAll(QString());
+    names.sort();
+    names.removeDuplicates();
+    if (names.isEmpty())
+        return QStringLiteral("");
+    return kSeparator + names.join(kSeparator) + kSeparator;
+}
+
+QString SessionIndexSchema::reversedPath(QStringView path)
+{
+    QString out = path.toString().toLower();
+    std::reverse(out.begin(), out.end());
+    return out;
 }
 
 } // namespace ea

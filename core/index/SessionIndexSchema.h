@@ -3,6 +3,7 @@
 
 #include <QString>
 #include <QStringList>
+#include <QStringView>
 
 namespace ea {
 
@@ -15,6 +16,7 @@ namespace ea {
 //   delegations(session, ...)   agent_type, outcome, duration_ms
 //   files(session, path, kind)  kind: read or modified
 //   turns(session, ...)         idx, start_ms, duration_ms, tool_calls, failures, tokens
+//   session_tools, session_agents  per session and tool / agent: counts for stats
 //   session_text                FTS5, one row per session (rowid = sessions.id), columns:
 //                               prompts, responses, tools (inputs and outputs), paths, commands,
 //                               agents
@@ -23,7 +25,7 @@ class SessionIndexSchema
 public:
     // Raised whenever a table changes shape or what is extracted into it: an older database is
     // rebuilt from the files.
-    static constexpr int version = 1;
+    static constexpr int version = 2;
     static inline const QString fileName = QStringLiteral(".sessions.db");
     // The FTS5 table and its columns, in order.
     static inline const QString textTable = QStringLiteral("session_text");
@@ -33,6 +35,13 @@ public:
     static QStringList createStatements();
     // Every table the schema has (for checks and for dropping).
     static QStringList tables();
+
+    // sessions.tools / sessions.agents: each name lower-cased between unit separators
+    // ("\x1fbash\x1fread\x1f"); listEntry() is what instr() looks for.
+    static QString listEntry(QStringView name);
+    static QString nameList(QStringList names);
+    // files.rpath: the path lower-cased and reversed.
+    static QString reversedPath(QStringView path);
 };
 
 } // namespace ea

@@ -48,6 +48,7 @@ void SessionIndexWriter::start()
         return;
     m_indexer = new SessionIndexer(m_dir);
     m_indexer->setStopFlag(&m_stopping);
+    m_indexer->setIdleCheckpoints(true);
     connect(m_indexer, &SessionIndexer::rebuilding, this, &SessionIndexWriter::rebuilding);
     connect(m_indexer, &SessionIndexer::progress, this, &SessionIndexWriter::progress);
     m_indexer->moveToThread(&m_thread);
@@ -78,6 +79,14 @@ void SessionIndexWriter::start()
                 Q_EMIT updated();
         });
         watcher->addPath(m_dir);
+        // A second without saves: the WAL goes into the database then, not inside a save.
+        m_checkpointTimer = new QTimer(&ix);
+        m_checkpointTimer->setSingleShot(true);
+        m_checkpointTimer->setInterval(1000);
+        connect(m_checkpointTimer, &QTimer::timeout, &ix, [&ix] {
+            if (ix.isOpen() && ix.hasUncheckpointedSaves())
+                ix.checkpoint();
+        });
         catchUp(ix);
     });
 }
@@ -111,6 +120,7 @@ void SessionIndexWriter::fileChanged(const QString& path)
         if (!ix.isOpen())
             return; // start() failed: the next start catches up from the files
         if (ix.syncFile(path)) {
+            m_checkpointTimer->start();
             Q_EMIT updated();
             return;
         }

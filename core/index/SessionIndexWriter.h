@@ -5,6 +5,8 @@
 #include <QString>
 #include <QThread>
 
+class QTimer;
+
 #include <atomic>
 #include <functional>
 
@@ -56,6 +58,7 @@ private:
     QString m_dir;
     QThread m_thread;
     SessionIndexer* m_indexer = nullptr; // lives on m_thread
+    QTimer* m_checkpointTimer = nullptr; // on m_thread, touched only there
     std::atomic<int> m_queued{0};
     std::atomic<bool> m_stopping{false};
 };

@@ -24,7 +24,11 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <limits>
+#include <map>
 #include <optional>
+#include <vector>
 
 namespace ea {
 
@@ -36,6 +40,8 @@ namespace {
 // and what a search needs is in the first of them.
 constexpr qsizetype kMaxColumnChars = 256 * 1024;
 constexpr int kBatch = 500; // sessions per transaction while catching up
+// With idle checkpoints: saves between two checkpoints at most (a few MB of WAL).
+constexpr int kMaxUncheckpointed = 256;
 
 struct FileState
 {
@@ -148,6 +154,19 @@ struct Extract
     };
     QList<TurnRow> turns;
     QString prompts, responses, toolText, paths, commands, agents;
+    // Per tool and per agent, for session_tools / session_agents (ordered: rows come out the
+    // same on every rebuild).
+    struct ToolTotals
+    {
+        qint64 calls = 0, failures = 0;
+    };
+    std::map<QString, ToolTotals> toolTotals;
+    struct AgentTotals
+    {
+        qint64 delegations = 0, failures = 0, calls = 0;
+    };
+    std::map<QString, AgentTotals> agentTotals;
+    QStringList toolNames, agentNames; // for sessions.tools / sessions.agents
 
     static Extract of(const QJsonObject& doc)
     {
@@ -192,6 +211,9 @@ struct Extract
             row.durationMs = number(d.value(QLatin1String("duration_ms")));
             e.delegations.append(row);
             agents.insert(row.agent);
+            AgentTotals& a = e.agentTotals[row.agent];
+            ++a.delegations;
+            a.failures += row.outcome == QLatin1String("failure") ? 1 : 0;
             appendText(&e.prompts, d.value(QLatin1String("task_description")).toString());
             appendText(&e.prompts, d.value(QLatin1String("prompt")).toString());
             appendText(&e.responses, d.value(QLatin1String("response")).toString());
@@ -226,8 +248,13 @@ struct Extract
                 else if (!e.files.contains(file))
                     e.files.insert(file, QStringLiteral("read"));
             }
-            if (!t.agent.isEmpty())
+            if (!t.agent.isEmpty()) {
                 agents.insert(t.agent);
+                ++e.agentTotals[t.agent].calls;
+            }
+            ToolTotals& totals = e.toolTotals[t.tool];
+            ++totals.calls;
+            totals.failures += t.outcome == QLatin1String("failure") ? 1 : 0;
             appendText(&e.toolText, jsonText(o.value(QLatin1String("input_data"))));
             appendText(&e.toolText, jsonText(o.value(QLatin1String("output_data"))));
             e.tools.append(t);
@@ -259,6 +286,9 @@ struct Extract
         for (const QString& f : fileList)
             appendText(&e.paths, f);
         agents.remove(QString());
+        for (const auto& [tool, totals] : e.toolTotals)
+            e.toolNames.append(tool);
+        e.agentNames = QStringList(agents.begin(), agents.end());
         QStringList agentList(agents.begin(), agents.end());
         agentList.sort();
         e.agents = agentList.join(QLatin1Char(' '));
@@ -387,9 +417,15 @@ bool SessionIndexer::openConnection(QString* why)
     QSqlQuery q = d->query();
     // WAL: readers in other processes never block this writer, nor it them. NORMAL: a power
     // cut may lose the last transactions, which the next start catches up from the files.
+    // cache_size: a saved session touches pages all over its tables' indexes; with SQLite's
+    // default 2 MB cache each of them was read again (a rebuild spent a third of its time in
+    // read() calls).
     if (!exec(q, QStringLiteral("PRAGMA journal_mode=WAL"), why) ||
         !exec(q, QStringLiteral("PRAGMA synchronous=NORMAL"), why) ||
-        !exec(q, QStringLiteral("PRAGMA foreign_keys=ON"), why)) {
+        !exec(q, QStringLiteral("PRAGMA foreign_keys=ON"), why) ||
+        !exec(q, QStringLiteral("PRAGMA cache_size=-32768"), why) ||
+        !exec(q, QStringLiteral("PRAGMA wal_autocheckpoint=%1").arg(m_idleCheckpoints ? 0 : 1000),
+              why)) {
         close();
         return false;
     }
@@ -524,6 +560,23 @@ bool SessionIndexer::reconcile(Changes* changes)
         }
     }
     c.removed = int(gone.size());
+    // Oldest first: rowids then follow start times, and search ranks the newest matches by
+    // rowid (SessionIndexReader::search).
+    {
+        std::vector<std::pair<qint64, QString>> byStart;
+        byStart.reserve(size_t(todo.size()));
+        for (const QString& name : std::as_const(todo)) {
+            const auto parts = SessionFileName::parse(name);
+            byStart.emplace_back(parts && parts->startUtc.isValid()
+                                     ? parts->startUtc.toMSecsSinceEpoch()
+                                     : std::numeric_limits<qint64>::max(),
+                                 name);
+        }
+        std::sort(byStart.begin(), byStart.end());
+        todo.clear();
+        for (auto& [start, name] : byStart)
+            todo.append(std::move(name));
+    }
     d->pins = PinnedSessions(d->dir).load();
     const auto forgetPins = qScopeGuard([this] { d->pins.reset(); });
     const int total = int(todo.size());
@@ -567,6 +620,14 @@ bool SessionIndexer::reconcile(Changes* changes)
         Q_EMIT progress(total, total);
     if (!syncPins())
         return false;
+    // The planner's statistics (which index answers project:, which a scan does best) follow
+    // big changes; sampled, so it takes well under a second on 100,000 sessions.
+    if (c.total() >= kBatch) {
+        QSqlQuery analyze = d->query();
+        if (!exec(analyze, QStringLiteral("PRAGMA analysis_limit=400"), &why) ||
+            !exec(analyze, QStringLiteral("ANALYZE"), &why))
+            qCWarning(lcIndex).noquote() << "cannot update the query planner's statistics:" << why;
+    }
     if (changes)
         *changes = c;
     if (c.total() > 0)
@@ -608,6 +669,23 @@ bool SessionIndexer::syncFile(const QString& pathOrName)
     d->inTransaction = false;
     if (!d->db.commit())
         return failed(QStringLiteral("cannot write"), d->db.lastError().text());
+    // Without an idle moment (saves back to back), the WAL is still bounded.
+    if (m_idleCheckpoints && ++m_uncheckpointed >= kMaxUncheckpointed)
+        checkpoint();
+    return true;
+}
+
+bool SessionIndexer::checkpoint()
+{
+    m_uncheckpointed = 0;
+    if (!d->open)
+        return false;
+    QSqlQuery q = d->query();
+    QString why;
+    if (!exec(q, QStringLiteral("PRAGMA wal_checkpoint(PASSIVE)"), &why)) {
+        qCWarning(lcIndex).noquote() << "checkpoint of" << databasePath() << "failed:" << why;
+        return false;
+    }
     return true;
 }
 
@@ -689,8 +767,8 @@ bool SessionIndexer::indexFile(const QString& name, qint64 size, qint64 mtimeMs,
         "INSERT INTO sessions(session_id, file_name, file_size, file_mtime_ms, project, "
         "working_directory, branch, start_ms, end_ms, status, completion_reason, events, "
         "tool_calls, delegations, failures, unknown_results, turns, tokens, duration_ms, "
-        "initial_prompt, pinned, damaged, error) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        "initial_prompt, pinned, damaged, error, tools, agents) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     const SessionSummary& s = e.summary;
     q->addBindValue(str(s.sessionId));
     q->addBindValue(name);
@@ -719,6 +797,8 @@ bool SessionIndexer::indexFile(const QString& name, qint64 size, qint64 mtimeMs,
             : 0);
     q->addBindValue(damaged ? 1 : 0);
     q->addBindValue(damaged ? str(loadError) : QStringLiteral(""));
+    q->addBindValue(SessionIndexSchema::nameList(e.toolNames));
+    q->addBindValue(SessionIndexSchema::nameList(e.agentNames));
     if (!execPrepared(*q, why))
         return false;
     const qint64 id = q->lastInsertId().toLongLong();
@@ -749,11 +829,13 @@ bool SessionIndexer::indexFile(const QString& name, qint64 size, qint64 mtimeMs,
         if (!execPrepared(*q, why))
             return false;
     }
-    q = d->prepared(QStringLiteral("INSERT INTO files(session, path, kind) VALUES (?, ?, ?)"));
+    q = d->prepared(
+        QStringLiteral("INSERT INTO files(session, path, kind, rpath) VALUES (?, ?, ?, ?)"));
     for (auto it = e.files.constBegin(); it != e.files.constEnd(); ++it) {
         q->addBindValue(id);
         q->addBindValue(it.key());
         q->addBindValue(it.value());
+        q->addBindValue(SessionIndexSchema::reversedPath(it.key()));
         if (!execPrepared(*q, why))
             return false;
     }
@@ -768,6 +850,33 @@ bool SessionIndexer::indexFile(const QString& name, qint64 size, qint64 mtimeMs,
         q->addBindValue(t.toolCalls);
         q->addBindValue(t.failures);
         q->addBindValue(nullableInt(t.tokens));
+        if (!execPrepared(*q, why))
+            return false;
+    }
+    const qint64 turns = s.turns;
+    const qint64 tokens = s.totalTokens >= 0 ? s.totalTokens : 0;
+    q = d->prepared(QStringLiteral("INSERT INTO session_tools(session, tool, calls, failures, "
+                                   "turns, tokens) VALUES (?, ?, ?, ?, ?, ?)"));
+    for (const auto& [tool, totals] : e.toolTotals) {
+        q->addBindValue(id);
+        q->addBindValue(str(tool));
+        q->addBindValue(totals.calls);
+        q->addBindValue(totals.failures);
+        q->addBindValue(turns);
+        q->addBindValue(tokens);
+        if (!execPrepared(*q, why))
+            return false;
+    }
+    q = d->prepared(QStringLiteral("INSERT INTO session_agents(session, agent, delegations, "
+                                   "failures, calls, turns, tokens) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    for (const auto& [agent, totals] : e.agentTotals) {
+        q->addBindValue(id);
+        q->addBindValue(str(agent));
+        q->addBindValue(totals.delegations);
+        q->addBindValue(totals.failures);
+        q->addBindValue(totals.calls);
+        q->addBindValue(turns);
+        q->addBindValue(tokens);
         if (!execPrepared(*q, why))
             return false;
     }

@@ -1,5 +1,7 @@
 #include "index/SessionQuery.h"
 
+#include "index/SessionIndexSchema.h"
+
 #include <QRegularExpression>
 
 #include <optional>
@@ -162,22 +164,47 @@ struct Parser
         } else if (name == QLatin1String("status")) {
             conditions.append(match(QStringLiteral("s.status"), *v));
         } else if (name == QLatin1String("agent")) {
-            const QString a = match(QStringLiteral("agent_type"), *v);
-            const QString b = match(QStringLiteral("agent"), *v);
-            conditions.append(
-                QStringLiteral("(s.id IN (SELECT session FROM delegations WHERE %1) OR s.id IN "
-                               "(SELECT session FROM tool_calls WHERE %2))")
-                    .arg(a, b));
+            if (v->contains(QLatin1Char('*'))) {
+                const QString a = match(QStringLiteral("agent_type"), *v);
+                const QString b = match(QStringLiteral("agent"), *v);
+                conditions.append(
+                    QStringLiteral("(s.id IN (SELECT session FROM delegations WHERE %1) OR s.id "
+                                   "IN (SELECT session FROM tool_calls WHERE %2))")
+                        .arg(a, b));
+            } else {
+                // The session's own list of agents: read from the scan index, no join.
+                bindings.append(SessionIndexSchema::listEntry(*v));
+                conditions.append(QStringLiteral("instr(s.agents, ?) > 0"));
+            }
         } else if (name == QLatin1String("tool")) {
-            conditions.append(QStringLiteral("s.id IN (SELECT session FROM tool_calls WHERE %1)")
-                                  .arg(match(QStringLiteral("tool"), *v)));
+            if (v->contains(QLatin1Char('*'))) {
+                conditions.append(
+                    QStringLiteral("s.id IN (SELECT session FROM tool_calls WHERE %1)")
+                        .arg(match(QStringLiteral("tool"), *v)));
+            } else {
+                bindings.append(SessionIndexSchema::listEntry(*v));
+                conditions.append(QStringLiteral("instr(s.tools, ?) > 0"));
+            }
         } else if (name == QLatin1String("file")) {
             // The whole path, or its end after a /: file:src/auth.py finds
-            // /home/me/api/src/auth.py.
-            bindings.append(*v);
-            bindings.append(QStringLiteral("%/") + likePattern(*v));
-            conditions.append(QStringLiteral("s.id IN (SELECT session FROM files WHERE path = ? OR "
-                                             "path LIKE ? ESCAPE '\\')"));
+            // /home/me/api/src/auth.py. Case-insensitive.
+            if (v->contains(QLatin1Char('*'))) {
+                bindings.append(likePattern(*v));
+                bindings.append(QStringLiteral("%/") + likePattern(*v));
+                conditions.append(QStringLiteral("s.id IN (SELECT session FROM files WHERE path "
+                                                 "LIKE ? ESCAPE '\\' OR path LIKE ? ESCAPE "
+                                                 "'\\')"));
+            } else {
+                // On the reversed paths, an end of a path is a prefix: an index range. (Past
+                // the last character no path holds: U+10FFFF.)
+                const QString reversed = SessionIndexSchema::reversedPath(*v);
+                const QString dir = reversed + QLatin1Char('/');
+                bindings.append(reversed);
+                bindings.append(dir);
+                bindings.append(dir + QString::fromUcs4(U"\U0010FFFF"));
+                conditions.append(QStringLiteral("s.id IN (SELECT session FROM files WHERE rpath = "
+                                                 "? OR (rpath >= ? AND rpath < ?))"));
+            }
         } else if (name == QLatin1String("id")) {
             // A range the session_id index answers: prefix <= id < prefix with its last
             // character raised by one.

@@ -9,8 +9,10 @@
 #include <QDir>
 #include <QFile>
 #include <QRegularExpression>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QSqlDatabase>
+#include <QSqlError>
 #include <QSqlQuery>
 #include <QSqlRecord>
 #include <QTemporaryDir>
@@ -58,10 +60,12 @@ class TestSessionIndex : public QObject
                 "SELECT session_id, file_name, file_size, file_mtime_ms, project, "
                 "working_directory, branch, start_ms, end_ms, status, completion_reason, "
                 "events, tool_calls, delegations, failures, unknown_results, turns, tokens, "
-                "duration_ms, initial_prompt, pinned, damaged, error FROM sessions ORDER "
-                "BY file_name"));
-            for (const QString& t : {QStringLiteral("tool_calls"), QStringLiteral("delegations"),
-                                     QStringLiteral("files"), QStringLiteral("turns")}) {
+                "duration_ms, initial_prompt, pinned, damaged, error, tools, agents FROM "
+                "sessions ORDER BY file_name"));
+            for (const QString& t :
+                 {QStringLiteral("tool_calls"), QStringLiteral("delegations"),
+                  QStringLiteral("files"), QStringLiteral("turns"), QStringLiteral("session_tools"),
+                  QStringLiteral("session_agents")}) {
                 all(QStringLiteral(
                         "SELECT '%1', s.file_name, c.* FROM %1 c JOIN sessions s ON s.id = "
                         "c.session ORDER BY 2, 3, 4, 5, 6")
@@ -311,6 +315,167 @@ private Q_SLOTS:
         QCOMPARE(reader.stats(SessionQuery::parse(u"", &error), SessionIndexReader::GroupBy::Agent)
                      .size(),
                  4);
+    }
+
+    // The fast paths (per-session lists and totals, reversed paths, percentiles walked along an
+    // index) against the plain reading of the child tables, for several filters.
+    void fastPathsAgreeWithTheChildTables()
+    {
+        QTemporaryDir dir;
+        {
+            SessionStore store(dir.path());
+            for (int n = 0; n < 70; ++n) {
+                QJsonObject doc = test::generatedSession(n, m_base.addSecs(n * 3600));
+                if (n % 9 == 0) { // no duration, no agent, an upper-case path
+                    QJsonArray ops = doc.value(QStringLiteral("tool_operations")).toArray();
+                    QJsonObject op = ops.at(0).toObject();
+                    op.remove(QStringLiteral("duration_ms"));
+                    op.insert(QStringLiteral("agent_type"), QString());
+                    op.insert(QStringLiteral("input_data"),
+                              QJsonObject{{QStringLiteral("file_path"),
+                                           QStringLiteral("/home/dev/API/Src/Module_2.py")}});
+                    op.insert(QStringLiteral("tool_name"), QStringLiteral("Read"));
+                    ops.replace(0, op);
+                    // Calls by an agent the session did not delegate to (n = 0, 18, 27, ...).
+                    QJsonObject second = ops.at(1).toObject();
+                    second.insert(QStringLiteral("agent_type"), QStringLiteral("qa"));
+                    ops.replace(1, second);
+                    doc.insert(QStringLiteral("tool_operations"), ops);
+                }
+                QVERIFY(store.save(doc));
+            }
+            SessionIndexer ix(dir.path());
+            QVERIFY(ix.open());
+        }
+        SessionIndexReader reader(dir.path());
+        QVERIFY2(reader.open(), qPrintable(reader.error()));
+        QSqlDatabase db =
+            QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("oracle"));
+        db.setDatabaseName(QDir(dir.path()).filePath(SessionIndexSchema::fileName));
+        db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY"));
+        QVERIFY(db.open());
+        const auto cleanup = qScopeGuard([&] {
+            db.close();
+            db = QSqlDatabase();
+            QSqlDatabase::removeDatabase(QStringLiteral("oracle"));
+        });
+        QSqlQuery q(db);
+        const auto scalar = [&](const QString& sql, const QVariantList& values) {
+            q.prepare(sql);
+            for (const QVariant& v : values)
+                q.addBindValue(v);
+            if (!q.exec() || !q.next())
+                return qint64(-1);
+            const qint64 v = q.value(0).toLongLong();
+            q.finish();
+            return v;
+        };
+        QueryError error;
+        // Counts: the query's conditions against the child tables read directly.
+        const QList<std::pair<QString, QString>> counts{
+            {QStringLiteral("tool:bash"), QStringLiteral("s.id IN (SELECT session FROM tool_calls "
+                                                         "WHERE tool = 'Bash' COLLATE NOCASE)")},
+            {QStringLiteral("agent:QA"),
+             QStringLiteral("(s.id IN (SELECT session FROM delegations WHERE agent_type = 'qa') "
+                            "OR s.id IN (SELECT session FROM tool_calls WHERE agent = 'qa'))")},
+            {QStringLiteral("agent:main"),
+             QStringLiteral("s.id IN (SELECT session FROM tool_calls WHERE agent = 'main')")},
+            {QStringLiteral("file:src/module_2.py"),
+             QStringLiteral("s.id IN (SELECT session FROM files WHERE path LIKE "
+                            "'%/src/module_2.py')")},
+            {QStringLiteral("file:/home/dev/api/src/module_2.py"),
+             QStringLiteral("s.id IN (SELECT session FROM files WHERE path LIKE "
+                            "'/home/dev/api/src/module_2.py')")},
+            {QStringLiteral("file:module_2.py"),
+             QStringLiteral("s.id IN (SELECT session FROM files WHERE path LIKE '%/module_2.py')")},
+            {QStringLiteral("file:dule_2.py"), QStringLiteral("0")}, // not after a /
+        };
+        for (const auto& [text, condition] : counts) {
+            const qint64 expected =
+                scalar(QStringLiteral("SELECT count(*) FROM sessions s WHERE ") + condition, {});
+            QVERIFY2(expected >= 0, qPrintable(q.lastError().text()));
+            QCOMPARE(reader.count(SessionQuery::parse(text, &error)), int(expected));
+            QVERIFY(text == QLatin1String("file:dule_2.py") || expected > 0);
+        }
+        // Statistics per tool and per agent, against their definition over the calls.
+        for (const QString& filter :
+             {QString(), QStringLiteral("project:api"), QStringLiteral("tool:Edit failed"),
+              QStringLiteral("agent:qa")}) {
+            const SessionQuery query = SessionQuery::parse(filter, &error);
+            for (const bool tool : {true, false}) {
+                const QString table =
+                    tool ? QStringLiteral("tool_calls") : QStringLiteral("delegations");
+                const QString key = tool ? QStringLiteral("tool") : QStringLiteral("agent_type");
+                const StatsTable got =
+                    reader.stats(query, tool ? SessionIndexReader::GroupBy::Tool
+                                             : SessionIndexReader::GroupBy::Agent);
+                q.prepare(QStringLiteral("SELECT DISTINCT c.%1 FROM %2 c JOIN sessions s ON s.id "
+                                         "= c.session WHERE %3 ORDER BY 1")
+                              .arg(key, table, query.where()));
+                for (const QVariant& v : query.bindings())
+                    q.addBindValue(v);
+                QVERIFY(q.exec());
+                QStringList keys;
+                while (q.next())
+                    keys << q.value(0).toString();
+                QCOMPARE(got.size(), keys.size());
+                for (int i = 0; i < keys.size(); ++i) {
+                    const StatsRow& r = got.at(i);
+                    const QString k = keys.at(i);
+                    QCOMPARE(r.key, k);
+                    QVariantList values{k};
+                    values += query.bindings();
+                    const auto of = [&](const QString& what) {
+                        return scalar(QStringLiteral("SELECT %1 FROM %2 c JOIN sessions s ON s.id "
+                                                     "= c.session WHERE c.%3 = ? AND %4")
+                                          .arg(what, table, key, query.where()),
+                                      values);
+                    };
+                    QCOMPARE(r.sessions, of(QStringLiteral("count(DISTINCT c.session)")));
+                    QCOMPARE(r.failures, of(QStringLiteral("sum(c.outcome = 'failure')")));
+                    QCOMPARE(r.turns, scalar(QStringLiteral("SELECT sum(s.turns) FROM sessions s "
+                                                            "WHERE s.id IN (SELECT session FROM "
+                                                            "%1 WHERE %2 = ?) AND %3")
+                                                 .arg(table, key, query.where()),
+                                             values));
+                    const qint64 calls =
+                        tool ? of(QStringLiteral("count(*)"))
+                             : scalar(QStringLiteral("SELECT count(*) FROM tool_calls c JOIN "
+                                                     "sessions s ON s.id = c.session WHERE "
+                                                     "c.agent = ? AND %1")
+                                          .arg(query.where()),
+                                      values);
+                    QCOMPARE(r.toolCalls, calls);
+                    const qint64 n = of(QStringLiteral("count(c.duration_ms)"));
+                    for (const int p : {50, 95}) {
+                        QVariantList at = values;
+                        at << (n * p + 99) / 100 - 1;
+                        const qint64 expected =
+                            n == 0 ? -1
+                                   : scalar(QStringLiteral("SELECT c.duration_ms FROM %1 c JOIN "
+                                                           "sessions s ON s.id = c.session WHERE "
+                                                           "c.%2 = ? AND %3 AND c.duration_ms IS "
+                                                           "NOT NULL ORDER BY 1 LIMIT 1 OFFSET ?")
+                                                .arg(table, key, query.where()),
+                                            at);
+                        QCOMPARE(p == 50 ? r.p50DurationMs : r.p95DurationMs, expected);
+                    }
+                }
+            }
+            // The files touched most: every session counts a path once.
+            const StatsTable files = reader.topFiles(query, 5);
+            QVERIFY(!files.isEmpty());
+            for (const StatsRow& r : files) {
+                QVariantList values{r.key};
+                values += query.bindings();
+                QCOMPARE(r.sessions,
+                         scalar(QStringLiteral("SELECT count(DISTINCT f.session) FROM files f JOIN "
+                                               "sessions s ON s.id = f.session WHERE f.path = ? "
+                                               "AND %1")
+                                    .arg(query.where()),
+                                values));
+            }
+        }
     }
 
     void cleanupPlansSayWhyAndSparePins()

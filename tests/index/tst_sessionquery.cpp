@@ -1,3 +1,4 @@
+#include "index/SessionIndexSchema.h"
 #include "index/SessionQuery.h"
 
 #include <QTest>
@@ -30,7 +31,12 @@ private Q_SLOTS:
         QVERIFY(
             b.contains(QDateTime(QDate(2026, 11, 2), QTime(0, 0), Qt::UTC).toMSecsSinceEpoch()));
         QVERIFY(b.contains(qint64(10000)));
-        QVERIFY(b.contains(QStringLiteral("%/src/auth.py")));
+        // file: an end of the path, as a prefix of the reversed paths; tool:/agent: an entry of
+        // the session's own lists.
+        QVERIFY(b.contains(SessionIndexSchema::reversedPath(u"src/auth.py")));
+        QVERIFY(b.contains(SessionIndexSchema::reversedPath(u"src/auth.py") + QLatin1Char('/')));
+        QVERIFY(b.contains(SessionIndexSchema::listEntry(u"Bash")));
+        QVERIFY(b.contains(SessionIndexSchema::listEntry(u"qa")));
         QVERIFY(q.where().contains(QStringLiteral("s.failures > 0")));
     }
 
@@ -56,7 +62,12 @@ private Q_SLOTS:
         const SessionQuery q = SessionQuery::parse(u"project:ap* tool:Ba%_ auth*", &error, m_now);
         QVERIFY(!error.isError());
         QVERIFY(q.bindings().contains(QStringLiteral("ap%")));
-        QVERIFY(q.bindings().contains(QStringLiteral("Ba%_"))); // no *: matched literally
+        // No *: matched literally (an entry of the session's tools, not a LIKE pattern).
+        QVERIFY(q.bindings().contains(SessionIndexSchema::listEntry(u"Ba%_")));
+        const SessionQuery w = SessionQuery::parse(u"tool:Ba* file:src/*.py", &error, m_now);
+        QVERIFY(!error.isError());
+        QVERIFY(w.bindings().contains(QStringLiteral("Ba%")));
+        QVERIFY(w.bindings().contains(QStringLiteral("%/src/%.py")));
         QCOMPARE(q.textMatch(), QStringLiteral("\"auth\"*"));
     }
 
