@@ -6,6 +6,7 @@
 #include "control/ControlChannel.h"
 #include "control/ControlClient.h"
 #include "export/SessionExporter.h"
+#include "index/IndexedSummaryCache.h"
 #include "index/SessionIndexReader.h"
 #include "index/SessionIndexSchema.h"
 #include "index/SessionIndexer.h"
@@ -110,7 +111,9 @@ struct SubParser
         const QString dir = directory(global, exitCode);
         if (dir.isEmpty())
             return nullptr;
-        return std::make_unique<SessionStore>(dir);
+        auto s = std::make_unique<SessionStore>(dir);
+        s->setSummaryCache(std::make_unique<IndexedSummaryCache>(dir));
+        return s;
     }
     // The activity directory the flags and the configuration name; empty (exit code 2) on a
     // configuration error.
@@ -1021,6 +1024,7 @@ int Commands::cleanup(const QStringList& args, const AppOptions& global)
         }
     }
     SessionStore store(dir);
+    store.setSummaryCache(std::make_unique<IndexedSummaryCache>(dir));
     QList<SessionStore::CleanupItem> removed;
     const int count = store.cleanup(n, qint64(mb) * 1024 * 1024, p.parser.isSet(dryRun), &removed);
     if (count < 0) {

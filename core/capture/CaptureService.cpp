@@ -4,6 +4,7 @@
 #include "capture/EventRecorder.h"
 #include "capture/RecordingReader.h"
 #include "capture/SessionSaver.h"
+#include "index/IndexedSummaryCache.h"
 #include "index/SessionIndexWriter.h"
 #include "ingest/EventNormalizer.h"
 #include "model/SessionSummary.h"
@@ -69,6 +70,7 @@ CaptureService::CaptureService(CaptureSettings settings, QObject* parent, const 
 #endif
     m_activityLock = std::make_unique<ActivityLock>(m_settings.activityDirectory);
     m_store = std::make_unique<SessionStore>(m_settings.activityDirectory);
+    m_store->setSummaryCache(std::make_unique<IndexedSummaryCache>(m_settings.activityDirectory));
     if (m_settings.compressAll)
         m_store->setCompressionThreshold(0);
     if (m_settings.limits.maxUnsavedBytes > 0)

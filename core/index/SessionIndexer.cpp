@@ -750,7 +750,9 @@ bool SessionIndexer::indexFile(const QString& name, qint64 size, qint64 mtimeMs,
         e = Extract::of(*doc);
         if (e.summary.sessionId.isEmpty()) {
             damaged = true;
-            loadError = QStringLiteral("no session_id");
+            // As SessionStore words it: the listing may come from this row.
+            loadError =
+                QStringLiteral("%1 has no session_id").arg(d->dir + QLatin1Char('/') + name);
         }
     } else {
         damaged = true;

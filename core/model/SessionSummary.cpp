@@ -133,27 +133,4 @@ QJsonObject SessionSummary::toJson() const
     return o;
 }
 
-SessionSummary SessionSummary::fromJson(const QJsonObject& json)
-{
-    SessionSummary s;
-    s.sessionId = json.value(QStringLiteral("session_id")).toString();
-    s.startTime = parseTime(json.value(QStringLiteral("start_time")).toString());
-    s.endTime = parseTime(json.value(QStringLiteral("end_time")).toString());
-    s.status = json.value(QStringLiteral("status")).toString();
-    s.totalEvents = json.value(QStringLiteral("total_events")).toInt();
-    s.toolCalls = json.value(QStringLiteral("tool_calls")).toInt();
-    s.delegations = json.value(QStringLiteral("delegations")).toInt();
-    s.failures = json.value(QStringLiteral("failures")).toInt();
-    s.unknownResults = json.value(QStringLiteral("unknown_results")).toInt();
-    s.turns = json.value(QStringLiteral("turns")).toInt();
-    const QJsonValue tokens = json.value(QStringLiteral("total_tokens"));
-    s.totalTokens = tokens.isDouble() ? qint64(tokens.toDouble()) : -1;
-    s.workingDirectory = json.value(QStringLiteral("working_directory")).toString();
-    s.gitBranch = json.value(QStringLiteral("git_branch")).toString();
-    s.compressed = json.value(QStringLiteral("compressed")).toBool();
-    s.damaged = json.value(QStringLiteral("damaged")).toBool();
-    s.error = json.value(QStringLiteral("error")).toString();
-    return s;
-}
-
 } // namespace ea

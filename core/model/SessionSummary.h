@@ -40,9 +40,8 @@ struct SessionSummary
     // Whether status means the session is over, so cleanup may delete it.
     bool isEnded() const;
 
-    // Round trip for the store's index file.
+    // The form `sessions --json` prints.
     QJsonObject toJson() const;
-    static SessionSummary fromJson(const QJsonObject& json);
 };
 
 } // namespace ea

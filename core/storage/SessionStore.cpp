@@ -21,9 +21,6 @@ namespace ea {
 
 Q_LOGGING_CATEGORY(lcStore, "ea.storage.store")
 
-static constexpr int kIndexVersion = 1;
-static constexpr int kIndexWriteDelayMs = 2000;
-
 namespace {
 // Adds "events": <eventsJson, indented> as the last member of an indented document.
 void spliceIndentedEvents(QByteArray* doc, const QByteArray& eventsJson)
@@ -47,17 +44,15 @@ void spliceIndentedEvents(QByteArray* doc, const QByteArray& eventsJson)
 // Why a path cannot be written to, for messages; empty when lstat finds nothing there.
 SessionStore::SessionStore(const QString& directory, QObject* parent)
     : QObject(parent), m_dir(QDir::cleanPath(QDir(directory).absolutePath()))
-{
-    m_indexTimer.setSingleShot(true);
-    m_indexTimer.setInterval(kIndexWriteDelayMs);
-    connect(&m_indexTimer, &QTimer::timeout, this, [this] { writeIndex(); });
-}
+{}
 
-SessionStore::~SessionStore()
+// Documents still pending are reported by the owner, which knows whether the journal holds
+// their events (CaptureService::shutdown()).
+SessionStore::~SessionStore() = default;
+
+void SessionStore::setSummaryCache(std::unique_ptr<SessionSummaryCache> cache)
 {
-    // Documents still pending are reported by the owner, which knows whether the journal
-    // holds their events (CaptureService::shutdown()).
-    writeIndex();
+    m_summaryCache = std::move(cache);
 }
 
 void SessionStore::setPendingByteLimit(qint64 bytes)
@@ -239,7 +234,6 @@ void SessionStore::finishCommit(const Prepared& prepared, const QString& path)
     entry.summary = prepared.summary;
     m_entries.insert(name, entry);
     m_fileById.insert(id, name);
-    markIndexDirty();
     dropPending(id); // whatever was queued for this session is older than what was just written
     emit saved(id, path);
 }
@@ -496,7 +490,7 @@ SessionStore::IndexEntry SessionStore::parseEntry(const QString& name, qint64 mt
 void SessionStore::scan()
 {
     if (!m_scanned)
-        loadIndexFile();
+        loadCache();
     m_scanned = true;
     m_lastParseCount = 0;
     m_odd.clear();
@@ -529,8 +523,6 @@ void SessionStore::scan()
         fresh.insert(name, parseEntry(name, mtime, size));
         ++m_lastParseCount;
     }
-    if (m_lastParseCount > 0 || fresh.size() != m_entries.size())
-        markIndexDirty();
     m_entries = std::move(fresh);
 
     // Two files may claim one id (a Python-era name and ours); updates go to the newest.
@@ -577,7 +569,6 @@ QList<SessionSummary> SessionStore::list()
             return ta > tb;
         return a.filePath < b.filePath;
     });
-    writeIndex();
     return out;
 }
 
@@ -608,7 +599,6 @@ bool SessionStore::remove(const QString& sessionId, Disposal disposal)
     if (!ok)
         return false;
     m_fileById.remove(sessionId);
-    markIndexDirty();
     emit removed(sessionId, absolute(name));
     return true;
 }
@@ -755,7 +745,6 @@ int SessionStore::cleanup(int days, qint64 maxTotalBytes, bool dryRun, QList<Cle
                     continue;
                 }
                 m_entries.remove(QFileInfo(s.filePath).fileName());
-                markIndexDirty();
                 emit removed(s.sessionId, s.filePath);
             }
         }
@@ -769,70 +758,25 @@ int SessionStore::cleanup(int days, qint64 maxTotalBytes, bool dryRun, QList<Cle
     return count;
 }
 
-void SessionStore::markIndexDirty()
+void SessionStore::loadCache()
 {
-    m_indexDirty = true;
-    if (!m_indexTimer.isActive())
-        m_indexTimer.start();
-}
-
-void SessionStore::loadIndexFile()
-{
-    const QString path = absolute(indexFileName);
-    const QFileInfo fi(path);
-    if (!fi.exists() || fi.isSymLink() || !fi.isFile())
+    // Earlier versions kept the listing in a file of its own; the session database has it now.
+    const QFileInfo obsolete(absolute(obsoleteIndexFileName));
+    if (obsolete.isFile() && !obsolete.isSymLink() && QFile::remove(obsolete.filePath()))
+        qCInfo(lcStore).noquote() << "removed the old listing file" << obsolete.filePath();
+    if (!m_summaryCache)
         return;
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly)) {
-        qCWarning(lcStore).noquote() << "cannot read index" << path << ":" << f.errorString();
-        return;
-    }
-    QJsonParseError pe;
-    const QJsonDocument doc = QJsonDocument::fromJson(f.readAll(), &pe);
-    const QJsonObject root = doc.object();
-    if (pe.error != QJsonParseError::NoError ||
-        root.value(QStringLiteral("version")).toInt() != kIndexVersion) {
-        qCInfo(lcStore).noquote() << "index" << path << "is unusable; rebuilding it";
-        return;
-    }
-    const QJsonObject files = root.value(QStringLiteral("files")).toObject();
-    m_entries.reserve(files.size());
-    for (auto it = files.constBegin(); it != files.constEnd(); ++it) {
-        const QJsonObject e = it.value().toObject();
+    const QHash<QString, SessionSummaryCache::Entry> cached = m_summaryCache->load();
+    m_entries.reserve(cached.size());
+    for (auto it = cached.constBegin(); it != cached.constEnd(); ++it) {
         if (!SessionFileName::isSessionFile(it.key()) || it.key().contains(QLatin1Char('/')))
             continue;
         IndexEntry entry;
-        entry.mtimeMs = qint64(e.value(QStringLiteral("mtime")).toDouble());
-        entry.size = qint64(e.value(QStringLiteral("size")).toDouble());
-        entry.summary = SessionSummary::fromJson(e.value(QStringLiteral("summary")).toObject());
+        entry.mtimeMs = it->mtimeMs;
+        entry.size = it->size;
+        entry.summary = it->summary;
         m_entries.insert(it.key(), entry);
     }
-}
-
-bool SessionStore::writeIndex()
-{
-    m_indexTimer.stop();
-    if (!m_indexDirty)
-        return true;
-    if (!QFileInfo(m_dir).isDir())
-        return false;
-    QJsonObject files;
-    for (auto it = m_entries.constBegin(); it != m_entries.constEnd(); ++it) {
-        files.insert(it.key(), QJsonObject{{QStringLiteral("mtime"), double(it->mtimeMs)},
-                                           {QStringLiteral("size"), double(it->size)},
-                                           {QStringLiteral("summary"), it->summary.toJson()}});
-    }
-    const QJsonObject root{{QStringLiteral("version"), kIndexVersion},
-                           {QStringLiteral("files"), files}};
-    QString why;
-    const QString path = absolute(indexFileName);
-    if (!AtomicFile::write(path, QJsonDocument(root).toJson(QJsonDocument::Compact), &why)) {
-        // Only a cache: listing still works, it just parses more on the next start.
-        qCWarning(lcStore).noquote() << "cannot write index" << path << ":" << why;
-        return false;
-    }
-    m_indexDirty = false;
-    return true;
 }
 
 } // namespace ea

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "model/SessionSummary.h"
+#include "storage/SessionSummaryCache.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -13,6 +14,7 @@
 #include <QStringList>
 #include <QTimer>
 
+#include <memory>
 #include <optional>
 
 namespace ea {
@@ -21,8 +23,8 @@ namespace ea {
 //   session_<id>_<start>.json      a session document (QJsonDocument, indented)
 //   session_<id>_<start>.json.gz   the same, compact and gzip-compressed, when larger than
 //                                  the threshold
-//   .index.json                    summaries keyed by file name, mtime and size (a cache: it may
-//                                  be deleted at any time and is rebuilt from the files)
+// The listing starts from a SessionSummaryCache when one is set (the session database), so a
+// start does not parse every file; without one, or for files it does not know, it parses them.
 // Not thread-safe: use from the thread the store lives in (it may be a worker thread).
 class SessionStore : public QObject
 {
@@ -32,10 +34,14 @@ public:
     static constexpr qint64 defaultCompressionThreshold = qint64(1) << 20;
     static constexpr qint64 defaultPendingByteLimit = qint64(64) << 20;
     static constexpr qint64 defaultMaxDocumentBytes = qint64(256) << 20;
-    static inline const QString indexFileName = QStringLiteral(".index.json");
+    // The listing file of earlier versions, removed when found.
+    static inline const QString obsoleteIndexFileName = QStringLiteral(".index.json");
 
     explicit SessionStore(const QString& directory, QObject* parent = nullptr);
-    ~SessionStore() override; // writes the index if it changed; pending saves are the owner's
+    ~SessionStore() override; // pending saves are the owner's
+
+    // Read once, by the first listing (set it before then).
+    void setSummaryCache(std::unique_ptr<SessionSummaryCache> cache);
 
     QString directory() const { return m_dir; }
 
@@ -160,9 +166,6 @@ public:
     int evictedCount() const { return m_evictedCount; }         // unsaved documents dropped
     int lastListParseCount() const { return m_lastParseCount; } // files parsed by last list()
 
-    // Writes the index now if it changed (also done by list(), a short timer and the destructor).
-    bool writeIndex();
-
 signals:
     void saved(const QString& sessionId, const QString& path);
     void saveFailed(const QString& path, const QString& reason);
@@ -202,8 +205,7 @@ private:
     bool removeFile(const QString& path, Disposal disposal, QString* error);
     void ensureScanned();
     void scan();
-    void loadIndexFile();
-    void markIndexDirty();
+    void loadCache();
     IndexEntry parseEntry(const QString& name, qint64 mtimeMs, qint64 size);
     QString absolute(const QString& name) const;
 
@@ -216,8 +218,7 @@ private:
     QHash<QString, QString> m_fileById;   // session id -> file name
     QHash<QString, SessionSummary> m_odd; // symlinks, directories: listed, never indexed
     bool m_scanned = false;
-    bool m_indexDirty = false;
-    QTimer m_indexTimer;
+    std::unique_ptr<SessionSummaryCache> m_summaryCache;
 
     QList<Pending> m_pending;
     qint64 m_pendingBytes = 0;

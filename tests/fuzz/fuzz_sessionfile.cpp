@@ -1,7 +1,10 @@
 // Session files as the browser and the CLI read them: SessionStore::load (plain JSON or gzip),
-// the summary a listing shows, the index cache, and AgentSession::fromJson for reopening.
+// the summary a listing shows, the listing taken from the session database, and
+// AgentSession::fromJson for reopening.
 #include "FuzzSupport.h"
 #include "aggregation/AgentSession.h"
+#include "index/IndexedSummaryCache.h"
+#include "index/SessionIndexSchema.h"
 #include "model/SessionSummary.h"
 #include "storage/GzipCodec.h"
 #include "storage/SessionStore.h"
@@ -34,14 +37,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     case 2: // the bytes as a (possibly broken) .json.gz file
         fuzz::writeFile(dir + QLatin1Char('/') + plain + QStringLiteral(".gz"), body);
         break;
-    case 3: // the bytes as the index cache, next to one valid file
-        fuzz::writeFile(dir + QLatin1Char('/') + SessionStore::indexFileName, body);
+    case 3: // the bytes as the session database the listing starts from, next to one valid file
+        fuzz::writeFile(dir + QLatin1Char('/') + SessionIndexSchema::fileName, body);
         fuzz::writeFile(dir + QLatin1Char('/') + plain,
                         "{\"session_id\":\"fuzz\",\"start_time\":\"2026-01-01T00:00:00Z\"}");
         break;
     }
     SessionStore store(dir);
     store.setMaxDocumentBytes(4 << 20);
+    store.setSummaryCache(std::make_unique<IndexedSummaryCache>(dir));
     const QList<SessionSummary> listed = store.list();
     for (const SessionSummary& s : listed) {
         if (s.damaged && s.error.isEmpty())
@@ -53,7 +57,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
                 std::abort();
             continue;
         }
-        SessionSummary::fromDocument(*doc).toJson();
+        if (SessionSummary::fromDocument(*doc).filePath.size() < 0)
+            std::abort();
         const auto session = AgentSession::fromJson(*doc, &error);
         if (session) {
             // What reopening does: the session takes events again and saves.

@@ -1,4 +1,5 @@
 #include "SessionFactory.h"
+#include "index/IndexedSummaryCache.h"
 #include "index/SessionIndexReader.h"
 #include "index/SessionIndexSchema.h"
 #include "index/SessionIndexWriter.h"
@@ -476,6 +477,73 @@ private Q_SLOTS:
                                 values));
             }
         }
+    }
+
+    // The session database is the store's listing: what it lists from the database is what it
+    // lists by parsing every file, damaged files included.
+    void theStoreListsFromTheDatabase()
+    {
+        QTemporaryDir dir;
+        {
+            SessionStore store(dir.path());
+            store.setCompressionThreshold(4000);
+            for (int n = 0; n < 30; ++n)
+                QVERIFY(store.save(test::generatedSession(n, m_base.addSecs(n * 600),
+                                                          n % 4 ? QStringLiteral("completed")
+                                                                : QStringLiteral("interrupted"))));
+        }
+        QFile bad(dir.filePath(QStringLiteral("session_bad_2026-01-01T00-00-00.json")));
+        QVERIFY(bad.open(QIODevice::WriteOnly));
+        bad.write("{\"no\": \"id\"}");
+        bad.close();
+        {
+            SessionIndexer ix(dir.path());
+            QVERIFY(ix.open());
+        }
+        SessionStore parsed(dir.path());
+        const QList<SessionSummary> expected = parsed.list();
+        QCOMPARE(parsed.lastListParseCount(), 31);
+        SessionStore cached(dir.path());
+        cached.setSummaryCache(std::make_unique<IndexedSummaryCache>(dir.path()));
+        const QList<SessionSummary> got = cached.list();
+        QCOMPARE(cached.lastListParseCount(), 0);
+        QCOMPARE(got.size(), expected.size());
+        const auto line = [](const SessionSummary& s) {
+            return QStringList{s.sessionId,
+                               s.filePath,
+                               s.startTime.toString(Qt::ISODateWithMs),
+                               s.endTime.toString(Qt::ISODateWithMs),
+                               s.status,
+                               QString::number(s.totalEvents),
+                               QString::number(s.toolCalls),
+                               QString::number(s.delegations),
+                               QString::number(s.failures),
+                               QString::number(s.unknownResults),
+                               QString::number(s.turns),
+                               QString::number(s.totalTokens),
+                               s.workingDirectory,
+                               s.gitBranch,
+                               QString::number(s.fileSize),
+                               QString::number(s.compressed),
+                               QString::number(s.damaged),
+                               s.error}
+                .join(QLatin1Char('|'));
+        };
+        for (int i = 0; i < got.size(); ++i)
+            QCOMPARE(line(got.at(i)), line(expected.at(i)));
+        QVERIFY(std::count_if(got.begin(), got.end(), [](auto& s) { return s.compressed; }) > 0);
+        QCOMPARE(std::count_if(got.begin(), got.end(), [](auto& s) { return s.damaged; }), 1);
+
+        // No database, or not one: the files are parsed.
+        QVERIFY(QFile::remove(dir.filePath(SessionIndexSchema::fileName)));
+        QFile garbage(dir.filePath(SessionIndexSchema::fileName));
+        QVERIFY(garbage.open(QIODevice::WriteOnly));
+        garbage.write(QByteArray(8192, 'x'));
+        garbage.close();
+        SessionStore fallback(dir.path());
+        fallback.setSummaryCache(std::make_unique<IndexedSummaryCache>(dir.path()));
+        QCOMPARE(fallback.list().size(), expected.size());
+        QCOMPARE(fallback.lastListParseCount(), 31);
     }
 
     void cleanupPlansSayWhyAndSparePins()

@@ -132,32 +132,26 @@ private slots:
         QCOMPARE(s.delegations, 3);
     }
 
-    void roundTripsThroughJson()
+    void jsonFormForScripts()
     {
         SessionSummary s;
         s.sessionId = QStringLiteral("x");
         s.startTime = QDateTime(QDate(2025, 1, 1), QTime(1, 2, 3, 4), Qt::UTC);
         s.status = QStringLiteral("stopped");
-        s.totalEvents = 1;
-        s.toolCalls = 2;
-        s.delegations = 3;
         s.failures = 4;
-        s.workingDirectory = QStringLiteral("/w");
-        s.gitBranch = QStringLiteral("b");
         s.compressed = true;
-        const SessionSummary back = SessionSummary::fromJson(s.toJson());
-        QCOMPARE(back.sessionId, s.sessionId);
-        QCOMPARE(back.startTime, s.startTime);
-        QVERIFY(!back.endTime.isValid());
-        QCOMPARE(back.status, s.status);
-        QCOMPARE(back.failures, 4);
-        QCOMPARE(back.gitBranch, s.gitBranch);
-        QVERIFY(back.compressed);
+        const QJsonObject o = s.toJson();
+        QCOMPARE(o.value(QStringLiteral("session_id")).toString(), QStringLiteral("x"));
+        QCOMPARE(o.value(QStringLiteral("start_time")).toString(),
+                 QStringLiteral("2025-01-01T01:02:03.004Z"));
+        QCOMPARE(o.value(QStringLiteral("end_time")).toString(), QString());
+        QCOMPARE(o.value(QStringLiteral("failures")).toInt(), 4);
+        QVERIFY(o.value(QStringLiteral("total_tokens")).isNull());
+        QVERIFY(!o.contains(QStringLiteral("damaged")));
         SessionSummary broken;
         broken.damaged = true;
         broken.error = QStringLiteral("why");
-        QCOMPARE(SessionSummary::fromJson(broken.toJson()).error, QStringLiteral("why"));
-        QVERIFY(SessionSummary::fromJson(broken.toJson()).damaged);
+        QCOMPARE(broken.toJson().value(QStringLiteral("error")).toString(), QStringLiteral("why"));
     }
 };
 
