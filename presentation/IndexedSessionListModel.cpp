@@ -148,7 +148,7 @@ void IndexedSessionListModel::restart()
     // The first page before the count: its rows show as soon as they are read, and the count
     // (which visits every match) extends the list when it comes.
     requestPage(0);
-    m_countTicket = m_client->requestCount(m_query);
+    m_countTicket = m_client->requestCount(m_query, m_excluded);
 }
 
 void IndexedSessionListModel::refresh()
@@ -162,7 +162,7 @@ void IndexedSessionListModel::refresh()
     m_pageTickets.clear();
     m_pending.clear();
     requestPage(0);
-    m_countTicket = m_client->requestCount(m_query);
+    m_countTicket = m_client->requestCount(m_query, m_excluded);
 }
 
 void IndexedSessionListModel::requestPage(int page) const
@@ -180,8 +180,8 @@ void IndexedSessionListModel::requestPage(int page) const
     }
     m_pending.insert(page);
     auto* self = const_cast<IndexedSessionListModel*>(this);
-    const SessionIndexClient::Ticket t =
-        self->m_client->requestRows(m_query, sortKey(), m_sortOrder, page * PageSize, PageSize);
+    const SessionIndexClient::Ticket t = self->m_client->requestRows(
+        m_query, m_excluded, sortKey(), m_sortOrder, page * PageSize, PageSize);
     m_pageTickets.insert(t, page);
 }
 
@@ -333,6 +333,18 @@ void IndexedSessionListModel::applyLive(const QList<LiveSessionSnapshot>& snapsh
         l.finishing = !snap.live;
     }
     updateLiveRows();
+    // A session live again (resumed) has saved turns too: its saved row goes while it is live,
+    // and comes back with its final save.
+    QStringList excluded;
+    for (auto it = m_live.cbegin(); it != m_live.cend(); ++it) {
+        if (it.value().snapshot.live && !it.value().finishing)
+            excluded.append(it.key());
+    }
+    excluded.sort();
+    if (excluded != m_excluded) {
+        m_excluded = excluded;
+        refresh();
+    }
     for (const LiveSessionSnapshot& snap : snapshots) {
         const int row = int(m_liveRows.indexOf(snap.summary.sessionId));
         if (row >= 0)
@@ -370,12 +382,17 @@ int IndexedSessionListModel::rowOf(const QString& sessionId) const
     const int live = int(m_liveRows.indexOf(sessionId));
     if (live >= 0)
         return live;
-    for (auto it = m_pages.cbegin(); it != m_pages.cend(); ++it) {
-        for (int i = 0; i < it->rows.size(); ++i) {
-            if (it->rows.at(i).summary.sessionId == sessionId) {
-                const qint64 saved = qint64(it.key()) * PageSize + i;
-                if (saved < m_savedCount)
-                    return int(m_liveRows.size() + saved);
+    // The pages read, then those shown until their new reads arrive (as data() does).
+    for (const auto* pages : {&m_pages, &m_stale}) {
+        for (auto it = pages->cbegin(); it != pages->cend(); ++it) {
+            if (pages == &m_stale && m_pages.contains(it.key()))
+                continue;
+            for (int i = 0; i < it->rows.size(); ++i) {
+                if (it->rows.at(i).summary.sessionId == sessionId) {
+                    const qint64 saved = qint64(it.key()) * PageSize + i;
+                    if (saved < m_savedCount)
+                        return int(m_liveRows.size() + saved);
+                }
             }
         }
     }

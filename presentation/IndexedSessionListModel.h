@@ -127,6 +127,7 @@ private:
 
     QHash<QString, Live> m_live; // every live (or just finished) session
     QStringList m_liveRows;      // ids shown, in row order
+    QStringList m_excluded;      // live ids, sorted: left out of the saved rows
     qint64 m_savedCount = 0;     // saved rows shown
     SessionIndexClient::Ticket m_countTicket = 0;
     mutable QHash<int, Page> m_pages; // page number -> rows read

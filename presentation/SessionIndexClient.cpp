@@ -120,9 +120,9 @@ public:
         m_reader.reset();
     }
 
-    void count(Ticket ticket, quint64 serial, const QString& query);
-    void rows(Ticket ticket, quint64 serial, const QString& query, SortKey key, Qt::SortOrder order,
-              int offset, int limit);
+    void count(Ticket ticket, quint64 serial, const QString& query, const QStringList& excluded);
+    void rows(Ticket ticket, quint64 serial, const QString& query, const QStringList& excluded,
+              SortKey key, Qt::SortOrder order, int offset, int limit);
     void statistics(Ticket ticket, const QString& query);
     void completions(Ticket ticket);
 
@@ -174,7 +174,8 @@ std::optional<SessionQuery> SessionIndexClient::Worker::parse(Ticket ticket, con
     return q;
 }
 
-void SessionIndexClient::Worker::count(Ticket ticket, quint64 serial, const QString& query)
+void SessionIndexClient::Worker::count(Ticket ticket, quint64 serial, const QString& query,
+                                       const QStringList& excluded)
 {
     if (serial < latestListing)
         return; // a newer query was asked for meanwhile
@@ -182,9 +183,10 @@ void SessionIndexClient::Worker::count(Ticket ticket, quint64 serial, const QStr
     SessionIndexReader* r = reader(&error);
     if (!r)
         return fail(ticket, error);
-    const std::optional<SessionQuery> q = parse(ticket, query);
+    std::optional<SessionQuery> q = parse(ticket, query);
     if (!q)
         return;
+    q->excludeSessions(excluded);
     QElapsedTimer t;
     t.start();
     const int n = r->count(*q);
@@ -195,7 +197,8 @@ void SessionIndexClient::Worker::count(Ticket ticket, quint64 serial, const QStr
 }
 
 void SessionIndexClient::Worker::rows(Ticket ticket, quint64 serial, const QString& query,
-                                      SortKey key, Qt::SortOrder order, int offset, int limit)
+                                      const QStringList& excluded, SortKey key, Qt::SortOrder order,
+                                      int offset, int limit)
 {
     if (serial < latestListing)
         return;
@@ -203,9 +206,10 @@ void SessionIndexClient::Worker::rows(Ticket ticket, quint64 serial, const QStri
     SessionIndexReader* r = reader(&error);
     if (!r)
         return fail(ticket, error);
-    const std::optional<SessionQuery> q = parse(ticket, query);
+    std::optional<SessionQuery> q = parse(ticket, query);
     if (!q)
         return;
+    q->excludeSessions(excluded);
     QElapsedTimer t;
     t.start();
     QList<Row> out;
@@ -344,28 +348,33 @@ bool SessionIndexClient::canSortBy(SortKey key)
     return key == SortKey::Relevance || columnOf(key).has_value();
 }
 
-SessionIndexClient::Ticket SessionIndexClient::requestCount(const QString& query)
+quint64 SessionIndexClient::listingSerial(const QString& query, const QStringList& excluded)
 {
     // A new query makes the reads of older ones pointless: the worker skips those not started.
-    const QString listing = query;
+    const QString listing = query + QChar(0) + excluded.join(QChar(0));
     if (listing != m_lastListing) {
         m_lastListing = listing;
         m_worker->latestListing = ++m_listingSerial;
     }
-    const quint64 serial = m_listingSerial;
-    return post([query, serial](Worker& w, Ticket t) { w.count(t, serial, query); });
+    return m_listingSerial;
 }
 
-SessionIndexClient::Ticket SessionIndexClient::requestRows(const QString& query, SortKey key,
+SessionIndexClient::Ticket SessionIndexClient::requestCount(const QString& query,
+                                                            const QStringList& excluded)
+{
+    const quint64 serial = listingSerial(query, excluded);
+    return post([=](Worker& w, Ticket t) { w.count(t, serial, query, excluded); });
+}
+
+SessionIndexClient::Ticket SessionIndexClient::requestRows(const QString& query,
+                                                           const QStringList& excluded, SortKey key,
                                                            Qt::SortOrder order, int offset,
                                                            int limit)
 {
-    if (query != m_lastListing) {
-        m_lastListing = query;
-        m_worker->latestListing = ++m_listingSerial;
-    }
-    const quint64 serial = m_listingSerial;
-    return post([=](Worker& w, Ticket t) { w.rows(t, serial, query, key, order, offset, limit); });
+    const quint64 serial = listingSerial(query, excluded);
+    return post([=](Worker& w, Ticket t) {
+        w.rows(t, serial, query, excluded, key, order, offset, limit);
+    });
 }
 
 SessionIndexClient::Ticket SessionIndexClient::requestStatistics(const QString& query)

@@ -68,9 +68,10 @@ public:
     static Check check(const QString& query);
 
     using Ticket = quint64;
-    Ticket requestCount(const QString& query);
-    Ticket requestRows(const QString& query, SortKey key, Qt::SortOrder order, int offset,
-                       int limit);
+    // excluded: session ids left out of the count and the rows (the live ones the view shows).
+    Ticket requestCount(const QString& query, const QStringList& excluded = {});
+    Ticket requestRows(const QString& query, const QStringList& excluded, SortKey key,
+                       Qt::SortOrder order, int offset, int limit);
     Ticket requestStatistics(const QString& query);
     // Known projects, agents and tools (most used first), for completing values.
     Ticket requestCompletions();
@@ -90,12 +91,13 @@ Q_SIGNALS:
 private:
     class Worker;
     Ticket post(std::function<void(Worker&, Ticket)> job);
+    quint64 listingSerial(const QString& query, const QStringList& excluded);
 
     QString m_directory;
     QThread* m_thread = nullptr;
     Worker* m_worker = nullptr; // lives on m_thread
     Ticket m_next = 0;
-    QString m_lastListing; // query and order of the last count or rows request
+    QString m_lastListing; // query and exclusions of the last count or rows request
     quint64 m_listingSerial = 0;
 };
 

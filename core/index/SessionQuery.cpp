@@ -357,6 +357,25 @@ struct Parser
 
 } // namespace
 
+void SessionQuery::excludeSessions(const QStringList& sessionIds)
+{
+    if (sessionIds.isEmpty())
+        return;
+    QStringList marks;
+    for (qsizetype i = 0; i < sessionIds.size(); ++i)
+        marks.append(QStringLiteral("?"));
+    const QString condition =
+        QStringLiteral("s.session_id NOT IN (%1)").arg(marks.join(QLatin1Char(',')));
+    // Last in both forms: the bindings keep their order.
+    m_where = m_where.isEmpty() ? condition : m_where + QStringLiteral(" AND ") + condition;
+    m_filterWhere =
+        m_filterWhere.isEmpty() ? condition : m_filterWhere + QStringLiteral(" AND ") + condition;
+    for (const QString& id : sessionIds) {
+        m_bindings.append(id);
+        m_filterBindings.append(id);
+    }
+}
+
 QStringList SessionQuery::fieldNames()
 {
     return {QStringLiteral("project"), QStringLiteral("branch"), QStringLiteral("agent"),

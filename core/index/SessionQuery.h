@@ -49,6 +49,9 @@ public:
     bool hasText() const { return !m_textMatch.isEmpty(); }
     // The free-text words as typed, for highlighting.
     QStringList textTerms() const { return m_terms; }
+    // Leaves these sessions out (by exact id): the browser shows a live session from memory,
+    // not also its last saved turn.
+    void excludeSessions(const QStringList& sessionIds);
     // The field names the syntax knows, for completion ("project", "branch", ...).
     static QStringList fieldNames();
 

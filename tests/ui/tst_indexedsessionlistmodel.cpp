@@ -230,6 +230,44 @@ private Q_SLOTS:
         QVERIFY(waitLoaded(model, 0, 0));
         QCOMPARE(model.rowCount(), kSessions + 2);
     }
+
+    // A session resumed after a saved turn is live again: shown once, from memory, and from its
+    // file again once it completes.
+    void aResumedSessionShowsOnce()
+    {
+        SessionIndexClient client;
+        client.setActivityDirectory(m_dir.path());
+        IndexedSessionListModel model(&client);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QVERIFY(waitLoaded(model, 0, 0));
+        QCOMPARE(model.rowCount(), kSessions);
+        const QString id = idOf(kSessions - 1); // the newest: on the first page
+        const auto occurrences = [&] {
+            int n = 0;
+            for (int row = 0; row < 5; ++row)
+                n += model.sessionIdAt(row) == id ? 1 : 0;
+            return n;
+        };
+        QCOMPARE(occurrences(), 1);
+        LiveSessionSnapshot resumed;
+        resumed.summary.sessionId = id;
+        resumed.summary.startTime = QDateTime::currentDateTimeUtc();
+        model.applyLive({resumed});
+        QTRY_COMPARE(model.rowCount(), kSessions); // the live row, and one saved row fewer
+        QVERIFY(waitLoaded(model, 0, 4));
+        QVERIFY(model.isLive(0));
+        QCOMPARE(model.sessionIdAt(0), id);
+        QCOMPARE(occurrences(), 1);
+        // Completed: its file is read again and the snapshot goes.
+        resumed.live = false;
+        model.applyLive({resumed});
+        model.refresh();
+        QTRY_VERIFY(!model.isLive(0));
+        QVERIFY(waitLoaded(model, 0, 4));
+        QCOMPARE(model.rowCount(), kSessions);
+        QCOMPARE(occurrences(), 1);
+    }
 };
 
 QTEST_MAIN(TestIndexedSessionListModel)
