@@ -20,25 +20,13 @@ namespace {
 SessionIndexClient::Row rowOf(const IndexedSession& s)
 {
     SessionIndexClient::Row r;
-    SessionSummary& m = r.summary;
-    m.sessionId = s.sessionId;
-    m.filePath = s.filePath;
-    m.startTime = s.start;
-    m.endTime = s.end;
-    m.status = s.status;
-    m.totalEvents = s.events;
-    m.toolCalls = s.toolCalls;
-    m.delegations = s.delegations;
-    m.failures = s.failures;
-    m.unknownResults = s.unknownResults;
-    m.turns = s.turns;
-    m.totalTokens = s.tokens;
-    m.workingDirectory = s.workingDirectory;
-    m.gitBranch = s.branch;
-    m.fileSize = s.fileSize;
-    m.modified = s.modified;
-    m.damaged = s.damaged;
-    m.error = s.error;
+    r.summary = s.summary();
+    if (s.damaged) {
+        // The list shows a damaged file by the id in its name.
+        r.summary.sessionId = s.sessionId;
+        r.summary.status = s.status;
+        r.summary.startTime = s.start;
+    }
     r.project = s.project;
     r.pinned = s.pinned;
     return r;

@@ -1,6 +1,8 @@
 // What the session database says about one session: a row of the session list.
 #pragma once
 
+#include "model/SessionSummary.h"
+
 #include <QDateTime>
 #include <QString>
 
@@ -31,6 +33,33 @@ struct IndexedSession
     bool pinned = false;
     bool damaged = false;
     QString error; // why the file could not be read
+
+    // The same as a listing shows it (a damaged file's summary has no id or status of its own).
+    SessionSummary summary() const
+    {
+        SessionSummary m;
+        m.filePath = filePath;
+        m.fileSize = fileSize;
+        m.modified = modified;
+        m.damaged = damaged;
+        m.error = error;
+        if (damaged)
+            return m;
+        m.sessionId = sessionId;
+        m.startTime = start;
+        m.endTime = end;
+        m.status = status;
+        m.totalEvents = events;
+        m.toolCalls = toolCalls;
+        m.delegations = delegations;
+        m.failures = failures;
+        m.unknownResults = unknownResults;
+        m.turns = turns;
+        m.totalTokens = tokens;
+        m.workingDirectory = workingDirectory;
+        m.gitBranch = branch;
+        return m;
+    }
 };
 
 } // namespace ea

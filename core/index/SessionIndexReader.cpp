@@ -105,7 +105,7 @@ QString SessionIndexReader::databasePath() const
     return QDir(m_dir).filePath(SessionIndexSchema::fileName);
 }
 
-bool SessionIndexReader::open()
+bool SessionIndexReader::open(Schema schema)
 {
     if (isOpen())
         return true;
@@ -132,7 +132,7 @@ bool SessionIndexReader::open()
         db.close();
         return false;
     }
-    if (q.value(0).toInt() != SessionIndexSchema::version) {
+    if (schema == Schema::Current && q.value(0).toInt() != SessionIndexSchema::version) {
         m_error = QStringLiteral("%1 has schema version %2, this program uses %3")
                       .arg(path, q.value(0).toString())
                       .arg(SessionIndexSchema::version);
@@ -264,6 +264,20 @@ QList<IndexedSession> SessionIndexReader::sessionsById(const QString& idOrPrefix
                             "? ORDER BY s.start_ms DESC")
                  .arg(kColumns),
              {idOrPrefix, idOrPrefix}))
+        return out;
+    while (q.next())
+        out.append(row(q, m_dir));
+    return out;
+}
+
+QList<IndexedSession> SessionIndexReader::allSessions()
+{
+    QList<IndexedSession> out;
+    if (!open())
+        return out;
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.setForwardOnly(true);
+    if (!run(q, QStringLiteral("SELECT %1 FROM sessions s").arg(kColumns), {}))
         return out;
     while (q.next())
         out.append(row(q, m_dir));

@@ -83,7 +83,12 @@ public:
 
     // False with error() when the database is missing, damaged or of another schema version
     // (the capture process, or SessionIndexer::open(), rebuilds it).
-    bool open();
+    enum class Schema
+    {
+        Current,
+        Any // also an older version: its sessions table has every column sessions() reads
+    };
+    bool open(Schema schema = Schema::Current);
     bool isOpen() const;
     QString error() const { return m_error; }
     QString databasePath() const;
@@ -96,6 +101,8 @@ public:
     // One session by rowId or (unique) session id; rowId 0 / empty id when none.
     IndexedSession session(qint64 rowId);
     QList<IndexedSession> sessionsById(const QString& sessionIdOrPrefix);
+    // Every row, in no order (the store's listing: IndexedSummaryCache).
+    QList<IndexedSession> allSessions();
     // The query's free text ranked (best first) among the sessions its other terms select;
     // nothing when it has no free text.
     QList<SearchHit> search(const SessionQuery& query, int offset = 0, int limit = 50);

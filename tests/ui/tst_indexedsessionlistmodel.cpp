@@ -33,6 +33,17 @@ class TestIndexedSessionListModel : public QObject
             .toString();
     }
 
+    // The window's model over the generated database (its client reads that directory from the
+    // first request on), checked by QAbstractItemModelTester throughout.
+    struct Browser
+    {
+        explicit Browser(const QString& dir) : model((client.setActivityDirectory(dir), &client)) {}
+        SessionIndexClient client;
+        IndexedSessionListModel model;
+        QAbstractItemModelTester tester{&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest};
+    };
+
     // Waits until the model has counted and read the rows [first, last].
     static bool waitLoaded(IndexedSessionListModel& model, int first, int last)
     {
@@ -64,11 +75,9 @@ private Q_SLOTS:
 
     void opensAtOnceAndReadsOnlyThePagesShown()
     {
-        SessionIndexClient client;
-        client.setActivityDirectory(m_dir.path());
-        IndexedSessionListModel model(&client);
-        QAbstractItemModelTester tester(&model,
-                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        Browser browser(m_dir.path());
+        SessionIndexClient& client = browser.client;
+        IndexedSessionListModel& model = browser.model;
         QSignalSpy pages(&client, &SessionIndexClient::rowsReady);
         // The first page shows before the count (which visits every match) is known.
         int rowsAtFirstPage = -1;
@@ -99,11 +108,8 @@ private Q_SLOTS:
 
     void sortsAndFiltersInSql()
     {
-        SessionIndexClient client;
-        client.setActivityDirectory(m_dir.path());
-        IndexedSessionListModel model(&client);
-        QAbstractItemModelTester tester(&model,
-                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        Browser browser(m_dir.path());
+        IndexedSessionListModel& model = browser.model;
         QVERIFY(waitLoaded(model, 0, 0));
         model.sort(SessionListModel::EventsColumn, Qt::AscendingOrder);
         QVERIFY(waitLoaded(model, 0, IndexedSessionListModel::PageSize - 1));
@@ -141,11 +147,8 @@ private Q_SLOTS:
 
     void liveSessionsStayOnTop()
     {
-        SessionIndexClient client;
-        client.setActivityDirectory(m_dir.path());
-        IndexedSessionListModel model(&client);
-        QAbstractItemModelTester tester(&model,
-                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        Browser browser(m_dir.path());
+        IndexedSessionListModel& model = browser.model;
         QVERIFY(waitLoaded(model, 0, 0));
         LiveSessionSnapshot live;
         live.summary.sessionId = QStringLiteral("live-1");
@@ -188,11 +191,8 @@ private Q_SLOTS:
     // "Needs attention": only the sessions the state monitor says need the user, as they change.
     void needsAttentionShowsOnlyThoseWaitingForYou()
     {
-        SessionIndexClient client;
-        client.setActivityDirectory(m_dir.path());
-        IndexedSessionListModel model(&client);
-        QAbstractItemModelTester tester(&model,
-                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        Browser browser(m_dir.path());
+        IndexedSessionListModel& model = browser.model;
         QHash<QString, LiveState> states{
             {QStringLiteral("ask"),
              {LiveState::Kind::NeedsPermission, QStringLiteral("needs your permission to use Bash"),
@@ -235,11 +235,8 @@ private Q_SLOTS:
     // file again once it completes.
     void aResumedSessionShowsOnce()
     {
-        SessionIndexClient client;
-        client.setActivityDirectory(m_dir.path());
-        IndexedSessionListModel model(&client);
-        QAbstractItemModelTester tester(&model,
-                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        Browser browser(m_dir.path());
+        IndexedSessionListModel& model = browser.model;
         QVERIFY(waitLoaded(model, 0, 0));
         QCOMPARE(model.rowCount(), kSessions);
         const QString id = idOf(kSessions - 1); // the newest: on the first page
