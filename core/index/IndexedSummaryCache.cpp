@@ -31,7 +31,7 @@ QHash<QString, SessionSummaryCache::Entry> IndexedSummaryCache::load()
         e.size = s.fileSize;
         e.mtimeMs = s.modified.toMSecsSinceEpoch();
         e.summary = s.summary();
-        out.insert(QFileInfo(s.filePath).fileName(), e);
+        out.insert(QFileInfo(s.filePath).fileName(), std::move(e));
     }
     return out;
 }

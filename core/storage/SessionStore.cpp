@@ -766,16 +766,16 @@ void SessionStore::loadCache()
         qCInfo(lcStore).noquote() << "removed the old listing file" << obsolete.filePath();
     if (!m_summaryCache)
         return;
-    const QHash<QString, SessionSummaryCache::Entry> cached = m_summaryCache->load();
+    QHash<QString, SessionSummaryCache::Entry> cached = m_summaryCache->load();
     m_entries.reserve(cached.size());
-    for (auto it = cached.constBegin(); it != cached.constEnd(); ++it) {
+    for (auto it = cached.begin(); it != cached.end(); ++it) {
         if (!SessionFileName::isSessionFile(it.key()) || it.key().contains(QLatin1Char('/')))
             continue;
         IndexEntry entry;
         entry.mtimeMs = it->mtimeMs;
         entry.size = it->size;
-        entry.summary = it->summary;
-        m_entries.insert(it.key(), entry);
+        entry.summary = std::move(it->summary);
+        m_entries.insert(it.key(), std::move(entry));
     }
 }
 
