@@ -546,6 +546,44 @@ private Q_SLOTS:
         QCOMPARE(fallback.lastListParseCount(), 31);
     }
 
+    // Ranking is over the newest 5,000 matching sessions: the best older match is reached by
+    // narrowing the time range (README "Session database").
+    void searchRanksTheNewestMatches()
+    {
+        QTemporaryDir dir;
+        const int n = 5010;
+        {
+            SessionStore store(dir.path());
+            for (int i = 0; i < n; ++i) {
+                QJsonObject doc = test::generatedSession(i, m_base.addSecs(qint64(i) * 60));
+                // The ten oldest say it five times: BM25 ranks them first when it sees them.
+                doc.insert(QStringLiteral("initial_prompt"),
+                           i < 10 ? QStringLiteral("quokka quokka quokka quokka quokka")
+                                  : QStringLiteral("one quokka among many other words here"));
+                QVERIFY(store.save(doc));
+            }
+        }
+        {
+            SessionIndexer ix(dir.path());
+            QVERIFY(ix.open());
+        }
+        SessionIndexReader reader(dir.path());
+        QVERIFY(reader.open());
+        QueryError error;
+        const QList<SearchHit> hits = reader.search(SessionQuery::parse(u"quokka", &error), 0, 5);
+        QCOMPARE(hits.size(), 5);
+        const QString oldestTen = QStringLiteral("sess-00000");
+        for (const SearchHit& h : hits)
+            QVERIFY2(!h.sessionId.startsWith(oldestTen), qPrintable(h.sessionId));
+        const QString until = m_base.addSecs(100 * 60).toString(Qt::ISODate);
+        const QList<SearchHit> older = reader.search(
+            SessionQuery::parse(QStringLiteral("quokka until:") + until, &error), 0, 5);
+        QVERIFY2(!error.isError(), qPrintable(error.message));
+        QCOMPARE(older.size(), 5);
+        for (const SearchHit& h : older)
+            QVERIFY2(h.sessionId.startsWith(oldestTen), qPrintable(h.sessionId));
+    }
+
     void cleanupPlansSayWhyAndSparePins()
     {
         QTemporaryDir dir;
