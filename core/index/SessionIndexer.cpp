@@ -166,7 +166,6 @@ struct Extract
         qint64 delegations = 0, failures = 0, calls = 0;
     };
     std::map<QString, AgentTotals> agentTotals;
-    QStringList toolNames, agentNames; // for sessions.tools / sessions.agents
 
     static Extract of(const QJsonObject& doc)
     {
@@ -286,9 +285,6 @@ struct Extract
         for (const QString& f : fileList)
             appendText(&e.paths, f);
         agents.remove(QString());
-        for (const auto& [tool, totals] : e.toolTotals)
-            e.toolNames.append(tool);
-        e.agentNames = QStringList(agents.begin(), agents.end());
         QStringList agentList(agents.begin(), agents.end());
         agentList.sort();
         e.agents = agentList.join(QLatin1Char(' '));
@@ -799,8 +795,14 @@ bool SessionIndexer::indexFile(const QString& name, qint64 size, qint64 mtimeMs,
             : 0);
     q->addBindValue(damaged ? 1 : 0);
     q->addBindValue(damaged ? str(loadError) : QStringLiteral(""));
-    q->addBindValue(SessionIndexSchema::nameList(e.toolNames));
-    q->addBindValue(SessionIndexSchema::nameList(e.agentNames));
+    // The keys of the totals: every tool called, every agent delegated to or calling.
+    QStringList tools, agents;
+    for (const auto& [tool, totals] : e.toolTotals)
+        tools.append(tool);
+    for (const auto& [agent, totals] : e.agentTotals)
+        agents.append(agent);
+    q->addBindValue(SessionIndexSchema::nameList(tools));
+    q->addBindValue(SessionIndexSchema::nameList(agents));
     if (!execPrepared(*q, why))
         return false;
     const qint64 id = q->lastInsertId().toLongLong();
