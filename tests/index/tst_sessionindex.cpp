@@ -534,6 +534,26 @@ private Q_SLOTS:
         QVERIFY(std::count_if(got.begin(), got.end(), [](auto& s) { return s.compressed; }) > 0);
         QCOMPARE(std::count_if(got.begin(), got.end(), [](auto& s) { return s.damaged; }), 1);
 
+        // A database of an older schema still lists (the first start after an upgrade, while
+        // the index thread rebuilds it).
+        {
+            QSqlDatabase db =
+                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("older"));
+            db.setDatabaseName(dir.filePath(SessionIndexSchema::fileName));
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            QVERIFY(q.exec(QStringLiteral("UPDATE meta SET value = '1' WHERE key = "
+                                          "'schema_version'")));
+            q.finish();
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("older"));
+        QVERIFY(!SessionIndexReader(dir.path()).open());
+        SessionStore upgraded(dir.path());
+        upgraded.setSummaryCache(std::make_unique<IndexedSummaryCache>(dir.path()));
+        QCOMPARE(upgraded.list().size(), expected.size());
+        QCOMPARE(upgraded.lastListParseCount(), 0);
+
         // No database, or not one: the files are parsed.
         QVERIFY(QFile::remove(dir.filePath(SessionIndexSchema::fileName)));
         QFile garbage(dir.filePath(SessionIndexSchema::fileName));
