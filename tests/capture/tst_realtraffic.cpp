@@ -1,3 +1,4 @@
+#include "MissingPrerequisite.h"
 #include "PeerServer.h"
 
 #include <QDir>
@@ -121,7 +122,7 @@ private Q_SLOTS:
     {
         QString why;
         if (!PeerServer::available(PeerServer::Python, &why))
-            QSKIP(qPrintable(why));
+            EA_SKIP_OR_FAIL(qPrintable(why));
         PeerServer peer;
         QVERIFY(peer.start(PeerServer::Python));
         const QString act = newDir() + QStringLiteral("/activity");
@@ -165,7 +166,7 @@ private Q_SLOTS:
     {
         QString why;
         if (!PeerServer::available(PeerServer::Node, &why))
-            QSKIP(qPrintable(why));
+            EA_SKIP_OR_FAIL(qPrintable(why));
         PeerServer peer;
         QVERIFY(peer.start(PeerServer::Node));
         const QString act = newDir() + QStringLiteral("/activity");

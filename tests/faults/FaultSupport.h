@@ -26,7 +26,7 @@ inline int volume(int full, int normal)
 {
     if (qEnvironmentVariableIntValue("EA_FAULTS_FULL") > 0)
         return full;
-#ifdef EA_FAULTS_SANITIZED
+#ifdef EA_TESTS_SANITIZED
     return normal / 4;
 #else
     return normal;

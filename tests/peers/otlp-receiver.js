@@ -171,13 +171,13 @@ const server = http.createServer((req, res) => {
       // A request that does not decode is refused as a collector would.
       if (!r.valid && answer.status === 200) {
         r.status = 400;
-        res.writeHead(400, headers);
-        res.end(JSON.stringify({code: 3, message: r.error}));
-      } else {
-        res.writeHead(answer.status, headers);
-        res.end(JSON.stringify(payload));
+        payload = {code: 3, message: r.error};
       }
+      // Reported before it is answered (stdout to a pipe is synchronous in Node on Linux): once
+      // the sender has its answer, the test can read the report.
       report(r);
+      res.writeHead(r.status, headers);
+      res.end(JSON.stringify(payload));
     };
     const wait = answer.delay_ms !== undefined ? answer.delay_ms : delayMs;
     if (wait > 0) setTimeout(send, wait); else send();

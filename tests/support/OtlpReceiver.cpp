@@ -106,10 +106,17 @@ bool OtlpReceiver::plan(int status, int count, int retryAfterSeconds, int reject
         5000);
 }
 
-QList<QJsonObject> OtlpReceiver::accepted() const
+QList<QJsonObject> OtlpReceiver::requests()
 {
+    readPending();
+    return m_requests;
+}
+
+QList<QJsonObject> OtlpReceiver::accepted()
+{
+    readPending();
     QList<QJsonObject> out;
-    for (const QJsonObject& r : m_requests) {
+    for (const QJsonObject& r : std::as_const(m_requests)) {
         const int status = r.value(QLatin1String("status")).toInt();
         if (status >= 200 && status < 300)
             out.append(r);
@@ -120,6 +127,15 @@ QList<QJsonObject> OtlpReceiver::accepted() const
 bool OtlpReceiver::waitForRequests(int count, int timeoutMs)
 {
     return waitUntil([this, count] { return m_requests.size() >= count; }, timeoutMs);
+}
+
+// The receiver reports a request before answering it: whatever a sender saw answered is
+// already in the pipe, even if the event loop has not read it yet.
+void OtlpReceiver::readPending()
+{
+    while (m_process.state() == QProcess::Running && m_process.waitForReadyRead(0)) {
+    }
+    readOutput();
 }
 
 void OtlpReceiver::readOutput()

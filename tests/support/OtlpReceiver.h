@@ -29,14 +29,15 @@ public:
     // success; delayMs: answered that late). Later ones get 200.
     bool plan(int status, int count = 1, int retryAfterSeconds = -1, int rejected = 0,
               int delayMs = 0);
-    // Every request report so far: {n, status, valid, error, spans[], encoding, ...}.
-    QList<QJsonObject> requests() const { return m_requests; }
+    // Every request answered so far: {n, status, valid, error, spans[], encoding, ...}.
+    QList<QJsonObject> requests();
     // Requests answered 2xx.
-    QList<QJsonObject> accepted() const;
+    QList<QJsonObject> accepted();
     bool waitForRequests(int count, int timeoutMs);
 
 private:
     void readOutput();
+    void readPending();
 
     QProcess m_process;
     QByteArray m_buffer;
