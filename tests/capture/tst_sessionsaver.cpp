@@ -64,11 +64,12 @@ private Q_SLOTS:
         store.setCompressionThreshold(4096); // the bigger saves go through gzip
         SessionSaver saver(&store);
         QStringList order;
+        QList<qsizetype> onDisk; // events in the session's file when its records are handed over
         connect(&saver, &SessionSaver::committing, this,
                 [&](const QString& id, const QList<qint64>& seqs) {
-                    // The file is not written yet when its records are handed over.
-                    order.append(id + QLatin1Char(':') + QString::number(seqs.value(0)) +
-                                 (store.filePath(id).isEmpty() ? QString() : QStringLiteral("+")));
+                    order.append(id + QLatin1Char(':') + QString::number(seqs.value(0)));
+                    const std::optional<QJsonObject> doc = store.loadSession(id);
+                    onDisk.append(doc ? doc->value(QLatin1String("events")).toArray().size() : 0);
                 });
         // One session saved three times as it grows: the last save must be the one that stays.
         AgentSession grows = session(QStringLiteral("grows"), 10);
@@ -86,8 +87,17 @@ private Q_SLOTS:
         QCOMPARE(latest->totalEvents(), 30);
         QCOMPARE(saver.inFlightCount(), 4);
         QTRY_COMPARE(saver.inFlightCount(), 0); // committed from the event loop
-        QCOMPARE(order, (QStringList{QStringLiteral("grows:1"), QStringLiteral("grows:2+"),
-                                     QStringLiteral("grows:3+"), QStringLiteral("other:4")}));
+        QCOMPARE(order, (QStringList{QStringLiteral("grows:1"), QStringLiteral("grows:2"),
+                                     QStringLiteral("grows:3"), QStringLiteral("other:4")}));
+        // A save's file is written after its records are handed over: what is on disk then is
+        // an earlier save, or nothing (saves ready together are committed as one batch, so all
+        // of them are handed over first).
+        QCOMPARE(onDisk.value(0), 0);
+        QVERIFY2(onDisk.value(1) == 0 || onDisk.value(1) == 10,
+                 qPrintable(QString::number(onDisk.value(1))));
+        QVERIFY2(onDisk.value(2) == 0 || onDisk.value(2) == 10 || onDisk.value(2) == 400,
+                 qPrintable(QString::number(onDisk.value(2))));
+        QCOMPARE(onDisk.value(3), 0);
         const QJsonObject doc = *store.loadSession(QStringLiteral("grows"));
         QCOMPARE(doc.value(QLatin1String("events")).toArray().size(), 30);
         QVERIFY(!doc.contains(QLatin1String("part"))); // extras belong to their own save
