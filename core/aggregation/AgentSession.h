@@ -108,6 +108,9 @@ public:
     QJsonObject hookOverheadJson() const;
 
     int totalEvents() const { return int(m_events.size()); }
+    // Events re-derived so far to put late arrivals in time order; bounded, so linear in the
+    // session's size however out of order it arrives.
+    qint64 rebuildWork() const { return m_rebuildWork; }
     QMap<QString, int> eventCounts() const; // by normalized subtype
     int categoryCount(EventCategory category) const { return m_categoryCounts[category]; }
     QMap<QString, int> toolCounts() const { return m_toolCalls.toolCounts(); } // Task excluded

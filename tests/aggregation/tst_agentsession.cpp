@@ -1412,11 +1412,11 @@ void tst_AgentSession::outOfOrderAllTheTimeStaysCheap()
     for (int i = 0; i < 6000; ++i)
         events.append(pre(QStringLiteral("Bash"), 6000000 - i * 10, QString::number(i)));
     AgentSession s(QStringLiteral("hand"));
-    QElapsedTimer t;
-    t.start();
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression("arrives out of order too often"));
     for (const ClaudeEvent& e : std::as_const(events))
         s.addEvent(e);
-    const qint64 elapsed = t.elapsed();
     QCOMPARE(s.toolOperations().size(), 6000);
-    QVERIFY2(elapsed < 20000, qPrintable(QString::number(elapsed)));
+    // Work, not time (the sanitized build is ten times slower): rebuilding on every event
+    // would re-derive about 18 million events; the budget allows a few dozen per event.
+    QVERIFY2(s.rebuildWork() < 64 * 6000 + 100000, qPrintable(QString::number(s.rebuildWork())));
 }
