@@ -356,8 +356,19 @@ void CaptureService::startIndex()
         return;
     m_index = std::make_unique<SessionIndexWriter>(m_settings.activityDirectory);
     m_index->attach(m_store.get());
-    connect(m_index.get(), &SessionIndexWriter::rebuilding, this, [](const QString& reason) {
+    m_indexState = QStringLiteral("starting");
+    m_indexError.clear();
+    connect(m_index.get(), &SessionIndexWriter::rebuilding, this, [this](const QString& reason) {
         qCInfo(lcCapture).noquote() << "session database is being built from the files:" << reason;
+        m_indexState = QStringLiteral("building");
+    });
+    connect(m_index.get(), &SessionIndexWriter::ready, this, [this] {
+        m_indexState = QStringLiteral("ready");
+        m_indexError.clear();
+    });
+    connect(m_index.get(), &SessionIndexWriter::failed, this, [this](const QString& error) {
+        m_indexState = QStringLiteral("failed");
+        m_indexError = error;
     });
     m_index->start();
 }
@@ -1163,6 +1174,11 @@ QJsonObject CaptureService::countersJson() const
     put("save_failures", m_counters.saveFailures);
     put("saves_pending", quint64(m_store->pendingCount()));
     put("saves_in_flight", quint64(m_saver->inFlightCount()));
+    // Whether `query` and the browser's lists see every saved session yet.
+    o.insert(QLatin1String("index"), m_indexState);
+    put("index_queued", quint64(m_index ? m_index->queued() : 0));
+    if (!m_indexError.isEmpty())
+        o.insert(QLatin1String("index_error"), m_indexError);
     put("journal_failures", m_counters.journalFailures);
     put("journal_write_failures", m_counters.journalWriteFailures);
     put("journal_replayed", m_counters.journalReplayed);

@@ -206,6 +206,9 @@ private:
     std::unique_ptr<ActivityLock> m_activityLock;
     // Before m_store: destroyed after it and the saver, whose last saves it still indexes.
     std::unique_ptr<SessionIndexWriter> m_index;
+    // For status: "off" (not the directory's holder), "starting", "building", "ready", "failed".
+    QString m_indexState = QStringLiteral("off");
+    QString m_indexError;
     std::unique_ptr<SessionStore> m_store;
     std::unique_ptr<SessionSaver> m_saver; // after m_store: destroyed (and flushed) first
     std::unique_ptr<Journal> m_journal;
