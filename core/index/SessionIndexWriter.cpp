@@ -9,6 +9,7 @@
 #include <QFileInfo>
 #include <QFileSystemWatcher>
 #include <QLoggingCategory>
+#include <QScopeGuard>
 #include <QSemaphore>
 #include <QTimer>
 
@@ -84,6 +85,7 @@ void SessionIndexWriter::start()
         m_checkpointTimer->setSingleShot(true);
         m_checkpointTimer->setInterval(1000);
         connect(m_checkpointTimer, &QTimer::timeout, &ix, [&ix] {
+            ix.releaseMemory();
             if (ix.isOpen() && ix.hasUncheckpointedSaves())
                 ix.checkpoint();
         });
@@ -94,6 +96,7 @@ void SessionIndexWriter::start()
 void SessionIndexWriter::catchUp(SessionIndexer& ix)
 {
     SessionIndexer::Changes changes;
+    const auto release = qScopeGuard([&ix] { ix.releaseMemory(); });
     if (!ix.open() || !ix.reconcile(&changes)) {
         if (!m_stopping.load()) {
             qCWarning(lcIndex).noquote() << "session database unusable:" << ix.error();

@@ -6,6 +6,7 @@
 #include "storage/PinnedSessions.h"
 #include "storage/SessionFileName.h"
 #include "storage/SessionStore.h"
+#include "json/JsonParser.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -299,6 +300,9 @@ struct SessionIndexer::Private
     QString dir;
     QString connection;
     std::unique_ptr<SessionStore> loader; // load(): size limits, symlink refusal, gzip
+    // Kept from file to file while saves come (a new one per file was mostly page faults);
+    // released when they stop, since its buffers are as big as the largest file.
+    std::unique_ptr<JsonParser> parser;
     QSqlDatabase db;
     bool open = false;
     bool inTransaction = false;
@@ -340,6 +344,11 @@ SessionIndexer::~SessionIndexer()
 QString SessionIndexer::databasePath() const
 {
     return QDir(d->dir).filePath(SessionIndexSchema::fileName);
+}
+
+void SessionIndexer::releaseMemory()
+{
+    d->parser.reset();
 }
 
 bool SessionIndexer::isOpen() const
@@ -739,7 +748,11 @@ bool SessionIndexer::indexFile(const QString& name, qint64 size, qint64 mtimeMs,
     if (!dropRow(name, why))
         return false;
     QString loadError;
-    const std::optional<QJsonObject> doc = d->loader->load(name, &loadError);
+    // Nothing here reads the events: they stay text, and most of a big file is theirs.
+    if (!d->parser)
+        d->parser = std::make_unique<JsonParser>(d->loader->maxDocumentBytes());
+    const std::optional<QJsonObject> doc =
+        d->loader->loadWithoutEvents(name, *d->parser, &loadError);
     Extract e;
     bool damaged = false;
     if (doc) {

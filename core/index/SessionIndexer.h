@@ -32,6 +32,8 @@ public:
     bool open(Check check = Check::Full);
     // Builds it again from the files, whatever it holds.
     bool rebuild(const QString& reason);
+    // Lets go of what indexing files keeps between them (a parser as big as the largest file).
+    void releaseMemory();
     bool isOpen() const;
     void close();
     QString error() const { return m_error; }

@@ -6,6 +6,8 @@
 #include "storage/PinnedSessions.h"
 #include "storage/SessionFileName.h"
 #include "util/PrivateDirectory.h"
+#include "json/JsonArraySpans.h"
+#include "json/JsonParser.h"
 #include "json/JsonText.h"
 
 #include <QDir>
@@ -382,7 +384,7 @@ bool SessionStore::removeFile(const QString& path, Disposal disposal, QString* e
     return false;
 }
 
-std::optional<QByteArray> SessionStore::loadText(const QString& path, QString* error) const
+std::optional<QByteArray> SessionStore::readFile(const QString& path, QString* error) const
 {
     const QString p = QFileInfo(path).isRelative() ? absolute(path) : path;
     auto fail = [&](const QString& message) -> std::optional<QByteArray> {
@@ -417,23 +419,69 @@ std::optional<QByteArray> SessionStore::loadText(const QString& path, QString* e
     } else if (p.endsWith(QLatin1String(".gz"))) {
         return fail(QStringLiteral("%1 is not gzip data").arg(p));
     }
+    return raw;
+}
+
+namespace {
+// The one tree of a file's text, or why there is none.
+std::optional<QJsonObject> objectOf(const QByteArray& text, const QString& path, QString* error)
+{
     QJsonParseError pe;
-    const QJsonDocument doc = QJsonDocument::fromJson(raw, &pe);
+    const QJsonDocument doc = QJsonDocument::fromJson(text, &pe);
+    QString why;
     if (pe.error != QJsonParseError::NoError)
-        return fail(QStringLiteral("%1 is not valid JSON: %2 at byte %3")
-                        .arg(p, pe.errorString())
-                        .arg(pe.offset));
-    if (!doc.isObject())
-        return fail(QStringLiteral("%1 does not hold a JSON object").arg(p));
+        why = QStringLiteral("%1 is not valid JSON: %2 at byte %3")
+                  .arg(path, pe.errorString())
+                  .arg(pe.offset);
+    else if (!doc.isObject())
+        why = QStringLiteral("%1 does not hold a JSON object").arg(path);
+    if (why.isEmpty())
+        return doc.object();
+    if (error)
+        *error = why;
+    return std::nullopt;
+}
+} // namespace
+
+std::optional<QByteArray> SessionStore::loadText(const QString& path, QString* error) const
+{
+    std::optional<QByteArray> raw = readFile(path, error);
+    if (!raw || !objectOf(*raw, QFileInfo(path).isRelative() ? absolute(path) : path, error))
+        return std::nullopt;
     return raw;
 }
 
 std::optional<QJsonObject> SessionStore::load(const QString& path, QString* error) const
 {
-    const std::optional<QByteArray> text = loadText(path, error);
-    if (!text)
+    const std::optional<QByteArray> raw = readFile(path, error);
+    if (!raw)
         return std::nullopt;
-    return QJsonDocument::fromJson(*text).object();
+    return objectOf(*raw, QFileInfo(path).isRelative() ? absolute(path) : path, error);
+}
+
+std::optional<QJsonObject> SessionStore::loadWithoutEvents(const QString& path, JsonParser& parser,
+                                                           QString* error) const
+{
+    const std::optional<QByteArray> raw = readFile(path, error);
+    if (!raw)
+        return std::nullopt;
+    const QString p = QFileInfo(path).isRelative() ? absolute(path) : path;
+    // Numbers simdjson quoted would come back as strings: such a text is read as it is.
+    if (parser.parse(*raw) != JsonParser::Status::Ok || parser.numbersAsText() > 0)
+        return objectOf(*raw, p, error);
+    const QByteArrayView text = parser.text();
+    const QByteArrayView events = JsonArraySpans::member(text, "events");
+    if (events.isEmpty())
+        return objectOf(*raw, p, error);
+    const qsizetype at = events.data() - text.data();
+    QByteArray rest;
+    rest.reserve(text.size() - events.size() + 2);
+    rest.append(text.first(at)).append("[]").append(text.sliced(at + events.size()));
+    std::optional<QJsonObject> doc = objectOf(rest, p, error);
+    if (doc &&
+        !doc->value(QLatin1String("metrics")).toObject().contains(QLatin1String("total_events")))
+        return objectOf(*raw, p, error);
+    return doc;
 }
 
 std::optional<QJsonObject> SessionStore::loadSession(const QString& sessionId, QString* error)

@@ -18,6 +18,8 @@
 
 namespace ea {
 
+class JsonParser;
+
 // Layout of the activity directory:
 //   session_<id>_<start>.json      a session document (QJsonDocument, indented)
 //   session_<id>_<start>.json.gz   the same, compact and gzip-compressed, when larger than
@@ -95,6 +97,13 @@ public:
     // The same file's text as it is (inflated), checked to be a JSON object: numbers keep the
     // digits they were saved with, which a QJsonObject would round (2^53 + 1).
     std::optional<QByteArray> loadText(const QString& path, QString* error = nullptr) const;
+    // The same document without its "events" array, for readers that need the rest only (the
+    // session database): simdjson checks the text, the array is cut out of it as text and the
+    // rest becomes a tree. The events were most of the cost of indexing a big session. Read
+    // whole (as load()) when the array is needed for a count (no metrics.total_events) or the
+    // text is not what simdjson accepts.
+    std::optional<QJsonObject> loadWithoutEvents(const QString& path, JsonParser& parser,
+                                                 QString* error = nullptr) const;
     // The newest copy: a document queued after a failed save wins over the file on disk.
     std::optional<QJsonObject> loadSession(const QString& sessionId, QString* error = nullptr);
 
@@ -174,6 +183,8 @@ signals:
     void pendingDropped(const QString& sessionId, qint64 bytes);
 
 private:
+    // A file's bytes as they are (inflated), with load()'s refusals; not parsed.
+    std::optional<QByteArray> readFile(const QString& path, QString* error) const;
     struct IndexEntry
     {
         qint64 mtimeMs = 0;

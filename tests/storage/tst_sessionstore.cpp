@@ -3,6 +3,7 @@
 #include "storage/GzipCodec.h"
 #include "storage/SessionFileName.h"
 #include "storage/SessionStore.h"
+#include "json/JsonParser.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -331,6 +332,52 @@ private slots:
         QCOMPARE(store.lastListParseCount(), 0);
         // And damaged files do not stop saves.
         QVERIFY(store.save(session(QStringLiteral("good"), QStringLiteral("completed"))));
+    }
+
+    // The session database reads everything but the events: the rest of the document is what
+    // load() gives, and a file load() refuses is refused the same way.
+    void loadsWithoutTheEvents()
+    {
+        QTemporaryDir tmp;
+        SessionStore store(tmp.path());
+        JsonParser parser(store.maxDocumentBytes());
+        QString error;
+        for (const bool gzipped : {false, true}) {
+            store.setCompressionThreshold(gzipped ? 64 : 1 << 20);
+            const QString id = gzipped ? QStringLiteral("gz") : QStringLiteral("plain");
+            QJsonObject doc = session(id);
+            doc.insert(QStringLiteral("events"),
+                       QJsonArray{QJsonObject{{"event_type", "x"}}, QJsonObject{{"a", "\"]}"}}});
+            doc.insert(QStringLiteral("turns"), QJsonArray{QJsonObject{{"index", 0}}});
+            QVERIFY(store.save(doc));
+            const auto back = store.loadWithoutEvents(store.filePath(id), parser, &error);
+            QVERIFY2(back, qPrintable(error));
+            QJsonObject expected = doc;
+            expected.insert(QStringLiteral("events"), QJsonArray());
+            QCOMPARE(*back, expected);
+        }
+        // Without metrics.total_events a reader counts the events: the document comes whole.
+        QJsonObject counted = session(QStringLiteral("counted"));
+        counted.remove(QStringLiteral("metrics"));
+        QVERIFY(store.save(counted));
+        const auto whole =
+            store.loadWithoutEvents(store.filePath(QStringLiteral("counted")), parser, &error);
+        QVERIFY2(whole, qPrintable(error));
+        QCOMPARE(whole->value(QLatin1String("events")).toArray().size(), 1);
+        // Damage anywhere, the events included, is damage.
+        const QString broken =
+            tmp.path() + QStringLiteral("/session_broken_2025-01-01T00-00-00.json");
+        QVERIFY(writeFile(
+            broken, R"({"session_id":"broken","metrics":{"total_events":1},"events":[{"a":}]})"));
+        error.clear();
+        QVERIFY(!store.loadWithoutEvents(broken, parser, &error));
+        QVERIFY2(error.contains(QStringLiteral("not valid JSON")), qPrintable(error));
+        QVERIFY(!store.load(broken));
+        const QString array =
+            tmp.path() + QStringLiteral("/session_array_2025-01-01T00-00-00.json");
+        QVERIFY(writeFile(array, "[1, 2]"));
+        QVERIFY(!store.loadWithoutEvents(array, parser, &error));
+        QVERIFY2(error.contains(QStringLiteral("does not hold a JSON object")), qPrintable(error));
     }
 
     void refusesBadFilesOnLoad()
