@@ -384,9 +384,14 @@ bool SessionStore::removeFile(const QString& path, Disposal disposal, QString* e
     return false;
 }
 
+QString SessionStore::resolved(const QString& path) const
+{
+    return QFileInfo(path).isRelative() ? absolute(path) : path;
+}
+
 std::optional<QByteArray> SessionStore::readFile(const QString& path, QString* error) const
 {
-    const QString p = QFileInfo(path).isRelative() ? absolute(path) : path;
+    const QString p = resolved(path);
     auto fail = [&](const QString& message) -> std::optional<QByteArray> {
         if (error)
             *error = message;
@@ -446,7 +451,7 @@ std::optional<QJsonObject> objectOf(const QByteArray& text, const QString& path,
 std::optional<QByteArray> SessionStore::loadText(const QString& path, QString* error) const
 {
     std::optional<QByteArray> raw = readFile(path, error);
-    if (!raw || !objectOf(*raw, QFileInfo(path).isRelative() ? absolute(path) : path, error))
+    if (!raw || !objectOf(*raw, resolved(path), error))
         return std::nullopt;
     return raw;
 }
@@ -456,7 +461,7 @@ std::optional<QJsonObject> SessionStore::load(const QString& path, QString* erro
     const std::optional<QByteArray> raw = readFile(path, error);
     if (!raw)
         return std::nullopt;
-    return objectOf(*raw, QFileInfo(path).isRelative() ? absolute(path) : path, error);
+    return objectOf(*raw, resolved(path), error);
 }
 
 std::optional<QJsonObject> SessionStore::loadWithoutEvents(const QString& path, JsonParser& parser,
@@ -465,23 +470,21 @@ std::optional<QJsonObject> SessionStore::loadWithoutEvents(const QString& path, 
     const std::optional<QByteArray> raw = readFile(path, error);
     if (!raw)
         return std::nullopt;
-    const QString p = QFileInfo(path).isRelative() ? absolute(path) : path;
+    const QString p = resolved(path);
     // Numbers simdjson quoted would come back as strings: such a text is read as it is.
     if (parser.parse(*raw) != JsonParser::Status::Ok || parser.numbersAsText() > 0)
         return objectOf(*raw, p, error);
     const QByteArrayView text = parser.text();
     const QByteArrayView events = JsonArraySpans::member(text, "events");
-    if (events.isEmpty())
+    const QByteArrayView metrics = JsonArraySpans::member(text, "metrics");
+    if (events.isEmpty() || !metrics.startsWith('{') ||
+        JsonArraySpans::member(metrics, "total_events").isEmpty())
         return objectOf(*raw, p, error);
     const qsizetype at = events.data() - text.data();
     QByteArray rest;
     rest.reserve(text.size() - events.size() + 2);
     rest.append(text.first(at)).append("[]").append(text.sliced(at + events.size()));
-    std::optional<QJsonObject> doc = objectOf(rest, p, error);
-    if (doc &&
-        !doc->value(QLatin1String("metrics")).toObject().contains(QLatin1String("total_events")))
-        return objectOf(*raw, p, error);
-    return doc;
+    return objectOf(rest, p, error);
 }
 
 std::optional<QJsonObject> SessionStore::loadSession(const QString& sessionId, QString* error)

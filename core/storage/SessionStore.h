@@ -183,6 +183,8 @@ signals:
     void pendingDropped(const QString& sessionId, qint64 bytes);
 
 private:
+    // A path as given, or inside the directory when relative.
+    QString resolved(const QString& path) const;
     // A file's bytes as they are (inflated), with load()'s refusals; not parsed.
     std::optional<QByteArray> readFile(const QString& path, QString* error) const;
     struct IndexEntry

@@ -384,6 +384,8 @@ private Q_SLOTS:
                            QString::number(peer.port()), QStringLiteral("--activity-dir"), act}));
         QVERIFY(peer.waitForReport(PeerServer::reportIs(QStringLiteral("connect")), 10000));
         QVERIFY(app.waitForStatus([](const QJsonObject&) { return true; }, 10000));
+        // Not the directory's holder yet (no lock there), so no database either.
+        QCOMPARE(app.status().value(QLatin1String("index")).toString(), QStringLiteral("off"));
         const int sent = emitSessions(peer, QStringLiteral("ro-"), 4, 10);
         QVERIFY(app.waitForStatus(
             [&](const QJsonObject& s) {
@@ -406,6 +408,8 @@ private Q_SLOTS:
             },
             10000));
         QTRY_VERIFY_WITH_TIMEOUT(QDir(act + QStringLiteral("/.journal")).exists(), 5000);
+        // The lock taken, the database follows and takes in the five files.
+        QVERIFY(app.waitForStatus(indexReady, 10000));
         app.stop();
         const auto saved = savedSessions(act);
         QCOMPARE(saved.size(), 5);
