@@ -265,26 +265,42 @@ QByteArray SessionDocumentWriter::write(const AgentSession& session, const QJson
                                         Layout layout)
 {
     QByteArray text;
-    SessionDocumentWriter writer(session, &text, layout == Layout::Readable);
+    write(session, extra, layout, &text);
+    return text;
+}
+
+qsizetype SessionDocumentWriter::write(const AgentSession& session, const QJsonObject& extra,
+                                       Layout layout, QByteArray* text)
+{
+    text->resize(0);
+    SessionDocumentWriter writer(session, text, layout == Layout::Readable);
     writer.document(extra);
     if (layout == Layout::Readable)
-        text.append('\n');
-    return text;
+        text->append('\n');
+    return writer.m_eventsAt;
 }
 
 QByteArray SessionDocumentWriter::writeSized(const AgentSession& session, const QJsonObject& extra,
                                              qint64 readableUpTo)
+{
+    QByteArray text;
+    writeSized(session, extra, readableUpTo, &text);
+    return text;
+}
+
+qsizetype SessionDocumentWriter::writeSized(const AgentSession& session, const QJsonObject& extra,
+                                            qint64 readableUpTo, QByteArray* text)
 {
     // The held bytes tell the size well enough to skip the readable attempt for big sessions.
     qint64 estimate = 0;
     for (const AgentSession::HeldEvent& held : session.m_events)
         estimate += held.raw.size();
     if (estimate > readableUpTo)
-        return write(session, extra, Layout::Compact);
-    QByteArray text = write(session, extra, Layout::Readable);
-    if (text.size() > readableUpTo)
-        text = write(session, extra, Layout::Compact);
-    return text;
+        return write(session, extra, Layout::Compact, text);
+    const qsizetype eventsAt = write(session, extra, Layout::Readable, text);
+    if (text->size() > readableUpTo)
+        return write(session, extra, Layout::Compact, text);
+    return eventsAt;
 }
 
 QByteArray SessionDocumentWriter::eventsText(const AgentSession& session)
@@ -339,6 +355,7 @@ void SessionDocumentWriter::document(const QJsonObject& extra)
         turn(t);
     out.endArray();
     out.key("events");
+    m_eventsAt = out.text().size();
     events();
     out.endObject();
 }

@@ -36,6 +36,12 @@ public:
     // Readable while the document is at most readableUpTo bytes, compact above.
     static QByteArray writeSized(const AgentSession& session, const QJsonObject& extra,
                                  qint64 readableUpTo);
+    // The same into *text, which is emptied first but keeps its capacity: a buffer reused from
+    // save to save is not faulted in again (fresh pages were most of a big save's cost).
+    // Returns where the "events" array starts in *text: the document without its events is
+    // text->left(that) + "[]}".
+    static qsizetype writeSized(const AgentSession& session, const QJsonObject& extra,
+                                qint64 readableUpTo, QByteArray* text);
     // The "events" array alone, compact, in time order.
     static QByteArray eventsText(const AgentSession& session);
 
@@ -45,6 +51,8 @@ private:
     ~SessionDocumentWriter();
 
     void document(const QJsonObject& extra);
+    static qsizetype write(const AgentSession& session, const QJsonObject& extra, Layout layout,
+                           QByteArray* text);
     void events();
     void event(qsizetype index);
     void metadata();
@@ -58,6 +66,7 @@ private:
     const AgentSession& m_s;
     std::unique_ptr<Out> m_out;
     HeldPayload m_payload;
+    qsizetype m_eventsAt = -1;
 };
 
 } // namespace ea

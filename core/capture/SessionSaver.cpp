@@ -13,6 +13,8 @@ namespace ea {
 namespace {
 // After this many events' documents were freed, an idle saver hands the memory back.
 constexpr qint64 kTrimAfterEvents = 10000;
+// The document buffer kept between saves while the saver is idle.
+constexpr qsizetype kKeptScratchBytes = 4 * 1024 * 1024;
 } // namespace
 
 SessionSaver::SessionSaver(SessionStore* store, QObject* parent) : QObject(parent), m_store(store)
@@ -51,10 +53,22 @@ void SessionSaver::save(const AgentSession& session, const QJsonObject& extra,
     m_pool.start([this, events, snapshot = std::optional<AgentSession>(session), extra, seqs,
                   threshold]() mutable {
         // Straight to text from the held bytes; the summary from the session, not the text.
-        QByteArray text = SessionDocumentWriter::writeSized(*snapshot, extra, threshold);
+        QByteArray text;
+        {
+            const QMutexLocker lock(&m_scratchMutex);
+            text.swap(m_scratch);
+        }
+        const qsizetype eventsAt =
+            SessionDocumentWriter::writeSized(*snapshot, extra, threshold, &text);
         const SessionSummary summary = snapshot->summary();
         snapshot.reset(); // the session's events may be the last copy: freed before the next
-        Done done{events, SessionStore::prepareText(std::move(text), summary, threshold), seqs};
+        Done done{events, SessionStore::prepareText(text, summary, threshold), seqs};
+        if (eventsAt > 0 && done.prepared.error.isEmpty())
+            done.prepared.withoutEvents = text.left(eventsAt) + "[]}";
+        {
+            const QMutexLocker lock(&m_scratchMutex);
+            m_scratch.swap(text);
+        }
         {
             const QMutexLocker lock(&m_doneMutex);
             m_done.push_back(std::move(done));
@@ -107,7 +121,15 @@ void SessionSaver::commitReady()
             m_inFlight.erase(it);
     }
     ready.clear();
-    if (m_inFlightTotal == 0 && m_committedSinceTrim >= kTrimAfterEvents)
+    if (m_inFlightTotal > 0)
+        return;
+    {
+        // Idle: a buffer grown by a big session goes (an ordinary one stays for the next save).
+        const QMutexLocker lock(&m_scratchMutex);
+        if (m_scratch.capacity() > kKeptScratchBytes)
+            m_scratch = QByteArray();
+    }
+    if (m_committedSinceTrim >= kTrimAfterEvents)
         returnFreedMemory();
 }
 

@@ -76,6 +76,10 @@ private:
     int m_inFlightTotal = 0;
     qint64 m_inFlightEvents = 0;
     void returnFreedMemory();
+    // The worker writes each document into this buffer, which keeps its pages from save to
+    // save (taken and given back under the mutex; dropped when idle if a big session grew it).
+    QMutex m_scratchMutex;
+    QByteArray m_scratch;
 
     int m_maxInFlight = 256;
     // About 20 MB of text at the peak: a shutdown saving a million held events commits each

@@ -17,6 +17,10 @@ namespace ea {
 
 Q_DECLARE_LOGGING_CATEGORY(lcIndex)
 
+namespace {
+constexpr qint64 kMaxQueuedDocumentBytes = 64 * 1024 * 1024;
+} // namespace
+
 SessionIndexWriter::SessionIndexWriter(const QString& activityDirectory, QObject* parent)
     : QObject(parent), m_dir(QDir::cleanPath(QDir(activityDirectory).absolutePath()))
 {
@@ -111,18 +115,29 @@ void SessionIndexWriter::catchUp(SessionIndexer& ix)
 void SessionIndexWriter::attach(SessionStore* store)
 {
     connect(store, &SessionStore::saved, this,
-            [this](const QString&, const QString& path) { fileChanged(path); });
+            [this](const QString&, const QString& path, const QByteArray& withoutEvents) {
+                fileChanged(path, withoutEvents);
+            });
     connect(store, &SessionStore::removed, this,
             [this](const QString&, const QString& path) { fileChanged(path); });
     connect(store, &SessionStore::pinnedChanged, this, [this] { pinsChanged(); });
 }
 
-void SessionIndexWriter::fileChanged(const QString& path)
+void SessionIndexWriter::fileChanged(const QString& path, const QByteArray& withoutEvents)
 {
-    post([this, path](SessionIndexer& ix) {
+    QByteArray document = withoutEvents;
+    // Documents wait here while the writer is busy (it runs at low priority); beyond the bound
+    // the file is read back instead, so a backlog cannot hold much memory.
+    if (m_queuedDocumentBytes.load() + document.size() > kMaxQueuedDocumentBytes)
+        document.clear();
+    const qint64 bytes = document.size();
+    m_queuedDocumentBytes += bytes;
+    post([this, path, document = std::move(document), bytes](SessionIndexer& ix) mutable {
+        const QByteArray held = std::exchange(document, QByteArray());
+        m_queuedDocumentBytes -= bytes;
         if (!ix.isOpen())
             return; // start() failed: the next start catches up from the files
-        if (ix.syncFile(path)) {
+        if (ix.syncFile(path, held)) {
             m_checkpointTimer->start();
             Q_EMIT updated();
             return;

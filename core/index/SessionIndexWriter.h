@@ -30,8 +30,9 @@ public:
     void start();
     // Follows the store's saved, removed and pinnedChanged signals.
     void attach(SessionStore* store);
-    // Thread-safe: index (or drop) this file soon.
-    void fileChanged(const QString& path);
+    // Thread-safe: index (or drop) this file soon. withoutEvents: the document just written to
+    // it without its events (SessionStore::Prepared), indexed instead of reading the file back.
+    void fileChanged(const QString& path, const QByteArray& withoutEvents = {});
     // Thread-safe: look at every file again (the activity directory was recreated, ...).
     void reconcile();
     void pinsChanged();
@@ -60,6 +61,8 @@ private:
     SessionIndexer* m_indexer = nullptr; // lives on m_thread
     QTimer* m_checkpointTimer = nullptr; // on m_thread, touched only there
     std::atomic<int> m_queued{0};
+    // Bytes of documents waiting in the queue: past a bound, the writer reads the files instead.
+    std::atomic<qint64> m_queuedDocumentBytes{0};
     std::atomic<bool> m_stopping{false};
 };
 

@@ -641,7 +641,7 @@ bool SessionIndexer::reconcile(Changes* changes)
     return true;
 }
 
-bool SessionIndexer::syncFile(const QString& pathOrName)
+bool SessionIndexer::syncFile(const QString& pathOrName, const QByteArray& withoutEvents)
 {
     if (!d->open)
         return failed(QStringLiteral("sync"), QStringLiteral("the database is not open"));
@@ -668,7 +668,8 @@ bool SessionIndexer::syncFile(const QString& pathOrName)
             q.value(1).toLongLong() == st->mtimeMs)
             continue;
         q.finish();
-        if (!indexFile(variant, st->size, st->mtimeMs, &why))
+        if (!indexFile(variant, st->size, st->mtimeMs, &why,
+                       variant == name ? withoutEvents : QByteArray()))
             return failed(QStringLiteral("cannot index %1").arg(variant), why);
     }
     d->inTransaction = false;
@@ -743,16 +744,30 @@ bool SessionIndexer::dropRow(const QString& fileName, QString* why)
     return execPrepared(*q, why);
 }
 
-bool SessionIndexer::indexFile(const QString& name, qint64 size, qint64 mtimeMs, QString* why)
+bool SessionIndexer::indexFile(const QString& name, qint64 size, qint64 mtimeMs, QString* why,
+                               const QByteArray& withoutEvents)
 {
     if (!dropRow(name, why))
         return false;
     QString loadError;
-    // Nothing here reads the events: they stay text, and most of a big file is theirs.
-    if (!d->parser)
-        d->parser = std::make_unique<JsonParser>(d->loader->maxDocumentBytes());
-    const std::optional<QJsonObject> doc =
-        d->loader->loadWithoutEvents(name, *d->parser, &loadError);
+    std::optional<QJsonObject> doc;
+    if (!withoutEvents.isEmpty()) {
+        // Written by us a moment ago: no need to read, inflate and check the file.
+        QJsonParseError error;
+        const QJsonDocument given = QJsonDocument::fromJson(withoutEvents, &error);
+        if (given.isObject())
+            doc = given.object();
+        else
+            qCWarning(lcIndex).noquote()
+                << "the document given for" << name
+                << "is not a JSON object:" << error.errorString() << "- reading the file";
+    }
+    if (!doc) {
+        // Nothing here reads the events: they stay text, and most of a big file is theirs.
+        if (!d->parser)
+            d->parser = std::make_unique<JsonParser>(d->loader->maxDocumentBytes());
+        doc = d->loader->loadWithoutEvents(name, *d->parser, &loadError);
+    }
     Extract e;
     bool damaged = false;
     if (doc) {

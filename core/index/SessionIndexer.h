@@ -52,7 +52,9 @@ public:
     bool reconcile(Changes* changes = nullptr);
     // Indexes the named file (either variant, .json or .json.gz) as it is on disk now, or drops
     // its row when it is gone. A path or a bare file name; false on a database failure.
-    bool syncFile(const QString& fileName);
+    // withoutEvents: the document just written to that file, without its events (what
+    // SessionStore::Prepared carries): indexed instead of reading the file back.
+    bool syncFile(const QString& fileName, const QByteArray& withoutEvents = {});
     // Takes the pins from the sidecar file (PinnedSessions) into the pinned column.
     bool syncPins();
     // Checkpoints copy the WAL into the database and sync it: about 13 ms every twentieth
@@ -76,7 +78,8 @@ private:
     QString check(Check check); // why the open database is unusable, or empty
     bool failed(const QString& what, const QString& why);
     bool dropRow(const QString& fileName, QString* why);
-    bool indexFile(const QString& name, qint64 size, qint64 mtimeMs, QString* why);
+    bool indexFile(const QString& name, qint64 size, qint64 mtimeMs, QString* why,
+                   const QByteArray& withoutEvents = {});
 
     struct Private;
     std::unique_ptr<Private> d;

@@ -237,7 +237,7 @@ void SessionStore::finishCommit(const Prepared& prepared, const QString& path)
     m_entries.insert(name, entry);
     m_fileById.insert(id, name);
     dropPending(id); // whatever was queued for this session is older than what was just written
-    emit saved(id, path);
+    emit saved(id, path, prepared.withoutEvents);
 }
 
 QString SessionStore::freeName(const QString& sessionId, const QDateTime& start)
@@ -303,8 +303,11 @@ void SessionStore::failSave(const QString& sessionId, const QString& path, const
     } else {
         ++m_failsNotLogged;
     }
-    if (queue)
-        enqueuePending(Pending{*queue, bytes, path, reason});
+    if (queue) {
+        Pending pending{*queue, bytes, path, reason};
+        pending.prepared.withoutEvents.clear(); // only the file's bytes count against the limit
+        enqueuePending(std::move(pending));
+    }
     emit saveFailed(path, reason);
 }
 

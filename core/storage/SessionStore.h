@@ -77,7 +77,10 @@ public:
         QByteArray data;        // the file's contents
         qint64 jsonBytes = 0;
         bool compressed = false;
-        QString error;             // compression failed
+        QString error; // compression failed
+        // The same document with an empty "events" array, when the writer gave it: the session
+        // database indexes it instead of reading the file back (saved() hands it on).
+        QByteArray withoutEvents;
         QJsonObject whole() const; // the document, read back from data
     };
     static Prepared prepare(const QJsonObject& head, const QByteArray& eventsJson,
@@ -175,7 +178,8 @@ public:
     int lastListParseCount() const { return m_lastParseCount; } // files parsed by last list()
 
 signals:
-    void saved(const QString& sessionId, const QString& path);
+    // withoutEvents: Prepared::withoutEvents of the document written (may be empty).
+    void saved(const QString& sessionId, const QString& path, const QByteArray& withoutEvents);
     void saveFailed(const QString& path, const QString& reason);
     void removed(const QString& sessionId, const QString& path);
     void pinnedChanged(const QString& sessionId, bool pinned);

@@ -147,6 +147,24 @@ private slots:
         QCOMPARE(SessionDocumentWriter::writeSized(s, {}, 100), compact);
     }
 
+    // The save hands the session database the document without its events, cut from the text
+    // at the offset the writer returns; a reused buffer is emptied first.
+    void theDocumentWithoutEventsIsCutFromTheText()
+    {
+        const AgentSession s = handMade();
+        QJsonObject whole = parse(SessionDocumentWriter::write(s));
+        QCOMPARE(whole.value("events").toArray().size(), 8);
+        whole.insert(QStringLiteral("events"), QJsonArray());
+        QByteArray text = "left over from an earlier save";
+        for (const qint64 readableUpTo : {qint64(1) << 30, qint64(100)}) {
+            const qsizetype at = SessionDocumentWriter::writeSized(s, {}, readableUpTo, &text);
+            QVERIFY(at > 0);
+            QCOMPARE(text, SessionDocumentWriter::writeSized(s, {}, readableUpTo));
+            QCOMPARE(text.at(at), '[');
+            QCOMPARE(parse(text.left(at) + "[]}"), whole);
+        }
+    }
+
     void extraFieldsJoinTheTopLevel()
     {
         const QJsonObject doc = parse(SessionDocumentWriter::write(

@@ -1,9 +1,14 @@
+#include "RecordedStream.h"
 #include "SessionFactory.h"
+#include "aggregation/SessionDocumentReader.h"
+#include "capture/SessionSaver.h"
 #include "index/IndexedSummaryCache.h"
 #include "index/SessionIndexReader.h"
 #include "index/SessionIndexSchema.h"
 #include "index/SessionIndexWriter.h"
 #include "index/SessionIndexer.h"
+#include "ingest/Deduplicator.h"
+#include "ingest/EventNormalizer.h"
 #include "storage/PinnedSessions.h"
 #include "storage/SessionStore.h"
 
@@ -181,6 +186,91 @@ private Q_SLOTS:
         QVERIFY(!caughtUp.filter(QStringLiteral("sess-000100")).isEmpty());
         QVERIFY(caughtUp.filter(QStringLiteral("sess-000028")).isEmpty());
         QCOMPARE(caughtUp, rebuilt(dir.path()));
+    }
+
+    // The capture's saves hand the database the document they wrote, without its events: the
+    // rows are the ones reading the files gives, plain and gzip'd (the files are not read).
+    void savesAreIndexedFromTheWrittenDocument()
+    {
+        Deduplicator dedup;
+        std::map<QString, AgentSession> sessions;
+        for (const char* stem : {"current-server", "legacy-server", "seed-format"}) {
+            const auto lines = RecordedStream::load(QLatin1String(stem) + QStringLiteral(".jsonl"));
+            QVERIFY(!lines.isEmpty());
+            for (const RecordedEvent& line : lines) {
+                const NormalizeResult r = EventNormalizer::normalize(
+                    line.name, line.payload, RecordedStream::receivedAt(line.line));
+                for (const ClaudeEvent& e : r.events)
+                    if (e.hasSession() && dedup.insert(e))
+                        sessions.try_emplace(e.sessionId, e.sessionId).first->second.addEvent(e);
+            }
+        }
+        QVERIFY(sessions.size() >= 3);
+        QTemporaryDir dir;
+        SessionStore store(dir.path());
+        SessionIndexWriter writer(dir.path());
+        writer.attach(&store);
+        QSignalSpy ready(&writer, &SessionIndexWriter::ready);
+        writer.start();
+        QVERIFY(ready.wait(10000));
+        QSignalSpy saved(&store, &SessionStore::saved);
+        {
+            SessionSaver saver(&store);
+            // Each session twice: plain, then gzip'd (the second file replaces the first).
+            for (const qint64 threshold : {qint64(1) << 30, qint64(0)}) {
+                store.setCompressionThreshold(threshold);
+                for (auto& [id, session] : sessions)
+                    saver.save(session, {}, {});
+                saver.flush();
+            }
+        }
+        QCOMPARE(saved.size(), int(sessions.size()) * 2);
+        for (const QList<QVariant>& args : std::as_const(saved)) {
+            const QJsonObject given = QJsonDocument::fromJson(args.at(2).toByteArray()).object();
+            QCOMPARE(given.value(QStringLiteral("events")), QJsonValue(QJsonArray()));
+            QCOMPARE(given.value(QStringLiteral("session_id")), args.at(0).toString());
+        }
+        QVERIFY(saved.last().at(1).toString().endsWith(QLatin1String(".json.gz")));
+        QVERIFY(writer.waitForIdle());
+        const QStringList incremental = dump(dir.path());
+        QVERIFY2(incremental.size() > 30, qPrintable(incremental.join(QLatin1Char('\n'))));
+        QCOMPARE(incremental, rebuilt(dir.path()));
+    }
+
+    // What it is given is what it indexes; a given text that is no JSON object is set aside for
+    // the file, with a warning.
+    void aGivenDocumentIsIndexedInsteadOfTheFile()
+    {
+        QTemporaryDir dir;
+        SessionStore store(dir.path());
+        const QJsonObject doc = test::generatedSession(1, m_base);
+        QVERIFY(store.save(doc));
+        const QString name = QDir(dir.path()).entryList({QStringLiteral("session_*")}).value(0);
+        QVERIFY(!name.isEmpty());
+        SessionIndexer ix(dir.path());
+        QVERIFY(ix.open());
+        QJsonObject given = doc;
+        given.insert(QStringLiteral("events"), QJsonArray());
+        given.insert(QStringLiteral("working_directory"), QStringLiteral("/given/elsewhere"));
+        // Indexed once more only when the file changed: touch it.
+        const auto touch = [&] {
+            QFile f(QDir(dir.path()).filePath(name));
+            QVERIFY(f.open(QIODevice::ReadWrite));
+            QVERIFY(f.setFileTime(QDateTime::currentDateTimeUtc().addSecs(60),
+                                  QFileDevice::FileModificationTime));
+        };
+        touch();
+        QVERIFY(ix.syncFile(name, QJsonDocument(given).toJson(QJsonDocument::Compact)));
+        ix.close();
+        QCOMPARE(dump(dir.path()).filter(QStringLiteral("/given/elsewhere")).size(), 1);
+        QVERIFY(ix.open());
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral("is not a JSON object.*reading")));
+        touch();
+        QVERIFY(ix.syncFile(name, "[1,2"));
+        ix.close();
+        QCOMPARE(dump(dir.path()).filter(QStringLiteral("/given/elsewhere")).size(), 0);
+        QCOMPARE(dump(dir.path()), rebuilt(dir.path()));
     }
 
     void damagedDatabasesAreRebuiltWithNothingLost_data()

@@ -5,5 +5,6 @@ target_sources(eatestsupport PRIVATE
     support/TestClock.h support/TestClock.cpp
     support/AppProcess.h support/AppProcess.cpp
     support/SessionFactory.h
+    support/RecordedStream.h
     support/OtlpReceiver.h support/OtlpReceiver.cpp
 )
