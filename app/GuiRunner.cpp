@@ -312,3 +312,5 @@ void GuiRunner::quit()
 }
 
 } // namespace ea
+
+#include "moc_GuiRunner.cpp"

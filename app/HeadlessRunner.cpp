@@ -128,3 +128,5 @@ void HeadlessRunner::printCounters()
 }
 
 } // namespace ea
+
+#include "moc_HeadlessRunner.cpp"

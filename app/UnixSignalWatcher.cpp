@@ -50,3 +50,5 @@ void UnixSignalWatcher::handle(int signalNumber)
 }
 
 } // namespace ea
+
+#include "moc_UnixSignalWatcher.cpp"

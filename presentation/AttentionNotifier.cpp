@@ -182,3 +182,5 @@ AttentionNotifier::Notification AttentionNotifier::compose(const QList<Pending>&
 }
 
 } // namespace ea
+
+#include "moc_AttentionNotifier.cpp"

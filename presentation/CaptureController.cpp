@@ -441,3 +441,5 @@ void CaptureController::updateState()
 }
 
 } // namespace ea
+
+#include "moc_CaptureController.cpp"

@@ -258,3 +258,5 @@ QVariant EventTimelineModel::headerData(int section, Qt::Orientation orientation
 }
 
 } // namespace ea
+
+#include "moc_EventTimelineModel.cpp"

@@ -617,3 +617,5 @@ QVariant IndexedSessionListModel::data(const QModelIndex& index, int role) const
 }
 
 } // namespace ea
+
+#include "moc_IndexedSessionListModel.cpp"

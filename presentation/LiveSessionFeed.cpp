@@ -102,3 +102,5 @@ void LiveSessionFeed::flush()
 }
 
 } // namespace ea
+
+#include "moc_LiveSessionFeed.cpp"

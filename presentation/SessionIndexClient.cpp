@@ -376,3 +376,5 @@ SessionIndexClient::Ticket SessionIndexClient::requestCompletions()
 }
 
 } // namespace ea
+
+#include "moc_SessionIndexClient.cpp"

@@ -498,3 +498,5 @@ void SessionListModel::tickLiveDurations()
 }
 
 } // namespace ea
+
+#include "moc_SessionListModel.cpp"

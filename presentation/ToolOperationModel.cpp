@@ -132,3 +132,5 @@ QVariant ToolOperationModel::headerData(int section, Qt::Orientation orientation
 }
 
 } // namespace ea
+
+#include "moc_ToolOperationModel.cpp"

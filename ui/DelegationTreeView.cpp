@@ -96,3 +96,5 @@ void DelegationTreeView::setDelegations(const QJsonArray& delegations)
 }
 
 } // namespace ea
+
+#include "moc_DelegationTreeView.cpp"

@@ -85,3 +85,5 @@ void DesktopNotifier::onClosed(uint id, uint)
 }
 
 } // namespace ea
+
+#include "moc_DesktopNotifier.cpp"

@@ -1119,3 +1119,5 @@ void SessionBrowserWindow::saveWindowState()
 }
 
 } // namespace ea
+
+#include "moc_SessionBrowserWindow.cpp"

@@ -319,3 +319,5 @@ void SessionDetailView::restoreState(const QByteArray& state)
 }
 
 } // namespace ea
+
+#include "moc_SessionDetailView.cpp"

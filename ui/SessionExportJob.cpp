@@ -125,3 +125,5 @@ void SessionExportJob::finish(bool ok, const QString& message)
 }
 
 } // namespace ea
+
+#include "moc_SessionExportJob.cpp"

@@ -261,3 +261,5 @@ void SettingsDialog::browseActivity()
 }
 
 } // namespace ea
+
+#include "moc_SettingsDialog.cpp"

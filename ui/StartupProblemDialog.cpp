@@ -17,3 +17,5 @@ StartupProblemDialog::StartupProblemDialog(const StartupProblem& problem, QWidge
 }
 
 } // namespace ea
+
+#include "moc_StartupProblemDialog.cpp"

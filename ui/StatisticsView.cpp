@@ -373,3 +373,5 @@ void StatisticsView::setBars(Chart chart, bool horizontal, const QStringList& ca
 }
 
 } // namespace ea
+
+#include "moc_StatisticsView.cpp"

@@ -23,3 +23,5 @@ void TrayAvailabilityWatcher::check()
 }
 
 } // namespace ea
+
+#include "moc_TrayAvailabilityWatcher.cpp"

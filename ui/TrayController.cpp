@@ -413,3 +413,5 @@ void TrayController::refreshAttention()
 }
 
 } // namespace ea
+
+#include "moc_TrayController.cpp"

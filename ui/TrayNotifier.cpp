@@ -92,3 +92,5 @@ void TrayNotifier::flushQueue()
 }
 
 } // namespace ea
+
+#include "moc_TrayNotifier.cpp"

@@ -980,3 +980,5 @@ void Aggregator::onTimer()
 }
 
 } // namespace ea
+
+#include "moc_Aggregator.cpp"

@@ -210,3 +210,5 @@ QJsonArray SessionStateMonitor::sessionsJson() const
 }
 
 } // namespace ea
+
+#include "moc_SessionStateMonitor.cpp"

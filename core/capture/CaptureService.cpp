@@ -1216,3 +1216,5 @@ QJsonObject CaptureService::countersJson() const
 }
 
 } // namespace ea
+
+#include "moc_CaptureService.cpp"

@@ -145,3 +145,5 @@ void SessionSaver::returnFreedMemory()
 }
 
 } // namespace ea
+
+#include "moc_SessionSaver.cpp"

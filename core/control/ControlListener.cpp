@@ -162,3 +162,5 @@ QJsonObject ControlListener::answer(const QJsonObject& request)
 }
 
 } // namespace ea
+
+#include "moc_ControlListener.cpp"

@@ -91,3 +91,5 @@ void ControlServer::publish()
 }
 
 } // namespace ea
+
+#include "moc_ControlServer.cpp"

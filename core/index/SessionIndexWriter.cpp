@@ -115,25 +115,25 @@ void SessionIndexWriter::catchUp(SessionIndexer& ix)
 void SessionIndexWriter::attach(SessionStore* store)
 {
     connect(store, &SessionStore::saved, this,
-            [this](const QString&, const QString& path, const QByteArray& withoutEvents) {
-                fileChanged(path, withoutEvents);
+            [this](const QString&, const QString& path, const SavedDocument& saved) {
+                fileChanged(path, saved);
             });
     connect(store, &SessionStore::removed, this,
             [this](const QString&, const QString& path) { fileChanged(path); });
     connect(store, &SessionStore::pinnedChanged, this, [this] { pinsChanged(); });
 }
 
-void SessionIndexWriter::fileChanged(const QString& path, const QByteArray& withoutEvents)
+void SessionIndexWriter::fileChanged(const QString& path, const SavedDocument& saved)
 {
-    QByteArray document = withoutEvents;
+    SavedDocument document = saved;
     // Documents wait here while the writer is busy (it runs at low priority); beyond the bound
     // the file is read back instead, so a backlog cannot hold much memory.
-    if (m_queuedDocumentBytes.load() + document.size() > kMaxQueuedDocumentBytes)
-        document.clear();
-    const qint64 bytes = document.size();
+    if (m_queuedDocumentBytes.load() + document.withoutEvents.size() > kMaxQueuedDocumentBytes)
+        document.withoutEvents.clear();
+    const qint64 bytes = document.withoutEvents.size();
     m_queuedDocumentBytes += bytes;
     post([this, path, document = std::move(document), bytes](SessionIndexer& ix) mutable {
-        const QByteArray held = std::exchange(document, QByteArray());
+        const SavedDocument held = std::exchange(document, SavedDocument());
         m_queuedDocumentBytes -= bytes;
         if (!ix.isOpen())
             return; // start() failed: the next start catches up from the files
@@ -188,3 +188,5 @@ void SessionIndexWriter::post(std::function<void(SessionIndexer&)> work)
 }
 
 } // namespace ea
+
+#include "moc_SessionIndexWriter.cpp"

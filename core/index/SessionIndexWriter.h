@@ -1,6 +1,8 @@
 // Runs the session database's upkeep on a thread of its own, fed by the store's saves and deletes.
 #pragma once
 
+#include "storage/SavedDocument.h"
+
 #include <QObject>
 #include <QString>
 #include <QThread>
@@ -30,9 +32,9 @@ public:
     void start();
     // Follows the store's saved, removed and pinnedChanged signals.
     void attach(SessionStore* store);
-    // Thread-safe: index (or drop) this file soon. withoutEvents: the document just written to
-    // it without its events (SessionStore::Prepared), indexed instead of reading the file back.
-    void fileChanged(const QString& path, const QByteArray& withoutEvents = {});
+    // Thread-safe: index (or drop) this file soon. saved: the document just written to it,
+    // indexed instead of reading the file back while the file is still that version.
+    void fileChanged(const QString& path, const SavedDocument& saved = {});
     // Thread-safe: look at every file again (the activity directory was recreated, ...).
     void reconcile();
     void pinsChanged();

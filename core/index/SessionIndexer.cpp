@@ -641,7 +641,7 @@ bool SessionIndexer::reconcile(Changes* changes)
     return true;
 }
 
-bool SessionIndexer::syncFile(const QString& pathOrName, const QByteArray& withoutEvents)
+bool SessionIndexer::syncFile(const QString& pathOrName, const SavedDocument& saved)
 {
     if (!d->open)
         return failed(QStringLiteral("sync"), QStringLiteral("the database is not open"));
@@ -668,8 +668,12 @@ bool SessionIndexer::syncFile(const QString& pathOrName, const QByteArray& witho
             q.value(1).toLongLong() == st->mtimeMs)
             continue;
         q.finish();
+        // Saved twice before this runs, the file is already the second version: the first
+        // document is not it.
+        const bool given =
+            variant == name && st->size == saved.fileSize && st->mtimeMs == saved.fileMtimeMs;
         if (!indexFile(variant, st->size, st->mtimeMs, &why,
-                       variant == name ? withoutEvents : QByteArray()))
+                       given ? saved.withoutEvents : QByteArray()))
             return failed(QStringLiteral("cannot index %1").arg(variant), why);
     }
     d->inTransaction = false;
@@ -926,3 +930,5 @@ bool SessionIndexer::indexFile(const QString& name, qint64 size, qint64 mtimeMs,
 }
 
 } // namespace ea
+
+#include "moc_SessionIndexer.cpp"

@@ -1,6 +1,8 @@
 // Keeps the session database in step with the session files, on the thread that calls it.
 #pragma once
 
+#include "storage/SavedDocument.h"
+
 #include <QObject>
 #include <QString>
 
@@ -52,9 +54,9 @@ public:
     bool reconcile(Changes* changes = nullptr);
     // Indexes the named file (either variant, .json or .json.gz) as it is on disk now, or drops
     // its row when it is gone. A path or a bare file name; false on a database failure.
-    // withoutEvents: the document just written to that file, without its events (what
-    // SessionStore::Prepared carries): indexed instead of reading the file back.
-    bool syncFile(const QString& fileName, const QByteArray& withoutEvents = {});
+    // saved: the document just written to that file (SessionStore::saved()), indexed instead
+    // of reading the file back when the file is still the version it names.
+    bool syncFile(const QString& fileName, const SavedDocument& saved = {});
     // Takes the pins from the sidecar file (PinnedSessions) into the pinned column.
     bool syncPins();
     // Checkpoints copy the WAL into the database and sync it: about 13 ms every twentieth

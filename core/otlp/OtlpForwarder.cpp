@@ -286,3 +286,5 @@ QString OtlpForwarder::summary() const
 }
 
 } // namespace ea
+
+#include "moc_OtlpForwarder.cpp"

@@ -229,3 +229,5 @@ void EngineIoSocket::finish(const QString& reason, bool abort)
 }
 
 } // namespace ea
+
+#include "moc_EngineIoSocket.cpp"

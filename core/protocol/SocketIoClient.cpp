@@ -538,3 +538,5 @@ void SocketIoClient::acknowledge(const SocketEvent& event, const QVariantList& a
 }
 
 } // namespace ea
+
+#include "moc_SocketIoClient.cpp"

@@ -817,3 +817,5 @@ qint64 Journal::unreleasedCount() const
 }
 
 } // namespace ea
+
+#include "moc_Journal.cpp"

@@ -210,12 +210,19 @@ int SessionStore::commit(const QList<Prepared>& batch)
     // on disk too, not just the files' contents (QSaveFile syncs only those): one directory
     // sync covers every file of the batch.
     PrivateDirectory::sync(m_dir);
-    for (const auto& [prepared, path] : std::as_const(written))
-        finishCommit(*prepared, path);
+    // A session saved twice in one batch: its file is the last document, and only that one
+    // may be handed on as what the file holds.
+    QHash<QString, qsizetype> last;
+    for (qsizetype i = 0; i < written.size(); ++i)
+        last.insert(written.at(i).second, i);
+    for (qsizetype i = 0; i < written.size(); ++i) {
+        const auto& [prepared, path] = written.at(i);
+        finishCommit(*prepared, path, last.value(path) == i);
+    }
     return int(written.size());
 }
 
-void SessionStore::finishCommit(const Prepared& prepared, const QString& path)
+void SessionStore::finishCommit(const Prepared& prepared, const QString& path, bool fileHoldsIt)
 {
     const QString& id = prepared.sessionId;
     const QString name = QFileInfo(path).fileName();
@@ -237,7 +244,9 @@ void SessionStore::finishCommit(const Prepared& prepared, const QString& path)
     m_entries.insert(name, entry);
     m_fileById.insert(id, name);
     dropPending(id); // whatever was queued for this session is older than what was just written
-    emit saved(id, path, prepared.withoutEvents);
+    emit saved(id, path,
+               fileHoldsIt ? SavedDocument{prepared.withoutEvents, entry.size, entry.mtimeMs}
+                           : SavedDocument());
 }
 
 QString SessionStore::freeName(const QString& sessionId, const QDateTime& start)
@@ -834,3 +843,5 @@ void SessionStore::loadCache()
 }
 
 } // namespace ea
+
+#include "moc_SessionStore.cpp"

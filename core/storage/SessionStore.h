@@ -2,6 +2,7 @@
 #pragma once
 
 #include "model/SessionSummary.h"
+#include "storage/SavedDocument.h"
 #include "storage/SessionSummaryCache.h"
 
 #include <QElapsedTimer>
@@ -178,8 +179,7 @@ public:
     int lastListParseCount() const { return m_lastParseCount; } // files parsed by last list()
 
 signals:
-    // withoutEvents: Prepared::withoutEvents of the document written (may be empty).
-    void saved(const QString& sessionId, const QString& path, const QByteArray& withoutEvents);
+    void saved(const QString& sessionId, const QString& path, const ea::SavedDocument& document);
     void saveFailed(const QString& path, const QString& reason);
     void removed(const QString& sessionId, const QString& path);
     void pinnedChanged(const QString& sessionId, bool pinned);
@@ -206,7 +206,8 @@ private:
     };
     // Where a prepared document goes; empty (after failSave()) when it cannot be written.
     QString pathFor(const Prepared& prepared);
-    void finishCommit(const Prepared& prepared, const QString& path);
+    // fileHoldsIt: false when a later document of the same batch replaced it in the file.
+    void finishCommit(const Prepared& prepared, const QString& path, bool fileHoldsIt = true);
 
     void failSave(const QString& sessionId, const QString& path, const QString& reason,
                   const Prepared* queue, qint64 bytes);

@@ -5,3 +5,5 @@ namespace ea {
 Clock::~Clock() = default;
 
 } // namespace ea
+
+#include "moc_Clock.cpp"

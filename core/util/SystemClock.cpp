@@ -17,3 +17,5 @@ QDateTime SystemClock::currentUtc() const
 }
 
 } // namespace ea
+
+#include "moc_SystemClock.cpp"

@@ -1,6 +1,7 @@
 #include "RecordedStream.h"
 #include "SessionFactory.h"
 #include "aggregation/SessionDocumentReader.h"
+#include "aggregation/SessionDocumentWriter.h"
 #include "capture/SessionSaver.h"
 #include "index/IndexedSummaryCache.h"
 #include "index/SessionIndexReader.h"
@@ -226,19 +227,38 @@ private Q_SLOTS:
         }
         QCOMPARE(saved.size(), int(sessions.size()) * 2);
         for (const QList<QVariant>& args : std::as_const(saved)) {
-            const QJsonObject given = QJsonDocument::fromJson(args.at(2).toByteArray()).object();
+            const SavedDocument document = args.at(2).value<SavedDocument>();
+            const QJsonObject given = QJsonDocument::fromJson(document.withoutEvents).object();
+            QVERIFY(document.fileSize > 0 && document.fileMtimeMs > 0);
             QCOMPARE(given.value(QStringLiteral("events")), QJsonValue(QJsonArray()));
             QCOMPARE(given.value(QStringLiteral("session_id")), args.at(0).toString());
         }
         QVERIFY(saved.last().at(1).toString().endsWith(QLatin1String(".json.gz")));
+        // Saved twice in one batch: the file holds the second, so only that one is handed on.
+        saved.clear();
+        const AgentSession& one = sessions.begin()->second;
+        QList<SessionStore::Prepared> batch;
+        for (const char* part : {"1", "2"}) {
+            const QJsonObject extra{{QStringLiteral("part"), QLatin1String(part)}};
+            qsizetype at = -1;
+            QByteArray text;
+            at = SessionDocumentWriter::writeSized(one, extra, 0, &text);
+            batch.append(SessionStore::prepareText(text, one.summary(), 0));
+            batch.last().withoutEvents = text.left(at) + "[]}";
+        }
+        QCOMPARE(store.commit(batch), 2);
+        QCOMPARE(saved.size(), 2);
+        QVERIFY(saved.at(0).at(2).value<SavedDocument>().withoutEvents.isEmpty());
+        QVERIFY(saved.at(1).at(2).value<SavedDocument>().withoutEvents.contains("\"part\":\"2\""));
         QVERIFY(writer.waitForIdle());
         const QStringList incremental = dump(dir.path());
         QVERIFY2(incremental.size() > 30, qPrintable(incremental.join(QLatin1Char('\n'))));
         QCOMPARE(incremental, rebuilt(dir.path()));
     }
 
-    // What it is given is what it indexes; a given text that is no JSON object is set aside for
-    // the file, with a warning.
+    // What it is given is what it indexes while the file is the version it names; a file
+    // replaced since, or a given text that is no JSON object, is read instead (with a warning
+    // for the latter).
     void aGivenDocumentIsIndexedInsteadOfTheFile()
     {
         QTemporaryDir dir;
@@ -247,29 +267,49 @@ private Q_SLOTS:
         QVERIFY(store.save(doc));
         const QString name = QDir(dir.path()).entryList({QStringLiteral("session_*")}).value(0);
         QVERIFY(!name.isEmpty());
+        const QString path = QDir(dir.path()).filePath(name);
         SessionIndexer ix(dir.path());
         QVERIFY(ix.open());
-        QJsonObject given = doc;
-        given.insert(QStringLiteral("events"), QJsonArray());
-        given.insert(QStringLiteral("working_directory"), QStringLiteral("/given/elsewhere"));
-        // Indexed once more only when the file changed: touch it.
+        QJsonObject other = doc;
+        other.insert(QStringLiteral("events"), QJsonArray());
+        other.insert(QStringLiteral("working_directory"), QStringLiteral("/given/elsewhere"));
+        const QByteArray given = QJsonDocument(other).toJson(QJsonDocument::Compact);
+        // A new version of the file (its time moved on), and what a save would hand on for it.
+        int minutes = 0;
         const auto touch = [&] {
-            QFile f(QDir(dir.path()).filePath(name));
-            QVERIFY(f.open(QIODevice::ReadWrite));
-            QVERIFY(f.setFileTime(QDateTime::currentDateTimeUtc().addSecs(60),
-                                  QFileDevice::FileModificationTime));
+            QFile f(path);
+            if (!f.open(QIODevice::ReadWrite) ||
+                !f.setFileTime(m_base.addSecs(60 * ++minutes), QFileDevice::FileModificationTime))
+                return SavedDocument();
+            f.close();
+            const QFileInfo fi(path);
+            return SavedDocument{given, fi.size(), fi.lastModified().toMSecsSinceEpoch()};
         };
+        const auto givenRows = [&] {
+            ix.close();
+            const int rows =
+                int(dump(dir.path()).filter(QStringLiteral("/given/elsewhere")).size());
+            return ix.open() ? rows : -1;
+        };
+        SavedDocument saved = touch();
+        QVERIFY(saved.fileSize > 0);
+        QVERIFY(ix.syncFile(name, saved));
+        QCOMPARE(givenRows(), 1);
+        // Saved again before the first was indexed: the file is no longer what was given.
+        saved = touch();
         touch();
-        QVERIFY(ix.syncFile(name, QJsonDocument(given).toJson(QJsonDocument::Compact)));
-        ix.close();
-        QCOMPARE(dump(dir.path()).filter(QStringLiteral("/given/elsewhere")).size(), 1);
-        QVERIFY(ix.open());
+        QVERIFY(ix.syncFile(name, saved));
+        QCOMPARE(givenRows(), 0);
+        saved = touch();
+        QVERIFY(ix.syncFile(name, saved));
+        QCOMPARE(givenRows(), 1);
         QTest::ignoreMessage(QtWarningMsg,
                              QRegularExpression(QStringLiteral("is not a JSON object.*reading")));
-        touch();
-        QVERIFY(ix.syncFile(name, "[1,2"));
+        saved = touch();
+        saved.withoutEvents = "[1,2";
+        QVERIFY(ix.syncFile(name, saved));
+        QCOMPARE(givenRows(), 0);
         ix.close();
-        QCOMPARE(dump(dir.path()).filter(QStringLiteral("/given/elsewhere")).size(), 0);
         QCOMPARE(dump(dir.path()), rebuilt(dir.path()));
     }
 
