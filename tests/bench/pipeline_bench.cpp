@@ -10,13 +10,15 @@
 // --save (or --shutdown): then saves every held session the way a shutdown does
 // (CaptureService::shutdown(), spilled sessions read back first) and adds save_us_per_event
 // (CPU of this process, all threads), shutdown_seconds (wall), save_peak_rss (the peak resident
-// memory during the save, bytes) and rss_after_save.
+// memory during the save, bytes) and rss_after_save; then, once the session database has
+// taken in the saved sessions, rss_after_index and heap_in_use_after_index.
 //
 // Prints one JSON line: events, seconds, rate, RSS before/after and peak (bytes), bytes per
 // 1,000 events held, live and spilled sessions, counters. The number of sessions is the
 // stream's (gen_stream.js --sessions N); limits are the defaults unless EA_MAX_* say otherwise. The
 // stream is read line by line, so it does not count against the resident memory measured.
 #include "capture/CaptureService.h"
+#include "index/SessionIndexWriter.h"
 #include "ingest/EventNormalizer.h"
 
 #include <QCoreApplication>
@@ -26,6 +28,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
+#include <QThread>
 
 #include <cstdio>
 #include <ctime>
@@ -213,6 +216,19 @@ int main(int argc, char* argv[])
         o.insert(QStringLiteral("heap_in_use_after_save"), double(heap.uordblks + heap.hblkhd));
         malloc_trim(0); // what an explicit trim would still return
         o.insert(QStringLiteral("rss_after_save_trimmed"), double(residentBytes()));
+        // The session database indexes the saved sessions on its own thread afterwards, and
+        // lets go of its parser a second after it has nothing left to do: what stays then.
+        if (SessionIndexWriter* index = capture.index()) {
+            QElapsedTimer settle;
+            settle.start();
+            index->waitForIdle(600000);
+            o.insert(QStringLiteral("index_settle_seconds"), double(settle.elapsed()) / 1e3);
+            QThread::msleep(1500);
+            const struct mallinfo2 settled = mallinfo2();
+            o.insert(QStringLiteral("heap_in_use_after_index"),
+                     double(settled.uordblks + settled.hblkhd));
+            o.insert(QStringLiteral("rss_after_index"), double(residentBytes()));
+        }
     }
     o.insert(QStringLiteral("counters"), capture.countersJson());
     std::fprintf(stdout, "%s\n", QJsonDocument(o).toJson(QJsonDocument::Compact).constData());
