@@ -118,6 +118,15 @@ class TestSessionIndex : public QObject
         return rows;
     }
 
+    // Following the store's saves, open and caught up with the files.
+    static bool started(SessionIndexWriter& writer, SessionStore* store)
+    {
+        writer.attach(store);
+        QSignalSpy ready(&writer, &SessionIndexWriter::ready);
+        writer.start();
+        return ready.wait(10000);
+    }
+
 private Q_SLOTS:
     void rebuildEqualsIncremental()
     {
@@ -125,10 +134,7 @@ private Q_SLOTS:
         {
             SessionStore store(dir.path());
             SessionIndexWriter writer(dir.path());
-            writer.attach(&store);
-            QSignalSpy ready(&writer, &SessionIndexWriter::ready);
-            writer.start();
-            QVERIFY(ready.wait(10000));
+            QVERIFY(started(writer, &store));
             for (int n = 0; n < 30; ++n)
                 QVERIFY(store.save(test::generatedSession(
                     n, m_base.addSecs(n * 3600),
@@ -210,10 +216,7 @@ private Q_SLOTS:
         QTemporaryDir dir;
         SessionStore store(dir.path());
         SessionIndexWriter writer(dir.path());
-        writer.attach(&store);
-        QSignalSpy ready(&writer, &SessionIndexWriter::ready);
-        writer.start();
-        QVERIFY(ready.wait(10000));
+        QVERIFY(started(writer, &store));
         QSignalSpy saved(&store, &SessionStore::saved);
         {
             SessionSaver saver(&store);
