@@ -5,6 +5,7 @@
 # builds and never registered with CTest), then runs every figure with tests/bench/bench.py,
 # prints the table and writes build-bench-rel/bench-results.json. About 20 minutes on 2 cores.
 # Needs what ./dev test needs (Qt 6 dev packages, node + npm, Debian's python3-socketio).
+# clang, as ./dev builds every tree: the figures are those of the binary ./dev run starts.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -22,6 +23,7 @@ fi
 
 echo "== building Release into $build" >&2
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DEA_BUILD_TESTS=ON \
+    -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
     -DEA_BUILD_BENCH=ON >/dev/null
 cmake --build "$build" -j2 --target event-aggregator ea-bench-pipeline >&2
 
