@@ -349,6 +349,13 @@ QString SessionIndexer::databasePath() const
 void SessionIndexer::releaseMemory()
 {
     d->parser.reset();
+    // The page cache (cache_size, 32 MB) stays full after a burst of saves; idle, it is only
+    // memory held. SQLite reads the pages again when the next save comes.
+    if (d->open && !d->inTransaction) {
+        QSqlQuery q = d->query();
+        if (!q.exec(QStringLiteral("PRAGMA shrink_memory")))
+            qCDebug(lcIndex).noquote() << "shrink_memory:" << q.lastError().text();
+    }
 }
 
 bool SessionIndexer::isOpen() const

@@ -34,7 +34,8 @@ public:
     bool open(Check check = Check::Full);
     // Builds it again from the files, whatever it holds.
     bool rebuild(const QString& reason);
-    // Lets go of what indexing files keeps between them (a parser as big as the largest file).
+    // Lets go of what indexing files keeps between them (a parser as big as the largest file,
+    // SQLite's page cache).
     void releaseMemory();
     bool isOpen() const;
     void close();

@@ -228,6 +228,8 @@ int main(int argc, char* argv[])
             o.insert(QStringLiteral("heap_in_use_after_index"),
                      double(settled.uordblks + settled.hblkhd));
             o.insert(QStringLiteral("rss_after_index"), double(residentBytes()));
+            malloc_trim(0);
+            o.insert(QStringLiteral("rss_after_index_trimmed"), double(residentBytes()));
         }
     }
     o.insert(QStringLiteral("counters"), capture.countersJson());
