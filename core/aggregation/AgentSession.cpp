@@ -159,9 +159,9 @@ AgentSession::AddResult AgentSession::addEvent(const ClaudeEvent& event)
     }
 
     const qsizetype eventIndex = m_events.size();
-    static_assert(sizeof(HeldEvent) <= 56, "held events are the bulk of a session's memory");
+    static_assert(sizeof(HeldEvent) <= 48, "held events are the bulk of a session's memory");
     HeldEvent held;
-    held.raw = event.raw;
+    held.raw = m_bytes.append(event.raw);
     held.timestampMs = atMs;
     held.identity = event.identity;
     held.delegation = kContextFromSteps;
@@ -341,11 +341,12 @@ void AgentSession::rebuildDerived()
         // details derive() reads), far cheaper than eventAt()'s QJsonDocument round trip.
         const HeldEvent& held = m_events.at(i);
         const QDateTime at = QDateTime::fromMSecsSinceEpoch(held.timestampMs, Qt::UTC);
+        const QByteArray raw = m_bytes.copy(held.raw);
         ClaudeEvent event =
-            EventNormalizer::normalize(m_names.value(held.eventName), held.raw, at).events.value(0);
+            EventNormalizer::normalize(m_names.value(held.eventName), raw, at).events.value(0);
         if (event.subtype.isEmpty())
             event = eventAt(i);
-        event.raw = held.raw;
+        event.raw = raw;
         event.identity = held.identity;
         event.timestamp = at;
         derive(event, i);
@@ -545,9 +546,10 @@ ClaudeEvent AgentSession::eventAt(qsizetype index) const
         return {};
     const HeldEvent& held = m_events.at(index);
     const QDateTime at = QDateTime::fromMSecsSinceEpoch(held.timestampMs, Qt::UTC);
+    const QByteArray raw = m_bytes.copy(held.raw); // the held bytes, not a re-serialized copy
     ClaudeEvent event =
-        EventNormalizer::normalizeObject(m_names.value(held.eventName), parseObject(held.raw), at);
-    event.raw = held.raw; // share the held bytes rather than a re-serialized copy
+        EventNormalizer::normalizeObject(m_names.value(held.eventName), parseObject(raw), at);
+    event.raw = raw;
     event.identity = held.identity;
     event.timestamp = at;
     event.timestampFromReceipt = held.timestampFromReceipt;
@@ -581,6 +583,11 @@ QList<quint64> AgentSession::eventIdentities() const
     return ids;
 }
 
+qsizetype AgentSession::heldBytes() const
+{
+    return m_bytes.capacityBytes() + m_events.capacity() * qsizetype(sizeof(HeldEvent));
+}
+
 ToolOperation AgentSession::materialize(const ToolOperation& source) const
 {
     ToolOperation op = source;
@@ -590,10 +597,10 @@ ToolOperation AgentSession::materialize(const ToolOperation& source) const
         return QJsonDocument::fromJson(QByteArray(text.data(), qsizetype(text.size()))).object();
     };
     if (op.preEvent >= 0 && op.preEvent < m_events.size() &&
-        payload.read(m_events.at(op.preEvent).raw) && !payload.toolInput().empty())
+        payload.read(m_bytes.view(m_events.at(op.preEvent).raw)) && !payload.toolInput().empty())
         op.inputData = object(payload.toolInput());
     if (op.postEvent >= 0 && op.postEvent < m_events.size() &&
-        payload.read(m_events.at(op.postEvent).raw) && !payload.toolOutput().empty())
+        payload.read(m_bytes.view(m_events.at(op.postEvent).raw)) && !payload.toolOutput().empty())
         op.outputData = object(payload.toolOutput());
     if (!isActive() && !op.isFinished() && !op.orphan) {
         // No result before the session ended: unknown, closed at the session's end.

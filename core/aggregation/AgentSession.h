@@ -3,6 +3,7 @@
 
 #include "aggregation/DelegationTracker.h"
 #include "aggregation/EventOrder.h"
+#include "aggregation/HeldBytes.h"
 #include "aggregation/ToolCallMatcher.h"
 #include "aggregation/TurnTracker.h"
 #include "model/CaptureFilter.h"
@@ -93,6 +94,8 @@ public:
     ClaudeEvent eventAt(qsizetype index) const;
     QString eventAgentContext(qsizetype index) const; // empty: the main agent
     QList<quint64> eventIdentities() const;           // to seed a Deduplicator after reopening
+    // The memory its held events take (payload blocks and per-event records).
+    qsizetype heldBytes() const;
 
     // Copies with input/output data filled in and, once the session is over, open calls and
     // delegations closed as not completed.
@@ -176,10 +179,10 @@ public:
 
 private:
     // What is kept per event: the bytes plus what sorting and output need without re-parsing.
-    // 56 bytes next to the payload bytes, where a whole ClaudeEvent would take 264.
+    // 48 bytes next to the payload bytes, where a whole ClaudeEvent would take 264.
     struct HeldEvent
     {
-        QByteArray raw;
+        HeldBytes::Span raw; // the payload, in m_bytes
         qint64 timestampMs = 0;
         quint64 identity = 0;
         qint32 delegation = -1; // agent context: index into m_delegations, -1 main, or
@@ -236,6 +239,7 @@ private:
     bool m_sessionEndSeen = false;
 
     QList<HeldEvent> m_events;
+    HeldBytes m_bytes;        // the held events' payloads
     QList<QString> m_names;   // event names and subtypes, shared by all held events
     QList<qint8> m_nameRanks; // rankOf() of each name
     QSet<QString> m_strings;  // one copy of each agent type and tool name

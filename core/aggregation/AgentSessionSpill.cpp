@@ -13,8 +13,8 @@ AgentSession::StoredEvent AgentSession::storedEvent(qsizetype index) const
     if (index < 0 || index >= m_events.size())
         return {};
     const HeldEvent& held = m_events.at(index);
-    return StoredEvent{m_names.value(held.eventName), held.raw, held.timestampMs, held.identity,
-                       held.timestampFromReceipt};
+    return StoredEvent{m_names.value(held.eventName), m_bytes.copy(held.raw), held.timestampMs,
+                       held.identity, held.timestampFromReceipt};
 }
 
 ClaudeEvent AgentSession::eventFromStored(const StoredEvent& stored)

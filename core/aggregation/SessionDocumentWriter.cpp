@@ -294,7 +294,7 @@ qsizetype SessionDocumentWriter::writeSized(const AgentSession& session, const Q
     // The held bytes tell the size well enough to skip the readable attempt for big sessions.
     qint64 estimate = 0;
     for (const AgentSession::HeldEvent& held : session.m_events)
-        estimate += held.raw.size();
+        estimate += held.raw.size;
     if (estimate > readableUpTo)
         return write(session, extra, Layout::Compact, text);
     const qsizetype eventsAt = write(session, extra, Layout::Readable, text);
@@ -456,7 +456,7 @@ QByteArray SessionDocumentWriter::toolOperation(const ToolOperation& source)
     Out out(&text, false);
     const auto slice = [this](qsizetype event, bool input, Out& o) {
         if (event >= 0 && event < m_s.m_events.size() &&
-            m_payload.read(m_s.m_events.at(event).raw)) {
+            m_payload.read(m_s.m_bytes.view(m_s.m_events.at(event).raw))) {
             const std::string_view s = input ? m_payload.toolInput() : m_payload.toolOutput();
             if (!s.empty())
                 return o.raw(s);
@@ -557,7 +557,7 @@ void SessionDocumentWriter::event(qsizetype index)
 {
     const AgentSession::HeldEvent& held = m_s.m_events.at(index);
     const int context = m_s.contextOf(index);
-    const bool parsed = m_payload.read(held.raw);
+    const bool parsed = m_payload.read(m_s.m_bytes.view(held.raw));
     if (!parsed)
         qCWarning(lcWriter) << "held event" << index << "of" << m_s.m_sessionId
                             << "is not a JSON object; saved without its data";

@@ -103,8 +103,11 @@ CaptureService::CaptureService(CaptureSettings settings, QObject* parent, const 
                 ++m_counters.sessionsSaved;
                 releaseSeqs(m_unsavedSeqs.take(id));
                 onWriteWorked();
-                if (m_bigPayloadSeen)
-                    m_trimTimer.start(); // the saved session's memory is free now
+                // The saved sessions' memory is free now. Trimmed half a second after the
+                // last save of a burst: at most once per burst, and only when enough was held,
+                // since pages given back are faulted in again by the next events.
+                if (m_bigPayloadSeen || m_completedBytesSinceTrim >= kTrimAfterCompletedBytes)
+                    m_trimTimer.start();
                 Q_EMIT sessionSaved(id, path);
             });
     connect(m_store.get(), &SessionStore::saveFailed, this,
@@ -964,6 +967,7 @@ void CaptureService::returnFreedMemory()
     // payload, parsed, framed and saved, left hundreds of MB resident for good.
     ::malloc_trim(0);
 #endif
+    m_completedBytesSinceTrim = 0;
     if (m_aggregator.liveBytes() < kBigPayloadBytes)
         m_bigPayloadSeen = false;
 }
@@ -1049,6 +1053,7 @@ void CaptureService::onSessionCompleted(const AgentSession& session, const QList
         if (const std::optional<LiveState> state = m_states->state(id))
             doc.insert(QStringLiteral("live_state"), state->toJson());
     }
+    m_completedBytesSinceTrim += session.heldBytes();
     m_saver->save(session, doc, seqs);
 }
 

@@ -183,6 +183,8 @@ private:
     void noteBigPayload();
     void returnFreedMemory();
     static constexpr qsizetype kBigPayloadBytes = qsizetype(1) << 20;
+    // Sessions that held this much between them have been saved: their memory is free.
+    static constexpr qsizetype kTrimAfterCompletedBytes = qsizetype(16) << 20;
     void restoreFromJournal();
     void resumeInterrupted();
     void restoreWaiting(QList<SessionSummary> finishedTurns, const QDateTime& now);
@@ -242,6 +244,7 @@ private:
     QTimer m_dirCheckTimer;
     QTimer m_trimTimer;
     bool m_bigPayloadSeen = false;
+    qsizetype m_completedBytesSinceTrim = 0;
     QPair<quint64, quint64> m_activityDirId; // device and inode when capture began
     QPair<quint64, quint64> m_journalDirId;
     bool m_recovering = false;

@@ -1,0 +1,45 @@
+// A session's held payload bytes, packed into a few growing blocks instead of one allocation each.
+#pragma once
+
+#include <QByteArray>
+#include <QByteArrayView>
+#include <QList>
+
+namespace ea {
+
+// Why blocks: a payload held as its own QByteArray is a small heap chunk among the chunks of
+// every other session and of everything else the process keeps. When the session is saved and
+// dropped, those chunks free no whole page, so the memory stays resident for good (measured:
+// 175 MB resident, 12 MB of it in use, after 1M events in 100 sessions were saved). A session's
+// blocks are freed as a few large runs that the allocator can give back. Blocks grow from
+// 4 kB to 64 kB, so 10,000 small sessions do not each hold a large block; a payload larger
+// than a block gets one of its own size. Copies share the blocks (implicitly shared
+// QByteArrays); an append to a shared block copies it first, so offsets stay valid in both.
+class HeldBytes
+{
+public:
+    struct Span
+    {
+        quint32 block = 0;
+        quint32 offset = 0;
+        quint32 size = 0;
+    };
+
+    static constexpr qsizetype kFirstBlockBytes = 4 * 1024;
+    static constexpr qsizetype kMaxBlockBytes = 64 * 1024;
+
+    Span append(QByteArrayView bytes);
+    // Valid until the next append() or the HeldBytes goes away.
+    QByteArrayView view(Span span) const;
+    // A copy that owns its bytes, for what outlives the session's storage.
+    QByteArray copy(Span span) const { return view(span).toByteArray(); }
+
+    qsizetype blockCount() const { return m_blocks.size(); }
+    // Allocated, not only used: what the session's bytes cost in memory.
+    qsizetype capacityBytes() const;
+
+private:
+    QList<QByteArray> m_blocks;
+};
+
+} // namespace ea
