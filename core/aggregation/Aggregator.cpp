@@ -799,6 +799,18 @@ void Aggregator::expire(qint64 nowMs)
         Q_EMIT parkedExpired(p.sessionId, QStringLiteral("no activity for %1 minutes")
                                               .arg(m_settings.sessionTimeoutMs / 60000.0));
     }
+    // A finished session older than the timeout would be read from its file anyway
+    // (takeFinished()): its warm copy is only memory held from then on.
+    qint64 released = 0;
+    while (!m_finishedOrder.empty()) {
+        const auto it = m_finished.find(m_finishedOrder.front());
+        if (nowMs - it->second.completedAtMs <= m_settings.sessionTimeoutMs)
+            break;
+        released += it->second.live.bytes;
+        dropFinished(it);
+    }
+    if (released > 0)
+        Q_EMIT finishedReleased(released);
     armTimer();
 }
 
@@ -899,6 +911,7 @@ void Aggregator::keepFinished(const QString& routingId, Live live)
     f.completedAtMs = m_timerDriven ? nowMs() : live.lastActivityMs;
     f.order = std::prev(m_finishedOrder.end());
     f.live = std::move(live);
+    armTimer(); // it is dropped a timeout from now, even when nothing else is live
 }
 
 std::optional<Aggregator::Live> Aggregator::takeFinished(const QString& routingId, qint64 nowMs)
@@ -951,7 +964,7 @@ QStringList Aggregator::allLiveSessionIds() const
 
 void Aggregator::armTimer()
 {
-    if (!m_timerDriven || (m_byActivity.empty() && m_parked.empty())) {
+    if (!m_timerDriven || (m_byActivity.empty() && m_parked.empty() && m_finishedOrder.empty())) {
         m_timer.stop();
         m_timerDeadlineMs = -1;
         return;
@@ -961,6 +974,8 @@ void Aggregator::armTimer()
         oldest = m_live.at(m_byActivity.front()).lastActivityMs;
     if (!m_parked.empty())
         oldest = std::min(oldest, m_parked.front().lastActivityMs);
+    if (!m_finishedOrder.empty())
+        oldest = std::min(oldest, m_finished.at(m_finishedOrder.front()).completedAtMs);
     const qint64 deadline = oldest + m_settings.sessionTimeoutMs + 1;
     // Events only move sessions later, so a timer armed for an earlier deadline is kept: when
     // it fires, expire() finds nothing due and arms it again for the new front.

@@ -163,6 +163,9 @@ public:
     const Stats& stats() const { return m_stats; }
     // Approximate bytes of events held by live sessions.
     qint64 liveBytes() const { return m_liveBytes; }
+    // Finished sessions kept warm for their next turn (maxFinishedBytes), until the timeout.
+    int finishedCount() const { return int(m_finished.size()); }
+    qint64 finishedBytes() const { return m_finishedBytes; }
     const Completion& completing() const { return m_completing; }
     const Settings& settings() const { return m_settings; }
     // Monotonic milliseconds of its clock, used when the aggregator runs its own timer.
@@ -182,6 +185,9 @@ Q_SIGNALS:
     // An event held back (an acknowledgement waiting for its prompt) turned out to be a
     // duplicate: nothing holds its journal record any more.
     void journalSeqUnheld(qint64 journalSeq);
+    // Warm copies of finished sessions were dropped, a timeout after they finished (their
+    // files answer from then on): about this many bytes are free now.
+    void finishedReleased(qint64 bytes);
     // A memory limit was reached; detail says which session and how.
     void limitHit(Aggregator::Limit limit, const QString& detail);
 

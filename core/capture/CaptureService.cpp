@@ -131,6 +131,11 @@ CaptureService::CaptureService(CaptureSettings settings, QObject* parent, const 
     m_trimTimer.setSingleShot(true);
     m_trimTimer.setInterval(500);
     connect(&m_trimTimer, &QTimer::timeout, this, &CaptureService::returnFreedMemory);
+    connect(&m_aggregator, &Aggregator::finishedReleased, this, [this](qint64 bytes) {
+        m_completedBytesSinceTrim += bytes;
+        if (m_completedBytesSinceTrim >= kTrimAfterCompletedBytes)
+            m_trimTimer.start();
+    });
     m_cleanupTimer.setSingleShot(true);
     connect(&m_cleanupTimer, &QTimer::timeout, this, [this] {
         runCleanup();

@@ -558,6 +558,46 @@ private Q_SLOTS:
         QCOMPARE(a.completing().routingId, QString()); // only set while completing
     }
 
+    // A finished session stays warm for its next turn, but not past the timeout: after it the
+    // file answers anyway (a late event reopens from there), and the memory is given back.
+    void finishedSessionsAreDroppedAfterTheTimeout()
+    {
+        Aggregator::Settings s;
+        s.sessionTimeoutMs = 60 * 60 * 1000;
+        TestClock clock;
+        Aggregator a(s, &clock);
+        Saved saved;
+        record(a, saved);
+        QSignalSpy released(&a, &Aggregator::finishedReleased);
+        a.addEvent(event(QStringLiteral("w"), QStringLiteral("user_prompt"),
+                         QStringLiteral("2026-01-01T10:00:00Z")),
+                   -1, a.nowMs());
+        a.addEvent(event(QStringLiteral("w"), QStringLiteral("stop"),
+                         QStringLiteral("2026-01-01T10:00:01Z")),
+                   -1, a.nowMs());
+        clock.advance(a.settings().settleMs);
+        QCOMPARE(saved.completions.size(), 1);
+        QCOMPARE(a.liveCount(), 0);
+        QCOMPARE(a.finishedCount(), 1);
+        const qint64 bytes = a.finishedBytes();
+        QVERIFY(bytes > 0);
+        clock.advance(s.sessionTimeoutMs);
+        QCOMPARE(a.finishedCount(), 1); // finished exactly the timeout ago: still warm
+        QCOMPARE(released.size(), 0);
+        clock.advance(1);
+        QCOMPARE(a.finishedCount(), 0);
+        QCOMPARE(a.finishedBytes(), 0);
+        QCOMPARE(released.size(), 1);
+        QCOMPARE(released.at(0).at(0).toLongLong(), bytes);
+        // Its next event reopens the saved record.
+        a.addEvent(event(QStringLiteral("w"), QStringLiteral("user_prompt"),
+                         QStringLiteral("2026-01-01T11:30:00Z"), QStringLiteral("/p"),
+                         QStringLiteral("later")),
+                   -1, a.nowMs());
+        QCOMPARE(a.stats().reopened, quint64(1));
+        QCOMPARE(a.liveSession(QStringLiteral("w"))->totalEvents(), 3);
+    }
+
     void settlingFollowsTheInjectedClock()
     {
         TestClock clock;
