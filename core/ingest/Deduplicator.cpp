@@ -40,7 +40,7 @@ bool Deduplicator::insert(const QString& sessionId, quint64 identity)
     if (bucket.current.size() >= m_maxPerSession / 2) {
         m_total -= bucket.previous.size();
         bucket.previous = std::move(bucket.current);
-        bucket.current = QSet<quint64>();
+        bucket.current = IdentitySet();
     }
     bucket.current.insert(identity);
     ++m_total;
@@ -71,12 +71,12 @@ void Deduplicator::enforceTotal(const QString& keep)
         if (victim == m_buckets.end()) {
             Bucket& own = m_buckets[keep];
             m_total -= own.previous.size();
-            own.previous = QSet<quint64>();
+            own.previous = IdentitySet();
             break;
         }
         if (!victim->previous.isEmpty()) {
             m_total -= victim->previous.size();
-            victim->previous = QSet<quint64>();
+            victim->previous = IdentitySet();
         } else {
             qCDebug(lcDedup) << "forgetting identities of least recently used session"
                              << victim.key().left(64);

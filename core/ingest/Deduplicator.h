@@ -1,10 +1,10 @@
 // Remembers aggregated events so history replays and recovery never count one twice.
 #pragma once
 
+#include "ingest/IdentitySet.h"
 #include "model/ClaudeEvent.h"
 
 #include <QHash>
-#include <QSet>
 #include <QString>
 
 namespace ea {
@@ -46,8 +46,8 @@ private:
     // repeats, are always kept, without per-entry bookkeeping.
     struct Bucket
     {
-        QSet<quint64> current;
-        QSet<quint64> previous;
+        IdentitySet current;
+        IdentitySet previous;
         quint64 lastUse = 0;
     };
 
