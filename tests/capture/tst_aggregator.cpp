@@ -85,6 +85,22 @@ class TestAggregator : public QObject
         });
     }
 
+    // An aggregator on the test clock with an hour's inactivity timeout, its saves recorded.
+    struct OnTestClock
+    {
+        OnTestClock() : a(settings(), &clock) { record(a, saved); }
+        static Aggregator::Settings settings()
+        {
+            Aggregator::Settings s;
+            s.sessionTimeoutMs = 60 * 60 * 1000;
+            return s;
+        }
+        qint64 timeoutMs() const { return a.settings().sessionTimeoutMs; }
+        TestClock clock;
+        Aggregator a;
+        Saved saved;
+    };
+
     // Every saved document's "n" values (the test's event numbers), to check each event is
     // saved once, in its own session.
     static QStringList numbersIn(const QJsonObject& doc)
@@ -541,33 +557,24 @@ private Q_SLOTS:
 
     void timerDrivenTimeoutFollowsTheInjectedClock()
     {
-        Aggregator::Settings s;
-        s.sessionTimeoutMs = 60 * 60 * 1000;
-        TestClock clock;
-        Aggregator a(s, &clock);
-        Saved saved;
-        record(a, saved);
+        OnTestClock t;
         const auto e = event(QStringLiteral("t"), QStringLiteral("user_prompt"),
                              QStringLiteral("2026-01-01T10:00:00Z"));
-        a.addEvent(e, -1, a.nowMs());
-        clock.advance(s.sessionTimeoutMs);
-        QCOMPARE(saved.completions.size(), 0); // idle exactly the timeout: not yet
-        clock.advance(1);
-        QCOMPARE(saved.completions.size(), 1);
-        QCOMPARE(saved.completions[0].second, QStringLiteral("timed_out"));
-        QCOMPARE(a.completing().routingId, QString()); // only set while completing
+        t.a.addEvent(e, -1, t.a.nowMs());
+        t.clock.advance(t.timeoutMs());
+        QCOMPARE(t.saved.completions.size(), 0); // idle exactly the timeout: not yet
+        t.clock.advance(1);
+        QCOMPARE(t.saved.completions.size(), 1);
+        QCOMPARE(t.saved.completions[0].second, QStringLiteral("timed_out"));
+        QCOMPARE(t.a.completing().routingId, QString()); // only set while completing
     }
 
     // A finished session stays warm for its next turn, but not past the timeout: after it the
     // file answers anyway (a late event reopens from there), and the memory is given back.
     void finishedSessionsAreDroppedAfterTheTimeout()
     {
-        Aggregator::Settings s;
-        s.sessionTimeoutMs = 60 * 60 * 1000;
-        TestClock clock;
-        Aggregator a(s, &clock);
-        Saved saved;
-        record(a, saved);
+        OnTestClock t;
+        Aggregator& a = t.a;
         QSignalSpy released(&a, &Aggregator::finishedReleased);
         a.addEvent(event(QStringLiteral("w"), QStringLiteral("user_prompt"),
                          QStringLiteral("2026-01-01T10:00:00Z")),
@@ -575,16 +582,16 @@ private Q_SLOTS:
         a.addEvent(event(QStringLiteral("w"), QStringLiteral("stop"),
                          QStringLiteral("2026-01-01T10:00:01Z")),
                    -1, a.nowMs());
-        clock.advance(a.settings().settleMs);
-        QCOMPARE(saved.completions.size(), 1);
+        t.clock.advance(a.settings().settleMs);
+        QCOMPARE(t.saved.completions.size(), 1);
         QCOMPARE(a.liveCount(), 0);
         QCOMPARE(a.finishedCount(), 1);
         const qint64 bytes = a.finishedBytes();
         QVERIFY(bytes > 0);
-        clock.advance(s.sessionTimeoutMs);
+        t.clock.advance(t.timeoutMs());
         QCOMPARE(a.finishedCount(), 1); // finished exactly the timeout ago: still warm
         QCOMPARE(released.size(), 0);
-        clock.advance(1);
+        t.clock.advance(1);
         QCOMPARE(a.finishedCount(), 0);
         QCOMPARE(a.finishedBytes(), 0);
         QCOMPARE(released.size(), 1);
