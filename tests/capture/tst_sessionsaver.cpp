@@ -19,13 +19,15 @@ class TestSessionSaver : public QObject
     static AgentSession session(const QString& id, int events)
     {
         AgentSession s(id);
+        const QDateTime base(QDate(2026, 11, 25), QTime(10, 0), Qt::UTC);
         for (int n = 0; n < events; ++n) {
             const QString json =
                 QStringLiteral("{\"type\":\"hook\",\"subtype\":\"%1\",\"timestamp\":"
-                               "\"2026-11-25T10:00:%2.000Z\",\"session_id\":\"%3\","
+                               "\"%2\",\"session_id\":\"%3\","
                                "\"data\":{\"n\":%4,\"text\":\"%5\"}}")
                     .arg(n % 2 ? QStringLiteral("notification") : QStringLiteral("user_prompt"))
-                    .arg(n % 60, 2, 10, QLatin1Char('0'))
+                    // In order: an earlier timestamp would make each arrival a rebuild.
+                    .arg(base.addSecs(n).toString(Qt::ISODate))
                     .arg(id)
                     .arg(n)
                     .arg(QString(200, QLatin1Char('x')));
