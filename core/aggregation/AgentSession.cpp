@@ -114,6 +114,9 @@ quint16 AgentSession::nameIndex(const QString& name)
 
 QString AgentSession::intern(const QString& value)
 {
+    // The normalizer gives known names as literals (static data, no heap): already one copy.
+    if (!value.data_ptr().isMutable())
+        return value;
     const auto it = m_strings.constFind(value);
     if (it != m_strings.cend())
         return *it;

@@ -41,7 +41,7 @@ int ToolCallMatcher::addCall(const Half& call, bool* created)
     m_operations.append(std::move(op));
     const int index = int(m_operations.size() - 1);
     m_pending.append(index);
-    ++m_toolCounts[call.toolName];
+    countCall(call.toolName);
     *created = true;
     return index;
 }
@@ -85,7 +85,7 @@ int ToolCallMatcher::addResult(const Half& result, const ToolOutcome& outcome, b
         m_operations.append(std::move(orphan));
         index = int(m_operations.size() - 1);
         m_orphans.append(index);
-        ++m_toolCounts[result.toolName];
+        countCall(result.toolName);
         *created = true;
         qCDebug(lcToolCalls) << "result of" << result.toolName << "without its call";
     }
@@ -118,6 +118,25 @@ void ToolCallMatcher::closePending(const QDateTime& end)
         m_unknown.append(index);
     }
     m_pending.clear();
+}
+
+void ToolCallMatcher::countCall(const QString& toolName)
+{
+    for (auto& [name, count] : m_toolCounts) {
+        if (name.constData() == toolName.constData() || name == toolName) {
+            ++count;
+            return;
+        }
+    }
+    m_toolCounts.append({toolName, 1});
+}
+
+QMap<QString, int> ToolCallMatcher::toolCounts() const
+{
+    QMap<QString, int> counts;
+    for (const auto& [name, count] : m_toolCounts)
+        counts.insert(name, count);
+    return counts;
 }
 
 void ToolCallMatcher::clear()

@@ -57,6 +57,29 @@ private slots:
         QCOMPARE(m.toolCounts().value(QStringLiteral("Bash")), 2);
     }
 
+    // Counts are by tool name, whichever copy of the name an event carried (a literal from
+    // the normalizer or a string of its own), an orphan result included; listed by name.
+    void toolCountsAreByName()
+    {
+        ToolCallMatcher m;
+        bool created = false;
+        m.addCall(half("Read", 0, {}, 0), &created);
+        m.addCall(half("Bash", 1, {}, 1), &created);
+        ToolCallMatcher::Half literal = half("Read", 2, {}, 2);
+        literal.toolName = QStringLiteral("Read");
+        m.addCall(literal, &created);
+        m.addResult(half("Grep", 3, QStringLiteral("x"), 3), ToolOutcome(), &created);
+        QVERIFY(created);
+        const QMap<QString, int> counts = m.toolCounts();
+        QCOMPARE(counts.keys(), (QStringList{QStringLiteral("Bash"), QStringLiteral("Grep"),
+                                             QStringLiteral("Read")}));
+        QCOMPARE(counts.value(QStringLiteral("Read")), 2);
+        QCOMPARE(counts.value(QStringLiteral("Bash")), 1);
+        QCOMPARE(counts.value(QStringLiteral("Grep")), 1);
+        m.clear();
+        QVERIFY(m.toolCounts().isEmpty());
+    }
+
     // Without ids a result closes the oldest open call of the same tool by the same agent.
     void resultWithoutIdTakesOldestCallOfItsAgent()
     {
