@@ -14,15 +14,6 @@
 
 using namespace ea;
 
-// ASan (gcc defines __SANITIZE_ADDRESS__, clang answers __has_feature).
-#if defined(__SANITIZE_ADDRESS__)
-#define EA_UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define EA_UNDER_ASAN 1
-#endif
-#endif
-
 class TestCaptureService : public QObject
 {
     Q_OBJECT
@@ -80,7 +71,7 @@ private Q_SLOTS:
             capture.ingest(turn);
         const long faulted = faults() - before;
         QCOMPARE(capture.counters().chatter, quint64(220 * 128));
-#ifdef EA_UNDER_ASAN
+#ifdef EA_TESTS_SANITIZED // the tree, not this file, is instrumented (tests/CMakeLists.txt)
         // ASan's allocator quarantines freed memory and hands out new pages: faults say nothing.
         Q_UNUSED(faulted);
 #else
