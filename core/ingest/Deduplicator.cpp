@@ -2,8 +2,6 @@
 
 #include <QLoggingCategory>
 
-#include <limits>
-
 namespace ea {
 
 Q_LOGGING_CATEGORY(lcDedup, "ea.aggregation.dedup")
@@ -20,10 +18,10 @@ bool Deduplicator::contains(const ClaudeEvent& event) const
 
 bool Deduplicator::contains(const QString& sessionId, quint64 identity) const
 {
-    const auto it = m_buckets.constFind(sessionId);
+    const auto it = m_buckets.find(sessionId);
     if (it == m_buckets.cend())
         return false;
-    return it->current.contains(identity) || it->previous.contains(identity);
+    return it->second.current.contains(identity) || it->second.previous.contains(identity);
 }
 
 bool Deduplicator::insert(const ClaudeEvent& event)
@@ -33,8 +31,14 @@ bool Deduplicator::insert(const ClaudeEvent& event)
 
 bool Deduplicator::insert(const QString& sessionId, quint64 identity)
 {
-    Bucket& bucket = m_buckets[sessionId];
+    const auto [at, created] = m_buckets.try_emplace(sessionId);
+    Bucket& bucket = at->second;
     bucket.lastUse = ++m_clock;
+    if (created) {
+        m_uses.emplace(bucket.lastUse, sessionId);
+        if (m_uses.size() > 2 * m_buckets.size() + 64)
+            rebuildUses();
+    }
     if (bucket.current.contains(identity) || bucket.previous.contains(identity))
         return false;
     if (bucket.current.size() >= m_maxPerSession / 2) {
@@ -45,7 +49,7 @@ bool Deduplicator::insert(const QString& sessionId, quint64 identity)
     bucket.current.insert(identity);
     ++m_total;
     if (m_total > m_maxTotal)
-        enforceTotal(sessionId);
+        enforceTotal(&bucket);
     return true;
 }
 
@@ -55,35 +59,50 @@ void Deduplicator::insertAll(const QString& sessionId, const QList<quint64>& ide
         insert(sessionId, id);
 }
 
-void Deduplicator::enforceTotal(const QString& keep)
+void Deduplicator::enforceTotal(Bucket* keep)
 {
     // Least recently used sessions go first: their old generation, then the rest. The session
     // being written to is spared; its own generations already bound it.
     while (m_total > m_maxTotal) {
-        auto victim = m_buckets.end();
-        quint64 oldest = std::numeric_limits<quint64>::max();
-        for (auto it = m_buckets.begin(); it != m_buckets.end(); ++it) {
-            if (it.key() != keep && it->lastUse < oldest) {
-                oldest = it->lastUse;
-                victim = it;
-            }
+        const auto victim = m_uses.empty() ? m_buckets.end() : m_buckets.find(m_uses.top().second);
+        if (victim == m_buckets.end() && !m_uses.empty()) {
+            m_uses.pop(); // forgotten
+            continue;
         }
-        if (victim == m_buckets.end()) {
-            Bucket& own = m_buckets[keep];
+        if (victim != m_buckets.end() && victim->second.lastUse != m_uses.top().first) {
+            Use used{victim->second.lastUse, victim->first}; // used since it was queued
+            m_uses.pop();
+            m_uses.push(std::move(used));
+            continue;
+        }
+        if (victim == m_buckets.end() || &victim->second == keep) {
+            // Only the session being written to is left.
+            Bucket& own = *keep;
             m_total -= own.previous.size();
             own.previous = IdentitySet();
             break;
         }
-        if (!victim->previous.isEmpty()) {
-            m_total -= victim->previous.size();
-            victim->previous = IdentitySet();
+        Bucket& old = victim->second;
+        if (!old.previous.isEmpty()) {
+            m_total -= old.previous.size();
+            old.previous = IdentitySet();
         } else {
             qCDebug(lcDedup) << "forgetting identities of least recently used session"
-                             << victim.key().left(64);
-            m_total -= victim->current.size();
+                             << victim->first.left(64);
+            m_total -= old.current.size();
             m_buckets.erase(victim);
+            m_uses.pop();
         }
     }
+}
+
+void Deduplicator::rebuildUses()
+{
+    std::vector<Use> uses;
+    uses.reserve(m_buckets.size());
+    for (const auto& [sessionId, bucket] : m_buckets)
+        uses.emplace_back(bucket.lastUse, sessionId);
+    m_uses = UseHeap(std::greater<Use>(), std::move(uses));
 }
 
 void Deduplicator::forgetSession(const QString& sessionId)
@@ -91,13 +110,14 @@ void Deduplicator::forgetSession(const QString& sessionId)
     const auto it = m_buckets.find(sessionId);
     if (it == m_buckets.end())
         return;
-    m_total -= it->current.size() + it->previous.size();
-    m_buckets.erase(it);
+    m_total -= it->second.current.size() + it->second.previous.size();
+    m_buckets.erase(it); // its heap entry is dropped when it reaches the top
 }
 
 void Deduplicator::clear()
 {
     m_buckets.clear();
+    m_uses = UseHeap();
     m_total = 0;
 }
 

@@ -4,8 +4,11 @@
 #include "ingest/IdentitySet.h"
 #include "model/ClaudeEvent.h"
 
-#include <QHash>
 #include <QString>
+
+#include <queue>
+#include <unordered_map>
+#include <vector>
 
 namespace ea {
 
@@ -51,9 +54,20 @@ private:
         quint64 lastUse = 0;
     };
 
-    void enforceTotal(const QString& keep);
+    // The least recently used buckets, found without scanning them all: a min-heap of
+    // (last use when queued, session), updated lazily. An entry whose bucket was used since
+    // is queued again with its newer use when it reaches the top, so the top whose stamp is
+    // still current is the least recently used bucket. Each bucket has one entry (plus those
+    // of forgotten sessions, dropped when they reach the top or the heap is rebuilt).
+    using Use = std::pair<quint64, QString>;
+    using UseHeap = std::priority_queue<Use, std::vector<Use>, std::greater<Use>>;
 
-    QHash<QString, Bucket> m_buckets;
+    void enforceTotal(Bucket* keep);
+    void rebuildUses();
+
+    // Node-based: a Bucket& stays valid while other sessions are erased.
+    std::unordered_map<QString, Bucket> m_buckets;
+    UseHeap m_uses;
     qsizetype m_maxPerSession;
     qsizetype m_maxTotal;
     qsizetype m_total = 0;

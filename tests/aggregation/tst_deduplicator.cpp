@@ -17,6 +17,7 @@ private slots:
     void receiptStampedEventsAreToldApart();
     void perSessionBudgetKeepsRecentIdentities();
     void globalCapEvictsLeastRecentlyUsedSession();
+    void evictionMatchesAScanOfEverySession();
     void forgetAndClear();
     void seedFromReopenedSession();
     void unattributedEventsHaveTheirOwnBucket();
@@ -122,6 +123,69 @@ void tst_Deduplicator::globalCapEvictsLeastRecentlyUsedSession()
     for (int i = 0; i < 20000; ++i) {
         small.insert(QStringLiteral("s%1").arg(i % 37), quint64(i));
         QVERIFY(small.size() <= 256);
+    }
+}
+
+// The eviction order kept without scanning (a lazily updated heap) must be the one a scan of
+// every session for the least recently used would give, with forgotten sessions in between.
+void tst_Deduplicator::evictionMatchesAScanOfEverySession()
+{
+    struct Model
+    {
+        QHash<QString, QList<quint64>> current, previous;
+        QHash<QString, quint64> lastUse;
+        quint64 clock = 0;
+        qsizetype total = 0;
+    } m;
+    const qsizetype perSession = 16, cap = 200;
+    Deduplicator dedup(perSession, cap);
+    QRandomGenerator random(13);
+    for (int step = 0; step < 30000; ++step) {
+        const QString id = QStringLiteral("s%1").arg(random.bounded(step % 3 ? 40 : 400));
+        if (random.bounded(200) == 0) {
+            dedup.forgetSession(id);
+            m.total -= m.current.value(id).size() + m.previous.value(id).size();
+            m.current.remove(id);
+            m.previous.remove(id);
+            m.lastUse.remove(id);
+            continue;
+        }
+        const quint64 identity = random.bounded(64);
+        const bool known =
+            m.current.value(id).contains(identity) || m.previous.value(id).contains(identity);
+        m.lastUse[id] = ++m.clock;
+        QCOMPARE(dedup.insert(id, identity), !known);
+        if (known)
+            continue;
+        if (m.current[id].size() >= perSession / 2) {
+            m.total -= m.previous.value(id).size();
+            m.previous[id] = m.current.take(id);
+        }
+        m.current[id].append(identity);
+        ++m.total;
+        while (m.total > cap) {
+            QString victim;
+            for (auto it = m.lastUse.cbegin(); it != m.lastUse.cend(); ++it) {
+                if (it.key() != id && (victim.isEmpty() || it.value() < m.lastUse.value(victim)))
+                    victim = it.key();
+            }
+            if (victim.isEmpty()) {
+                m.total -= m.previous.take(id).size();
+                break;
+            }
+            if (!m.previous.value(victim).isEmpty()) {
+                m.total -= m.previous.take(victim).size();
+            } else {
+                m.total -= m.current.take(victim).size();
+                m.lastUse.remove(victim);
+            }
+        }
+        QCOMPARE(dedup.size(), m.total);
+        QCOMPARE(dedup.sessionCount(), m.lastUse.size());
+    }
+    for (auto it = m.lastUse.cbegin(); it != m.lastUse.cend(); ++it) {
+        for (const quint64 identity : m.current.value(it.key()) + m.previous.value(it.key()))
+            QVERIFY(dedup.contains(it.key(), identity));
     }
 }
 
