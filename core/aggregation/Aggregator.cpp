@@ -271,6 +271,7 @@ Aggregator::Live* Aggregator::ensureLive(const QString& sessionId, qint64 nowMs,
     const auto [at, inserted] = m_live.try_emplace(sessionId);
     Q_UNUSED(inserted);
     Live& live = at->second;
+    live.dedup = m_dedup.hold(sessionId);
     live.part = partNumberOf(sessionId, session->sessionId());
     live.bytes = warm.bytes > 0 ? warm.bytes : qint64(session->totalEvents()) * kReopenedEventBytes;
     live.pending = warm.pending;
@@ -329,19 +330,24 @@ bool Aggregator::addEvent(const ClaudeEvent& event, qint64 journalSeq, qint64 no
     }
     if (!event.hasSession())
         return addUnattached(event, journalSeq, nowMs);
-    // One lookup both asks and remembers: a duplicate goes no further.
-    if (!m_dedup.insert(event.sessionId, event.identity)) {
+    // One lookup both asks and remembers: a duplicate goes no further. A live session holds
+    // its identities, so the lookup that finds it is the only one.
+    const auto it = m_live.find(event.sessionId);
+    Live* live = it != m_live.end() ? &it->second : nullptr;
+    Q_ASSERT(!live || !live->dedup.isNull());
+    if (!(live ? m_dedup.insert(live->dedup, event.identity)
+               : m_dedup.insert(event.sessionId, event.identity))) {
         ++m_stats.duplicates;
         return false;
     }
-    return deliver(event, journalSeq, nowMs, event.sessionId, Route::Own, true);
+    return deliver(event, journalSeq, nowMs, event.sessionId, Route::Own, true, live);
 }
 
 bool Aggregator::deliver(const ClaudeEvent& event, qint64 journalSeq, qint64 nowMs,
-                         const QString& sessionId, Route route, bool remembered)
+                         const QString& sessionId, Route route, bool remembered, Live* known)
 {
-    Live* live = ensureLive(sessionId, nowMs, event);
-    if (!live || (!remembered && !m_dedup.insert(sessionId, event.identity))) {
+    Live* live = known ? known : ensureLive(sessionId, nowMs, event);
+    if (!live || (!remembered && !m_dedup.insert(live->dedup, event.identity))) {
         ++m_stats.duplicates;
         return false;
     }
@@ -618,6 +624,7 @@ void Aggregator::resume(AgentSession session, qint64 nowMs, qint64 idleMs, const
     session.setStatus(AgentSession::Status::Active);
     session.setCaptureFilter(m_settings.filter);
     Live& live = m_live[id];
+    live.dedup = m_dedup.hold(id);
     live.part = partNumberOf(id, session.sessionId());
     live.bytes = qint64(session.totalEvents()) * kReopenedEventBytes;
     m_liveBytes += live.bytes;
@@ -715,6 +722,7 @@ void Aggregator::enforceSessionLimits(Live& live, const QString& routingId, qint
     ++m_stats.split;
     // The next part: same routing id and de-duplication, a fresh record.
     Live& fresh = m_live[routingId];
+    fresh.dedup = m_dedup.hold(routingId);
     fresh.session = std::make_unique<AgentSession>(how.continuedIn, m_settings.filter);
     fresh.part = next;
     fresh.lastActivityMs = nowMs;

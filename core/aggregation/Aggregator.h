@@ -195,6 +195,7 @@ private:
     struct Live
     {
         std::unique_ptr<AgentSession> session; // null while its events are spilled
+        Deduplicator::Hold dedup;              // its identities, without a lookup per event
         QList<qint64> journalSeqs;
         qint64 lastActivityMs = 0;
         std::list<QString>::iterator lru;      // position in m_byActivity
@@ -230,9 +231,11 @@ private:
         Attributed,
         Unattributed
     };
-    // remembered: the de-duplicator already took the event (one lookup instead of two).
+    // remembered: the de-duplicator already took the event. known: the session's live record,
+    // already looked up.
     bool deliver(const ClaudeEvent& event, qint64 journalSeq, qint64 nowMs,
-                 const QString& sessionId, Route route, bool remembered = false);
+                 const QString& sessionId, Route route, bool remembered = false,
+                 Live* known = nullptr);
     void holdInMemory(Live& live, const QString& id);
     bool spillOut(Live& live, const QString& id, Limit why);
     bool spillEvent(Live& live, const ClaudeEvent& event);

@@ -2,6 +2,8 @@
 
 #include <QLoggingCategory>
 
+#include <utility>
+
 namespace ea {
 
 Q_LOGGING_CATEGORY(lcDedup, "ea.aggregation.dedup")
@@ -29,12 +31,67 @@ bool Deduplicator::insert(const ClaudeEvent& event)
     return insert(event.sessionId, event.identity);
 }
 
+Deduplicator::Hold::Hold(Hold&& other) noexcept
+    : m_owner(std::exchange(other.m_owner, nullptr)),
+      m_bucket(std::exchange(other.m_bucket, nullptr)), m_sessionId(std::move(other.m_sessionId))
+{}
+
+Deduplicator::Hold& Deduplicator::Hold::operator=(Hold&& other) noexcept
+{
+    if (this != &other) {
+        reset();
+        m_owner = std::exchange(other.m_owner, nullptr);
+        m_bucket = std::exchange(other.m_bucket, nullptr);
+        m_sessionId = std::move(other.m_sessionId);
+    }
+    return *this;
+}
+
+void Deduplicator::Hold::reset()
+{
+    if (m_owner)
+        m_owner->release(*this);
+    m_owner = nullptr;
+    m_bucket = nullptr;
+    m_sessionId.clear();
+}
+
+Deduplicator::Hold Deduplicator::hold(const QString& sessionId)
+{
+    Hold held;
+    held.m_owner = this;
+    held.m_bucket = &m_buckets[sessionId];
+    held.m_sessionId = sessionId;
+    ++held.m_bucket->holds;
+    return held;
+}
+
+void Deduplicator::release(Hold& held)
+{
+    Bucket& bucket = *held.m_bucket;
+    // An emptied bucket out of the heap would never be evicted: it goes with its last hold.
+    if (--bucket.holds == 0 && !bucket.queued && bucket.current.isEmpty() &&
+        bucket.previous.isEmpty())
+        m_buckets.erase(held.m_sessionId);
+}
+
 bool Deduplicator::insert(const QString& sessionId, quint64 identity)
 {
-    const auto [at, created] = m_buckets.try_emplace(sessionId);
-    Bucket& bucket = at->second;
+    const auto at = m_buckets.try_emplace(sessionId).first;
+    return insertInto(at->second, at->first, identity);
+}
+
+bool Deduplicator::insert(const Hold& held, quint64 identity)
+{
+    Q_ASSERT(held.m_owner == this);
+    return insertInto(*held.m_bucket, held.m_sessionId, identity);
+}
+
+bool Deduplicator::insertInto(Bucket& bucket, const QString& sessionId, quint64 identity)
+{
     bucket.lastUse = ++m_clock;
-    if (created) {
+    if (!bucket.queued) {
+        bucket.queued = true;
         m_uses.emplace(bucket.lastUse, sessionId);
         if (m_uses.size() > 2 * m_buckets.size() + 64)
             rebuildUses();
@@ -69,6 +126,10 @@ void Deduplicator::enforceTotal(Bucket* keep)
             m_uses.pop(); // forgotten
             continue;
         }
+        if (victim != m_buckets.end() && !victim->second.queued) {
+            m_uses.pop(); // forgotten while held, queued again since
+            continue;
+        }
         if (victim != m_buckets.end() && victim->second.lastUse != m_uses.top().first) {
             Use used{victim->second.lastUse, victim->first}; // used since it was queued
             m_uses.pop();
@@ -89,9 +150,9 @@ void Deduplicator::enforceTotal(Bucket* keep)
         } else {
             qCDebug(lcDedup) << "forgetting identities of least recently used session"
                              << victim->first.left(64);
-            m_total -= old.current.size();
-            m_buckets.erase(victim);
             m_uses.pop();
+            old.queued = false;
+            drop(victim);
         }
     }
 }
@@ -100,23 +161,40 @@ void Deduplicator::rebuildUses()
 {
     std::vector<Use> uses;
     uses.reserve(m_buckets.size());
-    for (const auto& [sessionId, bucket] : m_buckets)
+    for (auto& [sessionId, bucket] : m_buckets) {
+        bucket.queued = true;
         uses.emplace_back(bucket.lastUse, sessionId);
+    }
     m_uses = UseHeap(std::greater<Use>(), std::move(uses));
+}
+
+void Deduplicator::drop(std::unordered_map<QString, Bucket>::iterator it)
+{
+    Bucket& bucket = it->second;
+    m_total -= bucket.current.size() + bucket.previous.size();
+    if (bucket.holds == 0) {
+        m_buckets.erase(it); // a queued entry is dropped when it reaches the top
+        return;
+    }
+    bucket.current = IdentitySet();
+    bucket.previous = IdentitySet();
 }
 
 void Deduplicator::forgetSession(const QString& sessionId)
 {
     const auto it = m_buckets.find(sessionId);
-    if (it == m_buckets.end())
-        return;
-    m_total -= it->second.current.size() + it->second.previous.size();
-    m_buckets.erase(it); // its heap entry is dropped when it reaches the top
+    if (it != m_buckets.end())
+        drop(it);
 }
 
 void Deduplicator::clear()
 {
-    m_buckets.clear();
+    for (auto it = m_buckets.begin(); it != m_buckets.end();) {
+        const auto next = std::next(it);
+        it->second.queued = false;
+        drop(it);
+        it = next;
+    }
     m_uses = UseHeap();
     m_total = 0;
 }

@@ -14,6 +14,8 @@ namespace ea {
 
 class Deduplicator
 {
+    struct Bucket;
+
 public:
     // A legacy history replays at most the last 100 events, so a few thousand identities per
     // session are plenty; the global cap bounds memory (about 20 bytes an identity).
@@ -22,6 +24,30 @@ public:
 
     explicit Deduplicator(qsizetype maxPerSession = DefaultMaxPerSession,
                           qsizetype maxTotal = DefaultMaxTotal);
+    Deduplicator(const Deduplicator&) = delete;
+    Deduplicator& operator=(const Deduplicator&) = delete;
+
+    // One session's identities, held by whoever routes its events (the aggregator's live
+    // record), so each event is checked without looking the session up: at 10,000 sessions
+    // that lookup was a few cache misses per event. While held, the session keeps its place
+    // (the global cap may still empty it). Must not outlive the Deduplicator.
+    class Hold
+    {
+    public:
+        Hold() = default;
+        Hold(Hold&& other) noexcept;
+        Hold& operator=(Hold&& other) noexcept;
+        ~Hold() { reset(); }
+        void reset();
+        bool isNull() const { return !m_bucket; }
+
+    private:
+        friend class Deduplicator;
+        Deduplicator* m_owner = nullptr;
+        Bucket* m_bucket = nullptr;
+        QString m_sessionId;
+    };
+    Hold hold(const QString& sessionId);
 
     // Keyed by the session id the event itself names (empty for unattributed events), so the
     // answer does not depend on where the aggregator routed it.
@@ -31,6 +57,7 @@ public:
     // Remembers the event; false when it was already known (a duplicate to drop).
     bool insert(const ClaudeEvent& event);
     bool insert(const QString& sessionId, quint64 identity);
+    bool insert(const Hold& held, quint64 identity);
 
     // Seeds a reopened session's identities (AgentSession::eventIdentities()).
     void insertAll(const QString& sessionId, const QList<quint64>& identities);
@@ -39,7 +66,7 @@ public:
     void clear();
 
     qsizetype size() const { return m_total; }
-    qsizetype sessionCount() const { return m_buckets.size(); }
+    qsizetype sessionCount() const { return qsizetype(m_buckets.size()); }
     qsizetype maxPerSession() const { return m_maxPerSession; }
     qsizetype maxTotal() const { return m_maxTotal; }
 
@@ -52,20 +79,27 @@ private:
         IdentitySet current;
         IdentitySet previous;
         quint64 lastUse = 0;
+        int holds = 0;
+        bool queued = false; // has an entry in m_uses
     };
 
     // The least recently used buckets, found without scanning them all: a min-heap of
     // (last use when queued, session), updated lazily. An entry whose bucket was used since
     // is queued again with its newer use when it reaches the top, so the top whose stamp is
-    // still current is the least recently used bucket. Each bucket has one entry (plus those
-    // of forgotten sessions, dropped when they reach the top or the heap is rebuilt).
+    // still current is the least recently used bucket. Each bucket has at most one entry
+    // (plus those of forgotten sessions, dropped when they reach the top or the heap is
+    // rebuilt).
     using Use = std::pair<quint64, QString>;
     using UseHeap = std::priority_queue<Use, std::vector<Use>, std::greater<Use>>;
 
+    bool insertInto(Bucket& bucket, const QString& sessionId, quint64 identity);
     void enforceTotal(Bucket* keep);
+    // Forgets a bucket's identities; the bucket itself goes unless it is held.
+    void drop(std::unordered_map<QString, Bucket>::iterator it);
+    void release(Hold& held);
     void rebuildUses();
 
-    // Node-based: a Bucket& stays valid while other sessions are erased.
+    // Node-based: a Bucket& stays valid while other sessions come and go.
     std::unordered_map<QString, Bucket> m_buckets;
     UseHeap m_uses;
     qsizetype m_maxPerSession;
