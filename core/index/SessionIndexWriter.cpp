@@ -9,6 +9,7 @@
 #include <QFileInfo>
 #include <QFileSystemWatcher>
 #include <QLoggingCategory>
+#include <QMutexLocker>
 #include <QScopeGuard>
 #include <QSemaphore>
 #include <QTimer>
@@ -125,19 +126,37 @@ void SessionIndexWriter::attach(SessionStore* store)
 
 void SessionIndexWriter::fileChanged(const QString& path, const SavedDocument& saved)
 {
+    if (!m_indexer)
+        return;
     SavedDocument document = saved;
     // Documents wait here while the writer is busy (it runs at low priority); beyond the bound
     // the file is read back instead, so a backlog cannot hold much memory.
     if (m_queuedDocumentBytes.load() + document.withoutEvents.size() > kMaxQueuedDocumentBytes)
         document.withoutEvents.clear();
-    const qint64 bytes = document.withoutEvents.size();
-    m_queuedDocumentBytes += bytes;
-    post([this, path, document = std::move(document), bytes](SessionIndexer& ix) mutable {
-        const SavedDocument held = std::exchange(document, SavedDocument());
-        m_queuedDocumentBytes -= bytes;
+    m_queuedDocumentBytes += document.withoutEvents.size();
+    {
+        // Files that come while a drain waits join it: one transaction for all of them.
+        const QMutexLocker lock(&m_filesMutex);
+        m_files.append({path, std::move(document)});
+        if (m_files.size() > 1) {
+            ++m_queued;
+            return;
+        }
+    }
+    post([this](SessionIndexer& ix) {
+        QList<std::pair<QString, SavedDocument>> files;
+        {
+            const QMutexLocker lock(&m_filesMutex);
+            files.swap(m_files);
+        }
+        m_queued -= int(files.size()) - 1; // the drain itself counts down when it returns
+        qint64 bytes = 0;
+        for (const auto& file : std::as_const(files))
+            bytes += file.second.withoutEvents.size();
+        const auto release = qScopeGuard([this, bytes] { m_queuedDocumentBytes -= bytes; });
         if (!ix.isOpen())
             return; // start() failed: the next start catches up from the files
-        if (ix.syncFile(path, held)) {
+        if (ix.syncFiles(files)) {
             m_checkpointTimer->start();
             Q_EMIT updated();
             return;

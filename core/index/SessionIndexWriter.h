@@ -3,6 +3,8 @@
 
 #include "storage/SavedDocument.h"
 
+#include <QList>
+#include <QMutex>
 #include <QObject>
 #include <QString>
 #include <QThread>
@@ -11,6 +13,7 @@ class QTimer;
 
 #include <atomic>
 #include <functional>
+#include <utility>
 
 namespace ea {
 
@@ -65,6 +68,9 @@ private:
     std::atomic<int> m_queued{0};
     // Bytes of documents waiting in the queue: past a bound, the writer reads the files instead.
     std::atomic<qint64> m_queuedDocumentBytes{0};
+    // Saved files waiting for the drain posted when the first of them came.
+    QMutex m_filesMutex;
+    QList<std::pair<QString, SavedDocument>> m_files;
     std::atomic<bool> m_stopping{false};
 };
 

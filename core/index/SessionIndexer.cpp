@@ -6,6 +6,7 @@
 #include "storage/PinnedSessions.h"
 #include "storage/SessionFileName.h"
 #include "storage/SessionStore.h"
+#include "json/JsonFields.h"
 #include "json/JsonParser.h"
 
 #include <QDir>
@@ -13,9 +14,6 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QHash>
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QLoggingCategory>
 #include <QScopeGuard>
 #include <QSet>
@@ -61,9 +59,9 @@ std::optional<FileState> statFile(const QString& path)
                      qint64(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000};
 }
 
-std::optional<qint64> timeMs(const QJsonValue& v)
+std::optional<qint64> timeMs(const simdjson::dom::element& o, std::string_view key)
 {
-    const QDateTime t = SessionSummary::parseTime(v.toString());
+    const QDateTime t = SessionSummary::parseTime(json::stringAt(o, key));
     if (!t.isValid())
         return std::nullopt;
     return t.toMSecsSinceEpoch();
@@ -80,11 +78,12 @@ QString str(const QString& s)
     return s.isNull() ? QStringLiteral("") : s;
 }
 
-std::optional<qint64> number(const QJsonValue& v)
+std::optional<qint64> number(const simdjson::dom::element& o, std::string_view key)
 {
-    if (!v.isDouble())
+    const std::optional<double> v = json::numberAt(o, key);
+    if (!v)
         return std::nullopt;
-    return qint64(v.toDouble());
+    return qint64(*v);
 }
 
 void appendText(QString* column, const QString& text)
@@ -96,18 +95,21 @@ void appendText(QString* column, const QString& text)
     column->append(QStringView(text).left(kMaxColumnChars - column->size()));
 }
 
-QString jsonText(const QJsonValue& v)
+// What a search finds in a tool's input or output: a string as it is, else its JSON text.
+QString jsonText(const simdjson::dom::element& o, std::string_view key)
 {
-    if (v.isString())
-        return v.toString();
-    if (v.isObject())
-        return QString::fromUtf8(QJsonDocument(v.toObject()).toJson(QJsonDocument::Compact));
-    if (v.isArray())
-        return QString::fromUtf8(QJsonDocument(v.toArray()).toJson(QJsonDocument::Compact));
+    simdjson::dom::element v;
+    if (!json::memberAt(o, key, &v))
+        return {};
+    std::string_view text;
+    if (!v.get_string().get(text))
+        return json::utf8(text);
+    if (v.is_object() || v.is_array())
+        return QString::fromStdString(simdjson::minify(v));
     return {};
 }
 
-QString outcomeName(const QJsonObject& o)
+QString outcomeName(const simdjson::dom::element& o)
 {
     switch (ToolOperation::outcomeOf(o)) {
     case ToolOperation::Outcome::Success:
@@ -168,78 +170,88 @@ struct Extract
     };
     std::map<QString, AgentTotals> agentTotals;
 
-    static Extract of(const QJsonObject& doc)
+    static Extract of(const simdjson::dom::element& doc)
     {
+        using json::arrayAt;
+        using json::stringAt;
         Extract e;
         e.summary = SessionSummary::fromDocument(doc);
-        const QJsonObject metadata = doc.value(QLatin1String("metadata")).toObject();
-        const QJsonObject metrics = doc.value(QLatin1String("metrics")).toObject();
-        QString root = metadata.value(QLatin1String("project_root")).toString();
+        // A default element reads no memory it could check: absent ones are never read.
+        simdjson::dom::element metadata, metrics;
+        const bool hasMetadata = json::memberAt(doc, "metadata", &metadata);
+        const bool hasMetrics = json::memberAt(doc, "metrics", &metrics);
+        QString root = hasMetadata ? stringAt(metadata, "project_root") : QString();
         if (root.isEmpty())
             root = e.summary.workingDirectory;
         e.project = QFileInfo(QDir::cleanPath(root)).fileName();
-        e.completionReason = doc.value(QLatin1String("completion_reason")).toString();
-        e.initialPrompt = doc.value(QLatin1String("initial_prompt")).toString().left(200);
+        e.completionReason = stringAt(doc, "completion_reason");
+        const QString initialPrompt = stringAt(doc, "initial_prompt");
+        e.initialPrompt = initialPrompt.left(200);
         if (e.summary.startTime.isValid())
             e.startMs = e.summary.startTime.toMSecsSinceEpoch();
         if (e.summary.endTime.isValid())
             e.endMs = e.summary.endTime.toMSecsSinceEpoch();
-        e.durationMs = number(metrics.value(QLatin1String("session_duration_ms")));
+        if (hasMetrics)
+            e.durationMs = number(metrics, "session_duration_ms");
         if (!e.durationMs && e.startMs && e.endMs)
             e.durationMs = *e.endMs - *e.startMs;
 
-        appendText(&e.prompts, doc.value(QLatin1String("initial_prompt")).toString());
-        appendText(&e.responses, doc.value(QLatin1String("final_response")).toString());
+        appendText(&e.prompts, initialPrompt);
+        appendText(&e.responses, stringAt(doc, "final_response"));
 
-        const QJsonArray delegations = doc.value(QLatin1String("delegations")).toArray();
-        QJsonArray ops = doc.value(QLatin1String("tool_operations")).toArray();
-        const bool opsInDelegationsOnly = ops.isEmpty();
+        std::vector<simdjson::dom::element> ops;
+        simdjson::dom::array list;
+        if (arrayAt(doc, "tool_operations", &list))
+            ops.assign(list.begin(), list.end());
+        const bool opsInDelegationsOnly = ops.empty();
         QSet<QString> agents;
-        for (const QJsonValue& dv : delegations) {
-            const QJsonObject d = dv.toObject();
-            Delegation row;
-            row.agent = d.value(QLatin1String("agent_type")).toString();
-            const QJsonValue result = d.value(QLatin1String("result"));
-            if (result.isString())
-                row.outcome = result.toString();
-            else
-                row.outcome =
-                    d.value(QLatin1String("success")).isBool()
-                        ? (d.value(QLatin1String("success")).toBool() ? QStringLiteral("success")
-                                                                      : QStringLiteral("failure"))
-                        : QStringLiteral("unknown");
-            row.durationMs = number(d.value(QLatin1String("duration_ms")));
-            e.delegations.append(row);
-            agents.insert(row.agent);
-            AgentTotals& a = e.agentTotals[row.agent];
-            ++a.delegations;
-            a.failures += row.outcome == QLatin1String("failure") ? 1 : 0;
-            appendText(&e.prompts, d.value(QLatin1String("task_description")).toString());
-            appendText(&e.prompts, d.value(QLatin1String("prompt")).toString());
-            appendText(&e.responses, d.value(QLatin1String("response")).toString());
-            if (opsInDelegationsOnly) {
-                for (const QJsonValue& op : d.value(QLatin1String("tool_operations")).toArray())
-                    ops.append(op);
+        if (arrayAt(doc, "delegations", &list)) {
+            for (const simdjson::dom::element d : list) {
+                Delegation row;
+                row.agent = stringAt(d, "agent_type");
+                simdjson::dom::element result;
+                std::string_view resultText;
+                if (json::memberAt(d, "result", &result) && !result.get_string().get(resultText))
+                    row.outcome = json::utf8(resultText);
+                else if (const std::optional<bool> success = json::boolAt(d, "success"))
+                    row.outcome = *success ? QStringLiteral("success") : QStringLiteral("failure");
+                else
+                    row.outcome = QStringLiteral("unknown");
+                row.durationMs = number(d, "duration_ms");
+                e.delegations.append(row);
+                agents.insert(row.agent);
+                AgentTotals& a = e.agentTotals[row.agent];
+                ++a.delegations;
+                a.failures += row.outcome == QLatin1String("failure") ? 1 : 0;
+                appendText(&e.prompts, stringAt(d, "task_description"));
+                appendText(&e.prompts, stringAt(d, "prompt"));
+                appendText(&e.responses, stringAt(d, "response"));
+                simdjson::dom::array own;
+                if (opsInDelegationsOnly && arrayAt(d, "tool_operations", &own))
+                    ops.insert(ops.end(), own.begin(), own.end());
             }
         }
-        for (const QJsonValue& ov : ops) {
-            const QJsonObject o = ov.toObject();
+        for (const simdjson::dom::element& o : ops) {
             Tool t;
-            t.tool = o.value(QLatin1String("tool_name")).toString();
-            t.agent = o.value(QLatin1String("agent_type")).toString();
+            t.tool = stringAt(o, "tool_name");
+            t.agent = stringAt(o, "agent_type");
             t.outcome = outcomeName(o);
-            t.durationMs = number(o.value(QLatin1String("duration_ms")));
-            t.turn = number(o.value(QLatin1String("turn")));
-            const QJsonObject input = o.value(QLatin1String("input_data")).toObject();
-            const QString command = input.value(QLatin1String("command")).toString();
-            QString file = input.value(QLatin1String("file_path")).toString();
+            t.durationMs = number(o, "duration_ms");
+            t.turn = number(o, "turn");
+            simdjson::dom::element input;
+            const bool hasInput = json::memberAt(o, "input_data", &input);
+            const auto inputString = [&](std::string_view key) {
+                return hasInput ? stringAt(input, key) : QString();
+            };
+            const QString command = inputString("command");
+            QString file = inputString("file_path");
             if (file.isEmpty())
-                file = input.value(QLatin1String("notebook_path")).toString();
+                file = inputString("notebook_path");
             if (file.isEmpty())
-                file = o.value(QLatin1String("file_path")).toString();
+                file = stringAt(o, "file_path");
             t.target = !command.isEmpty() ? command
                        : !file.isEmpty()  ? file
-                                          : input.value(QLatin1String("pattern")).toString();
+                                          : inputString("pattern");
             if (!command.isEmpty())
                 appendText(&e.commands, command);
             if (!file.isEmpty()) {
@@ -255,31 +267,40 @@ struct Extract
             ToolTotals& totals = e.toolTotals[t.tool];
             ++totals.calls;
             totals.failures += t.outcome == QLatin1String("failure") ? 1 : 0;
-            appendText(&e.toolText, jsonText(o.value(QLatin1String("input_data"))));
-            appendText(&e.toolText, jsonText(o.value(QLatin1String("output_data"))));
+            if (e.toolText.size() < kMaxColumnChars) {
+                appendText(&e.toolText, jsonText(o, "input_data"));
+                appendText(&e.toolText, jsonText(o, "output_data"));
+            }
             e.tools.append(t);
         }
-        for (const QJsonValue& v : metrics.value(QLatin1String("files_modified")).toArray()) {
-            if (v.isString())
-                e.files.insert(v.toString(), QStringLiteral("modified"));
+        if (hasMetrics && arrayAt(metrics, "files_modified", &list)) {
+            for (const simdjson::dom::element v : list) {
+                std::string_view path;
+                if (!v.get_string().get(path))
+                    e.files.insert(json::utf8(path), QStringLiteral("modified"));
+            }
         }
-        for (const QJsonValue& v : metrics.value(QLatin1String("files_read")).toArray()) {
-            if (v.isString() && !e.files.contains(v.toString()))
-                e.files.insert(v.toString(), QStringLiteral("read"));
+        if (hasMetrics && arrayAt(metrics, "files_read", &list)) {
+            for (const simdjson::dom::element v : list) {
+                std::string_view path;
+                if (!v.get_string().get(path) && !e.files.contains(json::utf8(path)))
+                    e.files.insert(json::utf8(path), QStringLiteral("read"));
+            }
         }
-        for (const QJsonValue& tv : doc.value(QLatin1String("turns")).toArray()) {
-            const QJsonObject t = tv.toObject();
-            TurnRow row;
-            row.index = t.value(QLatin1String("index")).toInteger();
-            row.startMs = timeMs(t.value(QLatin1String("start_time")));
-            row.durationMs = number(t.value(QLatin1String("duration_ms")));
-            row.tokens = number(t.value(QLatin1String("token_usage"))
-                                    .toObject()
-                                    .value(QLatin1String("total_tokens")));
-            row.toolCalls = t.value(QLatin1String("tool_calls")).toInt();
-            row.failures = t.value(QLatin1String("tool_failures")).toInt();
-            e.turns.append(row);
-            appendText(&e.prompts, t.value(QLatin1String("prompt")).toString());
+        if (arrayAt(doc, "turns", &list)) {
+            for (const simdjson::dom::element t : list) {
+                TurnRow row;
+                row.index = number(t, "index").value_or(0);
+                row.startMs = timeMs(t, "start_time");
+                row.durationMs = number(t, "duration_ms");
+                simdjson::dom::element usage;
+                if (json::memberAt(t, "token_usage", &usage))
+                    row.tokens = number(usage, "total_tokens");
+                row.toolCalls = json::intAt(t, "tool_calls");
+                row.failures = json::intAt(t, "tool_failures");
+                e.turns.append(row);
+                appendText(&e.prompts, stringAt(t, "prompt"));
+            }
         }
         QStringList fileList = e.files.keys();
         fileList.sort();
@@ -650,44 +671,54 @@ bool SessionIndexer::reconcile(Changes* changes)
 
 bool SessionIndexer::syncFile(const QString& pathOrName, const SavedDocument& saved)
 {
+    return syncFiles({{pathOrName, saved}});
+}
+
+bool SessionIndexer::syncFiles(const QList<std::pair<QString, SavedDocument>>& files)
+{
     if (!d->open)
         return failed(QStringLiteral("sync"), QStringLiteral("the database is not open"));
-    const QString name = QFileInfo(pathOrName).fileName();
-    if (!SessionFileName::isSessionFile(name))
-        return true;
     d->inTransaction = d->db.transaction();
-    QString why;
-    for (const bool gz : {false, true}) {
-        const QString variant = SessionFileName::withCompression(name, gz);
-        const std::optional<FileState> st = statFile(d->dir + QLatin1Char('/') + variant);
-        if (!st) {
-            if (!dropRow(variant, &why))
-                return failed(QStringLiteral("cannot remove %1").arg(variant), why);
+    int synced = 0;
+    for (const auto& [pathOrName, saved] : files) {
+        const QString name = QFileInfo(pathOrName).fileName();
+        if (!SessionFileName::isSessionFile(name))
             continue;
+        ++synced;
+        QString why;
+        for (const bool gz : {false, true}) {
+            const QString variant = SessionFileName::withCompression(name, gz);
+            const std::optional<FileState> st = statFile(d->dir + QLatin1Char('/') + variant);
+            if (!st) {
+                if (!dropRow(variant, &why))
+                    return failed(QStringLiteral("cannot remove %1").arg(variant), why);
+                continue;
+            }
+            QSqlQuery* q = d->prepared(QStringLiteral(
+                "SELECT file_size, file_mtime_ms FROM sessions WHERE file_name = ?"));
+            q->addBindValue(variant);
+            if (!execPrepared(*q, &why))
+                return failed(QStringLiteral("cannot read %1").arg(variant), why);
+            const bool same = q->next() && q->value(0).toLongLong() == st->size &&
+                              q->value(1).toLongLong() == st->mtimeMs;
+            q->finish();
+            if (same)
+                continue;
+            // Saved twice before this runs, the file is already the second version: the first
+            // document is not it.
+            const bool given =
+                variant == name && st->size == saved.fileSize && st->mtimeMs == saved.fileMtimeMs;
+            if (!indexFile(variant, st->size, st->mtimeMs, &why,
+                           given ? saved.withoutEvents : QByteArray()))
+                return failed(QStringLiteral("cannot index %1").arg(variant), why);
         }
-        QSqlQuery q = d->query();
-        q.prepare(
-            QStringLiteral("SELECT file_size, file_mtime_ms FROM sessions WHERE file_name = ?"));
-        q.addBindValue(variant);
-        if (!execPrepared(q, &why))
-            return failed(QStringLiteral("cannot read %1").arg(variant), why);
-        if (q.next() && q.value(0).toLongLong() == st->size &&
-            q.value(1).toLongLong() == st->mtimeMs)
-            continue;
-        q.finish();
-        // Saved twice before this runs, the file is already the second version: the first
-        // document is not it.
-        const bool given =
-            variant == name && st->size == saved.fileSize && st->mtimeMs == saved.fileMtimeMs;
-        if (!indexFile(variant, st->size, st->mtimeMs, &why,
-                       given ? saved.withoutEvents : QByteArray()))
-            return failed(QStringLiteral("cannot index %1").arg(variant), why);
     }
     d->inTransaction = false;
     if (!d->db.commit())
         return failed(QStringLiteral("cannot write"), d->db.lastError().text());
     // Without an idle moment (saves back to back), the WAL is still bounded.
-    if (m_idleCheckpoints && ++m_uncheckpointed >= kMaxUncheckpointed)
+    m_uncheckpointed += synced;
+    if (m_idleCheckpoints && m_uncheckpointed >= kMaxUncheckpointed)
         checkpoint();
     return true;
 }
@@ -761,28 +792,31 @@ bool SessionIndexer::indexFile(const QString& name, qint64 size, qint64 mtimeMs,
     if (!dropRow(name, why))
         return false;
     QString loadError;
-    std::optional<QJsonObject> doc;
-    if (!withoutEvents.isEmpty()) {
-        // Written by us a moment ago: no need to read, inflate and check the file.
-        QJsonParseError error;
-        const QJsonDocument given = QJsonDocument::fromJson(withoutEvents, &error);
-        if (given.isObject())
-            doc = given.object();
-        else
-            qCWarning(lcIndex).noquote()
-                << "the document given for" << name
-                << "is not a JSON object:" << error.errorString() << "- reading the file";
-    }
-    if (!doc) {
+    if (!d->parser)
+        d->parser = std::make_unique<JsonParser>(d->loader->maxDocumentBytes());
+    JsonParser& parser = *d->parser;
+    const auto parsedObject = [&](QByteArrayView text) {
+        return parser.parse(text) == JsonParser::Status::Ok && parser.root().is_object();
+    };
+    // Written by us a moment ago: no need to read, inflate and check the file.
+    bool parsed = !withoutEvents.isEmpty() && parsedObject(withoutEvents);
+    if (!parsed && !withoutEvents.isEmpty())
+        qCWarning(lcIndex).noquote()
+            << "the document given for" << name << "is not a JSON object:" << parser.errorMessage()
+            << "- reading the file";
+    if (!parsed) {
         // Nothing here reads the events: they stay text, and most of a big file is theirs.
-        if (!d->parser)
-            d->parser = std::make_unique<JsonParser>(d->loader->maxDocumentBytes());
-        doc = d->loader->loadWithoutEvents(name, *d->parser, &loadError);
+        const std::optional<QByteArray> text =
+            d->loader->loadWithoutEvents(name, parser, &loadError);
+        parsed = text && parsedObject(*text);
+        if (text && !parsed)
+            loadError = QStringLiteral("%1 is not valid JSON: %2")
+                            .arg(d->dir + QLatin1Char('/') + name, parser.errorMessage());
     }
     Extract e;
     bool damaged = false;
-    if (doc) {
-        e = Extract::of(*doc);
+    if (parsed) {
+        e = Extract::of(parser.root());
         if (e.summary.sessionId.isEmpty()) {
             damaged = true;
             // As SessionStore words it: the listing may come from this row.

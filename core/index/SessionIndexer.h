@@ -3,11 +3,13 @@
 
 #include "storage/SavedDocument.h"
 
+#include <QList>
 #include <QObject>
 #include <QString>
 
 #include <atomic>
 #include <memory>
+#include <utility>
 
 namespace ea {
 
@@ -58,6 +60,9 @@ public:
     // saved: the document just written to that file (SessionStore::saved()), indexed instead
     // of reading the file back when the file is still the version it names.
     bool syncFile(const QString& fileName, const SavedDocument& saved = {});
+    // The same for several files in one transaction: each transaction writes the pages it
+    // touched to the WAL again, so saves that queued up while the last one ran go in together.
+    bool syncFiles(const QList<std::pair<QString, SavedDocument>>& files);
     // Takes the pins from the sidecar file (PinnedSessions) into the pinned column.
     bool syncPins();
     // Checkpoints copy the WAL into the database and sync it: about 13 ms every twentieth

@@ -1,82 +1,111 @@
 #include "model/SessionSummary.h"
 
 #include "model/ToolOperation.h"
+#include "json/JsonFields.h"
+#include "json/JsonParser.h"
 
-#include <QJsonArray>
 #include <QJsonDocument>
 #include <QRegularExpression>
-#include <QSet>
+
+#include <string>
+#include <unordered_set>
 
 namespace ea {
 
-static int intField(const QJsonObject& object, const QString& key, int fallback)
-{
-    const QJsonValue v = object.value(key);
-    return v.isDouble() ? v.toInt(fallback) : fallback;
-}
+namespace {
+
+using json::arrayAt;
+using json::memberAt;
+using json::stringAt;
 
 // Failed tool calls, each once: a delegation lists its calls again beside the session's list
 // (our files), or only there (older files).
-static void collectFailedOperations(const QJsonArray& operations, QSet<QByteArray>* failed)
+void collectFailedOperations(const simdjson::dom::array& operations,
+                             std::unordered_set<std::string>* failed)
 {
-    for (const QJsonValue& op : operations) {
-        const QJsonObject o = op.toObject();
-        if (ToolOperation::outcomeOf(o) == ToolOperation::Outcome::Failure)
-            failed->insert(QJsonDocument(o).toJson(QJsonDocument::Compact));
+    for (const simdjson::dom::element op : operations) {
+        if (ToolOperation::outcomeOf(op) == ToolOperation::Outcome::Failure)
+            failed->insert(simdjson::minify(op));
     }
 }
 
-SessionSummary SessionSummary::fromDocument(const QJsonObject& session)
+} // namespace
+
+SessionSummary SessionSummary::fromDocument(const simdjson::dom::element& session)
 {
     SessionSummary s;
-    s.sessionId = session.value(QStringLiteral("session_id")).toString();
-    s.startTime = parseTime(session.value(QStringLiteral("start_time")).toString());
-    s.endTime = parseTime(session.value(QStringLiteral("end_time")).toString());
-    s.status = session.value(QStringLiteral("status")).toString();
+    s.sessionId = stringAt(session, "session_id");
+    s.startTime = parseTime(stringAt(session, "start_time"));
+    s.endTime = parseTime(stringAt(session, "end_time"));
+    s.status = stringAt(session, "status");
     // The Python aggregator wrote no status and saved sessions only once they had ended.
     if (s.status.isEmpty() && s.endTime.isValid())
         s.status = QStringLiteral("completed");
 
-    const QJsonObject metrics = session.value(QStringLiteral("metrics")).toObject();
-    const QJsonObject metadata = session.value(QStringLiteral("metadata")).toObject();
-    const QJsonArray events = session.value(QStringLiteral("events")).toArray();
-    const QJsonArray delegations = session.value(QStringLiteral("delegations")).toArray();
-    const QJsonArray topLevelOps = session.value(QStringLiteral("tool_operations")).toArray();
-
-    int operations = int(topLevelOps.size());
-    QSet<QByteArray> failedOps;
-    collectFailedOperations(topLevelOps, &failedOps);
+    // A default element reads no memory it could check: absent ones are never read.
+    simdjson::dom::element metrics, metadata;
+    const bool hasMetrics = memberAt(session, "metrics", &metrics);
+    const bool hasMetadata = memberAt(session, "metadata", &metadata);
+    const auto metric = [&](std::string_view key, int fallback) {
+        return hasMetrics ? json::intAt(metrics, key, fallback) : fallback;
+    };
+    simdjson::dom::array delegations;
+    const bool hasDelegations = arrayAt(session, "delegations", &delegations);
+    simdjson::dom::array topLevelOps;
+    int operations = 0;
+    std::unordered_set<std::string> failedOps;
+    if (arrayAt(session, "tool_operations", &topLevelOps)) {
+        operations = int(topLevelOps.size());
+        collectFailedOperations(topLevelOps, &failedOps);
+    }
     int failed = 0;
-    for (const QJsonValue& d : delegations) {
-        const QJsonObject delegation = d.toObject();
-        const QJsonArray ops = delegation.value(QStringLiteral("tool_operations")).toArray();
-        operations += int(ops.size());
-        collectFailedOperations(ops, &failedOps);
-        if (delegation.value(QStringLiteral("success")) == QJsonValue(false))
-            ++failed;
+    if (hasDelegations) {
+        for (const simdjson::dom::element delegation : delegations) {
+            simdjson::dom::array ops;
+            if (arrayAt(delegation, "tool_operations", &ops)) {
+                operations += int(ops.size());
+                collectFailedOperations(ops, &failedOps);
+            }
+            if (json::boolAt(delegation, "success") == false)
+                ++failed;
+        }
     }
     failed += int(failedOps.size());
 
-    s.totalEvents = intField(metrics, QStringLiteral("total_events"), int(events.size()));
-    s.toolCalls = intField(metrics, QStringLiteral("total_tool_calls"), operations);
-    s.delegations = intField(metrics, QStringLiteral("total_delegations"), int(delegations.size()));
-    s.failures = intField(metrics, QStringLiteral("total_failures"), failed);
-    s.unknownResults = intField(metrics, QStringLiteral("tool_unknown_results"), 0);
-    s.turns = intField(metrics, QStringLiteral("turns"),
-                       int(session.value(QStringLiteral("turns")).toArray().size()));
-    const QJsonValue total = metrics.value(QStringLiteral("token_usage"))
-                                 .toObject()
-                                 .value(QStringLiteral("total_tokens"));
-    if (total.isDouble())
-        s.totalTokens = qint64(total.toDouble());
+    s.totalEvents = metric("total_events", int(json::arraySizeAt(session, "events")));
+    s.toolCalls = metric("total_tool_calls", operations);
+    s.delegations = metric("total_delegations", hasDelegations ? int(delegations.size()) : 0);
+    s.failures = metric("total_failures", failed);
+    s.unknownResults = metric("tool_unknown_results", 0);
+    s.turns = metric("turns", int(json::arraySizeAt(session, "turns")));
+    simdjson::dom::element usage;
+    if (hasMetrics && memberAt(metrics, "token_usage", &usage)) {
+        if (const std::optional<double> total = json::numberAt(usage, "total_tokens"))
+            s.totalTokens = qint64(*total);
+    }
 
-    s.workingDirectory = session.value(QStringLiteral("working_directory")).toString();
-    if (s.workingDirectory.isEmpty())
-        s.workingDirectory = metadata.value(QStringLiteral("project_root")).toString();
-    s.gitBranch = metadata.value(QStringLiteral("git_branch")).toString();
+    s.workingDirectory = stringAt(session, "working_directory");
+    if (s.workingDirectory.isEmpty() && hasMetadata)
+        s.workingDirectory = stringAt(metadata, "project_root");
+    if (hasMetadata)
+        s.gitBranch = stringAt(metadata, "git_branch");
     if (s.gitBranch.isEmpty())
-        s.gitBranch = session.value(QStringLiteral("git_branch")).toString();
+        s.gitBranch = stringAt(session, "git_branch");
     return s;
+}
+
+SessionSummary SessionSummary::fromDocument(const QJsonObject& session)
+{
+    return fromText(QJsonDocument(session).toJson(QJsonDocument::Compact));
+}
+
+SessionSummary SessionSummary::fromText(QByteArrayView text)
+{
+    // Its own parser, sized to the text: a session file may be far bigger than one payload.
+    JsonParser parser(std::max<qsizetype>(text.size(), 1));
+    if (parser.parse(text) != JsonParser::Status::Ok)
+        return {};
+    return fromDocument(parser.root());
 }
 
 QDateTime SessionSummary::parseTime(const QString& text)

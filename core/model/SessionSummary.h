@@ -5,6 +5,10 @@
 #include <QJsonObject>
 #include <QString>
 
+namespace simdjson::dom {
+class element;
+} // namespace simdjson::dom
+
 namespace ea {
 
 struct SessionSummary
@@ -31,7 +35,10 @@ struct SessionSummary
 
     // Reads the fields above from a saved session document (the Python aggregator's layout
     // plus "status"); missing fields stay empty or zero, counts fall back to array sizes.
+    static SessionSummary fromDocument(const simdjson::dom::element& session);
+    // The same from a Qt tree or from text (read as above; not JSON: all fields empty).
     static SessionSummary fromDocument(const QJsonObject& session);
+    static SessionSummary fromText(QByteArrayView json);
 
     // Accepts what the dashboard and Python write: "...Z", "+00:00", microseconds, the
     // malformed "+00:00Z", and naive times (taken as UTC). Invalid on anything else.

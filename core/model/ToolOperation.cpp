@@ -1,6 +1,7 @@
 #include "model/ToolOperation.h"
 
 #include "util/IsoTime.h"
+#include "json/JsonFields.h"
 #include "json/QtJsonFields.h"
 
 namespace ea {
@@ -61,20 +62,40 @@ QString ToolOperation::outcomeName(Outcome outcome)
     return QStringLiteral("unknown");
 }
 
-ToolOperation::Outcome ToolOperation::outcomeOf(const QJsonObject& saved)
+namespace {
+
+// Both readers of a saved operation: "result" when it names an outcome; else a call that says
+// it is not finished is pending, and "success" decides a finished one.
+ToolOperation::Outcome outcomeFrom(QStringView result, bool finished, std::optional<bool> success)
 {
-    const QString result = saved.value(QLatin1String("result")).toString();
+    using Outcome = ToolOperation::Outcome;
     for (const Outcome o :
          {Outcome::Pending, Outcome::Success, Outcome::Failure, Outcome::Unknown}) {
-        if (result == outcomeName(o))
+        if (result == ToolOperation::outcomeName(o))
             return o;
     }
-    if (!saved.value(QLatin1String("finished")).toBool(true))
+    if (!finished)
         return Outcome::Pending;
-    const QJsonValue success = saved.value(QLatin1String("success"));
-    if (success.isBool())
-        return success.toBool() ? Outcome::Success : Outcome::Failure;
+    if (success)
+        return *success ? Outcome::Success : Outcome::Failure;
     return Outcome::Unknown;
+}
+
+} // namespace
+
+ToolOperation::Outcome ToolOperation::outcomeOf(const QJsonObject& saved)
+{
+    const QJsonValue success = saved.value(QLatin1String("success"));
+    return outcomeFrom(saved.value(QLatin1String("result")).toString(),
+                       saved.value(QLatin1String("finished")).toBool(true),
+                       success.isBool() ? std::optional<bool>(success.toBool()) : std::nullopt);
+}
+
+ToolOperation::Outcome ToolOperation::outcomeOf(const simdjson::dom::element& saved)
+{
+    return outcomeFrom(json::stringAt(saved, "result"),
+                       json::boolAt(saved, "finished").value_or(true),
+                       json::boolAt(saved, "success"));
 }
 
 } // namespace ea

@@ -7,6 +7,10 @@
 
 #include <optional>
 
+namespace simdjson::dom {
+class element;
+} // namespace simdjson::dom
+
 namespace ea {
 
 struct ToolOperation
@@ -51,6 +55,7 @@ struct ToolOperation
     // The same definition read back from a saved tool operation: its "result", or for files
     // written before it existed, "success" false on a finished call.
     static Outcome outcomeOf(const QJsonObject& saved);
+    static Outcome outcomeOf(const simdjson::dom::element& saved);
 
     // claude-mpm's ToolOperation.to_dict fields plus correlation_id, file_path, exit_code,
     // orphan, finished, result, turn and delegation. "success" is null when the result is

@@ -7,6 +7,7 @@
 #include "storage/SessionFileName.h"
 #include "util/PrivateDirectory.h"
 #include "json/JsonArraySpans.h"
+#include "json/JsonFields.h"
 #include "json/JsonParser.h"
 #include "json/JsonText.h"
 
@@ -107,9 +108,7 @@ SessionStore::Prepared SessionStore::prepare(const QJsonObject& head, const QByt
         json.append(eventsJson);
         json.append('}');
     }
-    SessionSummary summary = SessionSummary::fromDocument(head);
-    if (!head.value(QStringLiteral("metrics")).toObject().contains(QStringLiteral("total_events")))
-        summary = SessionSummary::fromDocument(QJsonDocument::fromJson(json).object());
+    const SessionSummary summary = SessionSummary::fromText(json);
     return prepareText(std::move(json), summary, compressionThreshold);
 }
 
@@ -476,27 +475,35 @@ std::optional<QJsonObject> SessionStore::load(const QString& path, QString* erro
     return objectOf(*raw, resolved(path), error);
 }
 
-std::optional<QJsonObject> SessionStore::loadWithoutEvents(const QString& path, JsonParser& parser,
-                                                           QString* error) const
+std::optional<QByteArray> SessionStore::loadWithoutEvents(const QString& path, JsonParser& parser,
+                                                          QString* error) const
 {
-    const std::optional<QByteArray> raw = readFile(path, error);
+    std::optional<QByteArray> raw = readFile(path, error);
     if (!raw)
         return std::nullopt;
     const QString p = resolved(path);
-    // Numbers simdjson quoted would come back as strings: such a text is read as it is.
-    if (parser.parse(*raw) != JsonParser::Status::Ok || parser.numbersAsText() > 0)
-        return objectOf(*raw, p, error);
+    if (parser.parse(*raw) != JsonParser::Status::Ok) {
+        // In Qt's words, as load() reports it.
+        if (!objectOf(*raw, p, error))
+            return std::nullopt;
+        return raw;
+    }
+    if (!parser.root().is_object()) {
+        if (error)
+            *error = QStringLiteral("%1 does not hold a JSON object").arg(p);
+        return std::nullopt;
+    }
     const QByteArrayView text = parser.text();
     const QByteArrayView events = JsonArraySpans::member(text, "events");
     const QByteArrayView metrics = JsonArraySpans::member(text, "metrics");
     if (events.isEmpty() || !metrics.startsWith('{') ||
         JsonArraySpans::member(metrics, "total_events").isEmpty())
-        return objectOf(*raw, p, error);
+        return parser.numbersAsText() == 0 ? std::move(raw) : text.toByteArray();
     const qsizetype at = events.data() - text.data();
     QByteArray rest;
     rest.reserve(text.size() - events.size() + 2);
     rest.append(text.first(at)).append("[]").append(text.sliced(at + events.size()));
-    return objectOf(rest, p, error);
+    return rest;
 }
 
 std::optional<QJsonObject> SessionStore::loadSession(const QString& sessionId, QString* error)
@@ -536,10 +543,21 @@ SessionStore::IndexEntry SessionStore::parseEntry(const QString& name, qint64 mt
     entry.mtimeMs = mtimeMs;
     entry.size = size;
     QString why;
-    const std::optional<QJsonObject> doc = load(absolute(name), &why);
-    if (doc)
-        entry.summary = SessionSummary::fromDocument(*doc);
-    if (doc && entry.summary.sessionId.isEmpty())
+    const std::optional<QByteArray> raw = readFile(absolute(name), &why);
+    bool read = false;
+    if (raw) {
+        // simdjson reads a listing's fields in a fraction of a Qt tree's time; what it refuses
+        // is put in Qt's words, as load() would.
+        JsonParser parser(maxDocumentBytes());
+        if (parser.parse(*raw) == JsonParser::Status::Ok && parser.root().is_object()) {
+            entry.summary = SessionSummary::fromDocument(parser.root());
+            read = true;
+        } else if (const auto doc = objectOf(*raw, resolved(absolute(name)), &why)) {
+            entry.summary = SessionSummary::fromDocument(*doc);
+            read = true;
+        }
+    }
+    if (read && entry.summary.sessionId.isEmpty())
         why = QStringLiteral("%1 has no session_id").arg(absolute(name));
     if (!why.isEmpty()) {
         entry.summary = SessionSummary{};

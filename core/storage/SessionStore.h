@@ -101,13 +101,12 @@ public:
     // The same file's text as it is (inflated), checked to be a JSON object: numbers keep the
     // digits they were saved with, which a QJsonObject would round (2^53 + 1).
     std::optional<QByteArray> loadText(const QString& path, QString* error = nullptr) const;
-    // The same document without its "events" array, for readers that need the rest only (the
-    // session database): simdjson checks the text, the array is cut out of it as text and the
-    // rest becomes a tree. The events were most of the cost of indexing a big session. Read
-    // whole (as load()) when the array is needed for a count (no metrics.total_events) or the
-    // text is not what simdjson accepts.
-    std::optional<QJsonObject> loadWithoutEvents(const QString& path, JsonParser& parser,
-                                                 QString* error = nullptr) const;
+    // The text of the same document with its "events" array empty, for readers that need the
+    // rest only (the session database): simdjson checks the text and the array is cut out of
+    // it as text; the events were most of the cost of indexing a big session. Whole when the
+    // array is needed for a count (no metrics.total_events). Refused as load() refuses.
+    std::optional<QByteArray> loadWithoutEvents(const QString& path, JsonParser& parser,
+                                                QString* error = nullptr) const;
     // The newest copy: a document queued after a failed save wins over the file on disk.
     std::optional<QJsonObject> loadSession(const QString& sessionId, QString* error = nullptr);
 

@@ -316,6 +316,33 @@ private Q_SLOTS:
         QCOMPARE(dump(dir.path()), rebuilt(dir.path()));
     }
 
+    // Saves that queued up while the writer was busy go in together: new files, a removed one
+    // and a name that is no session file, in one transaction, give the rows a rebuild gives.
+    void queuedSavesGoInTogether()
+    {
+        QTemporaryDir dir;
+        SessionStore store(dir.path());
+        SessionIndexer ix(dir.path());
+        QVERIFY(ix.open());
+        QList<std::pair<QString, SavedDocument>> files;
+        for (int n = 0; n < 4; ++n) {
+            QVERIFY(store.save(test::generatedSession(n, m_base.addSecs(n * 3600))));
+            files.append({store.filePath(test::generatedSession(n, m_base.addSecs(n * 3600))
+                                             .value(QStringLiteral("session_id"))
+                                             .toString()),
+                          SavedDocument()});
+        }
+        QVERIFY(ix.syncFiles(files.mid(0, 1)));
+        QVERIFY(QFile::remove(files.at(0).first));
+        files.append({dir.filePath(QStringLiteral("notes.txt")), SavedDocument()});
+        QVERIFY(ix.syncFiles(files));
+        ix.close();
+        const QStringList rows = dump(dir.path());
+        QCOMPARE(rows.filter(QStringLiteral("sess-000000")).size(), 0);
+        QVERIFY(!rows.filter(QStringLiteral("sess-000003")).isEmpty());
+        QCOMPARE(rows, rebuilt(dir.path()));
+    }
+
     void damagedDatabasesAreRebuiltWithNothingLost_data()
     {
         QTest::addColumn<QString>("damage");

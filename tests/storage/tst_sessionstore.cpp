@@ -354,7 +354,7 @@ private slots:
             QVERIFY2(back, qPrintable(error));
             QJsonObject expected = doc;
             expected.insert(QStringLiteral("events"), QJsonArray());
-            QCOMPARE(*back, expected);
+            QCOMPARE(QJsonDocument::fromJson(*back).object(), expected);
         }
         // Without metrics.total_events a reader counts the events: the document comes whole.
         QJsonObject counted = session(QStringLiteral("counted"));
@@ -363,7 +363,7 @@ private slots:
         const auto whole =
             store.loadWithoutEvents(store.filePath(QStringLiteral("counted")), parser, &error);
         QVERIFY2(whole, qPrintable(error));
-        QCOMPARE(whole->value(QLatin1String("events")).toArray().size(), 1);
+        QCOMPARE(QJsonDocument::fromJson(*whole).object().value("events").toArray().size(), 1);
         // Damage anywhere, the events included, is damage.
         const QString broken =
             tmp.path() + QStringLiteral("/session_broken_2025-01-01T00-00-00.json");

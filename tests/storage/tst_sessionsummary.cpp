@@ -132,6 +132,24 @@ private slots:
         QCOMPARE(s.delegations, 3);
     }
 
+    // A count is read as Qt reads an int: a fraction or a number beyond int's range is no
+    // count, and the arrays count instead; text that is not JSON reads as nothing at all.
+    void readsCountsFromTextAsQtReadsThem()
+    {
+        const SessionSummary s = SessionSummary::fromText(
+            R"({"session_id":"t","events":[1,2,3],"turns":[{},{}],)"
+            R"("metrics":{"total_events":2.5,"turns":1e300,"total_tool_calls":-4,)"
+            R"("token_usage":{"total_tokens":12345678901}}})");
+        QCOMPARE(s.sessionId, QStringLiteral("t"));
+        QCOMPARE(s.totalEvents, 3);
+        QCOMPARE(s.turns, 2);
+        QCOMPARE(s.toolCalls, -4);
+        QCOMPARE(s.totalTokens, Q_INT64_C(12345678901));
+        const SessionSummary none = SessionSummary::fromText("{\"session_id\": \"t\"");
+        QVERIFY(none.sessionId.isEmpty());
+        QCOMPARE(none.totalEvents, 0);
+    }
+
     void jsonFormForScripts()
     {
         SessionSummary s;
