@@ -35,15 +35,35 @@ struct Level
     std::array<QString, 3> correlation; // correlation_id, tool_use_id, tool_call_id
 };
 
-bool readLevel(simdjson::ondemand::parser& parser, const char* at, size_t length, size_t capacity,
-               Level* level)
+bool readFields(simdjson::ondemand::document& doc, simdjson::ondemand::object& object, Level* level,
+                Level* inner);
+
+// The wrapper's "data" object read in the same pass as the wrapper (one stage 1 over the
+// bytes, not two): its fields into *inner, its text into level->data.
+bool readInner(simdjson::ondemand::document& doc, simdjson::ondemand::value& value, Level* level,
+               Level* inner)
 {
-    simdjson::ondemand::document doc;
-    if (parser.iterate(at, length, capacity).get(doc))
-        return false;
+    std::string_view token = value.raw_json_token();
     simdjson::ondemand::object object;
-    if (doc.get_object().get(object))
+    if (token.empty() || value.get_object().get(object))
         return false;
+    *inner = Level(); // of two "data" members the last counts
+    if (!readFields(doc, object, inner, nullptr))
+        return false;
+    // Iterated to its end, the document stands at the wrapper's next "," or "}".
+    const char* end = nullptr;
+    if (doc.current_location().get(end) || end <= token.data())
+        return false;
+    std::string_view text(token.data(), size_t(end - token.data()));
+    while (!text.empty() && text.back() != '}')
+        text.remove_suffix(1);
+    level->data = text;
+    return !text.empty();
+}
+
+bool readFields(simdjson::ondemand::document& doc, simdjson::ondemand::object& object, Level* level,
+                Level* inner)
+{
     for (auto field : object) {
         std::string_view key;
         if (field.unescaped_key().get(key))
@@ -53,6 +73,11 @@ bool readLevel(simdjson::ondemand::parser& parser, const char* at, size_t length
         if (value.type().get(type))
             return false;
         if (type == simdjson::ondemand::json_type::object) {
+            if (inner && key == hook::data) {
+                if (!readInner(doc, value, level, inner))
+                    return false;
+                continue;
+            }
             std::string_view* slot = key == hook::data             ? &level->data
                                      : key == hook::toolInput      ? &level->toolInput
                                      : key == hook::toolParameters ? &level->toolParameters
@@ -61,8 +86,8 @@ bool readLevel(simdjson::ondemand::parser& parser, const char* at, size_t length
                                      : key == hook::resultSummary  ? &level->resultSummary
                                                                    : nullptr;
             if (slot) {
-                simdjson::ondemand::object inner;
-                if (value.get_object().get(inner) || inner.raw_json().get(*slot))
+                simdjson::ondemand::object o;
+                if (value.get_object().get(o) || o.raw_json().get(*slot))
                     return false;
             }
         } else if (type == simdjson::ondemand::json_type::string) {
@@ -119,17 +144,15 @@ bool HeldPayload::read(QByteArrayView raw)
     const char* base = m_padded.constData();
     const size_t capacity = size_t(m_padded.size());
 
+    simdjson::ondemand::document doc;
+    simdjson::ondemand::object object;
     Level top;
-    if (!readLevel(m_parser->parser, base, size_t(raw.size()), capacity, &top))
-        return false;
     Level inner;
+    if (m_parser->parser.iterate(base, size_t(raw.size()), capacity).get(doc) ||
+        doc.get_object().get(object) || !readFields(doc, object, &top, &inner))
+        return false;
     const Level* data = &top;
     if (!top.data.empty()) {
-        // The data object is a slice of the padded copy: what follows it is padding enough.
-        const size_t offset = size_t(top.data.data() - base);
-        if (!readLevel(m_parser->parser, top.data.data(), top.data.size(), capacity - offset,
-                       &inner))
-            return false;
         data = &inner;
         m_data = top.data;
     } else {

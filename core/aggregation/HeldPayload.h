@@ -31,6 +31,9 @@ public:
     // first non-empty object, or empty.
     std::string_view toolInput() const { return m_input; }
     std::string_view toolOutput() const { return m_output; }
+    // Where the slices above point: a copy of the bytes read, so v.data() - base() is an
+    // offset into them.
+    const char* base() const { return m_padded.constData(); }
 
 private:
     struct Parser;

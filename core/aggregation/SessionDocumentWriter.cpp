@@ -455,11 +455,12 @@ QByteArray SessionDocumentWriter::toolOperation(const ToolOperation& source)
     QByteArray text;
     Out out(&text, false);
     const auto slice = [this](qsizetype event, bool input, Out& o) {
-        if (event >= 0 && event < m_s.m_events.size() &&
-            m_payload.read(m_s.m_bytes.view(m_s.m_events.at(event).raw))) {
-            const std::string_view s = input ? m_payload.toolInput() : m_payload.toolOutput();
-            if (!s.empty())
-                return o.raw(s);
+        if (event >= 0 && event < m_s.m_events.size()) {
+            const Slices& s = slices(event);
+            const std::string_view v = input ? this->slice(event, s.inputAt, s.inputSize)
+                                             : this->slice(event, s.outputAt, s.outputSize);
+            if (!v.empty())
+                return o.raw(v);
         }
         o.null();
     };
@@ -557,7 +558,8 @@ void SessionDocumentWriter::event(qsizetype index)
 {
     const AgentSession::HeldEvent& held = m_s.m_events.at(index);
     const int context = m_s.contextOf(index);
-    const bool parsed = m_payload.read(m_s.m_bytes.view(held.raw));
+    const Slices& payload = slices(index);
+    const bool parsed = payload.parsed;
     if (!parsed)
         qCWarning(lcWriter) << "held event" << index << "of" << m_s.m_sessionId
                             << "is not a JSON object; saved without its data";
@@ -568,9 +570,9 @@ void SessionDocumentWriter::event(qsizetype index)
     else
         out.key("agent_context").null();
     out.key("category").string(EventCategory(EventCategory::Value(held.category)).name());
-    out.key("correlation_id").stringOrNull(parsed ? m_payload.correlationId() : QString());
+    out.key("correlation_id").stringOrNull(payload.correlationId);
     if (parsed)
-        out.key("data").raw(m_payload.data());
+        out.key("data").raw(slice(index, payload.dataAt, payload.dataSize));
     else
         out.key("data").raw(std::string_view("{}"));
     out.key("event_name").string(m_s.m_names.value(held.eventName));
@@ -582,6 +584,39 @@ void SessionDocumentWriter::event(qsizetype index)
     if (held.timestampFromReceipt)
         out.key("timestamp_from_receipt").boolean(true);
     out.endObject();
+}
+
+const SessionDocumentWriter::Slices& SessionDocumentWriter::slices(qsizetype index)
+{
+    if (m_slices.empty())
+        m_slices.resize(size_t(m_s.m_events.size()));
+    Slices& s = m_slices[size_t(index)];
+    if (s.read)
+        return s;
+    s.read = true;
+    const QByteArrayView raw = m_s.m_bytes.view(m_s.m_events.at(index).raw);
+    s.parsed = m_payload.read(raw);
+    if (!s.parsed)
+        return s;
+    // HeldPayload's slices point into its own padded copy of these bytes.
+    const char* base = m_payload.base();
+    const auto place = [base](std::string_view v, qint32* at, qint32* size) {
+        *at = v.empty() ? 0 : qint32(v.data() - base);
+        *size = qint32(v.size());
+    };
+    place(m_payload.data(), &s.dataAt, &s.dataSize);
+    place(m_payload.toolInput(), &s.inputAt, &s.inputSize);
+    place(m_payload.toolOutput(), &s.outputAt, &s.outputSize);
+    s.correlationId = m_payload.correlationId();
+    return s;
+}
+
+std::string_view SessionDocumentWriter::slice(qsizetype index, qint32 at, qint32 size) const
+{
+    const QByteArrayView raw = m_s.m_bytes.view(m_s.m_events.at(index).raw);
+    if (size <= 0 || at < 0 || qsizetype(at) + size > raw.size())
+        return {};
+    return std::string_view(raw.data() + at, size_t(size));
 }
 
 } // namespace ea

@@ -6,8 +6,11 @@
 #include <QByteArray>
 #include <QJsonObject>
 #include <QList>
+#include <QString>
 
 #include <memory>
+#include <string_view>
+#include <vector>
 
 namespace ea {
 
@@ -63,9 +66,24 @@ private:
     void delegation(const Delegation& d, const QList<QByteArray>& operationText);
     void turn(const Turn& t);
 
+    // What one held event's payload gives the document, as offsets into its bytes: each
+    // payload is read once per document, for its tool call and for its place in "events".
+    struct Slices
+    {
+        bool read = false;
+        bool parsed = false; // the payload is a JSON object
+        qint32 dataAt = 0, dataSize = 0;
+        qint32 inputAt = 0, inputSize = 0;
+        qint32 outputAt = 0, outputSize = 0;
+        QString correlationId;
+    };
+    const Slices& slices(qsizetype index);
+    std::string_view slice(qsizetype index, qint32 at, qint32 size) const;
+
     const AgentSession& m_s;
     std::unique_ptr<Out> m_out;
     HeldPayload m_payload;
+    std::vector<Slices> m_slices; // by event index, filled as they are read
     qsizetype m_eventsAt = -1;
 };
 

@@ -57,6 +57,45 @@ private slots:
         QCOMPARE(text(p.data()), QByteArray(R"({"tool_use_id":"inner"})"));
     }
 
+    // The wrapper and its data object are read in one pass: the data's text ends at its own
+    // brace wherever it stands, whatever follows it, and of two data members the last counts.
+    void dataIsReadInTheSamePass_data()
+    {
+        QTest::addColumn<QByteArray>("payload");
+        QTest::addColumn<QByteArray>("data");
+        QTest::addColumn<QString>("correlation");
+        QTest::addColumn<QByteArray>("input");
+        QTest::newRow("last member, spaces")
+            << QByteArray(
+                   "{ \"a\" : 1 , \"data\" : {\"tool_input\": {\"x\": {\"y\": [1, {}]}}}  \n }")
+            << QByteArray(R"({"tool_input": {"x": {"y": [1, {}]}}})") << QString()
+            << QByteArray(R"({"x": {"y": [1, {}]}})");
+        QTest::newRow("members after it")
+            << QByteArray("{\"data\":{\"correlation_id\":\"c\",\"s\":\"\x7d\"},\"tool_use_id\":\"t\",\"z\":[]}")
+            << QByteArray("{\"correlation_id\":\"c\",\"s\":\"\x7d\"}") << QStringLiteral("c")
+            << QByteArray();
+        QTest::newRow("two data members")
+            << QByteArray(R"({"data":{"tool_use_id":"first"},"data":{"tool_use_id":"second"}})")
+            << QByteArray(R"({"tool_use_id":"second"})") << QStringLiteral("second")
+            << QByteArray();
+        QTest::newRow("empty data") << QByteArray(R"({"data":{},"tool_input":{"k":1}})")
+                                    << QByteArray("{}") << QString() << QByteArray(R"({"k":1})");
+    }
+    void dataIsReadInTheSamePass()
+    {
+        QFETCH(QByteArray, payload);
+        QFETCH(QByteArray, data);
+        QFETCH(QString, correlation);
+        QFETCH(QByteArray, input);
+        HeldPayload p;
+        QVERIFY(p.read(R"({"data":{"tool_input":{"before":true}}})"));
+        QVERIFY(p.read(payload));
+        QCOMPARE(text(p.data()), data);
+        QCOMPARE(p.correlationId(), correlation);
+        QCOMPARE(text(p.toolInput()), input);
+        QVERIFY(!p.read("\x7b\"data\":\x7b\"a\":1")); // braces escaped: moc counts them
+    }
+
     void notAnObjectIsRefused()
     {
         HeldPayload p;
