@@ -124,6 +124,15 @@ QString IsoTime::toString(const QDateTime& time)
 
 bool IsoTime::appendUtc(qint64 ms, QByteArray* out)
 {
+    char b[UtcLength];
+    if (!writeUtc(ms, b))
+        return false;
+    out->append(b, UtcLength);
+    return true;
+}
+
+bool IsoTime::writeUtc(qint64 ms, char* b)
+{
     qint64 days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
     const qint64 msOfDay = ms - days * 86400000;
     // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
@@ -138,8 +147,7 @@ bool IsoTime::appendUtc(qint64 ms, QByteArray* out)
     const qint64 year = yoe + era * 400 + (month <= 2 ? 1 : 0);
     if (year < 1000 || year > 9999)
         return false;
-    char b[24];
-    const auto put = [&b](int at, qint64 v, int width) {
+    const auto put = [b](int at, qint64 v, int width) {
         for (int i = width - 1; i >= 0; --i, v /= 10)
             b[at + i] = char('0' + v % 10);
     };
@@ -157,7 +165,6 @@ bool IsoTime::appendUtc(qint64 ms, QByteArray* out)
     b[19] = '.';
     put(20, msOfDay % 1000, 3);
     b[23] = 'Z';
-    out->append(b, 24);
     return true;
 }
 

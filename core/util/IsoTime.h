@@ -22,6 +22,9 @@ public:
     // Appends what toString() gives for a UTC instant ("2026-07-27T16:30:05.120Z") without
     // QDateTime; false (nothing appended) outside the years 1000-9999.
     static bool appendUtc(qint64 msSinceEpoch, QByteArray* out);
+    // The same UtcLength characters into b, for writers with a buffer of their own.
+    static constexpr int UtcLength = 24;
+    static bool writeUtc(qint64 msSinceEpoch, char* b);
 };
 
 } // namespace ea

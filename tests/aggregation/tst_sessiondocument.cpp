@@ -176,6 +176,32 @@ private slots:
         QCOMPARE(doc.value("idle_ms_at_save").toDouble(), 1.5);
     }
 
+    // Strings the writer escapes itself come back as they were: ASCII with every escape, text
+    // that turns non-ASCII half-way (the fast path hands over), a pair of surrogates, and a
+    // lone one (as UTF-8 conversion replaces it), in both layouts and in long runs.
+    void writtenStringsReadBackAsTheyWere()
+    {
+        const QString lone = QStringLiteral("a") + QChar(0xD800) + QStringLiteral("b");
+        const QStringList values{
+            QStringLiteral("plain"),
+            QStringLiteral("q\"b\\n\n r\r t\t b\b f\f ") + QChar(1) + QChar(0x1f) + QChar(0x7f),
+            QStringLiteral("ascii first, then é and \"quoted\\\" and ") + QChar(2),
+            QString::fromUtf8("\xF0\x9F\x98\x80 emoji then \\ and \n"),
+            lone,
+            QString(5000, QLatin1Char('"')) + QString(5000, QLatin1Char('x')),
+        };
+        for (const auto layout :
+             {SessionDocumentWriter::Layout::Compact, SessionDocumentWriter::Layout::Readable}) {
+            QJsonObject extra;
+            for (qsizetype i = 0; i < values.size(); ++i)
+                extra.insert(QStringLiteral("s%1").arg(i), values.at(i));
+            const QJsonObject doc = parse(SessionDocumentWriter::write(handMade(), extra, layout));
+            for (qsizetype i = 0; i < values.size(); ++i)
+                QCOMPARE(doc.value(QStringLiteral("s%1").arg(i)).toString(),
+                         QString::fromUtf8(values.at(i).toUtf8()));
+        }
+    }
+
     // Written, read back and written again: the same bytes, for every recorded sample.
     void readerRoundTripsTheWriter_data()
     {
