@@ -1,9 +1,11 @@
 #include "storage/GzipCodec.h"
 
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <climits>
+#include <memory>
 
 namespace ea {
 
@@ -22,47 +24,24 @@ static QString zlibMessage(const z_stream& zs, int rc)
 
 std::optional<QByteArray> GzipCodec::compress(const QByteArray& data, QString* error)
 {
-    z_stream zs{};
-    // windowBits 15 + 16 asks zlib for a gzip header and trailer instead of a zlib wrapper.
-    // Level 1: session files compress about 8:1 at it, and a save of a big session is about
-    // three times faster than at the default level (tests/bench).
-    int rc = deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-    if (rc != Z_OK) {
-        setError(error,
-                 QStringLiteral("cannot start gzip compression: %1").arg(zlibMessage(zs, rc)));
+    // libdeflate at level 1: a whole document in one call, 1.6 times zlib's level-1 speed on
+    // session files and 9 % smaller (tests/bench); zlib still reads them, streaming, with a
+    // limit on the output.
+    const std::unique_ptr<libdeflate_compressor, void (*)(libdeflate_compressor*)> compressor(
+        libdeflate_alloc_compressor(1), libdeflate_free_compressor);
+    if (!compressor) {
+        setError(error, QStringLiteral("cannot start gzip compression: out of memory"));
         return std::nullopt;
     }
     QByteArray out;
-    out.resize(qsizetype(deflateBound(&zs, uLong(data.size()))));
-    const auto* in = reinterpret_cast<const Bytef*>(data.constData());
-    qsizetype inLeft = data.size();
-    qsizetype produced = 0;
-    do {
-        // avail_in/avail_out are 32-bit, so feed documents over 4 GiB in slices.
-        const auto chunk = std::min<qsizetype>(inLeft, UINT_MAX / 2);
-        zs.next_in = const_cast<Bytef*>(in);
-        zs.avail_in = uInt(chunk);
-        in += chunk;
-        inLeft -= chunk;
-        const int flush = inLeft == 0 ? Z_FINISH : Z_NO_FLUSH;
-        do {
-            if (out.size() - produced < 65536)
-                out.resize(out.size() + std::max<qsizetype>(65536, out.size() / 2));
-            zs.next_out = reinterpret_cast<Bytef*>(out.data() + produced);
-            const auto room = std::min<qsizetype>(out.size() - produced, UINT_MAX / 2);
-            zs.avail_out = uInt(room);
-            rc = deflate(&zs, flush);
-            produced += room - zs.avail_out;
-            if (rc == Z_STREAM_ERROR) {
-                setError(error,
-                         QStringLiteral("gzip compression failed: %1").arg(zlibMessage(zs, rc)));
-                deflateEnd(&zs);
-                return std::nullopt;
-            }
-        } while (zs.avail_out == 0 || (flush == Z_FINISH && rc != Z_STREAM_END));
-    } while (inLeft > 0);
-    deflateEnd(&zs);
-    out.truncate(produced);
+    out.resize(qsizetype(libdeflate_gzip_compress_bound(compressor.get(), size_t(data.size()))));
+    const size_t produced = libdeflate_gzip_compress(
+        compressor.get(), data.constData(), size_t(data.size()), out.data(), size_t(out.size()));
+    if (produced == 0) {
+        setError(error, QStringLiteral("gzip compression failed: no room for the output"));
+        return std::nullopt;
+    }
+    out.truncate(qsizetype(produced));
     return out;
 }
 
