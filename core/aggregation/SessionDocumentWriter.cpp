@@ -339,15 +339,18 @@ QByteArray SessionDocumentWriter::writeSized(const AgentSession& session, const 
 qsizetype SessionDocumentWriter::writeSized(const AgentSession& session, const QJsonObject& extra,
                                             qint64 readableUpTo, QByteArray* text)
 {
-    // The held bytes tell the size well enough to skip the readable attempt for big sessions.
-    qint64 estimate = 0;
-    for (const AgentSession::HeldEvent& held : session.m_events)
-        estimate += held.raw.size;
-    if (estimate > readableUpTo)
-        return write(session, extra, Layout::Compact, text);
-    const qsizetype eventsAt = write(session, extra, Layout::Readable, text);
+    // Compact first: a readable text is longer, so a compact one past the bound settles it in
+    // one pass. (Trying readable first wrote most big sessions twice: their held bytes
+    // understate the document by half.)
+    const qsizetype compactEventsAt = write(session, extra, Layout::Compact, text);
     if (text->size() > readableUpTo)
-        return write(session, extra, Layout::Compact, text);
+        return compactEventsAt;
+    QByteArray readable;
+    const qsizetype eventsAt = write(session, extra, Layout::Readable, &readable);
+    if (readable.size() > readableUpTo)
+        return compactEventsAt;
+    text->resize(0); // a copy, not a swap: the buffer keeps its capacity for the next save
+    text->append(readable);
     return eventsAt;
 }
 

@@ -144,6 +144,9 @@ private slots:
         QCOMPARE(parse(readable), parse(compact));
         // Sized: readable up to the limit, compact above it.
         QCOMPARE(SessionDocumentWriter::writeSized(s, {}, readable.size() * 2), readable);
+        QCOMPARE(SessionDocumentWriter::writeSized(s, {}, readable.size()), readable);
+        QCOMPARE(SessionDocumentWriter::writeSized(s, {}, readable.size() - 1), compact);
+        QCOMPARE(SessionDocumentWriter::writeSized(s, {}, compact.size()), compact);
         QCOMPARE(SessionDocumentWriter::writeSized(s, {}, 100), compact);
     }
 
@@ -156,7 +159,9 @@ private slots:
         QCOMPARE(whole.value("events").toArray().size(), 8);
         whole.insert(QStringLiteral("events"), QJsonArray());
         QByteArray text = "left over from an earlier save";
-        for (const qint64 readableUpTo : {qint64(1) << 30, qint64(100)}) {
+        const qint64 readableSize =
+            SessionDocumentWriter::write(s, {}, SessionDocumentWriter::Layout::Readable).size();
+        for (const qint64 readableUpTo : {qint64(1) << 30, readableSize - 1, qint64(100)}) {
             const qsizetype at = SessionDocumentWriter::writeSized(s, {}, readableUpTo, &text);
             QVERIFY(at > 0);
             QCOMPARE(text, SessionDocumentWriter::writeSized(s, {}, readableUpTo));
