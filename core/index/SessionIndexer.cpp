@@ -1,6 +1,7 @@
 #include "index/SessionIndexer.h"
 
 #include "index/SessionIndexSchema.h"
+#include "index/SqliteStatement.h"
 #include "model/SessionSummary.h"
 #include "model/ToolOperation.h"
 #include "storage/PinnedSessions.h"
@@ -27,6 +28,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace ea {
@@ -65,17 +67,6 @@ std::optional<qint64> timeMs(const simdjson::dom::element& o, std::string_view k
     if (!t.isValid())
         return std::nullopt;
     return t.toMSecsSinceEpoch();
-}
-
-QVariant nullableInt(std::optional<qint64> v)
-{
-    return v ? QVariant(*v) : QVariant(QMetaType(QMetaType::LongLong));
-}
-
-// Text columns are NOT NULL: a missing value is stored as "".
-QString str(const QString& s)
-{
-    return s.isNull() ? QStringLiteral("") : s;
 }
 
 std::optional<qint64> number(const simdjson::dom::element& o, std::string_view key)
@@ -340,10 +331,20 @@ struct SessionIndexer::Private
         }
         return q;
     }
+    // The rows of a saved session, through SQLite's own API on the same connection.
+    std::map<std::string, std::unique_ptr<SqliteStatement>> rowStatements;
+    SqliteStatement& rowStatement(const char* sql)
+    {
+        std::unique_ptr<SqliteStatement>& s = rowStatements[sql];
+        if (!s)
+            s = std::make_unique<SqliteStatement>(SqliteStatement::handleOf(db), sql);
+        return *s;
+    }
     void dropStatements()
     {
         qDeleteAll(statements);
         statements.clear();
+        rowStatements.clear();
     }
     // The pins while a reconcile runs (read once, not per file); empty otherwise.
     std::optional<QSet<QString>> pins;
@@ -833,141 +834,135 @@ bool SessionIndexer::indexFile(const QString& name, qint64 size, qint64 mtimeMs,
         if (parts && parts->startUtc.isValid())
             e.startMs = parts->startUtc.toMSecsSinceEpoch();
     }
-    QSqlQuery* q = nullptr;
-    q = d->prepared(QStringLiteral(
+    SqliteStatement* q = &d->rowStatement(
         "INSERT INTO sessions(session_id, file_name, file_size, file_mtime_ms, project, "
         "working_directory, branch, start_ms, end_ms, status, completion_reason, events, "
         "tool_calls, delegations, failures, unknown_results, turns, tokens, duration_ms, "
         "initial_prompt, pinned, damaged, error, tools, agents) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     const SessionSummary& s = e.summary;
-    q->addBindValue(str(s.sessionId));
-    q->addBindValue(name);
-    q->addBindValue(size);
-    q->addBindValue(mtimeMs);
-    q->addBindValue(str(e.project));
-    q->addBindValue(str(s.workingDirectory));
-    q->addBindValue(str(s.gitBranch));
-    q->addBindValue(nullableInt(e.startMs));
-    q->addBindValue(nullableInt(e.endMs));
-    q->addBindValue(damaged ? QStringLiteral("damaged") : str(s.status));
-    q->addBindValue(str(e.completionReason));
-    q->addBindValue(s.totalEvents);
-    q->addBindValue(s.toolCalls);
-    q->addBindValue(s.delegations);
-    q->addBindValue(s.failures);
-    q->addBindValue(s.unknownResults);
-    q->addBindValue(s.turns);
-    q->addBindValue(
-        nullableInt(s.totalTokens >= 0 ? std::optional<qint64>(s.totalTokens) : std::nullopt));
-    q->addBindValue(nullableInt(e.durationMs));
-    q->addBindValue(str(e.initialPrompt));
-    q->addBindValue(
-        (d->pins ? d->pins->contains(s.sessionId) : PinnedSessions(d->dir).isPinned(s.sessionId))
-            ? 1
-            : 0);
-    q->addBindValue(damaged ? 1 : 0);
-    q->addBindValue(damaged ? str(loadError) : QStringLiteral(""));
     // The keys of the totals: every tool called, every agent delegated to or calling.
     QStringList tools, agents;
     for (const auto& [tool, totals] : e.toolTotals)
         tools.append(tool);
     for (const auto& [agent, totals] : e.agentTotals)
         agents.append(agent);
-    q->addBindValue(SessionIndexSchema::nameList(tools));
-    q->addBindValue(SessionIndexSchema::nameList(agents));
-    if (!execPrepared(*q, why))
+    const bool pinned =
+        d->pins ? d->pins->contains(s.sessionId) : PinnedSessions(d->dir).isPinned(s.sessionId);
+    int column = 0;
+    q->bind(++column, s.sessionId);
+    q->bind(++column, name);
+    q->bind(++column, size);
+    q->bind(++column, mtimeMs);
+    q->bind(++column, e.project);
+    q->bind(++column, s.workingDirectory);
+    q->bind(++column, s.gitBranch);
+    q->bind(++column, e.startMs);
+    q->bind(++column, e.endMs);
+    q->bind(++column, damaged ? QStringLiteral("damaged") : s.status);
+    q->bind(++column, e.completionReason);
+    q->bind(++column, qint64(s.totalEvents));
+    q->bind(++column, qint64(s.toolCalls));
+    q->bind(++column, qint64(s.delegations));
+    q->bind(++column, qint64(s.failures));
+    q->bind(++column, qint64(s.unknownResults));
+    q->bind(++column, qint64(s.turns));
+    q->bind(++column, s.totalTokens >= 0 ? std::optional<qint64>(s.totalTokens) : std::nullopt);
+    q->bind(++column, e.durationMs);
+    q->bind(++column, e.initialPrompt);
+    q->bind(++column, qint64(pinned ? 1 : 0));
+    q->bind(++column, qint64(damaged ? 1 : 0));
+    q->bind(++column, damaged ? loadError : QString());
+    q->bind(++column, SessionIndexSchema::nameList(tools));
+    q->bind(++column, SessionIndexSchema::nameList(agents));
+    if (!q->run(why))
         return false;
-    const qint64 id = q->lastInsertId().toLongLong();
+    const qint64 id = q->lastInsertId();
     if (damaged)
         return true;
 
-    q = d->prepared(
-        QStringLiteral("INSERT INTO tool_calls(session, tool, target, outcome, duration_ms, "
-                       "agent, turn) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    q = &d->rowStatement("INSERT INTO tool_calls(session, tool, target, outcome, duration_ms, "
+                         "agent, turn) VALUES (?, ?, ?, ?, ?, ?, ?)");
     for (const Extract::Tool& t : std::as_const(e.tools)) {
-        q->addBindValue(id);
-        q->addBindValue(str(t.tool));
-        q->addBindValue(str(t.target.left(4096)));
-        q->addBindValue(str(t.outcome));
-        q->addBindValue(nullableInt(t.durationMs));
-        q->addBindValue(str(t.agent));
-        q->addBindValue(nullableInt(t.turn));
-        if (!execPrepared(*q, why))
+        q->bind(1, id);
+        q->bind(2, t.tool);
+        q->bind(3, t.target.left(4096));
+        q->bind(4, t.outcome);
+        q->bind(5, t.durationMs);
+        q->bind(6, t.agent);
+        q->bind(7, t.turn);
+        if (!q->run(why))
             return false;
     }
-    q = d->prepared(QStringLiteral(
-        "INSERT INTO delegations(session, agent_type, outcome, duration_ms) VALUES (?, ?, ?, ?)"));
+    q = &d->rowStatement(
+        "INSERT INTO delegations(session, agent_type, outcome, duration_ms) VALUES (?, ?, ?, ?)");
     for (const Extract::Delegation& dl : std::as_const(e.delegations)) {
-        q->addBindValue(id);
-        q->addBindValue(str(dl.agent));
-        q->addBindValue(str(dl.outcome));
-        q->addBindValue(nullableInt(dl.durationMs));
-        if (!execPrepared(*q, why))
+        q->bind(1, id);
+        q->bind(2, dl.agent);
+        q->bind(3, dl.outcome);
+        q->bind(4, dl.durationMs);
+        if (!q->run(why))
             return false;
     }
-    q = d->prepared(
-        QStringLiteral("INSERT INTO files(session, path, kind, rpath) VALUES (?, ?, ?, ?)"));
+    q = &d->rowStatement("INSERT INTO files(session, path, kind, rpath) VALUES (?, ?, ?, ?)");
     for (auto it = e.files.constBegin(); it != e.files.constEnd(); ++it) {
-        q->addBindValue(id);
-        q->addBindValue(it.key());
-        q->addBindValue(it.value());
-        q->addBindValue(SessionIndexSchema::reversedPath(it.key()));
-        if (!execPrepared(*q, why))
+        q->bind(1, id);
+        q->bind(2, it.key());
+        q->bind(3, it.value());
+        q->bind(4, SessionIndexSchema::reversedPath(it.key()));
+        if (!q->run(why))
             return false;
     }
-    q = d->prepared(
-        QStringLiteral("INSERT INTO turns(session, idx, start_ms, duration_ms, tool_calls, "
-                       "failures, tokens) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    q = &d->rowStatement("INSERT INTO turns(session, idx, start_ms, duration_ms, tool_calls, "
+                         "failures, tokens) VALUES (?, ?, ?, ?, ?, ?, ?)");
     for (const Extract::TurnRow& t : std::as_const(e.turns)) {
-        q->addBindValue(id);
-        q->addBindValue(t.index);
-        q->addBindValue(nullableInt(t.startMs));
-        q->addBindValue(nullableInt(t.durationMs));
-        q->addBindValue(t.toolCalls);
-        q->addBindValue(t.failures);
-        q->addBindValue(nullableInt(t.tokens));
-        if (!execPrepared(*q, why))
+        q->bind(1, id);
+        q->bind(2, t.index);
+        q->bind(3, t.startMs);
+        q->bind(4, t.durationMs);
+        q->bind(5, qint64(t.toolCalls));
+        q->bind(6, qint64(t.failures));
+        q->bind(7, t.tokens);
+        if (!q->run(why))
             return false;
     }
     const qint64 turns = s.turns;
     const qint64 tokens = s.totalTokens >= 0 ? s.totalTokens : 0;
-    q = d->prepared(QStringLiteral("INSERT INTO session_tools(session, tool, calls, failures, "
-                                   "turns, tokens) VALUES (?, ?, ?, ?, ?, ?)"));
+    q = &d->rowStatement("INSERT INTO session_tools(session, tool, calls, failures, turns, "
+                         "tokens) VALUES (?, ?, ?, ?, ?, ?)");
     for (const auto& [tool, totals] : e.toolTotals) {
-        q->addBindValue(id);
-        q->addBindValue(str(tool));
-        q->addBindValue(totals.calls);
-        q->addBindValue(totals.failures);
-        q->addBindValue(turns);
-        q->addBindValue(tokens);
-        if (!execPrepared(*q, why))
+        q->bind(1, id);
+        q->bind(2, tool);
+        q->bind(3, totals.calls);
+        q->bind(4, totals.failures);
+        q->bind(5, turns);
+        q->bind(6, tokens);
+        if (!q->run(why))
             return false;
     }
-    q = d->prepared(QStringLiteral("INSERT INTO session_agents(session, agent, delegations, "
-                                   "failures, calls, turns, tokens) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    q = &d->rowStatement("INSERT INTO session_agents(session, agent, delegations, failures, "
+                         "calls, turns, tokens) VALUES (?, ?, ?, ?, ?, ?, ?)");
     for (const auto& [agent, totals] : e.agentTotals) {
-        q->addBindValue(id);
-        q->addBindValue(str(agent));
-        q->addBindValue(totals.delegations);
-        q->addBindValue(totals.failures);
-        q->addBindValue(totals.calls);
-        q->addBindValue(turns);
-        q->addBindValue(tokens);
-        if (!execPrepared(*q, why))
+        q->bind(1, id);
+        q->bind(2, agent);
+        q->bind(3, totals.delegations);
+        q->bind(4, totals.failures);
+        q->bind(5, totals.calls);
+        q->bind(6, turns);
+        q->bind(7, tokens);
+        if (!q->run(why))
             return false;
     }
-    q = d->prepared(
-        QStringLiteral("INSERT INTO session_text(rowid, prompts, responses, tools, paths, "
-                       "commands, agents) VALUES (?, ?, ?, ?, ?, ?, ?)"));
-    q->addBindValue(id);
-    q->addBindValue(str(e.prompts));
-    q->addBindValue(str(e.responses));
-    q->addBindValue(str(e.toolText));
-    q->addBindValue(str(e.paths));
-    q->addBindValue(str(e.commands));
-    q->addBindValue(str(e.agents));
-    return execPrepared(*q, why);
+    q = &d->rowStatement("INSERT INTO session_text(rowid, prompts, responses, tools, paths, "
+                         "commands, agents) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    q->bind(1, id);
+    q->bind(2, e.prompts);
+    q->bind(3, e.responses);
+    q->bind(4, e.toolText);
+    q->bind(5, e.paths);
+    q->bind(6, e.commands);
+    q->bind(7, e.agents);
+    return q->run(why);
 }
 
 } // namespace ea
