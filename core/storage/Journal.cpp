@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -757,14 +758,28 @@ bool Journal::persistReleases()
         m_unpersistedUpTo = 0;
     }
     if (!m_unpersisted.isEmpty()) {
-        QByteArray line = "{\"release\":[";
+        // Written into one buffer: a session's events are seldom neighbours in the journal, so
+        // a save releases thousands of single-seq ranges, and a QByteArray per number was most
+        // of a release's cost.
+        static constexpr char head[] = "{\"release\":[";
+        QByteArray line;
+        line.resize(qsizetype(sizeof head) + m_unpersisted.size() * 44 + 4);
+        char* out = line.data();
+        std::memcpy(out, head, sizeof head - 1);
+        out += sizeof head - 1;
+        char* const end = line.data() + line.size();
         for (qsizetype i = 0; i < m_unpersisted.size(); ++i) {
             if (i > 0)
-                line += ',';
-            line += '[' + QByteArray::number(m_unpersisted[i].first) + ',' +
-                    QByteArray::number(m_unpersisted[i].second) + ']';
+                *out++ = ',';
+            *out++ = '[';
+            out = std::to_chars(out, end, m_unpersisted[i].first).ptr;
+            *out++ = ',';
+            out = std::to_chars(out, end, m_unpersisted[i].second).ptr;
+            *out++ = ']';
         }
-        line += "]}\n";
+        std::memcpy(out, "]}\n", 3);
+        out += 3;
+        line.truncate(out - line.constData());
         if (!writeLine(line))
             return false;
         m_unpersisted.clear();

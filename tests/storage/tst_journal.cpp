@@ -254,6 +254,36 @@ private slots:
         QCOMPARE(journal.append("e", "11"), 11);
     }
 
+    // A save releases a session's events, which are seldom neighbours: thousands of ranges in
+    // one release line, all read back.
+    void releasesOfScatteredRecordsAreReadBack()
+    {
+        QTemporaryDir tmp;
+        QList<qint64> kept;
+        {
+            Journal journal(tmp.path());
+            QVERIFY(journal.open());
+            QList<qint64> released;
+            for (int i = 1; i <= 6000; ++i) {
+                QCOMPARE(journal.append("e", QByteArray::number(i)), i);
+                (i % 3 == 0 ? kept : released).append(i);
+            }
+            journal.release(released);
+            QCOMPARE(journal.unreleasedCount(), kept.size());
+        }
+        const QStringList segments =
+            QDir(tmp.path()).entryList({QStringLiteral("*.jsonl")}, QDir::Files);
+        QVERIFY(!segments.isEmpty());
+        QFile last(QDir(tmp.path()).filePath(segments.last()));
+        QVERIFY(last.open(QIODevice::ReadOnly));
+        QVERIFY(last.readAll().contains("{\"release\":[[1,2],[4,5],[7,8],"));
+        Journal journal(tmp.path());
+        QVERIFY(journal.open());
+        Journal::ReplayStats stats;
+        QCOMPARE(seqsOf(replayAll(journal, &stats)), kept);
+        QCOMPARE(stats.released, 4000);
+    }
+
     void deletesSegmentsOnceReleased()
     {
         QTemporaryDir tmp;
