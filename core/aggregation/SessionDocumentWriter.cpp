@@ -505,8 +505,10 @@ QByteArray SessionDocumentWriter::toolOperation(const ToolOperation& source)
         if (op.startTime.isValid() && m_s.m_endTime.isValid())
             op.durationMs = qMax<qint64>(0, op.startTime.msecsTo(m_s.m_endTime));
     }
-    QByteArray text;
-    Out out(&text, false);
+    // Written in a scratch buffer and copied out at its size: a document holds all its calls'
+    // texts at once, and each with the room a buffer reserves would be ten times their bytes.
+    m_scratch.resize(0);
+    Out out(&m_scratch, false);
     const auto slice = [this](qsizetype event, bool input, Out& o) {
         if (event >= 0 && event < m_s.m_events.size()) {
             const Slices& s = slices(event);
@@ -540,7 +542,7 @@ QByteArray SessionDocumentWriter::toolOperation(const ToolOperation& source)
     out.key("delegation").numberOrNull(op.delegation);
     out.endObject();
     out.finish();
-    return text;
+    return QByteArray(m_scratch.constData(), m_scratch.size());
 }
 
 void SessionDocumentWriter::delegation(const Delegation& d, const QList<QByteArray>& operationText)

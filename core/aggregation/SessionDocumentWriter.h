@@ -84,6 +84,7 @@ private:
     std::unique_ptr<Out> m_out;
     HeldPayload m_payload;
     std::vector<Slices> m_slices; // by event index, filled as they are read
+    QByteArray m_scratch;         // one tool call's text at a time
     qsizetype m_eventsAt = -1;
 };
 
