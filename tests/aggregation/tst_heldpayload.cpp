@@ -70,10 +70,10 @@ private slots:
                    "{ \"a\" : 1 , \"data\" : {\"tool_input\": {\"x\": {\"y\": [1, {}]}}}  \n }")
             << QByteArray(R"({"tool_input": {"x": {"y": [1, {}]}}})") << QString()
             << QByteArray(R"({"x": {"y": [1, {}]}})");
-        QTest::newRow("members after it")
-            << QByteArray("{\"data\":{\"correlation_id\":\"c\",\"s\":\"\x7d\"},\"tool_use_id\":\"t\",\"z\":[]}")
-            << QByteArray("{\"correlation_id\":\"c\",\"s\":\"\x7d\"}") << QStringLiteral("c")
-            << QByteArray();
+        QTest::newRow("members after it") << QByteArray("{\"data\":{\"correlation_id\":\"c\",\"s\":"
+                                                        "\"\x7d\"},\"tool_use_id\":\"t\",\"z\":[]}")
+                                          << QByteArray("{\"correlation_id\":\"c\",\"s\":\"\x7d\"}")
+                                          << QStringLiteral("c") << QByteArray();
         QTest::newRow("two data members")
             << QByteArray(R"({"data":{"tool_use_id":"first"},"data":{"tool_use_id":"second"}})")
             << QByteArray(R"({"tool_use_id":"second"})") << QStringLiteral("second")
