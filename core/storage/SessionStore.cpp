@@ -7,7 +7,6 @@
 #include "storage/SessionFileName.h"
 #include "util/PrivateDirectory.h"
 #include "json/JsonArraySpans.h"
-#include "json/JsonFields.h"
 #include "json/JsonParser.h"
 #include "json/JsonText.h"
 
@@ -19,6 +18,8 @@
 #include <QLoggingCategory>
 
 #include <algorithm>
+
+#include <simdjson.h>
 
 namespace ea {
 
