@@ -25,9 +25,13 @@ int DelegationTracker::open(const Start& start)
             break;
         }
     }
+    const int index = int(m_delegations.size());
+    // The first delegation so named answers for the id, as the scan it replaces did.
+    if (!d.correlationId.isEmpty() && !m_byCorrelation.contains(d.correlationId))
+        m_byCorrelation.insert(d.correlationId, index);
     m_delegations.append(std::move(d));
-    m_open.append(int(m_delegations.size() - 1));
-    return int(m_delegations.size() - 1);
+    m_open.append(index);
+    return index;
 }
 
 void DelegationTracker::noteSubagentStart(int context, const QString& agentType,
@@ -157,11 +161,9 @@ int DelegationTracker::forStop(const QString& agentType) const
 int DelegationTracker::forResult(const QString& correlationId) const
 {
     if (!correlationId.isEmpty()) {
-        for (int d = 0; d < m_delegations.size(); ++d) {
-            const Delegation& del = m_delegations.at(d);
-            if (del.correlationId == correlationId)
-                return del.resultReceived ? -1 : d;
-        }
+        const auto it = m_byCorrelation.constFind(correlationId);
+        if (it != m_byCorrelation.cend())
+            return m_delegations.at(*it).resultReceived ? -1 : *it;
     }
     const auto compatible = [&](const Delegation& del) {
         return !del.resultReceived && (del.correlationId.isEmpty() || correlationId.isEmpty());
@@ -216,6 +218,7 @@ void DelegationTracker::addMemoryUpdate(int index, const QJsonObject& data)
 void DelegationTracker::clear()
 {
     m_delegations.clear();
+    m_byCorrelation.clear();
     m_open.clear();
     m_pendingStarts.clear();
     m_unmatchedStops.clear();

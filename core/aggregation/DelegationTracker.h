@@ -5,6 +5,7 @@
 #include "model/Delegation.h"
 
 #include <QDateTime>
+#include <QHash>
 #include <QJsonObject>
 #include <QJsonValue>
 #include <QList>
@@ -89,6 +90,9 @@ private:
     };
 
     QList<Delegation> m_delegations;
+    // A Task result finds its delegation by id: a scan of every delegation per result made a
+    // long session's cost grow with its length.
+    QHash<QString, int> m_byCorrelation;
     QList<int> m_open; // innermost (most recently opened) last
     QList<PendingStart> m_pendingStarts;
     QList<QDateTime> m_unmatchedStops; // SubagentStop with no open delegation

@@ -190,9 +190,10 @@ void SessionStateMachine::noteToolCall(const ClaudeEvent& event, qint64 atMs)
     // a result of its own (claude-mpm sends none for a failed call).
     if (m_lastResultMs >= 0 && atMs > m_lastResultMs)
         m_pending.removeIf([&](const Pending& p) { return p.atMs < m_lastResultMs; });
+    const size_t hash = qHash(event.correlationId);
     if (!event.correlationId.isEmpty()) {
         for (qsizetype i = 0; i < m_earlyResults.size(); ++i) {
-            if (m_earlyResults.at(i).correlationId == event.correlationId) {
+            if (m_earlyResults.at(i).sameCall(event.correlationId, hash)) {
                 m_earlyResults.removeAt(i);
                 return;
             }
@@ -200,16 +201,17 @@ void SessionStateMachine::noteToolCall(const ClaudeEvent& event, qint64 atMs)
     }
     if (m_pending.size() >= kMaxPending)
         m_pending.removeFirst();
-    m_pending.append({event.correlationId, event.toolName, atMs});
+    m_pending.append({event.correlationId, event.toolName, atMs, hash});
 }
 
 void SessionStateMachine::noteToolResult(const ClaudeEvent& event, qint64 atMs)
 {
     m_lastResultMs = std::max(m_lastResultMs, atMs);
+    const size_t hash = qHash(event.correlationId);
     auto it = m_pending.end();
     if (!event.correlationId.isEmpty())
         it = std::find_if(m_pending.begin(), m_pending.end(),
-                          [&](const Pending& p) { return p.correlationId == event.correlationId; });
+                          [&](const Pending& p) { return p.sameCall(event.correlationId, hash); });
     if (it == m_pending.end())
         it = std::find_if(m_pending.begin(), m_pending.end(), [&](const Pending& p) {
             return p.tool == event.toolName && p.correlationId.isEmpty();
@@ -222,7 +224,7 @@ void SessionStateMachine::noteToolResult(const ClaudeEvent& event, qint64 atMs)
         return;
     if (m_earlyResults.size() >= kMaxEarlyResults)
         m_earlyResults.removeFirst();
-    m_earlyResults.append({event.correlationId, event.toolName, atMs});
+    m_earlyResults.append({event.correlationId, event.toolName, atMs, hash});
 }
 
 const SessionStateMachine::Pending* SessionStateMachine::stuckCall() const
@@ -322,7 +324,7 @@ void SessionStateMachine::restore(const LiveState& state, qint64 lastActivityMs,
             m_permissionReason = state.reason;
             m_permissionTool = state.tool;
         } else if (state.kind == LiveState::Kind::Blocked) {
-            m_pending.append({QString(), state.tool, at});
+            m_pending.append({QString(), state.tool, at, qHash(QString())});
         }
         break;
     case LiveState::Kind::Waiting:

@@ -67,6 +67,13 @@ private:
         QString correlationId;
         QString tool;
         qint64 atMs = 0; // event time
+        // Compared before the id: the lists are scanned per tool call and result, and ids of
+        // one length differ only after a memcmp.
+        size_t correlationHash = 0;
+        bool sameCall(const QString& id, size_t hash) const
+        {
+            return correlationHash == hash && correlationId == id;
+        }
     };
     enum class Kind
     {

@@ -103,6 +103,26 @@ private slots:
         QCOMPARE(t.agentTypeOf(b), QStringLiteral("b"));
         QCOMPARE(t.agentTypeOf(-1), QStringLiteral("main"));
     }
+
+    // Of two delegations with one id the first answers, before and after its result; an id
+    // never opened finds none; after clear() the ids are gone with the delegations.
+    void resultsFindTheFirstDelegationOfTheirId()
+    {
+        DelegationTracker t;
+        for (int i = 0; i < 500; ++i)
+            t.open(start("many", i, -1, QStringLiteral("id-%1").arg(i)));
+        const int first = t.open(start("x", 600, -1, QStringLiteral("dup")));
+        t.open(start("y", 601, -1, QStringLiteral("dup")));
+        QCOMPARE(t.forResult(QStringLiteral("id-499")), 499);
+        QCOMPARE(t.forResult(QStringLiteral("dup")), first);
+        t.applyResult(first, ToolOutcome(), QString(), kStart.addMSecs(700), {});
+        QCOMPARE(t.forResult(QStringLiteral("dup")), -1);
+        QCOMPARE(t.forResult(QStringLiteral("never opened")), -1);
+        t.clear();
+        QCOMPARE(t.forResult(QStringLiteral("id-0")), -1);
+        QCOMPARE(t.open(start("again", 0, -1, QStringLiteral("id-0"))), 0);
+        QCOMPARE(t.forResult(QStringLiteral("id-0")), 0);
+    }
 };
 
 QTEST_GUILESS_MAIN(tst_DelegationTracker)
