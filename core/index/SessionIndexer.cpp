@@ -69,14 +69,6 @@ std::optional<qint64> timeMs(const simdjson::dom::element& o, std::string_view k
     return t.toMSecsSinceEpoch();
 }
 
-std::optional<qint64> number(const simdjson::dom::element& o, std::string_view key)
-{
-    const std::optional<double> v = json::numberAt(o, key);
-    if (!v)
-        return std::nullopt;
-    return qint64(*v);
-}
-
 void appendText(QString* column, const QString& text)
 {
     if (text.isEmpty() || column->size() >= kMaxColumnChars)
@@ -183,7 +175,7 @@ struct Extract
         if (e.summary.endTime.isValid())
             e.endMs = e.summary.endTime.toMSecsSinceEpoch();
         if (hasMetrics)
-            e.durationMs = number(metrics, "session_duration_ms");
+            e.durationMs = json::int64At(metrics, "session_duration_ms");
         if (!e.durationMs && e.startMs && e.endMs)
             e.durationMs = *e.endMs - *e.startMs;
 
@@ -208,7 +200,7 @@ struct Extract
                     row.outcome = *success ? QStringLiteral("success") : QStringLiteral("failure");
                 else
                     row.outcome = QStringLiteral("unknown");
-                row.durationMs = number(d, "duration_ms");
+                row.durationMs = json::int64At(d, "duration_ms");
                 e.delegations.append(row);
                 agents.insert(row.agent);
                 AgentTotals& a = e.agentTotals[row.agent];
@@ -227,8 +219,8 @@ struct Extract
             t.tool = stringAt(o, "tool_name");
             t.agent = stringAt(o, "agent_type");
             t.outcome = outcomeName(o);
-            t.durationMs = number(o, "duration_ms");
-            t.turn = number(o, "turn");
+            t.durationMs = json::int64At(o, "duration_ms");
+            t.turn = json::int64At(o, "turn");
             simdjson::dom::element input;
             const bool hasInput = json::memberAt(o, "input_data", &input);
             const auto inputString = [&](std::string_view key) {
@@ -274,19 +266,22 @@ struct Extract
         if (hasMetrics && arrayAt(metrics, "files_read", &list)) {
             for (const simdjson::dom::element v : list) {
                 std::string_view path;
-                if (!v.get_string().get(path) && !e.files.contains(json::utf8(path)))
-                    e.files.insert(json::utf8(path), QStringLiteral("read"));
+                if (v.get_string().get(path))
+                    continue;
+                const QString file = json::utf8(path);
+                if (!e.files.contains(file))
+                    e.files.insert(file, QStringLiteral("read"));
             }
         }
         if (arrayAt(doc, "turns", &list)) {
             for (const simdjson::dom::element t : list) {
                 TurnRow row;
-                row.index = number(t, "index").value_or(0);
+                row.index = json::int64At(t, "index").value_or(0);
                 row.startMs = timeMs(t, "start_time");
-                row.durationMs = number(t, "duration_ms");
+                row.durationMs = json::int64At(t, "duration_ms");
                 simdjson::dom::element usage;
                 if (json::memberAt(t, "token_usage", &usage))
-                    row.tokens = number(usage, "total_tokens");
+                    row.tokens = json::int64At(usage, "total_tokens");
                 row.toolCalls = json::intAt(t, "tool_calls");
                 row.failures = json::intAt(t, "tool_failures");
                 e.turns.append(row);

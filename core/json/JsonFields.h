@@ -72,6 +72,16 @@ inline int intAt(const simdjson::dom::element& v, std::string_view key, int fall
     return int(*d);
 }
 
+// A number as a whole count (its fraction dropped); empty when absent, not a number, or beyond
+// qint64, where a cast would be undefined (a hostile file may say 1e300).
+inline std::optional<qint64> int64At(const simdjson::dom::element& v, std::string_view key)
+{
+    const std::optional<double> d = numberAt(v, key);
+    if (!d || !(*d >= -9223372036854775808.0) || !(*d < 9223372036854775808.0))
+        return std::nullopt;
+    return qint64(*d);
+}
+
 inline std::optional<bool> boolAt(const simdjson::dom::element& v, std::string_view key)
 {
     simdjson::dom::element e;

@@ -29,14 +29,15 @@ void collectFailedOperations(const simdjson::dom::array& operations,
     }
 }
 
-} // namespace
-
-SessionSummary SessionSummary::fromDocument(const simdjson::dom::element& session)
+// The fields of a summary; eventCount: the number of events when the array is not in
+// `session` (counted by the caller), else its size.
+SessionSummary read(const simdjson::dom::element& session, std::optional<int> eventCount)
 {
+    using S = SessionSummary;
     SessionSummary s;
     s.sessionId = stringAt(session, "session_id");
-    s.startTime = parseTime(stringAt(session, "start_time"));
-    s.endTime = parseTime(stringAt(session, "end_time"));
+    s.startTime = S::parseTime(stringAt(session, "start_time"));
+    s.endTime = S::parseTime(stringAt(session, "end_time"));
     s.status = stringAt(session, "status");
     // The Python aggregator wrote no status and saved sessions only once they had ended.
     if (s.status.isEmpty() && s.endTime.isValid())
@@ -72,7 +73,8 @@ SessionSummary SessionSummary::fromDocument(const simdjson::dom::element& sessio
     }
     failed += int(failedOps.size());
 
-    s.totalEvents = metric("total_events", int(json::arraySizeAt(session, "events")));
+    s.totalEvents =
+        metric("total_events", eventCount.value_or(int(json::arraySizeAt(session, "events"))));
     s.toolCalls = metric("total_tool_calls", operations);
     s.delegations = metric("total_delegations", hasDelegations ? int(delegations.size()) : 0);
     s.failures = metric("total_failures", failed);
@@ -80,8 +82,8 @@ SessionSummary SessionSummary::fromDocument(const simdjson::dom::element& sessio
     s.turns = metric("turns", int(json::arraySizeAt(session, "turns")));
     simdjson::dom::element usage;
     if (hasMetrics && memberAt(metrics, "token_usage", &usage)) {
-        if (const std::optional<double> total = json::numberAt(usage, "total_tokens"))
-            s.totalTokens = qint64(*total);
+        if (const std::optional<qint64> total = json::int64At(usage, "total_tokens"))
+            s.totalTokens = *total;
     }
 
     s.workingDirectory = stringAt(session, "working_directory");
@@ -94,18 +96,39 @@ SessionSummary SessionSummary::fromDocument(const simdjson::dom::element& sessio
     return s;
 }
 
+// Its own parser, sized to the text: a session file may be far bigger than one payload.
+SessionSummary readText(QByteArrayView text, std::optional<int> eventCount)
+{
+    JsonParser parser(std::max<qsizetype>(text.size(), 1));
+    if (parser.parse(text) != JsonParser::Status::Ok)
+        return {};
+    return read(parser.root(), eventCount);
+}
+
+} // namespace
+
+SessionSummary SessionSummary::fromDocument(const simdjson::dom::element& session)
+{
+    return read(session, std::nullopt);
+}
+
 SessionSummary SessionSummary::fromDocument(const QJsonObject& session)
 {
-    return fromText(QJsonDocument(session).toJson(QJsonDocument::Compact));
+    // Read without the events, which are counted: written out as text and parsed again they
+    // were most of the cost for a big session (the detail view reads its summary this way).
+    QJsonObject head;
+    for (auto it = session.begin(); it != session.end(); ++it) {
+        if (it.key() != QLatin1String("events"))
+            head.insert(it.key(), it.value());
+    }
+    const QJsonValue events = session.value(QLatin1String("events"));
+    return readText(QJsonDocument(head).toJson(QJsonDocument::Compact),
+                    int(events.isArray() ? events.toArray().size() : 0));
 }
 
 SessionSummary SessionSummary::fromText(QByteArrayView text)
 {
-    // Its own parser, sized to the text: a session file may be far bigger than one payload.
-    JsonParser parser(std::max<qsizetype>(text.size(), 1));
-    if (parser.parse(text) != JsonParser::Status::Ok)
-        return {};
-    return fromDocument(parser.root());
+    return readText(text, std::nullopt);
 }
 
 QDateTime SessionSummary::parseTime(const QString& text)

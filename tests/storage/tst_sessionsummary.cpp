@@ -2,6 +2,7 @@
 #include "model/SessionSummary.h"
 
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QTest>
 
 using namespace ea;
@@ -145,6 +146,18 @@ private slots:
         QCOMPARE(s.turns, 2);
         QCOMPARE(s.toolCalls, -4);
         QCOMPARE(s.totalTokens, Q_INT64_C(12345678901));
+        // A token total beyond qint64 (a hostile file) is no total, not an undefined cast.
+        QCOMPARE(SessionSummary::fromText(R"({"metrics":{"token_usage":{"total_tokens":1e300}}})")
+                     .totalTokens,
+                 qint64(-1));
+        // From a Qt tree the events are counted, not read: the same summary as from the text.
+        const QJsonObject tree{{"session_id", "t"},
+                               {"events", QJsonArray{1, QJsonObject{{"a", "b"}}, "x"}},
+                               {"metrics", QJsonObject{{"turns", 1}}}};
+        const SessionSummary fromTree = SessionSummary::fromDocument(tree);
+        QCOMPARE(fromTree.totalEvents, 3);
+        QCOMPARE(fromTree.toJson(),
+                 SessionSummary::fromText(QJsonDocument(tree).toJson()).toJson());
         const SessionSummary none = SessionSummary::fromText("{\"session_id\": \"t\"");
         QVERIFY(none.sessionId.isEmpty());
         QCOMPARE(none.totalEvents, 0);
