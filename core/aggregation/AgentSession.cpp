@@ -231,8 +231,10 @@ void AgentSession::updateStatusFromTurns()
 bool AgentSession::isStructural(const ClaudeEvent& event)
 {
     const QString& s = event.subtype;
-    return s == u"pre_tool" || s == u"post_tool" || s == u"user_prompt" || s == u"subagent_start" ||
-           s == u"subagent_stop" || s == u"stop" || s == u"session_end" || s == u"todo_updated" ||
+    return s == QStringLiteral("pre_tool") || s == QStringLiteral("post_tool") ||
+           s == QStringLiteral("user_prompt") || s == QStringLiteral("subagent_start") ||
+           s == QStringLiteral("subagent_stop") || s == QStringLiteral("stop") ||
+           s == QStringLiteral("session_end") || s == QStringLiteral("todo_updated") ||
            event.category == EventCategory::Memory;
 }
 
@@ -262,7 +264,7 @@ void AgentSession::noteFact(const ClaudeEvent& event, qsizetype eventIndex)
 {
     // Facts that do not depend on the order of events: kept as they come, never rebuilt.
     const QString& subtype = event.subtype;
-    if (subtype == u"hook_execution") {
+    if (subtype == QStringLiteral("hook_execution")) {
         const QJsonObject data = event.data();
         QString hook = stringAt(data, hook::hookName);
         if (hook.isEmpty())
@@ -274,10 +276,10 @@ void AgentSession::noteFact(const ClaudeEvent& event, qsizetype eventIndex)
                             ? qint64(duration.toDouble())
                             : qint64(-1));
         }
-    } else if (subtype == u"token_usage_updated") {
+    } else if (subtype == QStringLiteral("token_usage_updated")) {
         if (const auto usage = TokenUsage::fromUpdateData(event.data()))
             m_turns.addUsage({keyOf(eventIndex), *usage, false});
-    } else if (subtype == u"assistant_response") {
+    } else if (subtype == QStringLiteral("assistant_response")) {
         const QJsonObject data = event.data();
         const QString text = firstString({{&data, hook::responseText}, {&data, hook::response}});
         const OrderKey key = keyOf(eventIndex);
@@ -285,7 +287,7 @@ void AgentSession::noteFact(const ClaudeEvent& event, qsizetype eventIndex)
             m_finalResponse = text;
             m_finalResponseKey = key;
         }
-    } else if (subtype == u"session_start") {
+    } else if (subtype == QStringLiteral("session_start")) {
         const QJsonObject payload = event.payload();
         const QJsonObject data = dataOf(payload);
         const QString launch = stringAt(data, hook::launchMethod);
@@ -304,10 +306,10 @@ void AgentSession::noteFact(const ClaudeEvent& event, qsizetype eventIndex)
             firstString({{&data, hook::projectRoot}, {&instance, hook::workingDir}});
         if (!root.isEmpty())
             m_projectRoot = root;
-    } else if (subtype == u"file_read") {
+    } else if (subtype == QStringLiteral("file_read")) {
         if (!event.filePath.isEmpty())
             m_fileEventReads.insert(event.filePath);
-    } else if (subtype == u"file_write" || subtype == u"file_edit") {
+    } else if (subtype == QStringLiteral("file_write") || subtype == QStringLiteral("file_edit")) {
         if (!event.filePath.isEmpty())
             m_fileEventWrites.insert(event.filePath);
     }
@@ -404,7 +406,7 @@ void AgentSession::derive(const ClaudeEvent& event, qsizetype eventIndex)
     };
 
     // Turns: a prompt (or the first activity after a Stop) starts one, a Stop ends it.
-    if (subtype == u"user_prompt") {
+    if (subtype == QStringLiteral("user_prompt")) {
         const QString& prompt = event.details().prompt;
         if (m_initialPrompt.isEmpty())
             m_initialPrompt = prompt;
@@ -414,14 +416,16 @@ void AgentSession::derive(const ClaudeEvent& event, qsizetype eventIndex)
             m_turns.open(at, prompt);
         else
             m_turns.setOpenPrompt(prompt);
-    } else if ((subtype == u"pre_tool" || subtype == u"subagent_start") && !m_turns.isOpen()) {
+    } else if ((subtype == QStringLiteral("pre_tool") ||
+                subtype == QStringLiteral("subagent_start")) &&
+               !m_turns.isOpen()) {
         m_turns.open(at, QString());
     }
 
     // The closing event of a delegation belongs to it; a Task result belongs to the caller.
     int context = m_delegations.current();
     int target = -1;
-    if (subtype == u"subagent_stop") {
+    if (subtype == QStringLiteral("subagent_stop")) {
         target = m_delegations.forStop(event.agentType);
         if (target >= 0)
             context = target;
@@ -434,7 +438,7 @@ void AgentSession::derive(const ClaudeEvent& event, qsizetype eventIndex)
     }
     m_events[eventIndex].delegation = context;
 
-    if (subtype == u"pre_tool") {
+    if (subtype == QStringLiteral("pre_tool")) {
         if (event.isDelegationTool()) {
             DelegationTracker::Start start;
             start.taskDescription = event.details().taskDescription;
@@ -447,10 +451,11 @@ void AgentSession::derive(const ClaudeEvent& event, qsizetype eventIndex)
             start.turn = m_turns.openIndex();
             m_delegations.open(start);
         } else {
-            addToolCall(event, event.toolName == u"TodoWrite" ? &dataObject() : nullptr, at,
+            addToolCall(event,
+                        event.toolName == QStringLiteral("TodoWrite") ? &dataObject() : nullptr, at,
                         eventIndex, context);
         }
-    } else if (subtype == u"post_tool") {
+    } else if (subtype == QStringLiteral("post_tool")) {
         if (event.isDelegationTool()) {
             if (target >= 0)
                 m_delegations.applyResult(target, outcomeOf(event.details()),
@@ -460,9 +465,9 @@ void AgentSession::derive(const ClaudeEvent& event, qsizetype eventIndex)
         } else {
             addToolResult(event, outcomeOf(event.details()), at, eventIndex, context);
         }
-    } else if (subtype == u"subagent_start") {
+    } else if (subtype == QStringLiteral("subagent_start")) {
         m_delegations.noteSubagentStart(context, event.agentType, event.details().agentId);
-    } else if (subtype == u"subagent_stop") {
+    } else if (subtype == QStringLiteral("subagent_stop")) {
         if (target >= 0) {
             m_delegations.applySubagentStop(target, subagentStopOf(event.details()), at,
                                             m_lastEventTime);
@@ -470,15 +475,15 @@ void AgentSession::derive(const ClaudeEvent& event, qsizetype eventIndex)
             m_delegations.noteUnmatchedStop(at);
             qCDebug(lcSession) << "SubagentStop without an open delegation in" << m_sessionId;
         }
-    } else if (subtype == u"todo_updated") {
+    } else if (subtype == QStringLiteral("todo_updated")) {
         if (context >= 0) { // todos are kept per delegation only
             m_delegations.addTodos(context, dataObject().value(QLatin1String(hook::todos)));
         }
     } else if (event.category == EventCategory::Memory) {
         if (context >= 0)
             m_delegations.addMemoryUpdate(context, dataObject());
-    } else if (subtype == u"stop" || subtype == u"session_end") {
-        if (subtype == u"stop") {
+    } else if (subtype == QStringLiteral("stop") || subtype == QStringLiteral("session_end")) {
+        if (subtype == QStringLiteral("stop")) {
             if (const auto usage = TokenUsage::fromStopData(dataObject()))
                 m_turns.addUsage({keyOf(eventIndex), *usage, true});
             if (!m_turns.isOpen() && m_turns.isEmpty())
@@ -500,7 +505,7 @@ void AgentSession::addToolCall(const ClaudeEvent& event, const QJsonObject* todo
 {
     ToolCallMatcher::Half call;
     call.toolName = intern(event.toolName.isEmpty() ? QStringLiteral("unknown") : event.toolName);
-    if (call.toolName == u"TodoWrite" && todoData) {
+    if (call.toolName == QStringLiteral("TodoWrite") && todoData) {
         const QJsonObject& data = *todoData;
         const QJsonObject params = objectAt(data, hook::toolParameters);
         const QJsonObject input = objectAt(data, hook::toolInput);

@@ -53,8 +53,9 @@ QString promptTextOf(const QJsonObject& data, const char* first, const char* sec
 // Only a new turn reopens a session whose turn ended (AgentSession::addEvent).
 bool startsTurn(const ClaudeEvent& event)
 {
-    return event.subtype == u"user_prompt" || event.subtype == u"pre_tool" ||
-           event.subtype == u"subagent_start";
+    return event.subtype == QStringLiteral("user_prompt") ||
+           event.subtype == QStringLiteral("pre_tool") ||
+           event.subtype == QStringLiteral("subagent_start");
 }
 
 // 1 for the session's own record, N for "<routingId>#part<N>".
@@ -382,9 +383,9 @@ bool Aggregator::deliver(const ClaudeEvent& event, qint64 journalSeq, qint64 now
     // once it settled, so a Stop and its companion events make one save. A spilled session
     // is judged by the events' kinds here and by the whole session when it settles.
     const bool turnEnded =
-        live->isSpilled()
-            ? (live->settleAtMs >= 0 || event.subtype == u"stop") && !startsTurn(event)
-            : !live->session->isActive();
+        live->isSpilled() ? (live->settleAtMs >= 0 || event.subtype == QStringLiteral("stop")) &&
+                                !startsTurn(event)
+                          : !live->session->isActive();
     if (!turnEnded) {
         live->settleAtMs = -1;
     } else if (live->settleAtMs < 0) {
@@ -394,7 +395,7 @@ bool Aggregator::deliver(const ClaudeEvent& event, qint64 journalSeq, qint64 now
     }
     Q_EMIT eventAdded(sessionId, event, nowMs);
     Q_EMIT sessionChanged(sessionId);
-    if (event.subtype == u"user_prompt" && route == Route::Own) {
+    if (event.subtype == QStringLiteral("user_prompt") && route == Route::Own) {
         notePrompt(sessionId, event, nowMs);
         const auto still = m_live.find(sessionId);
         if (still == m_live.end())

@@ -104,7 +104,7 @@ void DelegationTracker::applySubagentStop(int index, const Stop& stop, const QDa
         d.success = false;
         if (d.error.isEmpty()) {
             d.error = stop.reason;
-            if (d.error.isEmpty() || d.error == u"unknown")
+            if (d.error.isEmpty() || d.error == QStringLiteral("unknown"))
                 d.error = QStringLiteral("subagent stopped with an error");
         }
     }

@@ -24,21 +24,24 @@ SessionStateMachine::SessionStateMachine(AttentionSettings settings) : m_setting
 SessionStateMachine::Kind SessionStateMachine::classify(const ClaudeEvent& e, QString* message)
 {
     const QString& s = e.subtype;
-    if (s == u"hook_execution" || s == u"command_acknowledged" || s.startsWith(u"memory"))
+    if (s == QStringLiteral("hook_execution") || s == QStringLiteral("command_acknowledged") ||
+        s.startsWith(u"memory"))
         return Kind::Companion;
-    if (s == u"user_prompt" || s == u"pre_tool" || s == u"subagent_start")
+    if (s == QStringLiteral("user_prompt") || s == QStringLiteral("pre_tool") ||
+        s == QStringLiteral("subagent_start"))
         return Kind::TurnStart;
     // Claude Code's Stop hook becomes stop and token_usage_updated (and hook_execution): either
     // of them ends the turn, so losing one of the three changes nothing.
-    if (s == u"stop" || s == u"token_usage_updated" || s == u"stop_failure")
+    if (s == QStringLiteral("stop") || s == QStringLiteral("token_usage_updated") ||
+        s == QStringLiteral("stop_failure"))
         return Kind::TurnEnd;
-    if (s == u"permission_request") {
+    if (s == QStringLiteral("permission_request")) {
         *message = e.toolName.isEmpty()
                        ? QStringLiteral("needs your permission")
                        : QStringLiteral("needs your permission to use %1").arg(e.toolName);
         return Kind::Permission;
     }
-    if (s == u"notification") {
+    if (s == QStringLiteral("notification")) {
         const QJsonObject d = e.data(); // rare: parsing it is affordable
         const QString type = d.value(QLatin1String(hook::notificationType)).toString();
         *message = d.value(QLatin1String(hook::message)).toString();
@@ -49,9 +52,9 @@ SessionStateMachine::Kind SessionStateMachine::classify(const ClaudeEvent& e, QS
             return Kind::IdlePrompt;
         return Kind::Companion;
     }
-    if (s == u"session_start")
+    if (s == QStringLiteral("session_start"))
         return Kind::SessionStart;
-    if (s == u"session_end")
+    if (s == QStringLiteral("session_end"))
         return Kind::SessionEnd;
     return Kind::Activity;
 }
@@ -78,13 +81,15 @@ QString SessionStateMachine::permissionTool(const ClaudeEvent& event, const QStr
 bool SessionStateMachine::startsTracking(const ClaudeEvent& event)
 {
     QString message;
-    const Kind kind = event.subtype == u"notification" ? Kind::Activity : classify(event, &message);
+    const Kind kind = event.subtype == QStringLiteral("notification") ? Kind::Activity
+                                                                      : classify(event, &message);
     return kind != Kind::Companion;
 }
 
 bool SessionStateMachine::onEvent(const ClaudeEvent& event, qint64 nowMs, const Clock& clock)
 {
-    if (m_ended && event.subtype != u"user_prompt" && event.subtype != u"session_start")
+    if (m_ended && event.subtype != QStringLiteral("user_prompt") &&
+        event.subtype != QStringLiteral("session_start"))
         return false; // a late companion of the end; only a new turn brings it back
     QString message;
     const Kind kind = classify(event, &message);
@@ -123,8 +128,9 @@ bool SessionStateMachine::onEvent(const ClaudeEvent& event, qint64 nowMs, const 
     case Kind::TurnEnd:
         if (m_turnOpen ? at >= m_turnStartMs : afterEnd)
             closeTurn(at, event.timestamp,
-                      event.subtype == u"stop_failure" ? QStringLiteral("turn ended with an error")
-                                                       : QStringLiteral("finished its turn"));
+                      event.subtype == QStringLiteral("stop_failure")
+                          ? QStringLiteral("turn ended with an error")
+                          : QStringLiteral("finished its turn"));
         break;
     case Kind::Permission:
         if (!afterEnd)

@@ -43,8 +43,8 @@ void SessionStateMonitor::onEvent(const QString& sessionId, const ClaudeEvent& e
         // A companion alone (a hook's timing, a late token count after the session ended)
         // starts nothing; after an end only a new prompt or session start does.
         if (!SessionStateMachine::startsTracking(event) ||
-            (m_ended.contains(sessionId) && event.subtype != u"user_prompt" &&
-             event.subtype != u"session_start"))
+            (m_ended.contains(sessionId) && event.subtype != QStringLiteral("user_prompt") &&
+             event.subtype != QStringLiteral("session_start")))
             return;
         m_ended.remove(sessionId);
         it = m_sessions.insert(sessionId, Entry{SessionStateMachine(m_settings), {}, {}});

@@ -92,13 +92,13 @@ QString firstString(const QJsonObject& data, std::initializer_list<const char*> 
 
 std::optional<SessionExporter::Format> SessionExporter::formatFromName(QStringView name)
 {
-    if (name == u"json")
+    if (name == QStringLiteral("json"))
         return Format::Json;
-    if (name == u"jsonl")
+    if (name == QStringLiteral("jsonl"))
         return Format::Jsonl;
-    if (name == u"csv")
+    if (name == QStringLiteral("csv"))
         return Format::Csv;
-    if (name == u"otlp")
+    if (name == QStringLiteral("otlp"))
         return Format::Otlp;
     return std::nullopt;
 }

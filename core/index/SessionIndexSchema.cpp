@@ -68,27 +68,31 @@ QStringList SessionIndexSchema::createStatements()
         QStringLiteral("CREATE INDEX sessions_session_id ON sessions(session_id)"),
         QStringLiteral(
             "CREATE INDEX sessions_project ON sessions(project COLLATE NOCASE, start_ms)"),
+        // The big child tables are clustered by session (WITHOUT ROWID, the session's id first
+        // in the key): a session's rows are one range, found and deleted (ON DELETE CASCADE)
+        // without an index of their own, and a saved session appends to the end of each tree.
+        // seq is the row's place in its session's document.
         QStringLiteral("CREATE TABLE tool_calls("
                        "session INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+                       "seq INTEGER NOT NULL,"
                        "tool TEXT NOT NULL,"
                        "target TEXT NOT NULL DEFAULT '',"
                        "outcome TEXT NOT NULL,"
                        "duration_ms INTEGER,"
                        "agent TEXT NOT NULL DEFAULT '',"
-                       "turn INTEGER)"),
-        QStringLiteral("CREATE INDEX tool_calls_session ON tool_calls(session)"),
-        QStringLiteral("CREATE INDEX tool_calls_tool ON tool_calls(tool COLLATE NOCASE, session)"),
-        // Percentiles walk a tool's durations in order (OFFSET), never sort them.
+                       "turn INTEGER,"
+                       "PRIMARY KEY(session, seq)) WITHOUT ROWID"),
+        // Percentiles walk a tool's durations in order (OFFSET), never sort them. Which
+        // sessions called a tool is read from sessions.tools, not from here.
         QStringLiteral(
             "CREATE INDEX tool_calls_duration ON tool_calls(tool, duration_ms, session)"),
         QStringLiteral("CREATE TABLE delegations("
                        "session INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+                       "seq INTEGER NOT NULL,"
                        "agent_type TEXT NOT NULL,"
                        "outcome TEXT NOT NULL,"
-                       "duration_ms INTEGER)"),
-        QStringLiteral("CREATE INDEX delegations_session ON delegations(session)"),
-        QStringLiteral(
-            "CREATE INDEX delegations_agent ON delegations(agent_type COLLATE NOCASE, session)"),
+                       "duration_ms INTEGER,"
+                       "PRIMARY KEY(session, seq)) WITHOUT ROWID"),
         QStringLiteral("CREATE INDEX delegations_duration ON delegations(agent_type, duration_ms, "
                        "session)"),
         QStringLiteral("CREATE TABLE files("
@@ -97,8 +101,8 @@ QStringList SessionIndexSchema::createStatements()
                        "kind TEXT NOT NULL,"
                        // The path lower-cased and reversed: file:src/auth.py (an end of a path)
                        // becomes a prefix range on this column's index.
-                       "rpath TEXT NOT NULL)"),
-        QStringLiteral("CREATE INDEX files_session ON files(session)"),
+                       "rpath TEXT NOT NULL,"
+                       "PRIMARY KEY(session, path)) WITHOUT ROWID"),
         QStringLiteral("CREATE INDEX files_path ON files(path)"),
         QStringLiteral("CREATE INDEX files_rpath ON files(rpath, session)"),
         QStringLiteral("CREATE TABLE turns("
@@ -109,6 +113,7 @@ QStringList SessionIndexSchema::createStatements()
                        "tool_calls INTEGER NOT NULL DEFAULT 0,"
                        "failures INTEGER NOT NULL DEFAULT 0,"
                        "tokens INTEGER)"),
+        // A file's turn indexes are not trusted to be unique: turns keep a rowid.
         QStringLiteral("CREATE INDEX turns_session ON turns(session)"),
         // Per session and tool (and agent): what `stats --by tool|agent` sums, so it reads one
         // row per session and group instead of every call. turns and tokens are the session's.

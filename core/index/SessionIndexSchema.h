@@ -11,9 +11,9 @@ namespace ea {
 // It is a cache of the session files: deleting it loses nothing, it is rebuilt from them.
 //   meta(key, value)            schema_version, built_at
 //   sessions(id, ...)           one row per session file; id is the rowid every other table uses
-//   tool_calls(session, ...)    one row per tool call: tool, target (command or file), outcome
-//                               (success, failure, unknown), duration_ms, agent, turn
-//   delegations(session, ...)   agent_type, outcome, duration_ms
+//   tool_calls(session, seq, ...)  one row per tool call: tool, target (command or file),
+//                               outcome (success, failure, unknown), duration_ms, agent, turn
+//   delegations(session, seq, ...)  agent_type, outcome, duration_ms
 //   files(session, path, kind)  kind: read or modified
 //   turns(session, ...)         idx, start_ms, duration_ms, tool_calls, failures, tokens
 //   session_tools, session_agents  per session and tool / agent: counts for stats
@@ -25,7 +25,7 @@ class SessionIndexSchema
 public:
     // Raised whenever a table changes shape or what is extracted into it: an older database is
     // rebuilt from the files.
-    static constexpr int version = 2;
+    static constexpr int version = 3;
     static inline const QString fileName = QStringLiteral(".sessions.db");
     // The FTS5 table and its columns, in order.
     static inline const QString textTable = QStringLiteral("session_text");

@@ -28,6 +28,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -39,7 +40,8 @@ namespace {
 
 // Text kept per full-text column and session: a session's tool outputs can run to megabytes,
 // and what a search needs is in the first of them.
-constexpr qsizetype kMaxColumnChars = 256 * 1024;
+constexpr qsizetype kMaxColumnBytes = 256 * 1024;
+constexpr qsizetype kMaxTargetChars = 4096;
 constexpr int kBatch = 500; // sessions per transaction while catching up
 // With idle checkpoints: saves between two checkpoints at most (a few MB of WAL).
 constexpr int kMaxUncheckpointed = 256;
@@ -69,49 +71,56 @@ std::optional<qint64> timeMs(const simdjson::dom::element& o, std::string_view k
     return t.toMSecsSinceEpoch();
 }
 
-void appendText(QString* column, const QString& text)
+// Appends, after a newline, as much of the text as the column's limit leaves room for, cut
+// before a character's continuation bytes.
+void appendText(QByteArray* column, std::string_view text)
 {
-    if (text.isEmpty() || column->size() >= kMaxColumnChars)
+    const qsizetype separator = column->isEmpty() ? 0 : 1;
+    const qsizetype room = kMaxColumnBytes - column->size() - separator;
+    if (text.empty() || room <= 0)
         return;
-    if (!column->isEmpty())
-        column->append(QLatin1Char('\n'));
-    column->append(QStringView(text).left(kMaxColumnChars - column->size()));
+    size_t take = std::min(text.size(), size_t(room));
+    while (take > 0 && take < text.size() && (uchar(text[take]) & 0xC0) == 0x80)
+        --take;
+    if (take == 0)
+        return;
+    if (separator)
+        column->append('\n');
+    column->append(text.data(), qsizetype(take));
 }
 
 // What a search finds in a tool's input or output: a string as it is, else its JSON text.
-QString jsonText(const simdjson::dom::element& o, std::string_view key)
+void appendJsonText(QByteArray* column, const simdjson::dom::element& o, std::string_view key)
 {
     simdjson::dom::element v;
     if (!json::memberAt(o, key, &v))
-        return {};
+        return;
     std::string_view text;
     if (!v.get_string().get(text))
-        return json::utf8(text);
-    if (v.is_object() || v.is_array())
-        return QString::fromStdString(simdjson::minify(v));
-    return {};
+        appendText(column, text);
+    else if (v.is_object() || v.is_array())
+        appendText(column, simdjson::minify(v));
 }
 
-QString outcomeName(const simdjson::dom::element& o)
+std::string_view outcomeName(const simdjson::dom::element& o)
 {
     switch (ToolOperation::outcomeOf(o)) {
     case ToolOperation::Outcome::Success:
-        return QStringLiteral("success");
+        return "success";
     case ToolOperation::Outcome::Failure:
-        return QStringLiteral("failure");
+        return "failure";
     default:
-        return QStringLiteral("unknown");
+        return "unknown";
     }
 }
 
-bool modifies(const QString& tool)
+bool modifies(std::string_view tool)
 {
-    static const QSet<QString> tools{QStringLiteral("Edit"), QStringLiteral("Write"),
-                                     QStringLiteral("MultiEdit"), QStringLiteral("NotebookEdit")};
-    return tools.contains(tool);
+    return tool == "Edit" || tool == "Write" || tool == "MultiEdit" || tool == "NotebookEdit";
 }
 
-// Everything one session file contributes to the database.
+// Everything one session file contributes to the database. Its texts are views into the parsed
+// document (bound to SQLite as they are: no UTF-16 copy and back); it lives no longer.
 struct Extract
 {
     SessionSummary summary;
@@ -121,13 +130,13 @@ struct Extract
     std::optional<qint64> startMs, endMs, durationMs;
     struct Tool
     {
-        QString tool, target, outcome, agent;
+        std::string_view tool, target, outcome, agent;
         std::optional<qint64> durationMs, turn;
     };
     QList<Tool> tools;
     struct Delegation
     {
-        QString agent, outcome;
+        std::string_view agent, outcome;
         std::optional<qint64> durationMs;
     };
     QList<Delegation> delegations;
@@ -139,37 +148,37 @@ struct Extract
         int toolCalls = 0, failures = 0;
     };
     QList<TurnRow> turns;
-    QString prompts, responses, toolText, paths, commands, agents;
+    QByteArray prompts, responses, toolText, paths, commands, agents; // UTF-8
     // Per tool and per agent, for session_tools / session_agents (ordered: rows come out the
     // same on every rebuild).
     struct ToolTotals
     {
         qint64 calls = 0, failures = 0;
     };
-    std::map<QString, ToolTotals> toolTotals;
+    std::map<std::string_view, ToolTotals> toolTotals;
     struct AgentTotals
     {
         qint64 delegations = 0, failures = 0, calls = 0;
     };
-    std::map<QString, AgentTotals> agentTotals;
+    std::map<std::string_view, AgentTotals> agentTotals;
 
     static Extract of(const simdjson::dom::element& doc)
     {
         using json::arrayAt;
-        using json::stringAt;
+        using json::viewAt;
         Extract e;
         e.summary = SessionSummary::fromDocument(doc);
         // A default element reads no memory it could check: absent ones are never read.
         simdjson::dom::element metadata, metrics;
         const bool hasMetadata = json::memberAt(doc, "metadata", &metadata);
         const bool hasMetrics = json::memberAt(doc, "metrics", &metrics);
-        QString root = hasMetadata ? stringAt(metadata, "project_root") : QString();
+        QString root = hasMetadata ? json::stringAt(metadata, "project_root") : QString();
         if (root.isEmpty())
             root = e.summary.workingDirectory;
         e.project = QFileInfo(QDir::cleanPath(root)).fileName();
-        e.completionReason = stringAt(doc, "completion_reason");
-        const QString initialPrompt = stringAt(doc, "initial_prompt");
-        e.initialPrompt = initialPrompt.left(200);
+        e.completionReason = json::stringAt(doc, "completion_reason");
+        const std::string_view initialPrompt = viewAt(doc, "initial_prompt");
+        e.initialPrompt = json::utf8(initialPrompt.substr(0, 1024)).left(200);
         if (e.summary.startTime.isValid())
             e.startMs = e.summary.startTime.toMSecsSinceEpoch();
         if (e.summary.endTime.isValid())
@@ -180,35 +189,35 @@ struct Extract
             e.durationMs = *e.endMs - *e.startMs;
 
         appendText(&e.prompts, initialPrompt);
-        appendText(&e.responses, stringAt(doc, "final_response"));
+        appendText(&e.responses, viewAt(doc, "final_response"));
 
         std::vector<simdjson::dom::element> ops;
         simdjson::dom::array list;
         if (arrayAt(doc, "tool_operations", &list))
             ops.assign(list.begin(), list.end());
         const bool opsInDelegationsOnly = ops.empty();
-        QSet<QString> agents;
+        std::set<std::string_view> agents;
         if (arrayAt(doc, "delegations", &list)) {
             for (const simdjson::dom::element d : list) {
                 Delegation row;
-                row.agent = stringAt(d, "agent_type");
+                row.agent = viewAt(d, "agent_type");
                 simdjson::dom::element result;
                 std::string_view resultText;
                 if (json::memberAt(d, "result", &result) && !result.get_string().get(resultText))
-                    row.outcome = json::utf8(resultText);
+                    row.outcome = resultText;
                 else if (const std::optional<bool> success = json::boolAt(d, "success"))
-                    row.outcome = *success ? QStringLiteral("success") : QStringLiteral("failure");
+                    row.outcome = *success ? "success" : "failure";
                 else
-                    row.outcome = QStringLiteral("unknown");
+                    row.outcome = "unknown";
                 row.durationMs = json::int64At(d, "duration_ms");
                 e.delegations.append(row);
                 agents.insert(row.agent);
                 AgentTotals& a = e.agentTotals[row.agent];
                 ++a.delegations;
-                a.failures += row.outcome == QLatin1String("failure") ? 1 : 0;
-                appendText(&e.prompts, stringAt(d, "task_description"));
-                appendText(&e.prompts, stringAt(d, "prompt"));
-                appendText(&e.responses, stringAt(d, "response"));
+                a.failures += row.outcome == "failure" ? 1 : 0;
+                appendText(&e.prompts, viewAt(d, "task_description"));
+                appendText(&e.prompts, viewAt(d, "prompt"));
+                appendText(&e.responses, viewAt(d, "response"));
                 simdjson::dom::array own;
                 if (opsInDelegationsOnly && arrayAt(d, "tool_operations", &own))
                     ops.insert(ops.end(), own.begin(), own.end());
@@ -216,43 +225,41 @@ struct Extract
         }
         for (const simdjson::dom::element& o : ops) {
             Tool t;
-            t.tool = stringAt(o, "tool_name");
-            t.agent = stringAt(o, "agent_type");
+            t.tool = viewAt(o, "tool_name");
+            t.agent = viewAt(o, "agent_type");
             t.outcome = outcomeName(o);
             t.durationMs = json::int64At(o, "duration_ms");
             t.turn = json::int64At(o, "turn");
             simdjson::dom::element input;
             const bool hasInput = json::memberAt(o, "input_data", &input);
             const auto inputString = [&](std::string_view key) {
-                return hasInput ? stringAt(input, key) : QString();
+                return hasInput ? viewAt(input, key) : std::string_view();
             };
-            const QString command = inputString("command");
-            QString file = inputString("file_path");
-            if (file.isEmpty())
+            const std::string_view command = inputString("command");
+            std::string_view file = inputString("file_path");
+            if (file.empty())
                 file = inputString("notebook_path");
-            if (file.isEmpty())
-                file = stringAt(o, "file_path");
-            t.target = !command.isEmpty() ? command
-                       : !file.isEmpty()  ? file
-                                          : inputString("pattern");
-            if (!command.isEmpty())
-                appendText(&e.commands, command);
-            if (!file.isEmpty()) {
+            if (file.empty())
+                file = viewAt(o, "file_path");
+            t.target = !command.empty() ? command : !file.empty() ? file : inputString("pattern");
+            appendText(&e.commands, command);
+            if (!file.empty()) {
+                const QString path = json::utf8(file);
                 if (modifies(t.tool))
-                    e.files.insert(file, QStringLiteral("modified"));
-                else if (!e.files.contains(file))
-                    e.files.insert(file, QStringLiteral("read"));
+                    e.files.insert(path, QStringLiteral("modified"));
+                else if (!e.files.contains(path))
+                    e.files.insert(path, QStringLiteral("read"));
             }
-            if (!t.agent.isEmpty()) {
+            if (!t.agent.empty()) {
                 agents.insert(t.agent);
                 ++e.agentTotals[t.agent].calls;
             }
             ToolTotals& totals = e.toolTotals[t.tool];
             ++totals.calls;
-            totals.failures += t.outcome == QLatin1String("failure") ? 1 : 0;
-            if (e.toolText.size() < kMaxColumnChars) {
-                appendText(&e.toolText, jsonText(o, "input_data"));
-                appendText(&e.toolText, jsonText(o, "output_data"));
+            totals.failures += t.outcome == "failure" ? 1 : 0;
+            if (e.toolText.size() < kMaxColumnBytes) {
+                appendJsonText(&e.toolText, o, "input_data");
+                appendJsonText(&e.toolText, o, "output_data");
             }
             e.tools.append(t);
         }
@@ -285,17 +292,19 @@ struct Extract
                 row.toolCalls = json::intAt(t, "tool_calls");
                 row.failures = json::intAt(t, "tool_failures");
                 e.turns.append(row);
-                appendText(&e.prompts, stringAt(t, "prompt"));
+                appendText(&e.prompts, viewAt(t, "prompt"));
             }
         }
         QStringList fileList = e.files.keys();
         fileList.sort();
         for (const QString& f : fileList)
-            appendText(&e.paths, f);
-        agents.remove(QString());
-        QStringList agentList(agents.begin(), agents.end());
-        agentList.sort();
-        e.agents = agentList.join(QLatin1Char(' '));
+            appendText(&e.paths, f.toStdString());
+        agents.erase(std::string_view());
+        for (const std::string_view a : agents) {
+            if (!e.agents.isEmpty())
+                e.agents.append(' ');
+            e.agents.append(a.data(), qsizetype(a.size()));
+        }
         return e;
     }
 };
@@ -839,9 +848,9 @@ bool SessionIndexer::indexFile(const QString& name, qint64 size, qint64 mtimeMs,
     // The keys of the totals: every tool called, every agent delegated to or calling.
     QStringList tools, agents;
     for (const auto& [tool, totals] : e.toolTotals)
-        tools.append(tool);
+        tools.append(json::utf8(tool));
     for (const auto& [agent, totals] : e.agentTotals)
-        agents.append(agent);
+        agents.append(json::utf8(agent));
     const bool pinned =
         d->pins ? d->pins->contains(s.sessionId) : PinnedSessions(d->dir).isPinned(s.sessionId);
     int column = 0;
@@ -876,26 +885,33 @@ bool SessionIndexer::indexFile(const QString& name, qint64 size, qint64 mtimeMs,
     if (damaged)
         return true;
 
-    q = &d->rowStatement("INSERT INTO tool_calls(session, tool, target, outcome, duration_ms, "
-                         "agent, turn) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    q = &d->rowStatement("INSERT INTO tool_calls(session, seq, tool, target, outcome, "
+                         "duration_ms, agent, turn) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    qint64 seq = 0;
     for (const Extract::Tool& t : std::as_const(e.tools)) {
         q->bind(1, id);
-        q->bind(2, t.tool);
-        q->bind(3, t.target.left(4096));
-        q->bind(4, t.outcome);
-        q->bind(5, t.durationMs);
-        q->bind(6, t.agent);
-        q->bind(7, t.turn);
+        q->bind(2, seq++);
+        q->bind(3, t.tool);
+        if (t.target.size() <= kMaxTargetChars) // no more characters than bytes
+            q->bind(4, t.target);
+        else
+            q->bind(4, json::utf8(t.target).left(kMaxTargetChars));
+        q->bind(5, t.outcome);
+        q->bind(6, t.durationMs);
+        q->bind(7, t.agent);
+        q->bind(8, t.turn);
         if (!q->run(why))
             return false;
     }
-    q = &d->rowStatement(
-        "INSERT INTO delegations(session, agent_type, outcome, duration_ms) VALUES (?, ?, ?, ?)");
+    q = &d->rowStatement("INSERT INTO delegations(session, seq, agent_type, outcome, duration_ms) "
+                         "VALUES (?, ?, ?, ?, ?)");
+    seq = 0;
     for (const Extract::Delegation& dl : std::as_const(e.delegations)) {
         q->bind(1, id);
-        q->bind(2, dl.agent);
-        q->bind(3, dl.outcome);
-        q->bind(4, dl.durationMs);
+        q->bind(2, seq++);
+        q->bind(3, dl.agent);
+        q->bind(4, dl.outcome);
+        q->bind(5, dl.durationMs);
         if (!q->run(why))
             return false;
     }
@@ -951,12 +967,15 @@ bool SessionIndexer::indexFile(const QString& name, qint64 size, qint64 mtimeMs,
     q = &d->rowStatement("INSERT INTO session_text(rowid, prompts, responses, tools, paths, "
                          "commands, agents) VALUES (?, ?, ?, ?, ?, ?, ?)");
     q->bind(1, id);
-    q->bind(2, e.prompts);
-    q->bind(3, e.responses);
-    q->bind(4, e.toolText);
-    q->bind(5, e.paths);
-    q->bind(6, e.commands);
-    q->bind(7, e.agents);
+    const auto view = [](const QByteArray& utf8) {
+        return std::string_view(utf8.constData(), size_t(utf8.size()));
+    };
+    q->bind(2, view(e.prompts));
+    q->bind(3, view(e.responses));
+    q->bind(4, view(e.toolText));
+    q->bind(5, view(e.paths));
+    q->bind(6, view(e.commands));
+    q->bind(7, view(e.agents));
     return q->run(why);
 }
 

@@ -165,12 +165,10 @@ struct Parser
             conditions.append(match(QStringLiteral("s.status"), *v));
         } else if (name == QLatin1String("agent")) {
             if (v->contains(QLatin1Char('*'))) {
-                const QString a = match(QStringLiteral("agent_type"), *v);
-                const QString b = match(QStringLiteral("agent"), *v);
+                // One row per session and agent (delegated to or calling): fewer than its calls.
                 conditions.append(
-                    QStringLiteral("(s.id IN (SELECT session FROM delegations WHERE %1) OR s.id "
-                                   "IN (SELECT session FROM tool_calls WHERE %2))")
-                        .arg(a, b));
+                    QStringLiteral("s.id IN (SELECT session FROM session_agents WHERE %1)")
+                        .arg(match(QStringLiteral("agent"), *v)));
             } else {
                 // The session's own list of agents: read from the scan index, no join.
                 bindings.append(SessionIndexSchema::listEntry(*v));
@@ -179,7 +177,7 @@ struct Parser
         } else if (name == QLatin1String("tool")) {
             if (v->contains(QLatin1Char('*'))) {
                 conditions.append(
-                    QStringLiteral("s.id IN (SELECT session FROM tool_calls WHERE %1)")
+                    QStringLiteral("s.id IN (SELECT session FROM session_tools WHERE %1)")
                         .arg(match(QStringLiteral("tool"), *v)));
             } else {
                 bindings.append(SessionIndexSchema::listEntry(*v));

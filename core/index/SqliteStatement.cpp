@@ -55,6 +55,14 @@ void SqliteStatement::bind(int index, const QString& text)
     sqlite3_bind_text(m_stmt, index, utf8.constData(), int(utf8.size()), SQLITE_TRANSIENT);
 }
 
+void SqliteStatement::bind(int index, std::string_view utf8)
+{
+    // A null pointer would bind NULL, not "".
+    if (m_stmt)
+        sqlite3_bind_text(m_stmt, index, utf8.data() ? utf8.data() : "", int(utf8.size()),
+                          SQLITE_STATIC);
+}
+
 bool SqliteStatement::run(QString* why)
 {
     if (!m_stmt) {

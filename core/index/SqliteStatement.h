@@ -4,6 +4,7 @@
 #include <QString>
 
 #include <optional>
+#include <string_view>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -30,6 +31,8 @@ public:
     void bind(int index, qint64 value);
     void bind(int index, std::optional<qint64> value); // NULL when empty
     void bind(int index, const QString& text);         // a null QString binds ""
+    // UTF-8, bound without a copy: it must stay as it is until run().
+    void bind(int index, std::string_view utf8);
     // Runs a statement that returns no rows and readies it for the next bindings.
     bool run(QString* why);
     // The rowid of the last row inserted on the connection.

@@ -387,16 +387,17 @@ QExplicitlySharedDataPointer<const HookDetails> detailsOf(const ClaudeEvent& eve
 {
     using namespace ea;
     const QString& subtype = event.subtype;
-    if (subtype != u"post_tool" && subtype != u"user_prompt" && subtype != u"subagent_start" &&
-        subtype != u"subagent_stop" && !(subtype == u"pre_tool" && event.isDelegationTool()))
+    if (subtype != QStringLiteral("post_tool") && subtype != QStringLiteral("user_prompt") &&
+        subtype != QStringLiteral("subagent_start") && subtype != QStringLiteral("subagent_stop") &&
+        !(subtype == QStringLiteral("pre_tool") && event.isDelegationTool()))
         return {};
     auto* details = new HookDetails;
     HookDetails& d = *details;
-    if (subtype == u"post_tool") {
+    if (subtype == QStringLiteral("post_tool")) {
         readOutcome(data, &d);
         if (event.isDelegationTool())
             d.resultText = resultTextOf(data);
-    } else if (subtype == u"pre_tool") {
+    } else if (subtype == QStringLiteral("pre_tool")) {
         if (event.isDelegationTool()) {
             const Fields details = data.object(hook::delegationDetails);
             const Fields params = data.object(hook::toolParameters);
@@ -407,12 +408,12 @@ QExplicitlySharedDataPointer<const HookDetails> detailsOf(const ClaudeEvent& eve
             d.prompt = firstString(
                 {{&details, hook::prompt}, {&params, hook::prompt}, {&input, hook::prompt}});
         }
-    } else if (subtype == u"user_prompt") {
+    } else if (subtype == QStringLiteral("user_prompt")) {
         d.prompt =
             firstString({{&data, hook::promptText}, {&data, hook::prompt}, {&top, hook::prompt}});
-    } else if (subtype == u"subagent_start") {
+    } else if (subtype == QStringLiteral("subagent_start")) {
         d.agentId = utf8(data.string(hook::agentId));
-    } else if (subtype == u"subagent_stop") {
+    } else if (subtype == QStringLiteral("subagent_stop")) {
         d.agentId = utf8(data.string(hook::agentId));
         bool flag = false;
         d.errorTermination = data.boolean(hook::isErrorTermination, &flag) && flag;
@@ -653,7 +654,7 @@ NormalizeResult EventNormalizer::normalize(const QString& eventName, const QByte
     if (payloadJson.size() > limits.maxPayloadBytes)
         return oversized();
 
-    const bool history = eventName == u"history";
+    const bool history = eventName == QStringLiteral("history");
     // A history batch wraps each event in {"events":[...]}: two more levels than the event.
     const int depthLimit = limits.maxDepth + (history ? 2 : 0);
     const auto tooDeep = [&] {

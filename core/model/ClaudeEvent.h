@@ -38,8 +38,8 @@ struct ClaudeEvent
     QExplicitlySharedDataPointer<const HookDetails> hookDetails;
 
     bool hasSession() const { return !sessionId.isEmpty(); }
-    bool isPreTool() const { return subtype == u"pre_tool"; }
-    bool isPostTool() const { return subtype == u"post_tool"; }
+    bool isPreTool() const { return subtype == QStringLiteral("pre_tool"); }
+    bool isPostTool() const { return subtype == QStringLiteral("post_tool"); }
     bool isDelegationTool() const;
     // *hookDetails, or defaults when there are none.
     const HookDetails& details() const;

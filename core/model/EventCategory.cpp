@@ -80,7 +80,7 @@ std::optional<EventCategory> EventCategory::fromName(QStringView name)
             return EventCategory(static_cast<Value>(i));
     }
     // Files written by the Python aggregator use "status" and "system" for what we call meta.
-    if (name == u"status" || name == u"system")
+    if (name == QStringLiteral("status") || name == QStringLiteral("system"))
         return EventCategory(Meta);
     qCDebug(lcCategory) << "unknown category name" << name;
     return std::nullopt;
@@ -88,23 +88,23 @@ std::optional<EventCategory> EventCategory::fromName(QStringView name)
 
 bool EventCategory::isToolSubtype(QStringView subtype)
 {
-    return subtype == u"pre_tool" || subtype == u"post_tool";
+    return subtype == QStringLiteral("pre_tool") || subtype == QStringLiteral("post_tool");
 }
 
 bool EventCategory::isDelegationTool(QStringView toolName)
 {
-    return toolName == u"Task" || toolName == u"Agent";
+    return toolName == QStringLiteral("Task") || toolName == QStringLiteral("Agent");
 }
 
 bool EventCategory::isFileReadTool(QStringView toolName)
 {
-    return toolName == u"Read";
+    return toolName == QStringLiteral("Read");
 }
 
 bool EventCategory::isFileModifyTool(QStringView toolName)
 {
-    return toolName == u"Write" || toolName == u"Edit" || toolName == u"MultiEdit" ||
-           toolName == u"NotebookEdit";
+    return toolName == QStringLiteral("Write") || toolName == QStringLiteral("Edit") ||
+           toolName == QStringLiteral("MultiEdit") || toolName == QStringLiteral("NotebookEdit");
 }
 
 EventCategory EventCategory::classify(QStringView subtype, QStringView toolName, bool hasFilePath)

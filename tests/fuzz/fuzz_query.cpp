@@ -45,6 +45,8 @@ const QSet<QString>& sqlWords()
                                      QStringLiteral("session"),
                                      QStringLiteral("delegations"),
                                      QStringLiteral("files"),
+                                     QStringLiteral("session_tools"),
+                                     QStringLiteral("session_agents"),
                                      QStringLiteral("rowid"),
                                      QStringLiteral("session_text"),
                                      QStringLiteral("SELECT"),

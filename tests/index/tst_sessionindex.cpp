@@ -480,6 +480,49 @@ private Q_SLOTS:
 
     // The fast paths (per-session lists and totals, reversed paths, percentiles walked along an
     // index) against the plain reading of the child tables, for several filters.
+    void longTextsAreCutAtWholeCharacters()
+    {
+        QTemporaryDir dir;
+        const QString prompt(200 * 1024, QChar(0x00e9)); // 400 KiB of UTF-8
+        const QString command = QString(5000, QChar(0x4e2d));
+        {
+            SessionStore store(dir.path());
+            QJsonObject doc = test::generatedSession(1, m_base);
+            doc.insert(QStringLiteral("initial_prompt"), QStringLiteral("x") + prompt);
+            QJsonArray ops = doc.value(QStringLiteral("tool_operations")).toArray();
+            QJsonObject op = ops.at(0).toObject();
+            op.insert(QStringLiteral("input_data"),
+                      QJsonObject{{QStringLiteral("command"), command}});
+            ops.replace(0, op);
+            doc.insert(QStringLiteral("tool_operations"), ops);
+            QVERIFY(store.save(doc));
+            SessionIndexer ix(dir.path());
+            QVERIFY(ix.open());
+        }
+        QSqlDatabase db =
+            QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("long"));
+        db.setDatabaseName(QDir(dir.path()).filePath(SessionIndexSchema::fileName));
+        QVERIFY(db.open());
+        const auto cleanup = qScopeGuard([&] {
+            db.close();
+            db = QSqlDatabase();
+            QSqlDatabase::removeDatabase(QStringLiteral("long"));
+        });
+        QSqlQuery q(db);
+        // The first 256 KiB of the column, ending on a whole character: one "x", then é's.
+        QVERIFY(q.exec(QStringLiteral("SELECT prompts, length(CAST(prompts AS BLOB)) FROM "
+                                      "session_text")));
+        QVERIFY(q.next());
+        QCOMPARE(q.value(1).toLongLong(), 256 * 1024 - 1);
+        QCOMPARE(q.value(0).toString(), QStringLiteral("x") + prompt.left(128 * 1024 - 1));
+        QVERIFY(q.exec(QStringLiteral("SELECT target FROM tool_calls ORDER BY session, seq")));
+        QVERIFY(q.next());
+        QCOMPARE(q.value(0).toString(), command.left(4096)); // characters, not bytes
+        QVERIFY(q.exec(QStringLiteral("SELECT initial_prompt FROM sessions")));
+        QVERIFY(q.next());
+        QCOMPARE(q.value(0).toString(), QStringLiteral("x") + prompt.left(199));
+    }
+
     void fastPathsAgreeWithTheChildTables()
     {
         QTemporaryDir dir;
@@ -550,13 +593,24 @@ private Q_SLOTS:
             {QStringLiteral("file:module_2.py"),
              QStringLiteral("s.id IN (SELECT session FROM files WHERE path LIKE '%/module_2.py')")},
             {QStringLiteral("file:dule_2.py"), QStringLiteral("0")}, // not after a /
+            // Wildcards, in any ASCII case, through the per-session totals.
+            {QStringLiteral("tool:ba*"), QStringLiteral("s.id IN (SELECT session FROM tool_calls "
+                                                        "WHERE tool LIKE 'ba%')")},
+            {QStringLiteral("tool:*EA*"), QStringLiteral("s.id IN (SELECT session FROM "
+                                                         "tool_calls WHERE tool LIKE '%ea%')")},
+            {QStringLiteral("tool:B*x"), QStringLiteral("0")},
+            {QStringLiteral("agent:Q*"),
+             QStringLiteral("(s.id IN (SELECT session FROM delegations WHERE agent_type LIKE 'q%') "
+                            "OR s.id IN (SELECT session FROM tool_calls WHERE agent LIKE 'q%'))")},
+            {QStringLiteral("agent:*ai*"),
+             QStringLiteral("s.id IN (SELECT session FROM tool_calls WHERE agent LIKE '%ai%')")},
         };
         for (const auto& [text, condition] : counts) {
             const qint64 expected =
                 scalar(QStringLiteral("SELECT count(*) FROM sessions s WHERE ") + condition, {});
             QVERIFY2(expected >= 0, qPrintable(q.lastError().text()));
             QCOMPARE(reader.count(SessionQuery::parse(text, &error)), int(expected));
-            QVERIFY(text == QLatin1String("file:dule_2.py") || expected > 0);
+            QVERIFY(condition == QLatin1String("0") || expected > 0);
         }
         // Statistics per tool and per agent, against their definition over the calls.
         for (const QString& filter :

@@ -5,6 +5,8 @@
 #include <QSqlQuery>
 #include <QTest>
 
+#include <string>
+
 using namespace ea;
 
 class tst_SqliteStatement : public QObject
@@ -40,6 +42,14 @@ private Q_SLOTS:
                 QVERIFY2(why.contains(QStringLiteral("UNIQUE")), qPrintable(why));
                 insert.bind(2, QStringLiteral("after a failure"));
                 QVERIFY2(insert.run(&why), qPrintable(why));
+                // UTF-8 views: as they are, and an empty view without data is "" (UNIQUE).
+                std::string utf8 = "中文 \"y\"";
+                insert.bind(2, std::string_view(utf8));
+                QVERIFY2(insert.run(&why), qPrintable(why));
+                utf8.assign("changed after the run");
+                insert.bind(2, std::string_view());
+                QVERIFY(!insert.run(&why));
+                QVERIFY2(why.contains(QStringLiteral("UNIQUE")), qPrintable(why));
             }
             QSqlQuery read(db);
             QVERIFY(read.exec(QStringLiteral("SELECT n, s FROM t ORDER BY id")));
@@ -51,6 +61,8 @@ private Q_SLOTS:
             QCOMPARE(read.value(1).toString(), QString(""));
             QVERIFY(read.next());
             QCOMPARE(read.value(1).toString(), QStringLiteral("after a failure"));
+            QVERIFY(read.next());
+            QCOMPARE(read.value(1).toString(), QStringLiteral("中文 \"y\""));
             QVERIFY(!read.next());
 
             SqliteStatement broken(handle, "INSERT INTO nowhere VALUES (?)");
