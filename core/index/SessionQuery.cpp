@@ -146,6 +146,29 @@ struct Parser
         return column + QStringLiteral(" = ? COLLATE NOCASE");
     }
 
+    // A name in the session's own list (sessions.tools / .agents, read from the scan index: no
+    // join). With wildcards, a LIKE on the list: exact while at most one part between the *s
+    // has text (a part holds no separator, so it lies within one name); otherwise the list
+    // only narrows the sessions, and their per-name totals decide.
+    QString inList(const QString& list, const QString& totals, const QString& column,
+                   const QString& v)
+    {
+        const QString entry = SessionIndexSchema::listEntry(v);
+        if (!v.contains(QLatin1Char('*'))) {
+            bindings.append(entry);
+            return QStringLiteral("instr(s.%1, ?) > 0").arg(list);
+        }
+        bindings.append(QLatin1Char('%') + likePattern(entry) + QLatin1Char('%'));
+        QString condition = QStringLiteral("s.%1 LIKE ? ESCAPE '\\'").arg(list);
+        if (v.split(QLatin1Char('*'), Qt::SkipEmptyParts).size() > 1) {
+            bindings.append(likePattern(v));
+            condition += QStringLiteral(" AND EXISTS (SELECT 1 FROM %1 t WHERE t.session = s.id "
+                                        "AND t.%2 LIKE ? ESCAPE '\\')")
+                             .arg(totals, column);
+        }
+        return condition;
+    }
+
     void field(const QString& name, qsizetype at)
     {
         const std::optional<QString> v = value(name);
@@ -164,25 +187,11 @@ struct Parser
         } else if (name == QLatin1String("status")) {
             conditions.append(match(QStringLiteral("s.status"), *v));
         } else if (name == QLatin1String("agent")) {
-            if (v->contains(QLatin1Char('*'))) {
-                // One row per session and agent (delegated to or calling): fewer than its calls.
-                conditions.append(
-                    QStringLiteral("s.id IN (SELECT session FROM session_agents WHERE %1)")
-                        .arg(match(QStringLiteral("agent"), *v)));
-            } else {
-                // The session's own list of agents: read from the scan index, no join.
-                bindings.append(SessionIndexSchema::listEntry(*v));
-                conditions.append(QStringLiteral("instr(s.agents, ?) > 0"));
-            }
+            conditions.append(inList(QStringLiteral("agents"), QStringLiteral("session_agents"),
+                                     QStringLiteral("agent"), *v));
         } else if (name == QLatin1String("tool")) {
-            if (v->contains(QLatin1Char('*'))) {
-                conditions.append(
-                    QStringLiteral("s.id IN (SELECT session FROM session_tools WHERE %1)")
-                        .arg(match(QStringLiteral("tool"), *v)));
-            } else {
-                bindings.append(SessionIndexSchema::listEntry(*v));
-                conditions.append(QStringLiteral("instr(s.tools, ?) > 0"));
-            }
+            conditions.append(inList(QStringLiteral("tools"), QStringLiteral("session_tools"),
+                                     QStringLiteral("tool"), *v));
         } else if (name == QLatin1String("file")) {
             // The whole path, or its end after a /: file:src/auth.py finds
             // /home/me/api/src/auth.py. Case-insensitive.

@@ -46,6 +46,8 @@ const QSet<QString>& sqlWords()
                                      QStringLiteral("delegations"),
                                      QStringLiteral("files"),
                                      QStringLiteral("session_tools"),
+                                     QStringLiteral("EXISTS"),
+                                     QStringLiteral("t"),
                                      QStringLiteral("session_agents"),
                                      QStringLiteral("rowid"),
                                      QStringLiteral("session_text"),

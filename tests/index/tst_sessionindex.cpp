@@ -599,6 +599,10 @@ private Q_SLOTS:
             {QStringLiteral("tool:*EA*"), QStringLiteral("s.id IN (SELECT session FROM "
                                                          "tool_calls WHERE tool LIKE '%ea%')")},
             {QStringLiteral("tool:B*x"), QStringLiteral("0")},
+            // Edit and Read are both in every list: a LIKE on the list alone would find e*d.
+            {QStringLiteral("tool:E*d"), QStringLiteral("0")},
+            {QStringLiteral("agent:m*n"),
+             QStringLiteral("s.id IN (SELECT session FROM tool_calls WHERE agent LIKE 'm%n')")},
             {QStringLiteral("agent:Q*"),
              QStringLiteral("(s.id IN (SELECT session FROM delegations WHERE agent_type LIKE 'q%') "
                             "OR s.id IN (SELECT session FROM tool_calls WHERE agent LIKE 'q%'))")},
