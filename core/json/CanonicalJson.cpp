@@ -53,67 +53,87 @@ inline char hexDigit(unsigned u)
     return char(u < 10 ? '0' + u : 'a' + u - 10);
 }
 
+#if defined(__SSE2__)
+int specialMask(const char* sixteen)
+{
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(sixteen));
+    const __m128i control =
+        _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1f)), _mm_set1_epi8(0x1f));
+    const __m128i special =
+        _mm_or_si128(control, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                           _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+    return _mm_movemask_epi8(special);
+}
+#endif
+
+// Where the first byte that needs an escape is; n when none does (most strings, most keys).
+size_t firstSpecial(const char* p, size_t n)
+{
+    size_t i = 0;
+#if defined(__SSE2__)
+    for (; i + 16 <= n; i += 16) {
+        if (const int mask = specialMask(p + i))
+            return i + size_t(__builtin_ctz(unsigned(mask)));
+    }
+    if (i == n)
+        return n;
+    // The last few bytes through one more comparison, padded with a byte that needs nothing.
+    char tail[16];
+    std::memset(tail, 'a', sizeof tail);
+    std::memcpy(tail, p + i, n - i);
+    const int mask = specialMask(tail);
+    return mask ? i + size_t(__builtin_ctz(unsigned(mask))) : n;
+#else
+    for (; i < n; ++i) {
+        const auto c = static_cast<unsigned char>(p[i]);
+        if (c < 0x20 || c == '"' || c == '\\')
+            break;
+    }
+    return i;
+#endif
+}
+
 void appendEscaped(std::string_view s, std::string* out)
 {
     out->push_back('"');
     const char* p = s.data();
-    const char* const end = p + s.size();
-    const char* run = p;
-    for (; p != end; ++p) {
-#if defined(__SSE2__)
-        // Sixteen bytes at a time past what needs no escape (most of every string).
-        while (end - p >= 16) {
-            const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-            const __m128i control =
-                _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1f)), _mm_set1_epi8(0x1f));
-            const __m128i special =
-                _mm_or_si128(control, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                                                   _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
-            const int mask = _mm_movemask_epi8(special);
-            if (mask != 0) {
-                p += __builtin_ctz(unsigned(mask));
-                break;
-            }
-            p += 16;
-        }
-        if (p == end)
+    size_t left = s.size();
+    for (;;) {
+        const size_t plain = firstSpecial(p, left);
+        out->append(p, plain);
+        if (plain == left)
             break;
-#endif
-        const auto c = static_cast<unsigned char>(*p);
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        out->append(run, size_t(p - run));
-        run = p + 1;
-        out->push_back('\\');
+        const auto c = static_cast<unsigned char>(p[plain]);
+        p += plain + 1;
+        left -= plain + 1;
         switch (c) {
         case '"':
-            out->push_back('"');
+            out->append("\\\"", 2);
             break;
         case '\\':
-            out->push_back('\\');
+            out->append("\\\\", 2);
             break;
         case '\b':
-            out->push_back('b');
+            out->append("\\b", 2);
             break;
         case '\f':
-            out->push_back('f');
+            out->append("\\f", 2);
             break;
         case '\n':
-            out->push_back('n');
+            out->append("\\n", 2);
             break;
         case '\r':
-            out->push_back('r');
+            out->append("\\r", 2);
             break;
         case '\t':
-            out->push_back('t');
+            out->append("\\t", 2);
             break;
         default: {
-            const char esc[] = {'u', '0', '0', hexDigit(c >> 4), hexDigit(c & 0xf)};
+            const char esc[] = {'\\', 'u', '0', '0', hexDigit(c >> 4), hexDigit(c & 0xf)};
             out->append(esc, sizeof esc);
         }
         }
     }
-    out->append(run, size_t(p - run));
     out->push_back('"');
 }
 

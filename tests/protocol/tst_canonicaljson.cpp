@@ -4,6 +4,8 @@
 #include <QJsonDocument>
 #include <QtTest>
 
+#include <string>
+
 #include <simdjson.h>
 
 using namespace ea;
@@ -31,6 +33,7 @@ private slots:
     void depthCountsContainers();
     void keyOrderIsByCodePoint();
     void stringsAreEscapedOnlyWhereNeeded();
+    void escapesAtEveryPositionAndLength();
 };
 
 // The same bytes as Qt's compact writer, so identities hashed from them stay what they were
@@ -97,6 +100,41 @@ void tst_CanonicalJson::stringsAreEscapedOnlyWhereNeeded()
     out.clear();
     CanonicalJson::appendString(std::string_view("nul\0x", 5), &out);
     QCOMPARE(out, QByteArray("\"nul\\u0000x\""));
+}
+
+// The scan reads sixteen bytes at a time and pads what is left: a byte to escape in every place,
+// in strings shorter, as long as and longer than one or two such blocks.
+void tst_CanonicalJson::escapesAtEveryPositionAndLength()
+{
+    const auto expected = [](const std::string& s) {
+        QByteArray out("\"");
+        for (const char ch : s) {
+            const auto c = static_cast<unsigned char>(ch);
+            if (c == '"' || c == '\\')
+                out += '\\' + QByteArray(1, ch);
+            else if (c == '\n')
+                out += "\\n";
+            else if (c < 0x20)
+                out += QByteArray("\\u00") + QByteArray::number(c, 16).rightJustified(2, '0');
+            else
+                out += ch;
+        }
+        return out + '"';
+    };
+    for (int n = 0; n <= 40; ++n) {
+        for (int at = -1; at < n; ++at) {
+            for (const char special : {'"', '\\', '\n', '\x1f', '\0'}) {
+                std::string s(size_t(n), 'x');
+                if (at >= 0)
+                    s[size_t(at)] = special;
+                if (n > 1 && at != n - 1)
+                    s[size_t(n - 1)] = '\x01'; // and one at the very end
+                QByteArray out;
+                CanonicalJson::appendString(s, &out);
+                QCOMPARE(out, expected(s));
+            }
+        }
+    }
 }
 
 QTEST_GUILESS_MAIN(tst_CanonicalJson)
