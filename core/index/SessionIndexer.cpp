@@ -178,6 +178,7 @@ struct Extract
         e.project = QFileInfo(QDir::cleanPath(root)).fileName();
         e.completionReason = json::stringAt(doc, "completion_reason");
         const std::string_view initialPrompt = viewAt(doc, "initial_prompt");
+        // 200 UTF-16 units come from at most 800 bytes: no need to convert a long prompt whole.
         e.initialPrompt = json::utf8(initialPrompt.substr(0, 1024)).left(200);
         if (e.summary.startTime.isValid())
             e.startMs = e.summary.startTime.toMSecsSinceEpoch();
