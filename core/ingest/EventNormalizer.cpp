@@ -117,8 +117,8 @@ QString intern(const QString& value, const QList<QString>& table)
 // Spellings of the same subtype across servers and Claude Code versions, after snake-casing.
 struct Alias
 {
-    const char16_t* from;
-    const char16_t* to;
+    QStringView from; // lengths known when compiled: no strlen per comparison
+    QStringView to;
 };
 constexpr Alias kAliases[] = {
     {u"pre_tool_use", u"pre_tool"},
@@ -539,8 +539,8 @@ QString EventNormalizer::normalizeSubtype(QStringView subtype)
     if (snake.isEmpty())
         return knownSubtypes().last();
     for (const Alias& alias : kAliases) {
-        if (snake == QStringView(alias.from)) {
-            snake = QString::fromUtf16(alias.to);
+        if (snake == alias.from) {
+            snake = alias.to.toString();
             break;
         }
     }

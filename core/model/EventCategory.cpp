@@ -21,7 +21,7 @@ enum class Match : quint8
 struct Rule
 {
     Match match;
-    const char16_t* value;
+    QStringView value; // its length known when compiled: no strlen per comparison
     EventCategory::Value category;
 };
 
@@ -58,7 +58,7 @@ constexpr Rule kRules[] = {
     {Match::Otherwise, u"", EventCategory::Meta},
 };
 
-constexpr const char16_t* kNames[EventCategory::Count] = {
+constexpr QStringView kNames[EventCategory::Count] = {
     u"prompt", u"delegation", u"tool", u"file", u"todo", u"response", u"memory", u"meta",
 };
 
@@ -69,14 +69,14 @@ QString EventCategory::name() const
     const int i = static_cast<int>(m_value);
     if (i < 0 || i >= Count)
         return QStringLiteral("meta");
-    return QString::fromRawData(reinterpret_cast<const QChar*>(kNames[i]),
-                                qsizetype(std::char_traits<char16_t>::length(kNames[i])));
+    return QString::fromRawData(reinterpret_cast<const QChar*>(kNames[i].utf16()),
+                                kNames[i].size());
 }
 
 std::optional<EventCategory> EventCategory::fromName(QStringView name)
 {
     for (int i = 0; i < Count; ++i) {
-        if (name == QStringView(kNames[i]))
+        if (name == kNames[i])
             return EventCategory(static_cast<Value>(i));
     }
     // Files written by the Python aggregator use "status" and "system" for what we call meta.
@@ -111,7 +111,7 @@ EventCategory EventCategory::classify(QStringView subtype, QStringView toolName,
 {
     const bool toolEvent = isToolSubtype(subtype);
     for (const Rule& rule : kRules) {
-        const QStringView value(rule.value);
+        const QStringView value = rule.value;
         bool hit = false;
         switch (rule.match) {
         case Match::Subtype:

@@ -4,6 +4,7 @@
 #include <QJsonDocument>
 #include <QtTest>
 
+#include <functional>
 #include <string>
 
 #include <simdjson.h>
@@ -34,6 +35,7 @@ private slots:
     void keyOrderIsByCodePoint();
     void stringsAreEscapedOnlyWhereNeeded();
     void escapesAtEveryPositionAndLength();
+    void generatedDocumentsMatchQt();
 };
 
 // The same bytes as Qt's compact writer, so identities hashed from them stay what they were
@@ -134,6 +136,64 @@ void tst_CanonicalJson::escapesAtEveryPositionAndLength()
                 QCOMPARE(out, expected(s));
             }
         }
+    }
+}
+
+// Documents of every size the writer's buffer goes through (it starts small, grows, and lets go
+// of more than a mebibyte): nested members with strings of every length, escapes and
+// multi-byte characters, written after one another through the same buffer.
+void tst_CanonicalJson::generatedDocumentsMatchQt()
+{
+    QRandomGenerator random(20261203);
+    const QList<QByteArray> pieces = {"a",
+                                      "Z",
+                                      " ",
+                                      "\\\"",
+                                      "\\\\",
+                                      "\\n",
+                                      "\\u0001",
+                                      "\\t",
+                                      "\xC3\xA9",
+                                      "\xE2\x9C\x93",
+                                      "\xF0\x9F\x98\x80",
+                                      "/"};
+    const auto text = [&](int length) {
+        QByteArray s;
+        while (s.size() < length)
+            s += pieces.at(random.bounded(int(pieces.size())));
+        return s;
+    };
+    std::function<QByteArray(int)> value = [&](int depth) -> QByteArray {
+        switch (depth > 3 ? random.bounded(3) : random.bounded(5)) {
+        case 0:
+            return '"' + text(random.bounded(40)) + '"';
+        case 1:
+            return QByteArray::number(random.bounded(-100000, 100000));
+        case 2:
+            return '"' + text(random.bounded(400)) + '"';
+        case 3: {
+            QByteArray o = "{";
+            const int n = random.bounded(12);
+            for (int i = 0; i < n; ++i)
+                o += (i ? "," : "") + ('"' + text(random.bounded(20)) + "\":") + value(depth + 1);
+            return o + '}';
+        }
+        default: {
+            QByteArray a = "[";
+            const int n = random.bounded(6);
+            for (int i = 0; i < n; ++i)
+                a += (i ? "," : "") + value(depth + 1);
+            return a + ']';
+        }
+        }
+    };
+    for (int round = 0; round < 300; ++round) {
+        QByteArray json = "{\"k\":" + value(0) + ",\"v\":" + value(0) + '}';
+        if (round % 100 == 50) // past the size the writer keeps between documents
+            json = "{\"big\":\"" + text(3 * 1024 * 1024) + "\",\"after\":" + value(0) + '}';
+        const QByteArray qt = QJsonDocument::fromJson(json).toJson(QJsonDocument::Compact);
+        QVERIFY2(!qt.isEmpty(), json.left(200).constData());
+        QCOMPARE(canonical(json), qt);
     }
 }
 
