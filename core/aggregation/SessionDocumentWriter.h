@@ -78,13 +78,16 @@ private:
         QString correlationId;
     };
     const Slices& slices(qsizetype index);
+    QByteArrayView nameJson(quint16 index);
     std::string_view slice(qsizetype index, qint32 at, qint32 size) const;
 
     const AgentSession& m_s;
     std::unique_ptr<Out> m_out;
     HeldPayload m_payload;
-    std::vector<Slices> m_slices; // by event index, filled as they are read
-    QByteArray m_scratch;         // one tool call's text at a time
+    std::vector<Slices> m_slices;       // by event index, filled as they are read
+    QByteArray m_scratch;               // one tool call's text at a time
+    std::vector<QByteArray> m_nameJson; // event names as JSON strings, by index, once each
+    QByteArray m_sessionIdJson;
     qsizetype m_eventsAt = -1;
 };
 

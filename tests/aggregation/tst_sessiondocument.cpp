@@ -187,7 +187,7 @@ private slots:
     void writtenStringsReadBackAsTheyWere()
     {
         const QString lone = QStringLiteral("a") + QChar(0xD800) + QStringLiteral("b");
-        const QStringList values{
+        QStringList values{
             QStringLiteral("plain"),
             QStringLiteral("q\"b\\n\n r\r t\t b\b f\f ") + QChar(1) + QChar(0x1f) + QChar(0x7f),
             QStringLiteral("ascii first, then é and \"quoted\\\" and ") + QChar(2),
@@ -195,6 +195,20 @@ private slots:
             lone,
             QString(5000, QLatin1Char('"')) + QString(5000, QLatin1Char('x')),
         };
+        // The fast path takes eight units at a time: a unit it must not take, at every place
+        // of strings shorter than, as long as and longer than a few such blocks.
+        QStringList placed;
+        for (int n = 1; n <= 40; ++n) {
+            for (int at = 0; at < n; ++at) {
+                for (const char16_t odd :
+                     {u'"', u'\\', u'\n', u'\x01', u'\x7f', u'\xe9', u'\x9000', u'\xffff'}) {
+                    QString s(n, QLatin1Char('x'));
+                    s[at] = QChar(odd);
+                    placed.append(s);
+                }
+            }
+        }
+        values += placed;
         for (const auto layout :
              {SessionDocumentWriter::Layout::Compact, SessionDocumentWriter::Layout::Readable}) {
             QJsonObject extra;
