@@ -18,6 +18,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <string_view>
 #include <unistd.h>
 
 namespace ea {
@@ -474,17 +475,35 @@ void Journal::encodeLine(qint64 seq, qint64 receivedMs, const QString& eventName
         m_encodedName = QJsonDocument(QJsonArray{eventName}).toJson(QJsonDocument::Compact);
         m_encodedNameOf = eventName;
     }
-    const QByteArray& name = m_encodedName;
-    QByteArray& line = *out;
-    line += "{\"seq\":";
-    line += QByteArray::number(seq);
-    line += ",\"t\":";
-    line += QByteArray::number(t);
-    line += ",\"name\":";
-    line += QByteArrayView(name).sliced(1, name.size() - 2);
-    line += kArgsMarker;
-    line += body;
-    line += "]}\n";
+    const QByteArrayView name = QByteArrayView(m_encodedName).sliced(1, m_encodedName.size() - 2);
+    // The head through a stack buffer and the line in one resize: number() and five appends
+    // allocated and re-checked the buffer for every record.
+    char head[64];
+    char* at = head;
+    const auto put = [&at](std::string_view text) {
+        std::memcpy(at, text.data(), text.size());
+        at += text.size();
+    };
+    put("{\"seq\":");
+    at = std::to_chars(at, head + sizeof head, seq).ptr;
+    put(",\"t\":");
+    at = std::to_chars(at, head + sizeof head, t).ptr;
+    put(",\"name\":");
+    const QByteArrayView marker(kArgsMarker);
+    const qsizetype headSize = at - head;
+    const qsizetype from = out->size();
+    out->resize(from + headSize + name.size() + marker.size() + body.size() + 3);
+    char* to = out->data() + from;
+    const auto copy = [&to](const char* p, qsizetype n) {
+        if (n > 0)
+            std::memcpy(to, p, size_t(n));
+        to += n;
+    };
+    copy(head, headSize);
+    copy(name.data(), name.size());
+    copy(marker.data(), marker.size());
+    copy(body.constData(), body.size());
+    copy("]}\n", 3);
 }
 
 QList<qint64> Journal::append(const QList<Record>& records)
