@@ -173,7 +173,9 @@ public:
     bool find(std::string_view key, Element* out) const
     {
         for (qsizetype i = m_members.size() - 1; i >= 0; --i) {
-            if (m_members[i].key == key) {
+            const std::string_view k = m_members[i].key;
+            // Length and first byte inline: most members differ there, without a memcmp call.
+            if (k.size() == key.size() && (k.empty() || k[0] == key[0]) && k == key) {
                 *out = m_members[i].value;
                 return true;
             }

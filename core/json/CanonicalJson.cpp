@@ -325,7 +325,10 @@ int writeValue(const Element& value, Writer* out)
 
 bool CanonicalJson::keyLess(std::string_view a, std::string_view b)
 {
-    // std::string_view compares chars as unsigned (char_traits<char>): UTF-8 byte order.
+    // std::string_view compares chars as unsigned (char_traits<char>): UTF-8 byte order. Keys
+    // mostly differ in their first byte: decided there without a memcmp call.
+    if (!a.empty() && !b.empty() && a[0] != b[0])
+        return static_cast<unsigned char>(a[0]) < static_cast<unsigned char>(b[0]);
     return a < b;
 }
 
