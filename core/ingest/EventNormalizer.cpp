@@ -413,6 +413,7 @@ QExplicitlySharedDataPointer<const HookDetails> detailsOf(const ClaudeEvent& eve
     } else if (subtype == QStringLiteral("user_prompt")) {
         d.prompt =
             firstString({{&data, hook::promptText}, {&data, hook::prompt}, {&top, hook::prompt}});
+        d.promptPreview = firstString({{&data, hook::promptPreview}, {&data, hook::promptText}});
     } else if (subtype == QStringLiteral("subagent_start")) {
         d.agentId = utf8(data.string(hook::agentId));
     } else if (subtype == QStringLiteral("subagent_stop")) {

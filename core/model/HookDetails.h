@@ -25,6 +25,9 @@ struct HookDetails : QSharedData
     QString taskDescription;
     // pre_tool of a delegation tool: the task's prompt; user_prompt: the prompt.
     QString prompt;
+    // user_prompt: the dashboard's shortened copy (or the prompt's text), which its
+    // command_acknowledged events quote.
+    QString promptPreview;
     // subagent_start, subagent_stop.
     QString agentId;
     // subagent_stop.

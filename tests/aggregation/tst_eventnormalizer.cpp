@@ -984,6 +984,11 @@ void tst_EventNormalizer::detailsForTheSessionModel()
 
     e = one(R"({"subtype":"user_prompt","session_id":"s","data":{"prompt_text":"Hi"}})");
     QCOMPARE(e.details().prompt, QStringLiteral("Hi"));
+    QCOMPARE(e.details().promptPreview, QStringLiteral("Hi")); // no shortened copy: the text
+    e = one(R"({"subtype":"user_prompt","session_id":"s","data":{"prompt_text":"Hello there",
+        "prompt_preview":"Hello..."}})");
+    QCOMPARE(e.details().prompt, QStringLiteral("Hello there"));
+    QCOMPARE(e.details().promptPreview, QStringLiteral("Hello..."));
 
     e = one(R"({"subtype":"subagent_stop","session_id":"s","data":{"agent_id":"a1",
         "is_error_termination":true,"reason":"crash",
