@@ -3,6 +3,7 @@
 #include "util/SystemClock.h"
 
 #include <QLoggingCategory>
+#include <QStringBuilder>
 
 #include <cstdlib>
 #include <limits>
@@ -456,15 +457,15 @@ bool Aggregator::spillOut(Live& live, const QString& id, Limit why)
             return false;
         }
     }
-    // Built by concatenation: a limit may be passed for each of thousands of sessions in a row
+    // Built in one allocation: a limit may be passed for each of thousands of sessions in a row
     // (the log line is rate-limited, the message is not), and four arg() calls cost as much as
     // spilling the session.
-    Q_EMIT limitHit(
-        why, QString::number(m_memoryLru.size()) +
-                 QStringLiteral(" sessions in memory holding about ") +
-                 QString::number(m_liveBytes >> 20) + QStringLiteral(" MB: moved the ") +
-                 QString::number(session.eventCount()) + QStringLiteral(" events of session ") +
-                 id.left(64) + QStringLiteral(" to the spill file"));
+    const QString detail =
+        QString::number(m_memoryLru.size()) % QLatin1String(" sessions in memory holding about ") %
+        QString::number(m_liveBytes >> 20) % QLatin1String(" MB: moved the ") %
+        QString::number(session.eventCount()) % QLatin1String(" events of session ") %
+        QStringView(id).left(64) % QLatin1String(" to the spill file");
+    Q_EMIT limitHit(why, detail);
     live.recordId = session.sessionId();
     live.view = SpilledView{session.summary(), session.lastEventTime(), session.initialPrompt()};
     live.spilled = std::move(chunks);
