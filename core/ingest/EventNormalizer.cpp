@@ -14,10 +14,12 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <climits>
 #include <cmath>
 #include <cstring>
 #include <initializer_list>
+#include <iterator>
 #include <string_view>
 
 namespace ea {
@@ -292,8 +294,16 @@ std::optional<QDateTime> timestampIn(const Fields& object)
     if (!object.find(ea::hook::timestamp, &value))
         return std::nullopt;
     std::string_view text;
-    if (!value.get_string().get(text))
+    if (!value.get_string().get(text)) {
+        // An ISO time is short and ASCII: widened on the stack rather than into a QString.
+        char16_t wide[64];
+        if (text.size() <= std::size(wide) &&
+            std::all_of(text.begin(), text.end(), [](char c) { return uchar(c) < 0x80; })) {
+            std::copy(text.begin(), text.end(), wide);
+            return EventNormalizer::parseIsoTimestamp(QStringView(wide, qsizetype(text.size())));
+        }
         return EventNormalizer::parseIsoTimestamp(utf8(text));
+    }
     double number = 0;
     if (value.is_number() && !value.get_double().get(number))
         return IsoTime::fromNumber(number);

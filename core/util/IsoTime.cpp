@@ -95,7 +95,8 @@ std::optional<QDateTime> IsoTime::parse(QStringView text)
     const QTime time(hour, minute, second, msec);
     if (!date.isValid() || !time.isValid())
         return std::nullopt;
-    return QDateTime(date, time, Qt::UTC).addSecs(-offsetSeconds);
+    const QDateTime utc(date, time, Qt::UTC);
+    return offsetSeconds ? utc.addSecs(-offsetSeconds) : utc;
 }
 
 std::optional<QDateTime> IsoTime::fromNumber(double number)

@@ -534,6 +534,9 @@ void tst_EventNormalizer::timestamps_data()
     QTest::newRow("offset +02") << "2026-07-27T18:30:05.120+02" << base;
     QTest::newRow("lowercase") << "2026-07-27t16:30:05.120z" << base;
     QTest::newRow("padded") << "  2026-07-27T16:30:05.120Z " << base;
+    // Longer than the normalizer widens on its stack: read through a QString instead.
+    QTest::newRow("padded past 64")
+        << QString(70, QLatin1Char(' ')) + "2026-07-27T16:30:05.120Z" << base;
     QTest::newRow("yesterday") << "yesterday" << QDateTime();
     QTest::newRow("empty") << "" << QDateTime();
     QTest::newRow("date only") << "2026-07-27" << QDateTime();
@@ -552,8 +555,12 @@ void tst_EventNormalizer::timestamps()
     QFETCH(QString, text);
     QFETCH(QDateTime, expected);
     const std::optional<QDateTime> parsed = EventNormalizer::parseIsoTimestamp(text);
+    const QByteArray json = R"({"type":"hook","subtype":"stop","session_id":"t","timestamp":")" +
+                            text.toUtf8() + R"("})";
     if (!expected.isValid()) {
         QVERIFY2(!parsed, qPrintable(text));
+        // Through the normalizer: the time of receipt stands in.
+        QVERIFY(one(QStringLiteral("claude_event"), json).timestampFromReceipt);
         return;
     }
     QVERIFY2(parsed, qPrintable(text));
@@ -561,8 +568,6 @@ void tst_EventNormalizer::timestamps()
     QCOMPARE(parsed->timeSpec(), Qt::UTC);
 
     // Through the normalizer, at the top level of a wrapped event.
-    const QByteArray json = R"({"type":"hook","subtype":"stop","session_id":"t","timestamp":")" +
-                            text.toUtf8() + R"("})";
     const ClaudeEvent e = one(QStringLiteral("claude_event"), json);
     QCOMPARE(e.timestamp, expected);
     QVERIFY(!e.timestampFromReceipt);
