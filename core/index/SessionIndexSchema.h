@@ -25,7 +25,7 @@ class SessionIndexSchema
 public:
     // Raised whenever a table changes shape or what is extracted into it: an older database is
     // rebuilt from the files.
-    static constexpr int version = 3;
+    static constexpr int version = 4;
     static inline const QString fileName = QStringLiteral(".sessions.db");
     // The FTS5 table and its columns, in order.
     static inline const QString textTable = QStringLiteral("session_text");

@@ -89,17 +89,29 @@ void appendText(QByteArray* column, std::string_view text)
     column->append(text.data(), qsizetype(take));
 }
 
-// What a search finds in a tool's input or output: a string as it is, else its JSON text.
+// The strings inside a JSON value, each as its text (escapes undone), in document order.
+void appendStrings(QByteArray* column, const simdjson::dom::element& v)
+{
+    std::string_view text;
+    if (!v.get_string().get(text)) {
+        appendText(column, text);
+    } else if (v.is_object()) {
+        for (const auto field : v.get_object().value_unsafe())
+            appendStrings(column, field.value);
+    } else if (v.is_array()) {
+        for (const simdjson::dom::element e : v.get_array().value_unsafe())
+            appendStrings(column, e);
+    }
+}
+
+// What a search finds in a tool's input or output: its strings' texts. Not its JSON text: the
+// keys of every call ("command", "file_path") matched every session, and an escaped line
+// break made the next word "nword" to the tokenizer, so a word after it was not found.
 void appendJsonText(QByteArray* column, const simdjson::dom::element& o, std::string_view key)
 {
     simdjson::dom::element v;
-    if (!json::memberAt(o, key, &v))
-        return;
-    std::string_view text;
-    if (!v.get_string().get(text))
-        appendText(column, text);
-    else if (v.is_object() || v.is_array())
-        appendText(column, simdjson::minify(v));
+    if (json::memberAt(o, key, &v))
+        appendStrings(column, v);
 }
 
 std::string_view outcomeName(const simdjson::dom::element& o)

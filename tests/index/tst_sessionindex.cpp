@@ -523,6 +523,40 @@ private Q_SLOTS:
         QCOMPARE(q.value(0).toString(), QStringLiteral("x") + prompt.left(199));
     }
 
+    // A tool's input is searched by its strings' texts: a word after an escaped line break is
+    // found, a key name is not.
+    void toolInputsAreSearchedByTheirTexts()
+    {
+        QTemporaryDir dir;
+        {
+            SessionStore store(dir.path());
+            QJsonObject doc = test::generatedSession(1, m_base);
+            QJsonArray ops = doc.value(QStringLiteral("tool_operations")).toArray();
+            QJsonObject op = ops.at(0).toObject();
+            op.insert(QStringLiteral("input_data"),
+                      QJsonObject{{QStringLiteral("zquillkey"), QStringLiteral("first\nzebrine")},
+                                  {QStringLiteral("nested"),
+                                   QJsonArray{QJsonObject{{QStringLiteral("deep"),
+                                                           QStringLiteral("xylophonic")}},
+                                              42}}});
+            ops.replace(0, op);
+            doc.insert(QStringLiteral("tool_operations"), ops);
+            QVERIFY(store.save(doc));
+            SessionIndexer ix(dir.path());
+            QVERIFY(ix.open());
+        }
+        SessionIndexReader reader(dir.path());
+        QVERIFY2(reader.open(), qPrintable(reader.error()));
+        QueryError error;
+        for (const char16_t* word : {u"zebrine", u"xylophonic"}) {
+            const QList<SearchHit> hits = reader.search(SessionQuery::parse(word, &error));
+            QCOMPARE(hits.size(), 1);
+            QCOMPARE(hits.first().column, QStringLiteral("tools"));
+        }
+        QCOMPARE(reader.search(SessionQuery::parse(u"zquillkey", &error)).size(), 0);
+        QCOMPARE(reader.search(SessionQuery::parse(u"nzebrine", &error)).size(), 0);
+    }
+
     void fastPathsAgreeWithTheChildTables()
     {
         QTemporaryDir dir;
