@@ -90,6 +90,17 @@ class TestSessionIndex : public QObject
         return rows;
     }
 
+    // The session with its first tool call's input replaced.
+    static QJsonObject withFirstInput(QJsonObject doc, const QJsonObject& input)
+    {
+        QJsonArray ops = doc.value(QStringLiteral("tool_operations")).toArray();
+        QJsonObject op = ops.at(0).toObject();
+        op.insert(QStringLiteral("input_data"), input);
+        ops.replace(0, op);
+        doc.insert(QStringLiteral("tool_operations"), ops);
+        return doc;
+    }
+
     static void removeDatabase(const QString& dir)
     {
         for (const char* suffix : {"", "-wal", "-shm"})
@@ -487,14 +498,9 @@ private Q_SLOTS:
         const QString command = QString(5000, QChar(0x4e2d));
         {
             SessionStore store(dir.path());
-            QJsonObject doc = test::generatedSession(1, m_base);
+            QJsonObject doc = withFirstInput(test::generatedSession(1, m_base),
+                                             {{QStringLiteral("command"), command}});
             doc.insert(QStringLiteral("initial_prompt"), QStringLiteral("x") + prompt);
-            QJsonArray ops = doc.value(QStringLiteral("tool_operations")).toArray();
-            QJsonObject op = ops.at(0).toObject();
-            op.insert(QStringLiteral("input_data"),
-                      QJsonObject{{QStringLiteral("command"), command}});
-            ops.replace(0, op);
-            doc.insert(QStringLiteral("tool_operations"), ops);
             QVERIFY(store.save(doc));
             SessionIndexer ix(dir.path());
             QVERIFY(ix.open());
@@ -530,18 +536,12 @@ private Q_SLOTS:
         QTemporaryDir dir;
         {
             SessionStore store(dir.path());
-            QJsonObject doc = test::generatedSession(1, m_base);
-            QJsonArray ops = doc.value(QStringLiteral("tool_operations")).toArray();
-            QJsonObject op = ops.at(0).toObject();
-            op.insert(QStringLiteral("input_data"),
-                      QJsonObject{{QStringLiteral("zquillkey"), QStringLiteral("first\nzebrine")},
-                                  {QStringLiteral("nested"),
-                                   QJsonArray{QJsonObject{{QStringLiteral("deep"),
-                                                           QStringLiteral("xylophonic")}},
-                                              42}}});
-            ops.replace(0, op);
-            doc.insert(QStringLiteral("tool_operations"), ops);
-            QVERIFY(store.save(doc));
+            QVERIFY(store.save(withFirstInput(
+                test::generatedSession(1, m_base),
+                {{QStringLiteral("zquillkey"), QStringLiteral("first\nzebrine")},
+                 {QStringLiteral("nested"),
+                  QJsonArray{QJsonObject{{QStringLiteral("deep"), QStringLiteral("xylophonic")}},
+                             42}}})));
             SessionIndexer ix(dir.path());
             QVERIFY(ix.open());
         }
