@@ -14,6 +14,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 namespace ea {
 
@@ -195,7 +196,7 @@ private:
         bool inlined = false;
     };
 
-    bool broken() const { return m_indent && !m_levels.isEmpty() && !m_levels.last().inlined; }
+    bool broken() const { return m_indent && !m_levels.empty() && !m_levels.back().inlined; }
 
     void literal(const char* text)
     {
@@ -206,12 +207,13 @@ private:
     {
         separate();
         put(bracket);
-        const bool parentInline = !m_levels.isEmpty() && m_levels.last().inlined;
-        m_levels.append({true, inlined || parentInline || !m_indent});
+        const bool parentInline = !m_levels.empty() && m_levels.back().inlined;
+        m_levels.push_back({true, inlined || parentInline || !m_indent});
     }
     void close(char bracket)
     {
-        const Level level = m_levels.takeLast();
+        const Level level = m_levels.back();
+        m_levels.pop_back();
         if (!level.inlined && !level.first)
             newline();
         put(bracket);
@@ -219,7 +221,7 @@ private:
     void newline()
     {
         put('\n');
-        for (qsizetype i = 0; i < m_levels.size(); ++i)
+        for (size_t i = 0; i < m_levels.size(); ++i)
             put("    ", 4);
     }
     // Before a value or a key: the comma and line break it needs.
@@ -229,9 +231,9 @@ private:
             m_afterKey = false;
             return;
         }
-        if (m_levels.isEmpty())
+        if (m_levels.empty())
             return;
-        Level& level = m_levels.last();
+        Level& level = m_levels.back();
         if (!level.first)
             put(',');
         level.first = false;
@@ -346,7 +348,8 @@ private:
     qsizetype m_capacity = 0; // bytes at m_data the text may grow into
     bool m_indent;
     bool m_afterKey = false;
-    QList<Level> m_levels;
+    // Not a QList: every token asked it for its last level, and QList checks for sharing first.
+    std::vector<Level> m_levels;
     qsizetype m_size;
 };
 
