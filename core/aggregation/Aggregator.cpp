@@ -201,18 +201,12 @@ bool Aggregator::addUnattached(const ClaudeEvent& event, qint64 journalSeq, qint
 
 void Aggregator::notePrompt(const QString& sessionId, const ClaudeEvent& event, qint64 nowMs)
 {
+    // Read by the normalizer's one parse: a Qt parse of every prompt's payload here was a
+    // tenth of the receive work when each of 10,000 sessions began with its prompt.
     RecentPrompt p;
     p.sessionId = sessionId;
-    if (event.hookDetails) {
-        // Read by the normalizer's one parse: a Qt parse of every prompt's payload here was a
-        // tenth of the receive work when each of 10,000 sessions began with its prompt.
-        p.text = event.hookDetails->prompt;
-        p.preview = event.hookDetails->promptPreview;
-    } else {
-        const QJsonObject data = event.data();
-        p.text = promptTextOf(data, "prompt_text", "prompt");
-        p.preview = promptTextOf(data, "prompt_preview", "prompt_text");
-    }
+    p.text = event.details().prompt;
+    p.preview = event.details().promptPreview;
     p.atMs = event.timestamp.toMSecsSinceEpoch();
     if (p.text.isEmpty() && p.preview.isEmpty())
         return;

@@ -120,26 +120,23 @@ size_t firstSpecial(const char* p, size_t n)
 {
     size_t i = 0;
 #if defined(__SSE2__)
-    if (n < 16) {
-        while (i < n && !needsEscape(static_cast<unsigned char>(p[i])))
-            ++i;
-        return i;
+    if (n >= 16) {
+        for (; i + 16 <= n; i += 16) {
+            if (const int mask = specialMask(p + i))
+                return i + size_t(__builtin_ctz(unsigned(mask)));
+        }
+        if (i == n)
+            return n;
+        // The last few bytes: the last sixteen again, without the ones already looked at.
+        const unsigned seen = unsigned(16 - (n - i));
+        const unsigned mask = unsigned(specialMask(p + n - 16)) >> seen;
+        return mask ? i + size_t(__builtin_ctz(mask)) : n;
     }
-    for (; i + 16 <= n; i += 16) {
-        if (const int mask = specialMask(p + i))
-            return i + size_t(__builtin_ctz(unsigned(mask)));
-    }
-    if (i == n)
-        return n;
-    // The last few bytes: the last sixteen again, without the ones already looked at.
-    const unsigned seen = unsigned(16 - (n - i));
-    const unsigned mask = unsigned(specialMask(p + n - 16)) >> seen;
-    return mask ? i + size_t(__builtin_ctz(mask)) : n;
-#else
+#endif
+    // Short strings, or no SSE2: byte by byte.
     while (i < n && !needsEscape(static_cast<unsigned char>(p[i])))
         ++i;
     return i;
-#endif
 }
 
 char* putEscape(unsigned char c, char* at)
