@@ -96,10 +96,13 @@ void appendStrings(QByteArray* column, const simdjson::dom::element& v)
     if (!v.get_string().get(text)) {
         appendText(column, text);
     } else if (v.is_object()) {
-        for (const auto field : v.get_object().value_unsafe())
+        // A copy, not the temporary result's reference, which a range-for would outlive.
+        const simdjson::dom::object object = v.get_object().value_unsafe();
+        for (const auto field : object)
             appendStrings(column, field.value);
     } else if (v.is_array()) {
-        for (const simdjson::dom::element e : v.get_array().value_unsafe())
+        const simdjson::dom::array array = v.get_array().value_unsafe();
+        for (const simdjson::dom::element e : array)
             appendStrings(column, e);
     }
 }
