@@ -41,16 +41,6 @@ bool samePrompt(const QString& ackText, const QString& promptText, const QString
            (a.size() >= 16 && promptText.trimmed().startsWith(a));
 }
 
-QString promptTextOf(const QJsonObject& data, const char* first, const char* second)
-{
-    for (const char* key : {first, second}) {
-        const QString v = data.value(QLatin1String(key)).toString();
-        if (!v.isEmpty())
-            return v;
-    }
-    return {};
-}
-
 // Only a new turn reopens a session whose turn ended (AgentSession::addEvent).
 bool startsTurn(const ClaudeEvent& event)
 {
@@ -180,9 +170,9 @@ bool Aggregator::addUnattached(const ClaudeEvent& event, qint64 journalSeq, qint
             return false;
         }
     }
-    const QJsonObject data = event.data();
-    const QString text = promptTextOf(data, "prompt_preview", "prompt_text");
-    const QString project = data.value(QLatin1String("project")).toString();
+    // Read by the normalizer (HookDetails), as a prompt's text is.
+    const QString& text = event.details().promptPreview;
+    const QString& project = event.details().project;
     if (!text.isEmpty()) {
         // Its user_prompt follows within milliseconds, or came just before.
         if (const auto id = promptMatch(text, event.timestamp.toMSecsSinceEpoch()))

@@ -399,6 +399,15 @@ QExplicitlySharedDataPointer<const HookDetails> detailsOf(const ClaudeEvent& eve
 {
     using namespace ea;
     const QString& subtype = event.subtype;
+    if (!event.hasSession()) {
+        // What the aggregator attributes it by (command_acknowledged): the prompt it quotes,
+        // the project it names.
+        auto* details = new HookDetails;
+        details->promptPreview =
+            firstString({{&data, hook::promptPreview}, {&data, hook::promptText}});
+        details->project = utf8(data.string(hook::project));
+        return QExplicitlySharedDataPointer<const HookDetails>(details);
+    }
     if (subtype != QStringLiteral("post_tool") && subtype != QStringLiteral("user_prompt") &&
         subtype != QStringLiteral("subagent_start") && subtype != QStringLiteral("subagent_stop") &&
         !(subtype == QStringLiteral("pre_tool") && event.isDelegationTool()))

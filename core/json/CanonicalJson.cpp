@@ -49,7 +49,11 @@ public:
     // Moves the cursor past bytes stored at room().
     void wrote(size_t n) { m_at += n; }
     void moveTo(char* at) { m_at = at; }
-    void put(char c) { *room(1) = c, ++m_at; }
+    void put(char c)
+    {
+        *room(1) = c;
+        ++m_at;
+    }
     void put(const char* p, size_t n)
     {
         std::memcpy(room(n), p, n);
@@ -172,6 +176,7 @@ char* putEscape(unsigned char c, char* at)
     return at;
 }
 
+#if defined(__SSE2__)
 // Copies fewer than sixteen bytes without a call: two overlapping moves cover any length.
 Q_ALWAYS_INLINE void copyShort(char* to, const char* from, size_t n)
 {
@@ -192,6 +197,7 @@ Q_ALWAYS_INLINE void copyShort(char* to, const char* from, size_t n)
             to[i] = from[i];
     }
 }
+#endif
 
 void appendEscaped(std::string_view s, Writer* out)
 {

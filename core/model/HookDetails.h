@@ -26,8 +26,10 @@ struct HookDetails : QSharedData
     // pre_tool of a delegation tool: the task's prompt; user_prompt: the prompt.
     QString prompt;
     // user_prompt: the dashboard's shortened copy (or the prompt's text), which its
-    // command_acknowledged events quote.
+    // command_acknowledged events quote; an event without a session: the prompt it quotes.
     QString promptPreview;
+    // An event without a session (command_acknowledged): the project folder it names.
+    QString project;
     // subagent_start, subagent_stop.
     QString agentId;
     // subagent_stop.

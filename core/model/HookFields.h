@@ -77,6 +77,7 @@ inline constexpr char filesModified[] = "files_modified";
 // Prompts and responses.
 inline constexpr char promptText[] = "prompt_text";
 inline constexpr char promptPreview[] = "prompt_preview"; // claude-mpm's shortened copy
+inline constexpr char project[] = "project"; // command_acknowledged: the project folder's name
 inline constexpr char response[] = "response";
 inline constexpr char responseText[] = "response_text";
 inline constexpr char lastAssistantMessage[] = "last_assistant_message";

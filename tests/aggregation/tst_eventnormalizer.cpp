@@ -994,6 +994,13 @@ void tst_EventNormalizer::detailsForTheSessionModel()
         "prompt_preview":"Hello..."}})");
     QCOMPARE(e.details().prompt, QStringLiteral("Hello there"));
     QCOMPARE(e.details().promptPreview, QStringLiteral("Hello..."));
+    // Without a session (command_acknowledged): what the aggregator attributes it by.
+    e = one(R"({"subtype":"command_acknowledged","data":{"prompt_text":"Hello there",
+        "prompt_preview":"Hello...","project":"api"}})");
+    QCOMPARE(e.details().promptPreview, QStringLiteral("Hello..."));
+    QCOMPARE(e.details().project, QStringLiteral("api"));
+    e = one(R"({"subtype":"command_acknowledged","data":{"prompt_text":"Hi"}})");
+    QCOMPARE(e.details().promptPreview, QStringLiteral("Hi"));
 
     e = one(R"({"subtype":"subagent_stop","session_id":"s","data":{"agent_id":"a1",
         "is_error_termination":true,"reason":"crash",
