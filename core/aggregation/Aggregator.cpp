@@ -261,9 +261,7 @@ Aggregator::Live* Aggregator::ensureLive(const QString& sessionId, qint64 nowMs,
         session = std::make_unique<AgentSession>(sessionId, m_settings.filter);
     session->setCaptureFilter(m_settings.filter);
     unpark(sessionId);
-    const auto [at, inserted] = m_live.try_emplace(sessionId);
-    Q_UNUSED(inserted);
-    Live& live = at->second;
+    Live& live = addLive(sessionId);
     live.dedup = m_dedup.hold(sessionId);
     live.part = partNumberOf(sessionId, session->sessionId());
     live.bytes = warm.bytes > 0 ? warm.bytes : qint64(session->totalEvents()) * kReopenedEventBytes;
@@ -276,6 +274,14 @@ Aggregator::Live* Aggregator::ensureLive(const QString& sessionId, qint64 nowMs,
     holdInMemory(live, sessionId);
     Q_EMIT sessionStarted(sessionId);
     return &live;
+}
+
+Aggregator::Live& Aggregator::addLive(const QString& id)
+{
+    const auto [at, inserted] = m_live.try_emplace(id);
+    if (inserted)
+        m_liveIndex.insert(&*at);
+    return at->second;
 }
 
 void Aggregator::holdInMemory(Live& live, const QString& id)
@@ -325,15 +331,21 @@ bool Aggregator::addEvent(const ClaudeEvent& event, qint64 journalSeq, qint64 no
         return addUnattached(event, journalSeq, nowMs);
     // One lookup both asks and remembers: a duplicate goes no further. A live session holds
     // its identities, so the lookup that finds it is the only one.
-    const auto it = m_live.find(event.sessionId);
-    Live* live = it != m_live.end() ? &it->second : nullptr;
+    auto* const found = m_liveIndex.find(event.sessionId);
+    Live* live = found ? &found->second : nullptr;
     Q_ASSERT(!live || !live->dedup.isNull());
     if (!(live ? m_dedup.insert(live->dedup, event.identity)
                : m_dedup.insert(event.sessionId, event.identity))) {
         ++m_stats.duplicates;
         return false;
     }
-    return deliver(event, journalSeq, nowMs, event.sessionId, Route::Own, true, live);
+    if (!live)
+        return deliver(event, journalSeq, nowMs, event.sessionId, Route::Own, true, nullptr);
+    // The map's own key goes on (to the listeners' lookups): theirs are copies of it, so they
+    // compare equal by address instead of reading another copy of the text. A copy, as the
+    // record may be erased on the way.
+    const QString id = found->first;
+    return deliver(event, journalSeq, nowMs, id, Route::Own, true, live);
 }
 
 bool Aggregator::deliver(const ClaudeEvent& event, qint64 journalSeq, qint64 nowMs,
@@ -369,7 +381,7 @@ bool Aggregator::deliver(const ClaudeEvent& event, qint64 journalSeq, qint64 now
     else if (event.isPostTool() && live->pending > 0)
         --live->pending;
     if (journalSeq >= 0)
-        live->journalSeqs.append(journalSeq);
+        live->journalSeqs.push_back(journalSeq);
     touch(*live, sessionId, nowMs, event);
     // The session decides whether its turn ended (AgentSession): a completed session is saved
     // once it settled, so a Stop and its companion events make one save. A spilled session
@@ -451,7 +463,7 @@ bool Aggregator::spillOut(Live& live, const QString& id, Limit why)
         QStringView(id).left(64) % QLatin1String(" to the spill file");
     Q_EMIT limitHit(why, detail);
     live.recordId = session.sessionId();
-    live.view = SpilledView{session.summary(), session.lastEventTime(), session.initialPrompt()};
+    live.view = SpilledView{session.lastEventTime(), session.summary(), session.initialPrompt()};
     live.spilled = std::move(chunks);
     live.spilledEvents = session.eventCount();
     live.unstored = session.unstoredState();
@@ -538,7 +550,7 @@ void Aggregator::compactSpill()
     QList<SessionSpill::Chunks*> owners;
     owners.reserve(m_spilledCount);
     for (auto& [id, live] : m_live) {
-        if (live.isSpilled() && !live.spilled.isEmpty())
+        if (live.isSpilled() && !live.spilled.empty())
             owners.append(&live.spilled);
     }
     const qint64 before = m_spill->fileBytes();
@@ -619,7 +631,7 @@ void Aggregator::resume(AgentSession session, qint64 nowMs, qint64 idleMs, const
     m_dedup.insertAll(id, session.eventIdentities());
     session.setStatus(AgentSession::Status::Active);
     session.setCaptureFilter(m_settings.filter);
-    Live& live = m_live[id];
+    Live& live = addLive(id);
     live.dedup = m_dedup.hold(id);
     live.part = partNumberOf(id, session.sessionId());
     live.bytes = qint64(session.totalEvents()) * kReopenedEventBytes;
@@ -717,7 +729,7 @@ void Aggregator::enforceSessionLimits(Live& live, const QString& routingId, qint
                QStringLiteral("continued in part %1: the session %2").arg(next).arg(what), {}, how);
     ++m_stats.split;
     // The next part: same routing id and de-duplication, a fresh record.
-    Live& fresh = m_live[routingId];
+    Live& fresh = addLive(routingId);
     fresh.dedup = m_dedup.hold(routingId);
     fresh.session = std::make_unique<AgentSession>(how.continuedIn, m_settings.filter);
     fresh.part = next;
@@ -869,6 +881,7 @@ void Aggregator::completeAs(const QString& sessionId, AgentSession::Status statu
         return;
     unspill(it->second, sessionId);
     Live live = std::move(it->second);
+    m_liveIndex.erase(sessionId);
     m_live.erase(it);
     m_byActivity.erase(live.lru);
     m_memoryLru.erase(live.inMemory);
@@ -890,7 +903,8 @@ void Aggregator::completeAs(const QString& sessionId, AgentSession::Status statu
         qCInfo(lcAggregator).noquote()
             << "session" << sessionId.left(64) << AgentSession::statusName(status) << "-" << reason
             << "-" << live.session->totalEvents() << "events";
-    Q_EMIT sessionCompleted(*live.session, live.journalSeqs);
+    Q_EMIT sessionCompleted(*live.session,
+                            QList<qint64>(live.journalSeqs.cbegin(), live.journalSeqs.cend()));
     m_completing = Completion();
     if (!how.released && how.continuedIn.isEmpty()) {
         live.journalSeqs.clear(); // handed over with the save

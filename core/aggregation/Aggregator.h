@@ -8,6 +8,7 @@
 #include "model/ClaudeEvent.h"
 #include "model/SessionSummary.h"
 #include "util/Clock.h"
+#include "util/StringKeyIndex.h"
 
 #include <QHash>
 #include <QLoggingCategory>
@@ -20,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <unordered_map>
+#include <vector>
 
 namespace ea {
 
@@ -150,8 +152,8 @@ public:
     // stood when it was spilled, with the events and the last event time kept current since.
     struct SpilledView
     {
+        QDateTime lastEventTime; // first: with the count below, what each spilled event updates
         SessionSummary summary;
-        QDateTime lastEventTime;
         QString initialPrompt;
     };
     // nullptr unless the session is live and spilled.
@@ -194,22 +196,24 @@ Q_SIGNALS:
 private:
     struct Live
     {
+        // The fields each event touches come first, next to the map node's key: with
+        // thousands of sessions the record is cold, and every cache line it spans is a miss.
         std::unique_ptr<AgentSession> session; // null while its events are spilled
         Deduplicator::Hold dedup;              // its identities, without a lookup per event
-        QList<qint64> journalSeqs;
         qint64 lastActivityMs = 0;
         std::list<QString>::iterator lru;      // position in m_byActivity
         std::list<QString>::iterator inMemory; // position in m_memoryLru, while held
-        int part = 1;
-        qint64 bytes = 0;       // approximate: event bytes plus per-event overhead
-        int pending = 0;        // pre_tool events without their post_tool (approximate)
+        qint64 bytes = 0;                      // approximate: event bytes plus per-event overhead
         qint64 settleAtMs = -1; // its turn ended: saved at this time unless a new one starts
+        int pending = 0;        // pre_tool events without their post_tool (approximate)
+        int part = 1;
+        std::vector<qint64> journalSeqs; // not QList: no shared header to check per event
         // Spilled: the session's events are in the spill file, in arrival order.
-        QString recordId; // the spilled session's own id (a part's id, for a later part)
         SessionSpill::Chunks spilled;
         qint64 spilledEvents = 0;
-        AgentSession::UnstoredState unstored;
         SpilledView view;
+        QString recordId; // the spilled session's own id (a part's id, for a later part)
+        AgentSession::UnstoredState unstored;
         bool isSpilled() const { return !session; }
     };
     // A session completed for good (not released, not split), kept warm for its next turn.
@@ -236,6 +240,8 @@ private:
     bool deliver(const ClaudeEvent& event, qint64 journalSeq, qint64 nowMs,
                  const QString& sessionId, Route route, bool remembered = false,
                  Live* known = nullptr);
+    // The record for id, new and empty unless there is one: every record enters m_live here.
+    Live& addLive(const QString& id);
     void holdInMemory(Live& live, const QString& id);
     bool spillOut(Live& live, const QString& id, Limit why);
     bool spillEvent(Live& live, const ClaudeEvent& event);
@@ -280,6 +286,8 @@ private:
     std::function<bool(const QString&)> m_idTaken;
     Deduplicator m_dedup;
     std::unordered_map<QString, Live> m_live;
+    // The same records, for the lookup every event makes (StringKeyIndex says why).
+    StringKeyIndex<std::pair<const QString, Live>> m_liveIndex;
     // Least recently active first: with one timeout for all, the front always expires first,
     // so one timer suffices whatever the number of sessions.
     std::list<QString> m_byActivity;

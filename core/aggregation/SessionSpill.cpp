@@ -4,6 +4,7 @@
 
 #include <QDir>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <numeric>
@@ -65,17 +66,25 @@ bool SessionSpill::append(const AgentSession::StoredEvent& event, Chunks* chunks
 {
     if (!ensureOpen())
         return false;
-    const QByteArray name = event.eventName.toUtf8().left(0xffff);
-    const qsizetype payload = kHeaderBytes - 4 + name.size() + event.raw.size();
+    // Event names are short ASCII words: narrowed in place, without a QByteArray per event.
+    const QStringView wide = QStringView(event.eventName).left(0xffff);
+    const bool ascii =
+        std::all_of(wide.begin(), wide.end(), [](QChar c) { return c.unicode() < 0x80; });
+    const QByteArray utf8 = ascii ? QByteArray() : wide.toUtf8().left(0xffff);
+    const qsizetype nameBytes = ascii ? wide.size() : utf8.size();
+    const qsizetype payload = kHeaderBytes - 4 + nameBytes + event.raw.size();
     m_record.resize(4 + payload);
     char* at = m_record.data();
     put(at, quint32(payload));
     put(at, quint8(event.timestampFromReceipt ? 1 : 0));
     put(at, qint64(event.timestampMs));
     put(at, quint64(event.identity));
-    put(at, quint16(name.size()));
-    std::memcpy(at, name.constData(), size_t(name.size()));
-    at += name.size();
+    put(at, quint16(nameBytes));
+    if (ascii)
+        std::transform(wide.begin(), wide.end(), at, [](QChar c) { return char(c.unicode()); });
+    else
+        std::memcpy(at, utf8.constData(), size_t(nameBytes));
+    at += nameBytes;
     std::memcpy(at, event.raw.constData(), size_t(event.raw.size()));
     if (m_file.pos() != m_end && !m_file.seek(m_end)) {
         m_lastError =
@@ -89,11 +98,11 @@ bool SessionSpill::append(const AgentSession::StoredEvent& event, Chunks* chunks
         m_file.seek(m_end);
         return false;
     }
-    if (!chunks->isEmpty() && chunks->last().offset + chunks->last().bytes == m_end) {
-        chunks->last().bytes += m_record.size();
-        ++chunks->last().events;
+    if (!chunks->empty() && chunks->back().offset + chunks->back().bytes == m_end) {
+        chunks->back().bytes += m_record.size();
+        ++chunks->back().events;
     } else {
-        chunks->append(Chunk{m_end, m_record.size(), 1});
+        chunks->push_back(Chunk{m_end, m_record.size(), 1});
     }
     m_end += m_record.size();
     m_heldBytes += m_record.size();
@@ -124,7 +133,7 @@ bool SessionSpill::readChunk(const Chunk& chunk, QByteArray* buffer)
 bool SessionSpill::read(const Chunks& chunks,
                         const std::function<void(const AgentSession::StoredEvent&)>& each)
 {
-    if (chunks.isEmpty())
+    if (chunks.empty())
         return true;
     if (!m_file.isOpen() || !m_file.flush()) {
         m_lastError =

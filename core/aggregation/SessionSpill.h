@@ -8,6 +8,7 @@
 #include <QString>
 
 #include <functional>
+#include <vector>
 
 namespace ea {
 
@@ -26,7 +27,7 @@ public:
         qint64 bytes = 0;
         qint32 events = 0;
     };
-    using Chunks = QList<Chunk>;
+    using Chunks = std::vector<Chunk>; // not QList: no shared header to check on each append
 
     // directory: created (private) on first use; the file in it is this process's own (the
     // activity directory's lock makes sure no other capture uses it).

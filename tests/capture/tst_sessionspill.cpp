@@ -75,7 +75,7 @@ private Q_SLOTS:
         QVERIFY(spill.append(stored(2, true), &a)); // follows its own: one chunk
         QVERIFY(spill.append(stored(3), &b));
         QVERIFY(spill.append(stored(4), &a));
-        QCOMPARE(a.size(), 2);
+        QCOMPARE(a.size(), size_t(2));
         QCOMPARE(a[0].events, 2);
         QCOMPARE(spill.heldEvents(), qint64(4));
         QList<AgentSession::StoredEvent> back;
@@ -131,7 +131,7 @@ private Q_SLOTS:
         SessionSpill spill(dir.filePath(QStringLiteral("file/.spill"))); // under a plain file
         SessionSpill::Chunks c;
         QVERIFY(!spill.append(stored(1), &c));
-        QVERIFY(c.isEmpty());
+        QVERIFY(c.empty());
         QVERIFY(!spill.lastError().isEmpty());
     }
 };
