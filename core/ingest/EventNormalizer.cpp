@@ -15,11 +15,13 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <array>
 #include <climits>
 #include <cmath>
 #include <cstring>
 #include <initializer_list>
 #include <iterator>
+#include <string>
 #include <string_view>
 
 namespace ea {
@@ -156,6 +158,43 @@ using Element = simdjson::dom::element;
 QString utf8(std::string_view text)
 {
     return QString::fromUtf8(text.data(), qsizetype(text.size()));
+}
+
+// Working directories and branch names repeat in every event of a session, and a few of them
+// across all sessions: each event gets the string the last one with the same bytes got, so it
+// allocates nothing, and comparing it with a copy held elsewhere (the session's, the live-state
+// monitor's) is decided by address instead of by reading that copy, cold when thousands of
+// sessions take turns. A cache, direct-mapped: a miss (or a sender of many distinct values)
+// costs what building the string costs anyway. Per thread, as the normalizer is used from any.
+class RepeatedStrings
+{
+public:
+    QString get(std::string_view bytes)
+    {
+        if (bytes.empty() || bytes.size() > kLongest)
+            return utf8(bytes);
+        Slot& slot = m_slots[std::hash<std::string_view>{}(bytes) % m_slots.size()];
+        if (slot.bytes != bytes) {
+            slot.bytes.assign(bytes);
+            slot.text = utf8(bytes);
+        }
+        return slot.text;
+    }
+
+private:
+    static constexpr size_t kLongest = 512;
+    struct Slot
+    {
+        std::string bytes;
+        QString text;
+    };
+    std::array<Slot, 256> m_slots;
+};
+
+QString repeatedString(std::string_view bytes)
+{
+    thread_local RepeatedStrings cache;
+    return cache.get(bytes);
 }
 
 // One payload object read in place: fields are byte views into the parse, and only what an
@@ -491,11 +530,12 @@ ClaudeEvent eventFrom(const QString& eventName, const Fields& top, QByteArray ra
                                   {&topInput, hook::notebookPath},
                                   {&data, hook::filePath},
                                   {&top, hook::filePath}});
-    event.workingDirectory = firstString({{&data, hook::workingDirectory},
-                                          {&top, hook::cwd},
-                                          {&data, hook::cwd},
-                                          {&top, hook::workingDirectory}});
-    event.gitBranch = firstString({{&data, hook::gitBranch}, {&top, hook::gitBranch}});
+    event.workingDirectory = repeatedString(firstView({{&data, hook::workingDirectory},
+                                                       {&top, hook::cwd},
+                                                       {&data, hook::cwd},
+                                                       {&top, hook::workingDirectory}}));
+    event.gitBranch =
+        repeatedString(firstView({{&data, hook::gitBranch}, {&top, hook::gitBranch}}));
 
     std::optional<QDateTime> stamp = timestampIn(top);
     if (!stamp)

@@ -68,6 +68,7 @@ private slots:
     void eventIsCompact();
     void readsTheFramesParse();
     void detailsForTheSessionModel();
+    void repeatedDirectoriesShareOneString();
     void numbersOutOfRangeKeptAsText();
 };
 
@@ -1015,6 +1016,34 @@ void tst_EventNormalizer::detailsForTheSessionModel()
     e = one(R"({"subtype":"notification","session_id":"s","data":{"message":"m"}})");
     QVERIFY(!e.hookDetails);
     QCOMPARE(e.details().success, true);
+}
+
+// Events of one directory and branch get one shared string (no allocation per event, and the
+// session's and the live-state monitor's copies compare by address); the texts stay exact.
+void tst_EventNormalizer::repeatedDirectoriesShareOneString()
+{
+    const auto one = [](const QByteArray& cwd, const QByteArray& branch) {
+        const QByteArray json = R"({"subtype":"pre_tool","session_id":"s","cwd":")" + cwd +
+                                R"(","data":{"git_branch":")" + branch + R"("}})";
+        return EventNormalizer::normalize(QStringLiteral("claude_event"), json, now())
+            .events.value(0);
+    };
+    const ClaudeEvent a = one("/home/dev/api", "main");
+    const ClaudeEvent b = one("/home/dev/api", "main");
+    QCOMPARE(a.workingDirectory, QStringLiteral("/home/dev/api"));
+    QCOMPARE(a.gitBranch, QStringLiteral("main"));
+    QCOMPARE(b.workingDirectory.constData(), a.workingDirectory.constData());
+    QCOMPARE(b.gitBranch.constData(), a.gitBranch.constData());
+    // Other values, non-ASCII ones and ones too long to keep: their own texts.
+    const ClaudeEvent c = one("/home/dev/apj", "feature/\u00fcber");
+    QCOMPARE(c.workingDirectory, QStringLiteral("/home/dev/apj"));
+    QCOMPARE(c.gitBranch, QStringLiteral("feature/\u00fcber"));
+    QCOMPARE(one("/home/dev/apj", "feature/\u00fcber").gitBranch.constData(),
+             c.gitBranch.constData());
+    const QByteArray longPath = "/" + QByteArray(2000, 'x');
+    QCOMPARE(one(longPath, "").workingDirectory, QString::fromLatin1(longPath));
+    QVERIFY(one("", "").workingDirectory.isEmpty());
+    QCOMPARE(one("/home/dev/api", "main").workingDirectory, QStringLiteral("/home/dev/api"));
 }
 
 QTEST_GUILESS_MAIN(tst_EventNormalizer)
