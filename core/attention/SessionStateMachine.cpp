@@ -9,8 +9,8 @@
 namespace ea {
 
 namespace {
-constexpr qsizetype kMaxPending = 256;
-constexpr qsizetype kMaxEarlyResults = 64;
+constexpr size_t kMaxPending = 256;
+constexpr size_t kMaxEarlyResults = 64;
 
 QString seconds(qint64 ms)
 {
@@ -195,19 +195,19 @@ void SessionStateMachine::noteToolCall(const ClaudeEvent& event, qint64 atMs)
     // step: a call started before the latest result belongs to a finished batch, even without
     // a result of its own (claude-mpm sends none for a failed call).
     if (m_lastResultMs >= 0 && atMs > m_lastResultMs)
-        m_pending.removeIf([&](const Pending& p) { return p.atMs < m_lastResultMs; });
+        std::erase_if(m_pending, [&](const Pending& p) { return p.atMs < m_lastResultMs; });
     const size_t hash = qHash(event.correlationId);
     if (!event.correlationId.isEmpty()) {
-        for (qsizetype i = 0; i < m_earlyResults.size(); ++i) {
-            if (m_earlyResults.at(i).sameCall(event.correlationId, hash)) {
-                m_earlyResults.removeAt(i);
+        for (size_t i = 0; i < m_earlyResults.size(); ++i) {
+            if (m_earlyResults[i].sameCall(event.correlationId, hash)) {
+                m_earlyResults.erase(m_earlyResults.begin() + qsizetype(i));
                 return;
             }
         }
     }
     if (m_pending.size() >= kMaxPending)
-        m_pending.removeFirst();
-    m_pending.append({event.correlationId, event.toolName, atMs, hash});
+        m_pending.erase(m_pending.begin());
+    m_pending.push_back({event.correlationId, event.toolName, atMs, hash});
 }
 
 void SessionStateMachine::noteToolResult(const ClaudeEvent& event, qint64 atMs)
@@ -229,8 +229,8 @@ void SessionStateMachine::noteToolResult(const ClaudeEvent& event, qint64 atMs)
     if (event.correlationId.isEmpty())
         return;
     if (m_earlyResults.size() >= kMaxEarlyResults)
-        m_earlyResults.removeFirst();
-    m_earlyResults.append({event.correlationId, event.toolName, atMs, hash});
+        m_earlyResults.erase(m_earlyResults.begin());
+    m_earlyResults.push_back({event.correlationId, event.toolName, atMs, hash});
 }
 
 const SessionStateMachine::Pending* SessionStateMachine::stuckCall() const
@@ -238,9 +238,9 @@ const SessionStateMachine::Pending* SessionStateMachine::stuckCall() const
     // Only a call started after the latest result can be what the session is stuck in: an
     // older one without result was most likely a failure (claude-mpm sends no result for
     // those) that Claude has moved on from; a guess either way.
-    for (qsizetype i = m_pending.size() - 1; i >= 0; --i)
-        if (m_pending.at(i).atMs > m_lastResultMs)
-            return &m_pending.at(i);
+    for (auto it = m_pending.crbegin(); it != m_pending.crend(); ++it)
+        if (it->atMs > m_lastResultMs)
+            return &*it;
     return nullptr;
 }
 
@@ -330,7 +330,7 @@ void SessionStateMachine::restore(const LiveState& state, qint64 lastActivityMs,
             m_permissionReason = state.reason;
             m_permissionTool = state.tool;
         } else if (state.kind == LiveState::Kind::Blocked) {
-            m_pending.append({QString(), state.tool, at, qHash(QString())});
+            m_pending.push_back({QString(), state.tool, at, qHash(QString())});
         }
         break;
     case LiveState::Kind::Waiting:

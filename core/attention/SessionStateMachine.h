@@ -5,8 +5,9 @@
 #include "model/ClaudeEvent.h"
 #include "util/Clock.h"
 
-#include <QList>
 #include <QString>
+
+#include <vector>
 
 namespace ea {
 
@@ -114,8 +115,10 @@ private:
     qint64 m_permissionAtMs = 0;
     QString m_permissionReason;
     QString m_permissionTool;
-    QList<Pending> m_pending;      // tool calls of the current batch without result
-    QList<Pending> m_earlyResults; // results that came before their call
+    // std::vector, not QList: no shared header to check (a cache miss with thousands of
+    // sessions taking turns) on each tool call.
+    std::vector<Pending> m_pending;      // tool calls of the current batch without result
+    std::vector<Pending> m_earlyResults; // results that came before their call
     qint64 m_lastResultMs = -1;
     TurnFacts m_turn;
     int m_turnNumber = 0;
