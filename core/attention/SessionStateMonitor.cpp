@@ -31,15 +31,15 @@ SessionStateMonitor::SessionStateMonitor(AttentionSettings settings, const Clock
 void SessionStateMonitor::setSettings(const AttentionSettings& settings)
 {
     m_settings = settings;
-    for (Entry& e : m_sessions)
+    for (auto& [id, e] : m_sessions)
         e.machine.setSettings(settings);
     check();
 }
 
 void SessionStateMonitor::onEvent(const QString& sessionId, const ClaudeEvent& event, qint64 nowMs)
 {
-    auto it = m_sessions.find(sessionId);
-    if (it == m_sessions.end()) {
+    Sessions::value_type* found = m_index.find(sessionId);
+    if (!found) {
         // A companion alone (a hook's timing, a late token count after the session ended)
         // starts nothing; after an end only a new prompt or session start does.
         if (!SessionStateMachine::startsTracking(event) ||
@@ -47,9 +47,9 @@ void SessionStateMonitor::onEvent(const QString& sessionId, const ClaudeEvent& e
              event.subtype != QStringLiteral("session_start")))
             return;
         m_ended.remove(sessionId);
-        it = m_sessions.insert(sessionId, Entry{SessionStateMachine(m_settings), {}, {}});
+        found = &*add(sessionId, Entry{SessionStateMachine(m_settings), {}, {}});
     }
-    Entry& e = *it;
+    Entry& e = found->second;
     if (!event.workingDirectory.isEmpty() && event.workingDirectory != e.workingDirectory)
         e.workingDirectory = event.workingDirectory;
     if (!event.gitBranch.isEmpty() && event.gitBranch != e.gitBranch)
@@ -57,7 +57,7 @@ void SessionStateMonitor::onEvent(const QString& sessionId, const ClaudeEvent& e
     if (e.machine.onEvent(event, nowMs, *m_clock))
         emitChange(sessionId, e);
     if (e.machine.state().kind == LiveState::Kind::Ended) {
-        forget(it);
+        forget(m_sessions.find(sessionId));
         return;
     }
     // Activity only moves a session's deadlines later, so an armed timer stays right unless
@@ -69,16 +69,16 @@ void SessionStateMonitor::restore(const QString& sessionId, const LiveState& sta
                                   qint64 lastActivityMs, const QString& workingDirectory,
                                   const QString& gitBranch)
 {
-    if (state.kind == LiveState::Kind::Ended || m_sessions.contains(sessionId))
+    if (state.kind == LiveState::Kind::Ended || m_index.find(sessionId))
         return;
     Entry e{SessionStateMachine(m_settings), workingDirectory, gitBranch};
     e.machine.restore(state, lastActivityMs, m_clock->monotonicMs(), *m_clock);
     if (e.machine.state().kind == LiveState::Kind::Ended)
         return; // over while the app was not running: no news
     m_ended.remove(sessionId);
-    const auto it = m_sessions.insert(sessionId, std::move(e));
-    emitChange(sessionId, *it);
-    arm(it->machine.nextDeadlineMs());
+    const auto it = add(sessionId, std::move(e));
+    emitChange(sessionId, it->second);
+    arm(it->second.machine.nextDeadlineMs());
 }
 
 void SessionStateMonitor::endSession(const QString& sessionId, const QString& reason)
@@ -86,23 +86,32 @@ void SessionStateMonitor::endSession(const QString& sessionId, const QString& re
     const auto it = m_sessions.find(sessionId);
     if (it == m_sessions.end())
         return;
-    if (it->machine.end(reason, *m_clock))
-        emitChange(sessionId, *it);
+    if (it->second.machine.end(reason, *m_clock))
+        emitChange(sessionId, it->second);
     forget(it);
 }
 
-void SessionStateMonitor::forget(QHash<QString, Entry>::iterator it)
+SessionStateMonitor::Sessions::iterator SessionStateMonitor::add(const QString& sessionId,
+                                                                 Entry entry)
+{
+    const auto it = m_sessions.emplace(sessionId, std::move(entry)).first;
+    m_index.insert(&*it);
+    return it;
+}
+
+SessionStateMonitor::Sessions::iterator SessionStateMonitor::forget(Sessions::iterator it)
 {
     // Remembered a while, so the ended session's late companions do not bring it back.
     if (m_ended.size() >= kRememberEnded)
         m_ended.clear();
-    m_ended.insert(it.key());
-    m_sessions.erase(it);
+    m_ended.insert(it->first);
+    m_index.erase(it->first);
+    return m_sessions.erase(it);
 }
 
 void SessionStateMonitor::endAll(const QString& reason)
 {
-    const QStringList ids = m_sessions.keys();
+    const QStringList ids = sessionIds();
     for (const QString& id : ids)
         endSession(id, reason);
     m_timer.stop();
@@ -116,16 +125,13 @@ void SessionStateMonitor::check()
     const qint64 now = m_clock->monotonicMs();
     qint64 next = -1;
     for (auto it = m_sessions.begin(); it != m_sessions.end();) {
-        if (it->machine.onTime(now, *m_clock))
-            emitChange(it.key(), *it);
-        if (it->machine.state().kind == LiveState::Kind::Ended) {
-            if (m_ended.size() >= kRememberEnded)
-                m_ended.clear();
-            m_ended.insert(it.key());
-            it = m_sessions.erase(it);
+        if (it->second.machine.onTime(now, *m_clock))
+            emitChange(it->first, it->second);
+        if (it->second.machine.state().kind == LiveState::Kind::Ended) {
+            it = forget(it);
             continue;
         }
-        const qint64 d = it->machine.nextDeadlineMs();
+        const qint64 d = it->second.machine.nextDeadlineMs();
         if (d >= 0 && (next < 0 || d < next))
             next = d;
         ++it;
@@ -151,8 +157,8 @@ void SessionStateMonitor::emitChange(const QString& sessionId, const Entry& entr
 
 const SessionStateMonitor::Entry* SessionStateMonitor::entry(const QString& sessionId) const
 {
-    const auto it = m_sessions.constFind(sessionId);
-    return it == m_sessions.cend() ? nullptr : &*it;
+    const Sessions::value_type* found = m_index.find(sessionId);
+    return found ? &found->second : nullptr;
 }
 
 std::optional<LiveState> SessionStateMonitor::state(const QString& sessionId) const
@@ -163,10 +169,19 @@ std::optional<LiveState> SessionStateMonitor::state(const QString& sessionId) co
     return e->machine.state();
 }
 
+QStringList SessionStateMonitor::sessionIds() const
+{
+    QStringList ids;
+    ids.reserve(qsizetype(m_sessions.size()));
+    for (const auto& [id, e] : m_sessions)
+        ids.append(id);
+    return ids;
+}
+
 QJsonObject SessionStateMonitor::countsJson() const
 {
     int counts[LiveState::KindCount] = {};
-    for (const Entry& e : m_sessions)
+    for (const auto& [id, e] : m_sessions)
         ++counts[int(e.machine.state().kind)];
     QJsonObject out;
     for (int k = 0; k < LiveState::KindCount; ++k)
@@ -189,8 +204,8 @@ QJsonObject SessionStateMonitor::changeJson(const QString& sessionId, const Live
 QJsonArray SessionStateMonitor::sessionsJson() const
 {
     QList<std::pair<QString, const Entry*>> rows;
-    for (auto it = m_sessions.cbegin(); it != m_sessions.cend(); ++it)
-        rows.append({it.key(), &*it});
+    for (const auto& [id, e] : m_sessions)
+        rows.append({id, &e});
     // Attention first, then the longest waiting first within a state.
     std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
         const LiveState& x = a.second->machine.state();

@@ -5,6 +5,7 @@
 #include "attention/SessionStateMachine.h"
 #include "model/ClaudeEvent.h"
 #include "util/Clock.h"
+#include "util/StringKeyIndex.h"
 
 #include <QHash>
 #include <QJsonArray>
@@ -14,6 +15,7 @@
 #include <QTimer>
 
 #include <optional>
+#include <unordered_map>
 
 namespace ea {
 
@@ -53,7 +55,7 @@ public:
     };
     const Entry* entry(const QString& sessionId) const;
     std::optional<LiveState> state(const QString& sessionId) const;
-    QStringList sessionIds() const { return m_sessions.keys(); }
+    QStringList sessionIds() const;
     int count() const { return int(m_sessions.size()); }
     // How many sessions are in each state: {"working": 2, "needs_permission": 1, ...}.
     QJsonObject countsJson() const;
@@ -71,12 +73,16 @@ Q_SIGNALS:
 private:
     void arm(qint64 deadlineMs);
     void emitChange(const QString& sessionId, const Entry& entry);
-    void forget(QHash<QString, Entry>::iterator it);
+    using Sessions = std::unordered_map<QString, Entry>;
+    Sessions::iterator add(const QString& sessionId, Entry entry);
+    Sessions::iterator forget(Sessions::iterator it);
     static constexpr qsizetype kRememberEnded = 4096;
 
     AttentionSettings m_settings;
     const Clock* m_clock;
-    QHash<QString, Entry> m_sessions;
+    Sessions m_sessions;
+    // The same entries, for the lookup each event makes (StringKeyIndex says why).
+    StringKeyIndex<Sessions::value_type> m_index;
     QSet<QString> m_ended;
     QTimer m_timer;
     qint64 m_armedMs = -1;
