@@ -339,13 +339,7 @@ bool Aggregator::addEvent(const ClaudeEvent& event, qint64 journalSeq, qint64 no
         ++m_stats.duplicates;
         return false;
     }
-    if (!live)
-        return deliver(event, journalSeq, nowMs, event.sessionId, Route::Own, true, nullptr);
-    // The map's own key goes on (to the listeners' lookups): theirs are copies of it, so they
-    // compare equal by address instead of reading another copy of the text. A copy, as the
-    // record may be erased on the way.
-    const QString id = found->first;
-    return deliver(event, journalSeq, nowMs, id, Route::Own, true, live);
+    return deliver(event, journalSeq, nowMs, event.sessionId, Route::Own, true, live);
 }
 
 bool Aggregator::deliver(const ClaudeEvent& event, qint64 journalSeq, qint64 nowMs,
