@@ -57,7 +57,8 @@ void SessionStateMonitor::onEvent(const QString& sessionId, const ClaudeEvent& e
     if (e.machine.onEvent(event, nowMs, *m_clock))
         emitChange(sessionId, e);
     if (e.machine.state().kind == LiveState::Kind::Ended) {
-        forget(m_sessions.find(sessionId));
+        if (const auto it = m_sessions.find(sessionId); it != m_sessions.end())
+            forget(it);
         return;
     }
     // Activity only moves a session's deadlines later, so an armed timer stays right unless
