@@ -198,11 +198,12 @@ void SessionStateMachine::noteToolCall(const ClaudeEvent& event, qint64 atMs)
         std::erase_if(m_pending, [&](const Pending& p) { return p.atMs < m_lastResultMs; });
     const size_t hash = qHash(event.correlationId);
     if (!event.correlationId.isEmpty()) {
-        for (size_t i = 0; i < m_earlyResults.size(); ++i) {
-            if (m_earlyResults[i].sameCall(event.correlationId, hash)) {
-                m_earlyResults.erase(m_earlyResults.begin() + qsizetype(i));
-                return;
-            }
+        const auto early =
+            std::find_if(m_earlyResults.begin(), m_earlyResults.end(),
+                         [&](const Pending& p) { return p.sameCall(event.correlationId, hash); });
+        if (early != m_earlyResults.end()) {
+            m_earlyResults.erase(early);
+            return;
         }
     }
     if (m_pending.size() >= kMaxPending)

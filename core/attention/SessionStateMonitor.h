@@ -7,7 +7,6 @@
 #include "util/Clock.h"
 #include "util/StringKeyIndex.h"
 
-#include <QHash>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QObject>

@@ -32,16 +32,8 @@ public:
 
     Entry* find(QStringView key) const
     {
-        if (m_size == 0)
-            return nullptr;
-        const size_t hash = qHash(key, m_seed);
-        for (size_t i = hash & m_mask;; i = (i + 1) & m_mask) {
-            const Slot& slot = m_slots[i];
-            if (!slot.entry)
-                return nullptr;
-            if (slot.hash == hash && slot.matches(key))
-                return slot.entry;
-        }
+        const qsizetype at = slotOf(key);
+        return at < 0 ? nullptr : m_slots[size_t(at)].entry;
     }
 
     // entry->first must not be in the index yet.
@@ -61,16 +53,10 @@ public:
     // False when the key is not in the index.
     bool erase(QStringView key)
     {
-        if (m_size == 0)
+        const qsizetype at = slotOf(key);
+        if (at < 0)
             return false;
-        const size_t hash = qHash(key, m_seed);
-        size_t i = hash & m_mask;
-        for (;; i = (i + 1) & m_mask) {
-            if (!m_slots[i].entry)
-                return false;
-            if (m_slots[i].hash == hash && m_slots[i].matches(key))
-                break;
-        }
+        size_t i = size_t(at);
         // Backward shift: every later slot of the run whose home is not in (i, j] moves up.
         for (size_t j = i;;) {
             j = (j + 1) & m_mask;
@@ -122,13 +108,28 @@ private:
         bool matches(QStringView key) const
         {
             if (inlined)
-                return key.size() == length && key == QLatin1String(latin1, length);
+                return key == QLatin1String(latin1, length);
             return key == QStringView(entry->first);
         }
     };
     static_assert(sizeof(Slot) == 64, "a slot is one cache line");
 
     qsizetype capacity() const { return m_slots ? qsizetype(m_mask + 1) : 0; }
+
+    // The slot holding key, or -1.
+    qsizetype slotOf(QStringView key) const
+    {
+        if (m_size == 0)
+            return -1;
+        const size_t hash = qHash(key, m_seed);
+        for (size_t i = hash & m_mask;; i = (i + 1) & m_mask) {
+            const Slot& slot = m_slots[i];
+            if (!slot.entry)
+                return -1;
+            if (slot.hash == hash && slot.matches(key))
+                return qsizetype(i);
+        }
+    }
 
     void place(const Slot& slot)
     {
