@@ -19,7 +19,16 @@ QString seconds(qint64 ms)
 }
 } // namespace
 
-SessionStateMachine::SessionStateMachine(AttentionSettings settings) : m_settings(settings) {}
+SessionStateMachine::SessionStateMachine(AttentionSettings settings)
+{
+    setSettings(settings);
+}
+
+void SessionStateMachine::setSettings(const AttentionSettings& settings)
+{
+    m_settings = settings;
+    m_delaysPositive = settings.blockedAfterMs > 0 && settings.endAfterMs > 0;
+}
 
 SessionStateMachine::Kind SessionStateMachine::classify(const ClaudeEvent& e, QString* message)
 {
@@ -161,6 +170,13 @@ bool SessionStateMachine::onEvent(const ClaudeEvent& event, qint64 nowMs, const 
         m_endReason = QStringLiteral("session ended");
         break;
     }
+    // Most events are a tool call or result in a turn under way, after which nothing is quiet:
+    // evaluate() would say "working" again. Known without it, the state's text and the
+    // settings stay unread (each a cold cache line with thousands of sessions).
+    // (A state is stamped when it is taken: a working one has its since.)
+    if (!fresh && m_state.kind == LiveState::Kind::Working && m_turnOpen && !m_permission &&
+        !m_ended && m_delaysPositive)
+        return false;
     return update(nowMs, clock) || fresh;
 }
 
@@ -170,6 +186,7 @@ void SessionStateMachine::openTurn(qint64 atMs, const QDateTime& at)
     m_turnStartMs = atMs;
     m_pending.clear();
     m_turn = TurnFacts{at, {}, 0};
+    m_turnTools = 0;
     ++m_turnNumber;
 }
 
@@ -190,7 +207,7 @@ void SessionStateMachine::closeTurn(qint64 atMs, const QDateTime& at, const QStr
 
 void SessionStateMachine::noteToolCall(const ClaudeEvent& event, qint64 atMs)
 {
-    ++m_turn.tools;
+    ++m_turnTools;
     // Claude Code runs a batch of tool calls and waits for all their results before the next
     // step: a call started before the latest result belongs to a finished batch, even without
     // a result of its own (claude-mpm sends none for a failed call).
@@ -338,6 +355,7 @@ void SessionStateMachine::restore(const LiveState& state, qint64 lastActivityMs,
     case LiveState::Kind::Idle:
         m_turnEndMs = at;
         m_turn = TurnFacts{{}, since, 0};
+        m_turnTools = 0;
         m_waitReason = state.kind == LiveState::Kind::Waiting ? state.reason
                                                               : QStringLiteral("finished its turn");
         break;

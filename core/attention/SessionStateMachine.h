@@ -49,7 +49,7 @@ public:
     const LiveState& state() const { return m_state; }
     // Whether the event says anything about a session on its own (companions do not).
     static bool startsTracking(const ClaudeEvent& event);
-    void setSettings(const AttentionSettings& settings) { m_settings = settings; }
+    void setSettings(const AttentionSettings& settings);
 
     // The latest turn, for "finished its turn in 2 m 14 s — 12 tools".
     struct TurnFacts
@@ -58,7 +58,7 @@ public:
         QDateTime end;   // event time of its Stop; invalid while open
         int tools = 0;   // tool calls started in it
     };
-    const TurnFacts& turn() const { return m_turn; }
+    TurnFacts turn() const { return {m_turn.start, m_turn.end, m_turnTools}; }
     // Counts turns begun; a new number means a new turn (notifications: one per turn).
     int turnNumber() const { return m_turnNumber; }
 
@@ -100,27 +100,31 @@ private:
     LiveState evaluate(qint64 nowMs, bool* sinceQuiet) const;
     bool update(qint64 nowMs, const Clock& clock);
 
-    AttentionSettings m_settings;
-    LiveState m_state;
-    bool m_started = false; // any event seen
-    bool m_ended = false;
-    QString m_endReason;
-    bool m_turnOpen = false;
-    qint64 m_turnStartMs = 0; // event times, ms since the epoch
-    qint64 m_turnEndMs = -1;
-    QString m_waitReason;
+    // What every event reads or writes comes first, together: with thousands of sessions
+    // taking turns the machine is cold, and each cache line it spans is a miss.
     qint64 m_lastActivityMono = 0; // monotonic ms of the last activity received
     qint64 m_lastActivityAtMs = 0; // its event time
+    qint64 m_turnStartMs = 0;      // event times, ms since the epoch
+    qint64 m_turnEndMs = -1;
+    qint64 m_lastResultMs = -1;
+    bool m_started = false; // any event seen
+    bool m_ended = false;
+    bool m_turnOpen = false;
     bool m_permission = false;
-    qint64 m_permissionAtMs = 0;
-    QString m_permissionReason;
-    QString m_permissionTool;
-    // std::vector, not QList: no shared header to check (a cache miss with thousands of
-    // sessions taking turns) on each tool call.
+    bool m_delaysPositive = true; // no setting makes a session quiet right after activity
+    int m_turnTools = 0;          // tool calls started in the latest turn
+    LiveState m_state;
+    // std::vector, not QList: no shared header to check (another cold line) on each tool call.
     std::vector<Pending> m_pending;      // tool calls of the current batch without result
     std::vector<Pending> m_earlyResults; // results that came before their call
-    qint64 m_lastResultMs = -1;
-    TurnFacts m_turn;
+    AttentionSettings m_settings;
+    // Read when the state changes.
+    qint64 m_permissionAtMs = 0;
+    QString m_endReason;
+    QString m_waitReason;
+    QString m_permissionReason;
+    QString m_permissionTool;
+    TurnFacts m_turn; // its tools are counted in m_turnTools (hot)
     int m_turnNumber = 0;
 };
 

@@ -18,7 +18,8 @@ QString projectOf(const QString& directory)
 
 SessionStateMonitor::SessionStateMonitor(AttentionSettings settings, const Clock* clock,
                                          QObject* parent)
-    : QObject(parent), m_settings(settings), m_clock(clock)
+    : QObject(parent), m_settings(settings), m_shortestDelayMs(shortestDelay(settings)),
+      m_clock(clock)
 {
     qRegisterMetaType<ea::LiveState>();
     m_timer.setSingleShot(true);
@@ -28,9 +29,15 @@ SessionStateMonitor::SessionStateMonitor(AttentionSettings settings, const Clock
     connect(m_clock, &Clock::jumped, this, &SessionStateMonitor::check);
 }
 
+qint64 SessionStateMonitor::shortestDelay(const AttentionSettings& s)
+{
+    return std::min({s.blockedAfterMs, s.idleAfterMs, s.endAfterMs});
+}
+
 void SessionStateMonitor::setSettings(const AttentionSettings& settings)
 {
     m_settings = settings;
+    m_shortestDelayMs = shortestDelay(settings);
     for (auto& [id, e] : m_sessions)
         e.machine.setSettings(settings);
     check();
@@ -47,7 +54,7 @@ void SessionStateMonitor::onEvent(const QString& sessionId, const ClaudeEvent& e
              event.subtype != QStringLiteral("session_start")))
             return;
         m_ended.remove(sessionId);
-        found = &*add(sessionId, Entry{SessionStateMachine(m_settings), {}, {}});
+        found = &*add(sessionId, Entry{{}, {}, SessionStateMachine(m_settings)});
     }
     Entry& e = found->second;
     if (!event.workingDirectory.isEmpty() && event.workingDirectory != e.workingDirectory)
@@ -62,8 +69,11 @@ void SessionStateMonitor::onEvent(const QString& sessionId, const ClaudeEvent& e
         return;
     }
     // Activity only moves a session's deadlines later, so an armed timer stays right unless
-    // this session now has an earlier one (a new tool call, a turn that just ended).
-    arm(e.machine.nextDeadlineMs());
+    // this session now has an earlier one (a new tool call, a turn that just ended). Each of
+    // its deadlines is at least the shortest delay after now: a timer armed before that is
+    // right without asking the machine.
+    if (m_armedMs < 0 || m_armedMs > nowMs + m_shortestDelayMs)
+        arm(e.machine.nextDeadlineMs());
 }
 
 void SessionStateMonitor::restore(const QString& sessionId, const LiveState& state,
@@ -72,7 +82,7 @@ void SessionStateMonitor::restore(const QString& sessionId, const LiveState& sta
 {
     if (state.kind == LiveState::Kind::Ended || m_index.find(sessionId))
         return;
-    Entry e{SessionStateMachine(m_settings), workingDirectory, gitBranch};
+    Entry e{workingDirectory, gitBranch, SessionStateMachine(m_settings)};
     e.machine.restore(state, lastActivityMs, m_clock->monotonicMs(), *m_clock);
     if (e.machine.state().kind == LiveState::Kind::Ended)
         return; // over while the app was not running: no news

@@ -48,9 +48,10 @@ public:
 
     struct Entry
     {
-        SessionStateMachine machine;
+        // Compared on each event: next to the map node's key, before the machine's own fields.
         QString workingDirectory;
         QString gitBranch;
+        SessionStateMachine machine;
     };
     const Entry* entry(const QString& sessionId) const;
     std::optional<LiveState> state(const QString& sessionId) const;
@@ -76,8 +77,11 @@ private:
     Sessions::iterator add(const QString& sessionId, Entry entry);
     Sessions::iterator forget(Sessions::iterator it);
     static constexpr qsizetype kRememberEnded = 4096;
+    // The earliest any session's next deadline can be after its activity.
+    static qint64 shortestDelay(const AttentionSettings& settings);
 
     AttentionSettings m_settings;
+    qint64 m_shortestDelayMs;
     const Clock* m_clock;
     Sessions m_sessions;
     // The same entries, for the lookup each event makes (StringKeyIndex says why).

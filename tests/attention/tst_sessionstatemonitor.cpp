@@ -104,6 +104,30 @@ private slots:
                  QStringLiteral("feature/x"));
     }
 
+    void anEarlierDeadlineArmsTheTimerAgain()
+    {
+        TestClock clock;
+        SessionStateMonitor monitor({}, &clock);
+        const QString a = QStringLiteral("a");
+        monitor.onEvent(a, wireEvent(QStringLiteral("user_prompt"), 0, {}, a), clock.monotonicMs());
+        monitor.onEvent(a, wireEvent(QStringLiteral("stop"), 10, {}, a), clock.monotonicMs());
+        QCOMPARE(monitor.armedForMs(), clock.monotonicMs() + 10 * 60 * 1000); // idle
+        clock.advance(1000);
+        // A tool call in another session: blocked 20 s later, before a goes idle.
+        const QString b = QStringLiteral("b");
+        monitor.onEvent(b, preTool(QStringLiteral("Bash"), QStringLiteral("1"), 1000, b),
+                        clock.monotonicMs());
+        QCOMPARE(monitor.armedForMs(), clock.monotonicMs() + 20000);
+        // Activity in a working session moves nothing earlier: the timer stays.
+        clock.advance(1000);
+        monitor.onEvent(b, postTool(QStringLiteral("Bash"), QStringLiteral("1"), 2000, b),
+                        clock.monotonicMs());
+        QCOMPARE(monitor.armedForMs(), clock.monotonicMs() - 1000 + 20000);
+        QSignalSpy changes(&monitor, &SessionStateMonitor::stateChanged);
+        clock.advance(19000);
+        QCOMPARE(changes.size(), 0); // b's call has its result: not blocked
+    }
+
     void theTimerFiresOnTheEventLoop()
     {
         TestClock clock;
