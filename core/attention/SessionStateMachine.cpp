@@ -11,6 +11,11 @@ namespace ea {
 namespace {
 constexpr size_t kMaxPending = 256;
 constexpr size_t kMaxEarlyResults = 64;
+// How long (event time) a result that came before its call waits for it: claude-mpm posts a
+// hook's events from two threads, within ~20 ms of each other. A result whose call was seen
+// and dropped (a Task's, once its subagent's results ended the batch) would otherwise wait
+// for the rest of the turn, scanned on every call.
+constexpr qint64 kEarlyResultWaitMs = 10 * 1000;
 
 QString seconds(qint64 ms)
 {
@@ -214,14 +219,17 @@ void SessionStateMachine::noteToolCall(const ClaudeEvent& event, qint64 atMs)
     if (m_lastResultMs >= 0 && atMs > m_lastResultMs)
         std::erase_if(m_pending, [&](const Pending& p) { return p.atMs < m_lastResultMs; });
     const size_t hash = qHash(event.correlationId);
-    if (!event.correlationId.isEmpty()) {
-        const auto early =
-            std::find_if(m_earlyResults.begin(), m_earlyResults.end(),
-                         [&](const Pending& p) { return p.sameCall(event.correlationId, hash); });
-        if (early != m_earlyResults.end()) {
-            m_earlyResults.erase(early);
+    if (!m_earlyResults.empty()) {
+        bool matched = false;
+        std::erase_if(m_earlyResults, [&](const Pending& p) {
+            if (p.atMs < atMs - kEarlyResultWaitMs)
+                return true;
+            if (!matched && !event.correlationId.isEmpty() && p.sameCall(event.correlationId, hash))
+                return matched = true;
+            return false;
+        });
+        if (matched)
             return;
-        }
     }
     if (m_pending.size() >= kMaxPending)
         m_pending.erase(m_pending.begin());

@@ -185,6 +185,26 @@ private slots:
         QCOMPARE(d.machine.state().tool, QStringLiteral("Read"));
     }
 
+    // claude-mpm posts a hook's events from two threads: a result may come just before its
+    // call, and then the two cancel out. One that waited longer is dropped (it would otherwise
+    // wait for the rest of the turn): a call with its id much later is a call of its own.
+    void aResultBeforeItsCallWaitsBriefly()
+    {
+        Driver d;
+        d.feed(wireEvent(QStringLiteral("user_prompt"), 0));
+        d.feed(postTool(QStringLiteral("Bash"), QStringLiteral("x"), 1000));
+        d.feed(preTool(QStringLiteral("Bash"), QStringLiteral("x"), 990));
+        QVERIFY(!d.wait(60000));
+        QCOMPARE(d.kind(), Kind::Working);
+
+        d.feed(postTool(QStringLiteral("Read"), QStringLiteral("late"), 70000));
+        d.feed(preTool(QStringLiteral("Read"), QStringLiteral("late"), 81000));
+        QVERIFY(!d.wait(19999));
+        QVERIFY(d.wait(1));
+        QCOMPARE(d.kind(), Kind::Blocked);
+        QCOMPARE(d.machine.state().tool, QStringLiteral("Read"));
+    }
+
     void idleAfterTheTurnThenWorkingAgain()
     {
         Driver d;
