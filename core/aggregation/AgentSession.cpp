@@ -93,7 +93,7 @@ DelegationTracker::Stop subagentStopOf(const HookDetails& d)
 } // namespace
 
 AgentSession::AgentSession(QString sessionId, CaptureFilter filter)
-    : m_sessionId(std::move(sessionId)), m_filter(filter)
+    : m_filter(filter), m_sessionId(std::move(sessionId))
 {}
 
 quint16 AgentSession::nameIndex(const QString& name)

@@ -219,17 +219,34 @@ private:
     friend class SessionDocumentWriter;
     friend class SessionDocumentReader;
 
-    QString m_sessionId;
-    CaptureFilter m_filter;
+    // What each event reads or writes comes first, together (addEvent, derive): with many
+    // sessions taking turns the session is cold, and each cache line it spans is a miss (it
+    // was 896 bytes with those fields in 13 of its 14 lines).
     Status m_status = Status::Active;
-    QString m_completionReason;
+    CaptureFilter m_filter;
     QDateTime m_startTime;
     QDateTime m_lastEventTime;
-    QDateTime m_endTime;
     QString m_workingDirectory;
     qint64 m_workingDirectoryMs = 0;
     QString m_gitBranch;
     qint64 m_gitBranchMs = 0;
+    QList<HeldEvent> m_events;
+    HeldBytes m_bytes;        // the held events' payloads
+    QList<QString> m_names;   // event names and subtypes, shared by all held events
+    QList<qint8> m_nameRanks; // rankOf() of each name
+    std::array<int, EventCategory::Count> m_categoryCounts{};
+    QList<int> m_subtypeCounts; // stored events by subtype, indexed like m_names
+    std::optional<OrderKey> m_lastStructural;
+    qint64 m_rebuildWork = 0; // events re-derived so far
+    ToolCallMatcher m_toolCalls;
+    TurnTracker m_turns;
+    // The agent context after each structural event that changed it, in time order.
+    QList<std::pair<OrderKey, int>> m_contextSteps;
+    DelegationTracker m_delegations;
+
+    QString m_sessionId;
+    QString m_completionReason;
+    QDateTime m_endTime;
     QString m_launchMethod;
     QString m_initialPrompt;
     QString m_finalResponse;
@@ -237,26 +254,10 @@ private:
     std::optional<qint64> m_claudePid;
     QString m_projectRoot;
     bool m_sessionEndSeen = false;
-
-    QList<HeldEvent> m_events;
-    HeldBytes m_bytes;        // the held events' payloads
-    QList<QString> m_names;   // event names and subtypes, shared by all held events
-    QList<qint8> m_nameRanks; // rankOf() of each name
-    QSet<QString> m_strings;  // one copy of each agent type and tool name
-
-    ToolCallMatcher m_toolCalls;
-    DelegationTracker m_delegations;
-    TurnTracker m_turns;
-    // The agent context after each structural event that changed it, in time order.
-    QList<std::pair<OrderKey, int>> m_contextSteps;
-    std::optional<OrderKey> m_lastStructural;
-    qint64 m_rebuildWork = 0; // events re-derived so far
     bool m_arrivalOrderLogged = false;
+    QSet<QString> m_strings;                       // one copy of each agent type and tool name
     QHash<QString, QList<qint64>> m_hookDurations; // hook_execution duration_ms by hook name
-
-    std::array<int, EventCategory::Count> m_categoryCounts{};
     std::array<int, EventCategory::Count> m_filteredCounts{};
-    QList<int> m_subtypeCounts;     // stored events by subtype, indexed like m_names
     QSet<QString> m_fileEventReads; // from file_event, which names no tool
     QSet<QString> m_fileEventWrites;
     QList<PossibleGap> m_gaps;
