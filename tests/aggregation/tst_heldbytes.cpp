@@ -61,13 +61,40 @@ private slots:
         HeldBytes a;
         const HeldBytes::Span first = a.append("first");
         HeldBytes b = a;
-        const HeldBytes::Span second = b.append("second"); // same block, now copied
-        const HeldBytes::Span other = a.append("OTHER!");
-        QCOMPARE(second.offset, other.offset);
+        const HeldBytes::Span second = b.append("second"); // a block of the copy's own
+        const HeldBytes::Span other = a.append("OTHER!");  // after "first", in the shared one
+        QCOMPARE(b.blockCount(), 2);
+        QCOMPARE(a.blockCount(), 1);
         QCOMPARE(a.view(first), QByteArrayView("first"));
         QCOMPARE(b.view(first), QByteArrayView("first"));
         QCOMPARE(b.view(second), QByteArrayView("second"));
         QCOMPARE(a.view(other), QByteArrayView("OTHER!"));
+        // The copy does not see what the original appended to the shared block.
+        QVERIFY(b.view(HeldBytes::Span{0, other.offset, other.size}).isNull());
+        HeldBytes c;
+        c.append("else");
+        c = a; // assigned: the same
+        const HeldBytes::Span third = c.append("third");
+        QCOMPARE(c.view(third), QByteArrayView("third"));
+        QCOMPARE(c.view(other), QByteArrayView("OTHER!"));
+        QCOMPARE(a.view(other), QByteArrayView("OTHER!"));
+    }
+
+    // A moved-from HeldBytes is empty and usable: its appends never reach the moved blocks.
+    void movedFromStartsOver()
+    {
+        HeldBytes a;
+        const HeldBytes::Span first = a.append("first");
+        HeldBytes b = std::move(a);
+        QCOMPARE(a.blockCount(), 0);
+        const HeldBytes::Span again = a.append("again");
+        QCOMPARE(b.view(first), QByteArrayView("first"));
+        QCOMPARE(a.view(again), QByteArrayView("again"));
+        HeldBytes c;
+        c = std::move(b);
+        const HeldBytes::Span more = b.append("more");
+        QCOMPARE(c.view(first), QByteArrayView("first"));
+        QCOMPARE(b.view(more), QByteArrayView("more"));
     }
 };
 
