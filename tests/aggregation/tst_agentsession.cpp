@@ -175,6 +175,7 @@ private slots:
     void arrivalOrderLeavesNoTrace_data();
     void arrivalOrderLeavesNoTrace();
     void outOfOrderAllTheTimeStaysCheap();
+    void namesCountTogetherWhateverTheirOrigin();
 };
 
 void tst_AgentSession::samplesMatchTruth_data()
@@ -1091,6 +1092,26 @@ void tst_AgentSession::heldMemoryPerEvent()
     QVERIFY2(perEvent < 800, qPrintable(QString::number(perEvent)));
 }
 #endif
+
+// A known subtype arrives as the normalizer's literal; the same text read from a payload (or an
+// unknown subtype) is a string of its own. Each name is one entry either way.
+void tst_AgentSession::namesCountTogetherWhateverTheirOrigin()
+{
+    AgentSession s(QStringLiteral("hand"));
+    ClaudeEvent asText = pre(QStringLiteral("Bash"), 0, QStringLiteral("c0"));
+    asText.subtype = QString::fromUtf8("pre_tool"); // heap copy, not the literal
+    QVERIFY(asText.subtype.data_ptr().isMutable());
+    s.addEvent(asText);
+    for (int i = 1; i <= 3; ++i)
+        s.addEvent(pre(QStringLiteral("Bash"), i * 10, QStringLiteral("c%1").arg(i)));
+    ClaudeEvent unknown = make("made_up_kind", 100);
+    unknown.identity = 424242;
+    s.addEvent(unknown);
+    const QMap<QString, int> counts = s.eventCounts();
+    QCOMPARE(counts.value(QStringLiteral("pre_tool")), 4);
+    QCOMPARE(counts.value(QStringLiteral("made_up_kind")), 1);
+    QCOMPARE(counts.size(), 2);
+}
 
 QTEST_GUILESS_MAIN(tst_AgentSession)
 #include "tst_agentsession.moc"
