@@ -161,7 +161,7 @@ AgentSession::AddResult AgentSession::addEvent(const ClaudeEvent& event)
         return AddResult::Filtered;
     }
 
-    const qsizetype eventIndex = m_events.size();
+    const qsizetype eventIndex = qsizetype(m_events.size());
     static_assert(sizeof(HeldEvent) <= 48, "held events are the bulk of a session's memory");
     HeldEvent held;
     held.raw = m_bytes.append(event.raw);
@@ -172,10 +172,10 @@ AgentSession::AddResult AgentSession::addEvent(const ClaudeEvent& event)
     held.subtype = nameIndex(event.subtype);
     held.category = event.category;
     held.timestampFromReceipt = event.timestampFromReceipt;
-    m_events.append(std::move(held));
+    m_events.push_back(std::move(held));
 
     ++m_categoryCounts[event.category];
-    const quint16 subtypeIndex = m_events.last().subtype;
+    const quint16 subtypeIndex = m_events.back().subtype;
     if (m_subtypeCounts.size() <= subtypeIndex)
         m_subtypeCounts.resize(subtypeIndex + 1);
     ++m_subtypeCounts[subtypeIndex];
@@ -189,9 +189,10 @@ AgentSession::AddResult AgentSession::addEvent(const ClaudeEvent& event)
         // A rebuild costs the whole session; a stream that is out of order all the time
         // (hostile, or a broken clock) gets a bounded budget, then arrival order.
         const bool affordable =
-            m_rebuildWork < kRebuildBudgetPerEvent * m_events.size() + kRebuildBudgetBase;
+            m_rebuildWork <
+            kRebuildBudgetPerEvent * qsizetype(m_events.size()) + kRebuildBudgetBase;
         if (m_lastStructural && key < *m_lastStructural && affordable) {
-            m_rebuildWork += m_events.size();
+            m_rebuildWork += qsizetype(m_events.size());
             rebuildDerived();
         } else {
             if (m_lastStructural && key < *m_lastStructural && !m_arrivalOrderLogged) {
@@ -329,12 +330,12 @@ void AgentSession::resetDerived()
 void AgentSession::rebuildDerived()
 {
     QList<qsizetype> order;
-    for (qsizetype i = 0; i < m_events.size(); ++i) {
+    for (qsizetype i = 0; i < qsizetype(m_events.size()); ++i) {
         if (m_events.at(i).delegation != kContextFromSteps)
             order.append(i);
     }
     // The newest event is structural but still marked as a fact until derived.
-    const qsizetype newest = m_events.size() - 1;
+    const qsizetype newest = qsizetype(m_events.size()) - 1;
     if (newest >= 0 && m_events.at(newest).delegation == kContextFromSteps)
         order.append(newest);
     std::sort(order.begin(), order.end(),
@@ -550,7 +551,7 @@ void AgentSession::addToolResult(const ClaudeEvent& event, const ToolOutcome& ou
 
 ClaudeEvent AgentSession::eventAt(qsizetype index) const
 {
-    if (index < 0 || index >= m_events.size())
+    if (index < 0 || index >= qsizetype(m_events.size()))
         return {};
     const HeldEvent& held = m_events.at(index);
     const QDateTime at = QDateTime::fromMSecsSinceEpoch(held.timestampMs, Qt::UTC);
@@ -576,7 +577,7 @@ QMap<QString, int> AgentSession::eventCounts() const
 
 QString AgentSession::eventAgentContext(qsizetype index) const
 {
-    if (index < 0 || index >= m_events.size())
+    if (index < 0 || index >= qsizetype(m_events.size()))
         return {};
     const int d = contextOf(index);
     return d >= 0 ? m_delegations.agentTypeOf(d) : QString();
@@ -585,7 +586,7 @@ QString AgentSession::eventAgentContext(qsizetype index) const
 QList<quint64> AgentSession::eventIdentities() const
 {
     QList<quint64> ids;
-    ids.reserve(m_events.size());
+    ids.reserve(qsizetype(m_events.size()));
     for (const HeldEvent& held : m_events)
         ids.append(held.identity);
     return ids;
@@ -593,7 +594,7 @@ QList<quint64> AgentSession::eventIdentities() const
 
 qsizetype AgentSession::heldBytes() const
 {
-    return m_bytes.capacityBytes() + m_events.capacity() * qsizetype(sizeof(HeldEvent));
+    return m_bytes.capacityBytes() + qsizetype(m_events.capacity()) * qsizetype(sizeof(HeldEvent));
 }
 
 ToolOperation AgentSession::materialize(const ToolOperation& source) const
@@ -604,10 +605,10 @@ ToolOperation AgentSession::materialize(const ToolOperation& source) const
     const auto object = [](std::string_view text) {
         return QJsonDocument::fromJson(QByteArray(text.data(), qsizetype(text.size()))).object();
     };
-    if (op.preEvent >= 0 && op.preEvent < m_events.size() &&
+    if (op.preEvent >= 0 && op.preEvent < qsizetype(m_events.size()) &&
         payload.read(m_bytes.view(m_events.at(op.preEvent).raw)) && !payload.toolInput().empty())
         op.inputData = object(payload.toolInput());
-    if (op.postEvent >= 0 && op.postEvent < m_events.size() &&
+    if (op.postEvent >= 0 && op.postEvent < qsizetype(m_events.size()) &&
         payload.read(m_bytes.view(m_events.at(op.postEvent).raw)) && !payload.toolOutput().empty())
         op.outputData = object(payload.toolOutput());
     if (!isActive() && !op.isFinished() && !op.orphan) {
@@ -846,7 +847,7 @@ QJsonObject AgentSession::hookOverheadJson() const
 QList<qsizetype> AgentSession::timeOrder() const
 {
     // Arrival order can differ from event time (history replays, recovery); readers want time.
-    QList<qsizetype> order(m_events.size());
+    QList<qsizetype> order(qsizetype(m_events.size()));
     std::iota(order.begin(), order.end(), qsizetype(0));
     // The same order the derived state is built in, so arrival order leaves no trace.
     std::sort(order.begin(), order.end(),

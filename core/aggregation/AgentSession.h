@@ -90,7 +90,7 @@ public:
     bool sessionEndSeen() const { return m_sessionEndSeen; }
 
     // Stored events in arrival order; eventAt() rebuilds the full value from the held bytes.
-    qsizetype eventCount() const { return m_events.size(); }
+    qsizetype eventCount() const { return qsizetype(m_events.size()); }
     ClaudeEvent eventAt(qsizetype index) const;
     QString eventAgentContext(qsizetype index) const; // empty: the main agent
     QList<quint64> eventIdentities() const;           // to seed a Deduplicator after reopening
@@ -230,10 +230,10 @@ private:
     qint64 m_workingDirectoryMs = 0;
     QString m_gitBranch;
     qint64 m_gitBranchMs = 0;
-    QList<HeldEvent> m_events;
-    HeldBytes m_bytes;        // the held events' payloads
-    QList<QString> m_names;   // event names and subtypes, shared by all held events
-    QList<qint8> m_nameRanks; // rankOf() of each name
+    std::vector<HeldEvent> m_events; // not QList: no shared header to check per append
+    HeldBytes m_bytes;               // the held events' payloads
+    QList<QString> m_names;          // event names and subtypes, shared by all held events
+    QList<qint8> m_nameRanks;        // rankOf() of each name
     std::array<int, EventCategory::Count> m_categoryCounts{};
     QList<int> m_subtypeCounts; // stored events by subtype, indexed like m_names
     std::optional<OrderKey> m_lastStructural;

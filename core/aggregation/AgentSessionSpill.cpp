@@ -10,7 +10,7 @@ namespace ea {
 
 AgentSession::StoredEvent AgentSession::storedEvent(qsizetype index) const
 {
-    if (index < 0 || index >= m_events.size())
+    if (index < 0 || index >= qsizetype(m_events.size()))
         return {};
     const HeldEvent& held = m_events.at(index);
     return StoredEvent{m_names.value(held.eventName), m_bytes.copy(held.raw), held.timestampMs,

@@ -561,7 +561,7 @@ QByteArray SessionDocumentWriter::toolOperation(const ToolOperation& source)
     m_scratch.resize(0);
     Out out(&m_scratch, false);
     const auto slice = [this](qsizetype event, bool input, Out& o) {
-        if (event >= 0 && event < m_s.m_events.size()) {
+        if (event >= 0 && event < qsizetype(m_s.m_events.size())) {
             const Slices& s = slices(event);
             const std::string_view v = input ? this->slice(event, s.inputAt, s.inputSize)
                                              : this->slice(event, s.outputAt, s.outputSize);
@@ -708,7 +708,7 @@ QByteArrayView SessionDocumentWriter::nameJson(quint16 index)
 const SessionDocumentWriter::Slices& SessionDocumentWriter::slices(qsizetype index)
 {
     if (m_slices.empty())
-        m_slices.resize(size_t(m_s.m_events.size()));
+        m_slices.resize(size_t(qsizetype(m_s.m_events.size())));
     Slices& s = m_slices[size_t(index)];
     if (s.read)
         return s;
