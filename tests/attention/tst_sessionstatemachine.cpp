@@ -188,12 +188,14 @@ private slots:
     // claude-mpm posts a hook's events from two threads: a result may come just before its
     // call, and then the two cancel out. One that waited longer is dropped (it would otherwise
     // wait for the rest of the turn): a call with its id much later is a call of its own.
+    // (The call is stamped after its result here, as two threads' clocks may have it: with
+    // the call first in event time, the latest result alone keeps it from looking stuck.)
     void aResultBeforeItsCallWaitsBriefly()
     {
         Driver d;
         d.feed(wireEvent(QStringLiteral("user_prompt"), 0));
         d.feed(postTool(QStringLiteral("Bash"), QStringLiteral("x"), 1000));
-        d.feed(preTool(QStringLiteral("Bash"), QStringLiteral("x"), 990));
+        d.feed(preTool(QStringLiteral("Bash"), QStringLiteral("x"), 1010));
         QVERIFY(!d.wait(60000));
         QCOMPARE(d.kind(), Kind::Working);
 
