@@ -143,12 +143,13 @@ QString Aggregator::fallbackRoute(const ClaudeEvent& event, const QString& proje
     // command_acknowledged names only the project folder: the most recently active session
     // working there.
     if (!project.isEmpty()) {
-        for (auto it = m_byActivity.crbegin(); it != m_byActivity.crend(); ++it) {
-            const AgentSession& s = *m_live.at(*it).session;
-            if (*it != UnattributedId &&
-                s.workingDirectory().section(QLatin1Char('/'), -1, -1, QString::SectionSkipEmpty) ==
-                    project)
-                return *it;
+        for (LiveEntry* e = m_byActivity.back(); e; e = m_byActivity.prev(e)) {
+            const Live& live = e->second;
+            const QString& directory = live.session ? live.session->workingDirectory()
+                                                    : live.view.summary.workingDirectory;
+            if (e->first != UnattributedId &&
+                directory.section(QLatin1Char('/'), -1, -1, QString::SectionSkipEmpty) == project)
+                return e->first;
         }
     }
     // Others may name a working directory: a recent session of the same one.
@@ -269,9 +270,8 @@ Aggregator::Live* Aggregator::ensureLive(const QString& sessionId, qint64 nowMs,
     m_liveBytes += live.bytes;
     live.session = std::move(session);
     live.lastActivityMs = nowMs;
-    m_byActivity.push_back(sessionId);
-    live.lru = std::prev(m_byActivity.end());
-    holdInMemory(live, sessionId);
+    m_byActivity.pushBack(live.self);
+    holdInMemory(live);
     Q_EMIT sessionStarted(sessionId);
     return &live;
 }
@@ -281,22 +281,22 @@ Aggregator::Live& Aggregator::addLive(const QString& id)
     const auto [at, inserted] = m_live.try_emplace(id);
     if (inserted)
         m_liveIndex.insert(&*at);
+    at->second.self = &*at;
     return at->second;
 }
 
-void Aggregator::holdInMemory(Live& live, const QString& id)
+void Aggregator::holdInMemory(Live& live)
 {
-    m_memoryLru.push_back(id);
-    live.inMemory = std::prev(m_memoryLru.end());
+    m_inMemory.pushBack(live.self);
 }
 
 void Aggregator::touch(Live& live, const QString& id, qint64 nowMs, const ClaudeEvent& event)
 {
     // Replayed or out-of-order events never move a session's clock backwards.
     live.lastActivityMs = std::max(live.lastActivityMs, nowMs);
-    m_byActivity.splice(m_byActivity.end(), m_byActivity, live.lru);
+    m_byActivity.moveToBack(live.self);
     if (live.session)
-        m_memoryLru.splice(m_memoryLru.end(), m_memoryLru, live.inMemory);
+        m_inMemory.moveToBack(live.self);
     const QString& directory =
         live.session ? live.session->workingDirectory() : event.workingDirectory;
     if (!directory.isEmpty()) {
@@ -451,7 +451,7 @@ bool Aggregator::spillOut(Live& live, const QString& id, Limit why)
     // (the log line is rate-limited, the message is not), and four arg() calls cost as much as
     // spilling the session.
     const QString detail =
-        QString::number(m_memoryLru.size()) % QLatin1String(" sessions in memory holding about ") %
+        QString::number(m_inMemory.size()) % QLatin1String(" sessions in memory holding about ") %
         QString::number(m_liveBytes >> 20) % QLatin1String(" MB: moved the ") %
         QString::number(session.eventCount()) % QLatin1String(" events of session ") %
         QStringView(id).left(64) % QLatin1String(" to the spill file");
@@ -464,7 +464,7 @@ bool Aggregator::spillOut(Live& live, const QString& id, Limit why)
     m_liveBytes -= live.bytes;
     live.bytes = 0;
     live.session.reset();
-    m_memoryLru.erase(live.inMemory);
+    m_inMemory.remove(live.self);
     ++m_spilledCount;
     ++m_stats.spilled;
     releaseOldestSpilled();
@@ -479,9 +479,9 @@ void Aggregator::releaseOldestSpilled()
     const int maxSpilled = m_settings.limits.maxParkedSessions;
     if (maxSpilled <= 0 || m_spilledCount <= maxSpilled)
         return;
-    for (const QString& id : m_byActivity) {
-        if (m_live.at(id).isSpilled()) {
-            const QString victim = id; // release() erases it from m_byActivity
+    for (const LiveEntry& e : m_byActivity) {
+        if (e.second.isSpilled()) {
+            const QString victim = e.first; // release() erases the entry
             release(victim, nowMs(), Limit::ParkedSessions);
             return;
         }
@@ -531,7 +531,7 @@ void Aggregator::unspill(Live& live, const QString& id)
     live.bytes = bytes;
     m_liveBytes += bytes;
     live.session = std::move(session);
-    holdInMemory(live, id);
+    holdInMemory(live);
     --m_spilledCount;
     ++m_stats.unspilled;
 }
@@ -633,11 +633,11 @@ void Aggregator::resume(AgentSession session, qint64 nowMs, qint64 idleMs, const
     live.session = std::make_unique<AgentSession>(std::move(session));
     live.lastActivityMs = nowMs - std::max<qint64>(0, idleMs);
     // Keep the activity order sorted: insert before the first session that was active later.
-    auto pos = m_byActivity.begin();
-    while (pos != m_byActivity.end() && m_live.at(*pos).lastActivityMs <= live.lastActivityMs)
-        ++pos;
-    live.lru = m_byActivity.insert(pos, id);
-    holdInMemory(live, id);
+    LiveEntry* pos = m_byActivity.front();
+    while (pos && pos->second.lastActivityMs <= live.lastActivityMs)
+        pos = m_byActivity.next(pos);
+    m_byActivity.insertBefore(pos, live.self);
+    holdInMemory(live);
     Q_EMIT sessionStarted(id);
     enforceLiveLimits(id, nowMs);
     armTimer();
@@ -728,31 +728,31 @@ void Aggregator::enforceSessionLimits(Live& live, const QString& routingId, qint
     fresh.session = std::make_unique<AgentSession>(how.continuedIn, m_settings.filter);
     fresh.part = next;
     fresh.lastActivityMs = nowMs;
-    m_byActivity.push_back(routingId);
-    fresh.lru = std::prev(m_byActivity.end());
-    holdInMemory(fresh, routingId);
+    m_byActivity.pushBack(fresh.self);
+    holdInMemory(fresh);
 }
 
 void Aggregator::enforceLiveLimits(const QString& keep, qint64 nowMs)
 {
     const CaptureLimits& l = m_settings.limits;
-    while (m_memoryLru.size() > 1) {
+    while (m_inMemory.size() > 1) {
         std::optional<Limit> why;
-        if (l.maxLiveSessions > 0 && qint64(m_memoryLru.size()) > l.maxLiveSessions)
+        if (l.maxLiveSessions > 0 && qint64(m_inMemory.size()) > l.maxLiveSessions)
             why = Limit::LiveSessions;
         else if (l.maxLiveBytes > 0 && m_liveBytes > l.maxLiveBytes)
             why = Limit::LiveBytes;
         if (!why)
             return;
         // The least recently active goes; never the session that just took an event.
-        QString victim = m_memoryLru.front();
-        if (victim == keep)
-            victim = *std::next(m_memoryLru.begin());
+        LiveEntry* victim = m_inMemory.front();
+        if (victim->first == keep)
+            victim = m_inMemory.next(victim);
         // Its events move to the spill file and it stays live: its next event costs an
         // append, not a reload. Only without a usable spill file is it saved and released.
-        Live& live = m_live.at(victim);
-        if (!spillOut(live, victim, *why))
-            release(victim, nowMs, *why);
+        if (!spillOut(victim->second, victim->first, *why)) {
+            const QString id = victim->first; // release() erases the entry
+            release(id, nowMs, *why);
+        }
     }
 }
 
@@ -784,8 +784,8 @@ void Aggregator::release(const QString& routingId, qint64 nowMs, Limit why)
 void Aggregator::expire(qint64 nowMs)
 {
     while (!m_byActivity.empty()) {
-        const QString id = m_byActivity.front();
-        Live& live = m_live.at(id);
+        const QString id = m_byActivity.front()->first;
+        Live& live = m_byActivity.front()->second;
         if (nowMs - live.lastActivityMs <= m_settings.sessionTimeoutMs)
             break;
         unspill(live, id);
@@ -874,11 +874,11 @@ void Aggregator::completeAs(const QString& sessionId, AgentSession::Status statu
     if (it == m_live.end())
         return;
     unspill(it->second, sessionId);
+    m_byActivity.remove(&*it);
+    m_inMemory.remove(&*it);
     Live live = std::move(it->second);
     m_liveIndex.erase(sessionId);
     m_live.erase(it);
-    m_byActivity.erase(live.lru);
-    m_memoryLru.erase(live.inMemory);
     m_liveBytes -= live.bytes;
     live.session->setStatus(status, reason, endTime);
     m_completing = how;
@@ -960,7 +960,11 @@ const AgentSession* Aggregator::liveSession(const QString& sessionId) const
 
 QStringList Aggregator::liveSessionIds() const
 {
-    return QStringList(m_memoryLru.begin(), m_memoryLru.end());
+    QStringList ids;
+    ids.reserve(m_inMemory.size());
+    for (const LiveEntry& e : m_inMemory)
+        ids.append(e.first);
+    return ids;
 }
 
 const Aggregator::SpilledView* Aggregator::spilledView(const QString& sessionId) const
@@ -971,7 +975,11 @@ const Aggregator::SpilledView* Aggregator::spilledView(const QString& sessionId)
 
 QStringList Aggregator::allLiveSessionIds() const
 {
-    return QStringList(m_byActivity.begin(), m_byActivity.end());
+    QStringList ids;
+    ids.reserve(m_byActivity.size());
+    for (const LiveEntry& e : m_byActivity)
+        ids.append(e.first);
+    return ids;
 }
 
 void Aggregator::armTimer()
@@ -983,7 +991,7 @@ void Aggregator::armTimer()
     }
     qint64 oldest = std::numeric_limits<qint64>::max();
     if (!m_byActivity.empty())
-        oldest = m_live.at(m_byActivity.front()).lastActivityMs;
+        oldest = m_byActivity.front()->second.lastActivityMs;
     if (!m_parked.empty())
         oldest = std::min(oldest, m_parked.front().lastActivityMs);
     if (!m_finishedOrder.empty())

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "aggregation/AgentSession.h"
+#include "aggregation/RecordOrder.h"
 #include "aggregation/SessionSpill.h"
 #include "ingest/Deduplicator.h"
 #include "model/CaptureFilter.h"
@@ -194,6 +195,8 @@ Q_SIGNALS:
     void limitHit(Aggregator::Limit limit, const QString& detail);
 
 private:
+    struct Live;
+    using LiveEntry = std::pair<const QString, Live>;
     struct Live
     {
         // The fields each event touches come first, next to the map node's key: with
@@ -201,9 +204,10 @@ private:
         std::unique_ptr<AgentSession> session; // null while its events are spilled
         Deduplicator::Hold dedup;              // its identities, without a lookup per event
         qint64 lastActivityMs = 0;
-        std::list<QString>::iterator lru;      // position in m_byActivity
-        std::list<QString>::iterator inMemory; // position in m_memoryLru, while held
-        qint64 bytes = 0;                      // approximate: event bytes plus per-event overhead
+        OrderLinks<LiveEntry> byActivity; // its place in m_byActivity
+        OrderLinks<LiveEntry> inMemory;   // its place in m_inMemory, while held
+        LiveEntry* self = nullptr;        // the map entry holding it (it never moves while live)
+        qint64 bytes = 0;                 // approximate: event bytes plus per-event overhead
         qint64 settleAtMs = -1; // its turn ended: saved at this time unless a new one starts
         int pending = 0;        // pre_tool events without their post_tool (approximate)
         int part = 1;
@@ -215,6 +219,14 @@ private:
         QString recordId; // the spilled session's own id (a part's id, for a later part)
         AgentSession::UnstoredState unstored;
         bool isSpilled() const { return !session; }
+    };
+    struct ByActivity
+    {
+        OrderLinks<LiveEntry>& operator()(LiveEntry& e) const { return e.second.byActivity; }
+    };
+    struct InMemory
+    {
+        OrderLinks<LiveEntry>& operator()(LiveEntry& e) const { return e.second.inMemory; }
     };
     // A session completed for good (not released, not split), kept warm for its next turn.
     struct Finished
@@ -242,7 +254,7 @@ private:
                  Live* known = nullptr);
     // The record for id, new and empty unless there is one: every record enters m_live here.
     Live& addLive(const QString& id);
-    void holdInMemory(Live& live, const QString& id);
+    void holdInMemory(Live& live);
     bool spillOut(Live& live, const QString& id, Limit why);
     bool spillEvent(Live& live, const ClaudeEvent& event);
     void releaseOldestSpilled();
@@ -287,12 +299,12 @@ private:
     Deduplicator m_dedup;
     std::unordered_map<QString, Live> m_live;
     // The same records, for the lookup every event makes (StringKeyIndex says why).
-    StringKeyIndex<std::pair<const QString, Live>> m_liveIndex;
+    StringKeyIndex<LiveEntry> m_liveIndex;
     // Least recently active first: with one timeout for all, the front always expires first,
     // so one timer suffices whatever the number of sessions.
-    std::list<QString> m_byActivity;
+    RecordOrder<LiveEntry, ByActivity> m_byActivity;
     // Sessions held in memory, least recently active first: the memory limits' victims.
-    std::list<QString> m_memoryLru;
+    RecordOrder<LiveEntry, InMemory> m_inMemory;
     SessionSpill* m_spill = nullptr;
     int m_spilledCount = 0;
     qint64 m_spillFailedAtMs = -1; // the spill file could not be written then

@@ -225,6 +225,46 @@ private Q_SLOTS:
         QCOMPARE(a.stats().attributed, quint64(1));
     }
 
+    // The project folder of a session whose events are in the spill file is in its summary:
+    // the search reads that, not the session it does not hold.
+    void acknowledgementByProjectFolderFindsASpilledSession()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        SessionSpill spill(dir.filePath(QStringLiteral(".spill")));
+        Aggregator::Settings s;
+        s.limits.maxLiveSessions = 1;
+        Aggregator a(s);
+        a.setTimerDriven(false);
+        a.setSpill(&spill);
+        Saved saved;
+        record(a, saved);
+        const auto p1 =
+            userPrompt(QStringLiteral("s1"), QStringLiteral("a"), QStringLiteral("/x/alpha"),
+                       QStringLiteral("2026-01-01T10:00:00Z"));
+        const auto p2 =
+            userPrompt(QStringLiteral("s2"), QStringLiteral("b"), QStringLiteral("/y/beta"),
+                       QStringLiteral("2026-01-01T10:00:01Z"));
+        a.addEvent(p1, -1, ms(p1));
+        a.addEvent(p2, -1, ms(p2));
+        QCOMPARE(a.spilledCount(), 1);
+        QVERIFY(a.spilledView(QStringLiteral("s1")));
+        const auto k = ack(QStringLiteral("lost prompt"), QStringLiteral("alpha"),
+                           QStringLiteral("2026-01-01T10:00:02Z"));
+        a.addEvent(k, -1, ms(k));
+        const auto later = mpm(QStringLiteral("s2"), QStringLiteral("notification"),
+                               QStringLiteral("2026-01-01T10:00:08Z"), {});
+        a.addEvent(later, -1, ms(later)); // the attribution window has passed
+        QCOMPARE(a.stats().attributed, quint64(1));
+        QCOMPARE(a.stats().unattributed, quint64(0));
+        a.stopAll(AgentSession::Status::Stopped, QStringLiteral("end"));
+        QCOMPARE(saved.docs.value(QStringLiteral("s1"))
+                     .value(QLatin1String("events"))
+                     .toArray()
+                     .size(),
+                 2);
+    }
+
     void unattributedCountsNoDuplicates()
     {
         Aggregator a({});
