@@ -8,8 +8,7 @@ namespace ea {
 
 // The links a record carries for one RecordOrder. Copying or moving a record never copies its
 // place in an order: the copy starts unlinked (a linked record must leave its order first).
-template <typename Record>
-struct OrderLinks
+template <typename Record> struct OrderLinks
 {
     OrderLinks() = default;
     OrderLinks(const OrderLinks& other) noexcept { Q_ASSERT(!other.prev && !other.next); }
@@ -27,8 +26,7 @@ struct OrderLinks
 // ids fetched a node of its own, both neighbouring nodes and, to find the record again, the
 // key's text and a lookup: with a thousand sessions each of those is a cache miss per event.
 // LinksOf maps a record to its OrderLinks<Record>; records must not move while linked.
-template <typename Record, typename LinksOf>
-class RecordOrder
+template <typename Record, typename LinksOf> class RecordOrder
 {
 public:
     class Iterator
