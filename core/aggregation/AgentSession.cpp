@@ -96,20 +96,40 @@ AgentSession::AgentSession(QString sessionId, CaptureFilter filter)
     : m_filter(filter), m_sessionId(std::move(sessionId))
 {}
 
-quint16 AgentSession::nameIndex(const QString& name)
+quint16 AgentSession::nameIndex(const QString& name, qint8* rank)
 {
-    const qsizetype found = m_names.indexOf(name);
-    if (found >= 0)
-        return quint16(found);
-    // Names come from a small vocabulary; a hostile stream inventing thousands shares the last
-    // slot.
-    if (m_names.size() >= 0xFFFF) {
-        qCWarning(lcSession) << "too many distinct event names in session" << m_sessionId;
-        return 0xFFFE;
+    const bool literal = !name.data_ptr().isMutable() && !name.isEmpty();
+    if (literal) {
+        for (const NameHint& hint : m_nameHints) {
+            if (hint.text == name.constData() && hint.size == quint32(name.size())) {
+                if (rank)
+                    *rank = hint.rank;
+                return hint.index;
+            }
+        }
     }
-    m_names.append(name);
-    m_nameRanks.append(qint8(rankOf(name)));
-    return quint16(m_names.size() - 1);
+    qsizetype found = m_names.indexOf(name);
+    if (found < 0) {
+        // Names come from a small vocabulary; a hostile stream inventing thousands shares the
+        // last slot.
+        if (m_names.size() >= 0xFFFF) {
+            qCWarning(lcSession) << "too many distinct event names in session" << m_sessionId;
+            found = 0xFFFE;
+        } else {
+            m_names.append(name);
+            m_nameRanks.append(qint8(rankOf(name)));
+            found = m_names.size() - 1;
+        }
+    }
+    const qint8 r = m_nameRanks.value(found, 10);
+    if (rank)
+        *rank = r;
+    if (literal) {
+        m_nameHints[m_nextNameHint] = NameHint{name.constData(), quint32(name.size()),
+                                               quint16(found), r};
+        m_nextNameHint = quint8((m_nextNameHint + 1) % m_nameHints.size());
+    }
+    return quint16(found);
 }
 
 QString AgentSession::intern(const QString& value)
@@ -169,7 +189,7 @@ AgentSession::AddResult AgentSession::addEvent(const ClaudeEvent& event)
     held.identity = event.identity;
     held.delegation = kContextFromSteps;
     held.eventName = nameIndex(event.eventName);
-    held.subtype = nameIndex(event.subtype);
+    held.subtype = nameIndex(event.subtype, &held.rank);
     held.category = event.category;
     held.timestampFromReceipt = event.timestampFromReceipt;
     m_events.push_back(std::move(held));
@@ -258,7 +278,7 @@ int AgentSession::rankOf(QStringView subtype)
 AgentSession::OrderKey AgentSession::keyOf(qsizetype index) const
 {
     const HeldEvent& held = m_events.at(index);
-    return OrderKey{held.timestampMs, m_nameRanks.value(held.subtype, 10), held.identity};
+    return OrderKey{held.timestampMs, held.rank, held.identity};
 }
 
 void AgentSession::noteFact(const ClaudeEvent& event, qsizetype eventIndex)
@@ -568,9 +588,9 @@ ClaudeEvent AgentSession::eventAt(qsizetype index) const
 QMap<QString, int> AgentSession::eventCounts() const
 {
     QMap<QString, int> counts;
-    for (qsizetype i = 0; i < m_subtypeCounts.size(); ++i) {
-        if (m_subtypeCounts.at(i) > 0)
-            counts.insert(m_names.at(i), m_subtypeCounts.at(i));
+    for (size_t i = 0; i < m_subtypeCounts.size(); ++i) {
+        if (m_subtypeCounts[i] > 0)
+            counts.insert(m_names.at(qsizetype(i)), m_subtypeCounts[i]);
     }
     return counts;
 }

@@ -191,6 +191,7 @@ private:
         quint16 subtype = 0;    // index into m_names
         quint8 category = EventCategory::Meta;
         bool timestampFromReceipt = false;
+        qint8 rank = 10; // rankOf() the subtype: an event's order key without m_nameRanks
     };
 
     using OrderKey = EventOrder;
@@ -206,7 +207,8 @@ private:
     void updateStatusFromTurns();
     int contextOf(qsizetype index) const;
     void endTurn(const QDateTime& at, const QString& endedBy);
-    quint16 nameIndex(const QString& name);
+    // *rank, when given, is the name's rankOf().
+    quint16 nameIndex(const QString& name, qint8* rank = nullptr);
     QString intern(const QString& value);
     void addToolCall(const ClaudeEvent& event, const QJsonObject* todoData, const QDateTime& at,
                      qsizetype eventIndex, int context);
@@ -232,10 +234,22 @@ private:
     qint64 m_gitBranchMs = 0;
     std::vector<HeldEvent> m_events; // not QList: no shared header to check per append
     HeldBytes m_bytes;               // the held events' payloads
+    // The last names looked up, by the address of their text: the normalizer gives known
+    // names as literals (static, never freed, so an address is one name for good), found here
+    // without reading m_names and m_nameRanks, two more cold blocks per event.
+    struct NameHint
+    {
+        const QChar* text = nullptr;
+        quint32 size = 0;
+        quint16 index = 0;
+        qint8 rank = 10;
+    };
+    std::array<NameHint, 4> m_nameHints{};
+    quint8 m_nextNameHint = 0;
     QList<QString> m_names;          // event names and subtypes, shared by all held events
     QList<qint8> m_nameRanks;        // rankOf() of each name
     std::array<int, EventCategory::Count> m_categoryCounts{};
-    QList<int> m_subtypeCounts; // stored events by subtype, indexed like m_names
+    std::vector<int> m_subtypeCounts; // stored events by subtype, indexed like m_names
     std::optional<OrderKey> m_lastStructural;
     qint64 m_rebuildWork = 0; // events re-derived so far
     ToolCallMatcher m_toolCalls;

@@ -176,6 +176,7 @@ private slots:
     void arrivalOrderLeavesNoTrace();
     void outOfOrderAllTheTimeStaysCheap();
     void namesCountTogetherWhateverTheirOrigin();
+    void sameMillisecondFollowsHookOrder();
 };
 
 void tst_AgentSession::samplesMatchTruth_data()
@@ -1152,6 +1153,35 @@ ClaudeEvent hookExecution(const QString& hook, qint64 ms, int durationMs)
 }
 
 } // namespace
+
+// Events of one millisecond sort in the order Claude Code fires the hooks, however they arrive;
+// the second turn's names are found by the address of their literal text (the first turn's
+// lookups remembered them), so this checks the rank that path gives too.
+void tst_AgentSession::sameMillisecondFollowsHookOrder()
+{
+    AgentSession s(QStringLiteral("hand"));
+    s.addEvent(prompt(QStringLiteral("one"), 0));
+    s.addEvent(pre(QStringLiteral("Read"), 10, QStringLiteral("c1")));
+    s.addEvent(post(QStringLiteral("Read"), 20, QStringLiteral("c1")));
+    s.addEvent(stopAt(30));
+    s.addEvent(stopAt(1000));
+    s.addEvent(post(QStringLiteral("Read"), 1000, QStringLiteral("c2")));
+    s.addEvent(pre(QStringLiteral("Read"), 1000, QStringLiteral("c2")));
+    s.addEvent(prompt(QStringLiteral("two"), 1000));
+    const QList<Turn> turns = s.turns();
+    QCOMPARE(turns.size(), 2);
+    QCOMPARE(turns.at(1).prompt, QStringLiteral("two"));
+    QCOMPARE(turns.at(1).endedBy, QStringLiteral("stop"));
+    QCOMPARE(turns.at(1).toolCalls, 1);
+    QCOMPARE(s.status(), AgentSession::Status::Completed);
+    QCOMPARE(s.toolOperations().at(1).turn, 1);
+    // Saved in the same order.
+    QStringList subtypes;
+    for (const QJsonValue& e : s.toJson().value(QLatin1String("events")).toArray())
+        subtypes.append(e.toObject().value(QLatin1String("event_type")).toString());
+    QCOMPARE(subtypes.mid(4), (QStringList{QStringLiteral("user_prompt"), QStringLiteral("pre_tool"),
+                                           QStringLiteral("post_tool"), QStringLiteral("stop")}));
+}
 
 void tst_AgentSession::stopEndsTheTurnAndCompanionsJoinIt()
 {
