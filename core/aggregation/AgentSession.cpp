@@ -125,8 +125,8 @@ quint16 AgentSession::nameIndex(const QString& name, qint8* rank)
     if (rank)
         *rank = r;
     if (literal) {
-        m_nameHints[m_nextNameHint] = NameHint{name.constData(), quint32(name.size()),
-                                               quint16(found), r};
+        m_nameHints[m_nextNameHint] =
+            NameHint{name.constData(), quint32(name.size()), quint16(found), r};
         m_nextNameHint = quint8((m_nextNameHint + 1) % m_nameHints.size());
     }
     return quint16(found);

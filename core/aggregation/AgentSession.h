@@ -246,8 +246,8 @@ private:
     };
     std::array<NameHint, 4> m_nameHints{};
     quint8 m_nextNameHint = 0;
-    QList<QString> m_names;          // event names and subtypes, shared by all held events
-    QList<qint8> m_nameRanks;        // rankOf() of each name
+    QList<QString> m_names;   // event names and subtypes, shared by all held events
+    QList<qint8> m_nameRanks; // rankOf() of each name
     std::array<int, EventCategory::Count> m_categoryCounts{};
     std::vector<int> m_subtypeCounts; // stored events by subtype, indexed like m_names
     std::optional<OrderKey> m_lastStructural;

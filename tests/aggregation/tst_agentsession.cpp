@@ -1179,8 +1179,9 @@ void tst_AgentSession::sameMillisecondFollowsHookOrder()
     QStringList subtypes;
     for (const QJsonValue& e : s.toJson().value(QLatin1String("events")).toArray())
         subtypes.append(e.toObject().value(QLatin1String("event_type")).toString());
-    QCOMPARE(subtypes.mid(4), (QStringList{QStringLiteral("user_prompt"), QStringLiteral("pre_tool"),
-                                           QStringLiteral("post_tool"), QStringLiteral("stop")}));
+    QCOMPARE(subtypes.mid(4),
+             (QStringList{QStringLiteral("user_prompt"), QStringLiteral("pre_tool"),
+                          QStringLiteral("post_tool"), QStringLiteral("stop")}));
 }
 
 void tst_AgentSession::stopEndsTheTurnAndCompanionsJoinIt()
