@@ -246,8 +246,6 @@ private:
     };
     std::array<NameHint, 4> m_nameHints{};
     quint8 m_nextNameHint = 0;
-    QList<QString> m_names;   // event names and subtypes, shared by all held events
-    QList<qint8> m_nameRanks; // rankOf() of each name
     std::array<int, EventCategory::Count> m_categoryCounts{};
     std::vector<int> m_subtypeCounts; // stored events by subtype, indexed like m_names
     std::optional<OrderKey> m_lastStructural;
@@ -257,6 +255,9 @@ private:
     // The agent context after each structural event that changed it, in time order.
     QList<std::pair<OrderKey, int>> m_contextSteps;
     DelegationTracker m_delegations;
+    // Read when a name is not among m_nameHints (its first time, or names given as text).
+    QList<QString> m_names;   // event names and subtypes, shared by all held events
+    QList<qint8> m_nameRanks; // rankOf() of each name
 
     QString m_sessionId;
     QString m_completionReason;
